@@ -1,0 +1,197 @@
+// Internal header of PyGPU._core: the active backend, error objects, and the
+// argument conversions every binding shares.
+//
+// Binding rules (written once, followed by every file in bindings/):
+//  - Names follow the CUDA runtime (cudaMalloc, cudaMemcpy, ...); module.cpp
+//    adds a hip* alias for every cuda* name at the end of module creation.
+//  - A call that returns nothing returns a cudaError_t object; a call that
+//    returns values returns (value, err). Values are None when err fails.
+//  - The runtime is reached only through the backend table (pygpu/backend.h).
+//  - The GIL is released around every call that can wait for queued work
+//    (synchronisation, copies, frees); calls that only enqueue or query keep it.
+//  - Argument types are checked by pybind11 or here: a wrong type is a
+//    TypeError, a negative size a ValueError, and a value the runtime would
+//    reject (a too-small buffer, a freed pointer, a destroyed stream) an error
+//    object with a message, produced without calling the runtime.
+#ifndef PYGPU_BINDINGS_CORE_H
+#define PYGPU_BINDINGS_CORE_H
+
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "pygpu/backend.h"
+
+namespace py = pybind11;
+
+namespace pygpu {
+
+// ---------------------------------------------------------------- backend ---
+extern const pygpu_backend* g_backend;
+
+// The active backend; raises RuntimeError when none was activated.
+inline const pygpu_backend& backend() {
+    if (g_backend == nullptr) [[unlikely]]
+        throw std::runtime_error("PyGPU: no backend is active (import PyGPU, not PyGPU._core)");
+    return *g_backend;
+}
+
+// -------------------------------------------------------------- errors ---
+// The backend's detail message for the calling thread's last failure.
+inline std::string last_message() {
+    const char* m = backend().last_message();
+    return m != nullptr ? m : "";
+}
+
+// The C++ side of a cudaError_t object: the native code, and for failures the
+// call that produced it and the backend's (or the bindings') detail message.
+struct Error {
+    int code = 0;
+    std::string call;
+    std::string message;
+};
+
+// The error object for `code` returned by `call` (a string literal). Success
+// and failures without a detail message come from a cache, so the common path
+// allocates nothing. `message` overrides the backend's last_message().
+py::object error_object(int code, const char* call);
+py::object error_object(int code, const char* call, std::string message);
+
+// An error produced by the bindings themselves (argument rejected before the
+// runtime was called): cudaErrorInvalidValue etc. of the active backend.
+inline py::object invalid_value(const char* call, std::string message) {
+    return error_object(backend().codes.invalid_value, call, std::move(message));
+}
+inline py::object invalid_handle(const char* call, std::string message) {
+    return error_object(backend().codes.invalid_resource_handle, call, std::move(message));
+}
+
+// (value, err), with value replaced by None when err is a failure.
+inline py::tuple value_and_error(py::object value, int code, const char* call) {
+    return py::make_tuple(code == backend().codes.success ? std::move(value) : py::none(),
+                          error_object(code, call));
+}
+
+// Raise PyGPU.CudaError for a failed status (used by constructors, which
+// cannot return an error object).
+[[noreturn]] void throw_cuda_error(int code, const char* call, const std::string& message = "");
+
+std::string hex_address(const void* p);
+
+// The name of an object's type, for messages.
+inline std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
+
+// ----------------------------------------------------- pointer liveness ---
+// Every allocation made through the bindings carries a token; freeing it
+// through the bindings kills the token, so a pointer object that outlives its
+// allocation is refused instead of reaching the runtime (or host memory).
+struct Liveness {
+    bool alive = true;
+    const char* freed_by = nullptr;
+};
+using LivenessToken = std::shared_ptr<Liveness>;
+
+// ------------------------------------------------------------ pointers ---
+// pointer_wrapper_void: an address plus what is known about it. Typed
+// pointer_wrapper_<dtype> objects derive from it.
+struct PointerBase {
+    std::uintptr_t address = 0;
+    std::size_t extent = 0;  // bytes reachable from address; 0: unknown
+    bool safe = false;       // host memory owned by this process, readable
+    bool device = false;     // device memory (never dereferenced on the host)
+    LivenessToken token;     // null: not tracked
+
+    bool alive() const { return !token || token->alive; }
+};
+
+// Register an allocation made through the bindings and return its token.
+LivenessToken track_allocation(std::uintptr_t base, bool device, int device_ordinal);
+// Kill the token of the allocation at `base` (freed by `call`); false if untracked.
+bool untrack_allocation(std::uintptr_t base, const char* call);
+// Kill every device allocation of `device_ordinal` (cudaDeviceReset).
+void untrack_device(int device_ordinal);
+
+// -------------------------------------------------------- address args ---
+// A memory argument: an int, a pointer object, an object with the buffer
+// protocol, or an object with __cuda_array_interface__. Holds the buffer (and
+// so the exporting object) for as long as it lives.
+class AddressArg {
+public:
+    AddressArg() = default;
+    AddressArg(const AddressArg&) = delete;
+    AddressArg& operator=(const AddressArg&) = delete;
+    ~AddressArg();
+
+    // Fill from `obj`; `writable`: the call writes through it. Raises
+    // TypeError for an object that is no address. Returns an empty string on
+    // success, or the reason the argument cannot be used (a freed pointer, a
+    // read-only buffer), to be returned as an error object.
+    std::string parse(py::handle obj, bool writable, const char* what);
+
+    void* ptr() const { return reinterpret_cast<void*>(address_); }
+    std::uintptr_t address() const { return address_; }
+    std::size_t extent() const { return extent_; }
+    bool has_extent() const { return has_extent_; }
+    bool is_buffer() const { return has_buffer_; }
+
+    // The reason `count` bytes do not fit, or an empty string.
+    std::string check_extent(std::size_t count, const char* what) const;
+
+private:
+    std::uintptr_t address_ = 0;
+    std::size_t extent_ = 0;
+    bool has_extent_ = false;
+    bool has_buffer_ = false;
+    Py_buffer view_{};
+};
+
+// A size argument: non-negative Python int, else ValueError/TypeError.
+std::size_t size_arg(py::handle obj, const char* name);
+
+// ------------------------------------------------------ streams, events ---
+struct Stream {
+    Stream() = default;
+    Stream(const Stream&) = delete;  // owns its handle: never copied
+    Stream& operator=(const Stream&) = delete;
+    pygpu_stream_t handle = nullptr;
+    int device = -1;
+    bool owned = false;
+    bool destroyed = false;
+    int last_status = 0;
+    ~Stream();
+};
+
+struct Event {
+    Event() = default;
+    Event(const Event&) = delete;  // owns its handle: never copied
+    Event& operator=(const Event&) = delete;
+    pygpu_event_t handle = nullptr;
+    int device = -1;
+    bool destroyed = false;
+    int last_status = 0;
+    ~Event();
+};
+
+// Convert a stream argument: None, 0, a cudaStream_t, or an int handle.
+// Returns false (with `why` set) for a destroyed stream object.
+bool stream_arg(py::handle obj, pygpu_stream_t& out, std::string& why);
+// Convert an event argument: a cudaEvent_t. Returns false for a destroyed one.
+bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why);
+
+// Mark the streams and events that cudaDeviceReset destroyed on `device`.
+void invalidate_streams_of_device(int device);
+void invalidate_events_of_device(int device);
+
+// ------------------------------------------------------------- modules ---
+void bind_errors(py::module_& m);
+void bind_pointers(py::module_& m);
+void bind_devices(py::module_& m);
+void bind_memory(py::module_& m);
+void bind_streams(py::module_& m);
+void bind_events(py::module_& m);
+
+}  // namespace pygpu
+
+#endif  // PYGPU_BINDINGS_CORE_H

@@ -1,0 +1,291 @@
+#include "PyGPU/sim/copy.h"
+
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "PyGPU/sim/state.h"
+
+namespace pygpu {
+namespace sim {
+
+namespace {
+
+const char* kind_label(int kind) {
+    static const char* const kNames[] = {"cudaMemcpyHostToHost", "cudaMemcpyHostToDevice", "cudaMemcpyDeviceToHost",
+                                         "cudaMemcpyDeviceToDevice", "cudaMemcpyDefault"};
+    return kind >= 0 && kind <= 4 ? kNames[kind] : "an invalid kind";
+}
+
+// A strided region: `height` rows of `width` bytes, rows `pitch` apart. A 1D
+// copy is one row.
+struct Region2D {
+    char* dst;
+    size_t dpitch;
+    const char* src;
+    size_t spitch;
+    size_t width;
+    size_t height;
+};
+
+void run_copy(const Region2D& r) {
+    if (r.dpitch == r.width && r.spitch == r.width) {
+        std::memcpy(r.dst, r.src, r.width * r.height);
+        return;
+    }
+    for (size_t row = 0; row < r.height; ++row) {
+        std::memcpy(r.dst + row * r.dpitch, r.src + row * r.spitch, r.width);
+    }
+}
+
+// Bytes from the first to the last byte of the region, or false on overflow.
+bool span_of(size_t pitch, size_t width, size_t height, size_t* out) {
+    if (height > 1 && pitch > (std::numeric_limits<size_t>::max() - width) / (height - 1)) return false;
+    *out = (height - 1) * pitch + width;
+    return true;
+}
+
+bool overlap(const void* a, const void* b, size_t n) {
+    const uintptr_t x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
+    return x < y + n && y < x + n;
+}
+
+int stream_for(State& st, bool async, pygpu_stream_t handle, std::shared_ptr<Stream>* out) {
+    if (async) return resolve_stream(st, handle, out);
+    // The synchronous calls work on the current device's legacy default
+    // stream, so they are ordered after work pending on its blocking streams.
+    *out = st.devices[static_cast<size_t>(current_device())]->legacy;
+    return err::cudaSuccess;
+}
+
+// The whole family of cudaMemcpy, cudaMemcpyAsync, cudaMemcpy2D(Async).
+// `stream_drained`: the synchronous pageable host-to-device path has already
+// waited for the stream (see below) and now checks everything again.
+int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bool stream_drained = false) {
+    if (kind < PYGPU_MEMCPY_HOST_TO_HOST || kind > PYGPU_MEMCPY_DEFAULT) {
+        return fail(err::cudaErrorInvalidMemcpyDirection,
+                    "kind %d is not a cudaMemcpyKind; use 0 HostToHost, 1 HostToDevice, 2 DeviceToHost, 3 "
+                    "DeviceToDevice or 4 Default",
+                    kind);
+    }
+    // CUDA cudaMemcpy2D: width must not exceed either pitch.
+    if (is_2d && (r.width > r.dpitch || r.width > r.spitch)) {
+        const bool d = r.width > r.dpitch;
+        return fail(err::cudaErrorInvalidPitchValue, "width %zu is larger than %s %zu; a row of width bytes must fit in the pitch",
+                    r.width, d ? "dpitch" : "spitch", d ? r.dpitch : r.spitch);
+    }
+    State& st = state();
+    std::unique_lock<std::mutex> lock(st.mu);
+    std::shared_ptr<Stream> s;
+    if (int e = stream_for(st, async, stream, &s)) return e;
+    if (r.width == 0 || r.height == 0) return err::cudaSuccess;  // nothing to move, nothing queued
+    if (r.dst == nullptr || r.src == nullptr) {
+        return fail(err::cudaErrorInvalidValue, "%s is NULL but %zu bytes are to be copied", r.dst == nullptr ? "dst" : "src",
+                    r.width * r.height);
+    }
+    size_t dspan = 0, sspan = 0;
+    if (!span_of(r.dpitch, r.width, r.height, &dspan) || !span_of(r.spitch, r.width, r.height, &sspan)) {
+        return fail(err::cudaErrorInvalidValue, "the region of %zu rows does not fit in the address space", r.height);
+    }
+    bool dst_device = kind == PYGPU_MEMCPY_HOST_TO_DEVICE || kind == PYGPU_MEMCPY_DEVICE_TO_DEVICE;
+    bool src_device = kind == PYGPU_MEMCPY_DEVICE_TO_HOST || kind == PYGPU_MEMCPY_DEVICE_TO_DEVICE;
+    if (kind == PYGPU_MEMCPY_DEFAULT) {
+        // CUDA: the direction is inferred from the pointers (unified addressing).
+        dst_device = device_of(st, r.dst) >= 0;
+        src_device = device_of(st, r.src) >= 0;
+    }
+    const std::string dst_ctx =
+        format("the copy kind %s says the destination is %s memory", kind_label(kind), dst_device ? "device" : "host");
+    const std::string src_ctx =
+        format("the copy kind %s says the source is %s memory", kind_label(kind), src_device ? "device" : "host");
+    bool dst_pinned = false, src_pinned = false;
+    if (int e = dst_device ? check_device_range(st, "dst", r.dst, dspan, -1, dst_ctx.c_str())
+                           : check_host_range(st, "dst", r.dst, dspan, &dst_pinned, dst_ctx.c_str())) {
+        return e;
+    }
+    if (int e = src_device ? check_device_range(st, "src", r.src, sspan, -1, src_ctx.c_str())
+                           : check_host_range(st, "src", r.src, sspan, &src_pinned, src_ctx.c_str())) {
+        return e;
+    }
+    if (is_2d) {
+        // CUDA: cudaMemcpy2D returns an error when a pitch exceeds the maximum
+        // allowed (cudaDeviceProp::memPitch) for device memory.
+        const size_t max_pitch = 2147483647;
+        if ((dst_device && r.dpitch > max_pitch) || (src_device && r.spitch > max_pitch)) {
+            return fail(err::cudaErrorInvalidPitchValue, "%s %zu exceeds the device's largest pitch (memPitch = %zu)",
+                        dst_device && r.dpitch > max_pitch ? "dpitch" : "spitch",
+                        dst_device && r.dpitch > max_pitch ? r.dpitch : r.spitch, max_pitch);
+        }
+    } else if (overlap(r.dst, r.src, r.width)) {
+        // CUDA: the memory areas may not overlap (undefined otherwise).
+        return fail(err::cudaErrorInvalidValue, "dst %p and src %p overlap over a copy of %zu bytes; the areas may not overlap",
+                    static_cast<void*>(r.dst), static_cast<const void*>(r.src), r.width);
+    }
+
+    // When the host waits, per CUDA "API synchronization behavior":
+    //  - host to device from pageable memory: the source is staged at call time
+    //    and the call returns (cudaMemcpy, after waiting for the stream: "the
+    //    DMA to final destination may not have completed"; cudaMemcpyAsync
+    //    without waiting: the driver only "may" synchronise);
+    //  - host to device from pinned memory: cudaMemcpy is synchronous,
+    //    cudaMemcpyAsync fully asynchronous;
+    //  - device to host: cudaMemcpy returns once the copy has completed, and so
+    //    does cudaMemcpyAsync into pageable memory; into pinned memory the
+    //    async copy is fully asynchronous;
+    //  - device to device: no host-side synchronisation;
+    //  - host to host: fully synchronous.
+    bool wait = false;
+    std::shared_ptr<std::vector<char>> staged;
+    if (!dst_device && !src_device) {
+        wait = true;
+    } else if (dst_device && !src_device) {
+        if (src_pinned) {
+            wait = !async;
+        } else if (!async && !stream_drained) {
+            // cudaMemcpy from pageable memory: "a stream sync is performed
+            // before the copy is initiated". Wait for the work already queued
+            // (a marker on the stream), then check and stage afresh: the
+            // memory may have changed hands while we waited.
+            CompletionPtr marker = enqueue(st, s, nullptr);
+            lock.unlock();
+            marker->wait();
+            return copy(r, kind, is_2d, async, stream, true);
+        } else {
+            // Staged now, so the caller may reuse its buffer as soon as we return.
+            staged = std::make_shared<std::vector<char>>(r.width * r.height);
+            for (size_t row = 0; row < r.height; ++row) {
+                std::memcpy(staged->data() + row * r.width, r.src + row * r.spitch, r.width);
+            }
+            r.src = staged->data();
+            r.spitch = r.width;
+        }
+    } else if (!dst_device && src_device) {
+        wait = !async || !dst_pinned;
+    }
+    CompletionPtr done = enqueue(st, s, [r, staged] { run_copy(r); });
+    lock.unlock();
+    if (wait) done->wait();
+    return err::cudaSuccess;
+}
+
+int peer(void* dst, int dst_device, const void* src, int src_device, size_t count, bool async, pygpu_stream_t stream) {
+    State& st = state();
+    if (int e = check_device(st, dst_device, "dstDevice")) return e;
+    if (int e = check_device(st, src_device, "srcDevice")) return e;
+    std::unique_lock<std::mutex> lock(st.mu);
+    std::shared_ptr<Stream> s;
+    if (async) {
+        if (int e = resolve_stream(st, stream, &s)) return e;
+    }
+    if (count == 0) return err::cudaSuccess;
+    if (dst == nullptr || src == nullptr) {
+        return fail(err::cudaErrorInvalidValue, "%s is NULL but %zu bytes are to be copied", dst == nullptr ? "dst" : "src",
+                    count);
+    }
+    const std::string dst_ctx = format("cudaMemcpyPeer copies into memory of dstDevice %d", dst_device);
+    const std::string src_ctx = format("cudaMemcpyPeer copies from memory of srcDevice %d", src_device);
+    if (int e = check_device_range(st, "dst", dst, count, dst_device, dst_ctx.c_str())) return e;
+    if (int e = check_device_range(st, "src", src, count, src_device, src_ctx.c_str())) return e;
+    if (overlap(dst, src, count)) {
+        return fail(err::cudaErrorInvalidValue, "dst %p and src %p overlap over a copy of %zu bytes", dst, src, count);
+    }
+    const Region2D r{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1};
+    if (async) {
+        enqueue(st, s, [r] { run_copy(r); });
+        return err::cudaSuccess;
+    }
+    // CUDA cudaMemcpyPeer: asynchronous with respect to the host, but
+    // serialised with all pending and future work on the current device,
+    // srcDevice and dstDevice. The copy waits for everything queued on those
+    // devices and is queued on dstDevice's legacy stream; the other devices'
+    // legacy streams get a marker that waits for it, so their later blocking
+    // work is ordered after the copy too.
+    std::set<int> devices{current_device(), src_device, dst_device};
+    std::vector<CompletionPtr> waits;
+    for (int d : devices) {
+        std::vector<CompletionPtr> p = pending_on_device(st, d);
+        waits.insert(waits.end(), p.begin(), p.end());
+    }
+    CompletionPtr done = enqueue(st, st.devices[static_cast<size_t>(dst_device)]->legacy, [r] { run_copy(r); }, waits);
+    for (int d : devices) {
+        if (d != dst_device) enqueue(st, st.devices[static_cast<size_t>(d)]->legacy, nullptr, {done});
+    }
+    return err::cudaSuccess;
+}
+
+int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
+    State& st = state();
+    std::unique_lock<std::mutex> lock(st.mu);
+    std::shared_ptr<Stream> s;
+    if (int e = stream_for(st, async, stream, &s)) return e;
+    if (count == 0) return err::cudaSuccess;
+    if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL but %zu bytes are to be set", count);
+    const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(ptr));
+    bool pinned = false;
+    if (al != nullptr && al->kind != MemKind::device) {
+        // Pinned or registered host memory is mapped for the device.
+        if (int e = check_host_range(st, "devPtr", ptr, count, &pinned, "cudaMemset needs device or pinned memory")) return e;
+    } else {
+        if (int e = check_device_range(st, "devPtr", ptr, count, -1, "cudaMemset needs device memory")) return e;
+    }
+    char* p = static_cast<char*>(ptr);
+    const unsigned char byte = static_cast<unsigned char>(value);
+    CompletionPtr done = enqueue(st, s, [p, byte, count] { std::memset(p, byte, count); });
+    lock.unlock();
+    // CUDA: cudaMemset is asynchronous with respect to the host, except when
+    // the target is pinned host memory; cudaMemsetAsync always is.
+    if (!async && pinned) done->wait();
+    return err::cudaSuccess;
+}
+
+}  // namespace
+
+int memcpy_sync(void* dst, const void* src, size_t count, int kind) {
+    return api([&] {
+        return copy(Region2D{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1}, kind, false,
+                    false, nullptr);
+    });
+}
+
+int memcpy_async(void* dst, const void* src, size_t count, int kind, pygpu_stream_t stream) {
+    return api([&] {
+        return copy(Region2D{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1}, kind, false,
+                    true, stream);
+    });
+}
+
+int memcpy_2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height, int kind) {
+    return api([&] {
+        return copy(Region2D{static_cast<char*>(dst), dpitch, static_cast<const char*>(src), spitch, width, height}, kind,
+                    true, false, nullptr);
+    });
+}
+
+int memcpy_2d_async(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height, int kind,
+                    pygpu_stream_t stream) {
+    return api([&] {
+        return copy(Region2D{static_cast<char*>(dst), dpitch, static_cast<const char*>(src), spitch, width, height}, kind,
+                    true, true, stream);
+    });
+}
+
+int memcpy_peer(void* dst, int dst_device, const void* src, int src_device, size_t count) {
+    return api([&] { return peer(dst, dst_device, src, src_device, count, false, nullptr); });
+}
+
+int memcpy_peer_async(void* dst, int dst_device, const void* src, int src_device, size_t count, pygpu_stream_t stream) {
+    return api([&] { return peer(dst, dst_device, src, src_device, count, true, stream); });
+}
+
+int memset_sync(void* ptr, int value, size_t count) {
+    return api([&] { return set(ptr, value, count, false, nullptr); });
+}
+
+int memset_async(void* ptr, int value, size_t count, pygpu_stream_t stream) {
+    return api([&] { return set(ptr, value, count, true, stream); });
+}
+
+}  // namespace sim
+}  // namespace pygpu

@@ -1,0 +1,60 @@
+// Simulated devices: their properties, the per-thread current device,
+// device-wide synchronisation and reset, and peer access.
+#ifndef PYGPU_SIM_DEVICE_H
+#define PYGPU_SIM_DEVICE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "pygpu/backend.h"
+
+namespace pygpu {
+namespace sim {
+
+struct State;
+struct Stream;
+
+struct Device {
+    Device(int index_, size_t capacity_, int device_count)
+        : index(index_), capacity(capacity_), peer_enabled(static_cast<size_t>(device_count), 0) {}
+
+    const int index;
+    const size_t capacity;  // configured memory, bytes
+    // Guarded by State::mu:
+    size_t used = 0;                               // bytes charged by live allocations
+    std::shared_ptr<Stream> legacy;                // the legacy default stream (handle NULL)
+    std::vector<std::shared_ptr<Stream>> streams;  // every other stream, destroyed ones until drained
+    std::vector<char> peer_enabled;                // [peer] = 1 once enabled from this device
+    uint64_t generation = 0;                       // bumped by device_reset
+};
+
+// The calling host thread's current device (CUDA: per host thread, 0 until
+// cudaSetDevice is called).
+int current_device();
+
+// 0 when `device` is a valid ordinal, else fails with cudaErrorInvalidDevice
+// and a message that names `what` ("device", "peer device", ...).
+int check_device(const State& st, int device, const char* what);
+
+// The device's properties as reported by get_device_properties.
+void fill_properties(const Device& d, pygpu_device_prop* prop);
+
+int get_device_count(int* count);
+int get_device(int* device);
+int set_device(int device);
+int device_synchronize();
+int device_reset();
+int get_device_properties(pygpu_device_prop* prop, int device);
+int mem_get_info(size_t* free_bytes, size_t* total_bytes);
+int driver_get_version(int* version);
+int runtime_get_version(int* version);
+int device_can_access_peer(int* can_access, int device, int peer_device);
+int device_enable_peer_access(int peer_device, unsigned int flags);
+int device_disable_peer_access(int peer_device);
+
+}  // namespace sim
+}  // namespace pygpu
+
+#endif  // PYGPU_SIM_DEVICE_H

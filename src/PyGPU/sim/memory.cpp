@@ -1,0 +1,527 @@
+#include "PyGPU/sim/memory.h"
+
+#include <cstdlib>
+#include <iterator>
+#include <limits>
+
+#include "PyGPU/sim/state.h"
+
+namespace pygpu {
+namespace sim {
+
+namespace {
+
+// cudaMalloc returns memory aligned to at least 256 bytes, and the simulator
+// charges each allocation its size rounded up to that granularity.
+constexpr size_t kDeviceAlignment = 256;
+// Pinned memory is page-locked: whole pages, page-aligned.
+constexpr size_t kHostAlignment = 4096;
+
+// Freed ranges remembered for messages, and how much freed memory is kept
+// back from the host allocator so that a stale pointer is always recognised.
+constexpr size_t kHistoryEntries = 4096;
+constexpr size_t kQuarantineBytes = size_t(64) << 20;
+constexpr size_t kQuarantineLargest = size_t(16) << 20;
+
+bool round_up(size_t n, size_t to, size_t* out) {
+    if (n > std::numeric_limits<size_t>::max() - (to - 1)) return false;
+    *out = (n + to - 1) / to * to;
+    return true;
+}
+
+void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
+
+// Takes a live range out of the table (and its charge off its device), waits
+// for everything already queued, then releases it. CUDA: cudaFree and
+// cudaFreeHost synchronise implicitly, so work queued before the free never
+// runs on released memory. The wait covers every device, because under
+// unified addressing work queued on any device may touch the range.
+int detach_wait_release(State& st, std::unique_lock<std::mutex>& lock, uintptr_t base, const char* how) {
+    const Allocation a = st.memory.detach(base, how);
+    if (a.kind == MemKind::device) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
+    std::vector<CompletionPtr> pending = pending_everywhere(st);
+    lock.unlock();
+    wait_all(pending);
+    release(st, {Released{base}});
+    return err::cudaSuccess;
+}
+
+std::string describe_freed(const FreedRange& f) {
+    return format("%s, released by %s%s", describe(f.was).c_str(), f.how,
+                  f.held != nullptr ? "" : " (its addresses may since have been reused by the host)");
+}
+
+}  // namespace
+
+// --- the table -------------------------------------------------------------
+
+const Allocation* MemoryTable::containing(uintptr_t p) const {
+    auto it = live_.upper_bound(p);
+    if (it == live_.begin()) return nullptr;
+    --it;
+    return p < it->second.end() ? &it->second : nullptr;
+}
+
+const Allocation* MemoryTable::overlapping(uintptr_t p, size_t n) const {
+    auto it = live_.upper_bound(p);
+    if (it != live_.begin()) {
+        auto prev = std::prev(it);
+        if (prev->second.end() > p) return &prev->second;
+    }
+    if (it != live_.end() && it->first < p + n) return &it->second;
+    return nullptr;
+}
+
+static size_t held_extent(const FreedRange& f) { return f.was.kind == MemKind::device ? f.was.charged : f.was.size; }
+
+const FreedRange* MemoryTable::quarantined(uintptr_t p, size_t n) const {
+    // Only the last held range starting before p + n can reach back to p.
+    auto it = held_.lower_bound(p + n);
+    if (it == held_.begin()) return nullptr;
+    --it;
+    return it->first + held_extent(*it->second) > p ? it->second : nullptr;
+}
+
+void MemoryTable::drop_held(FreedRange& f, std::vector<void*>* out) {
+    if (f.held == nullptr) return;
+    if (f.settled) quarantine_bytes_ -= held_extent(f);
+    held_.erase(reinterpret_cast<uintptr_t>(f.held));
+    out->push_back(f.held);
+    f.held = nullptr;
+}
+
+const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {
+    for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+        if (it->was.base <= p && p < it->was.end()) return &*it;
+    }
+    return nullptr;
+}
+
+Allocation MemoryTable::detach(uintptr_t base, const char* how) {
+    auto it = live_.find(base);
+    Allocation a = it->second;
+    live_.erase(it);
+    FreedRange f;
+    f.was = a;
+    f.how = how;
+    f.held = a.owned;
+    f.settled = a.owned == nullptr;
+    history_.push_back(f);
+    if (f.held != nullptr) held_[reinterpret_cast<uintptr_t>(f.held)] = &history_.back();
+    return a;
+}
+
+std::vector<void*> MemoryTable::settle(uintptr_t base) {
+    std::vector<void*> out;
+    for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+        if (it->was.base != base || it->settled) continue;
+        if (it->held != nullptr && held_extent(*it) > kQuarantineLargest) {
+            drop_held(*it, &out);  // too large to keep back from the host
+        }
+        it->settled = true;
+        if (it->held != nullptr) quarantine_bytes_ += held_extent(*it);
+        break;
+    }
+    std::vector<void*> evicted = evict();
+    out.insert(out.end(), evicted.begin(), evicted.end());
+    return out;
+}
+
+std::vector<void*> MemoryTable::evict() {
+    std::vector<void*> out;
+    // Oldest quarantined memory goes back to the host allocator first.
+    for (auto it = history_.begin(); it != history_.end() && quarantine_bytes_ > kQuarantineBytes; ++it) {
+        if (it->settled) drop_held(*it, &out);
+    }
+    // A range still waiting for queued work is never forgotten.
+    while (history_.size() > kHistoryEntries && history_.front().settled) {
+        drop_held(history_.front(), &out);
+        history_.pop_front();
+    }
+    return out;
+}
+
+// --- messages --------------------------------------------------------------
+
+const char* kind_name(MemKind k) {
+    switch (k) {
+        case MemKind::device:
+            return "device allocation";
+        case MemKind::pinned:
+            return "pinned host allocation";
+        case MemKind::registered:
+            return "registered host range";
+    }
+    return "allocation";
+}
+
+std::string describe(const Allocation& a) {
+    if (a.kind == MemKind::device) {
+        return format("%s %p of %zu bytes on device %d (%s)", kind_name(a.kind), addr(a.base), a.size, a.device,
+                      a.origin);
+    }
+    return format("%s %p of %zu bytes (%s)", kind_name(a.kind), addr(a.base), a.size, a.origin);
+}
+
+// --- pointer checks ----------------------------------------------------------
+
+int check_device_range(State& st, const char* role, const void* p, size_t n, int device, const char* context) {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+    if (p == nullptr) return fail(err::cudaErrorInvalidValue, "%s is NULL (%s)", role, context);
+    if (n > std::numeric_limits<uintptr_t>::max() - a) {
+        return fail(err::cudaErrorInvalidValue, "%s %p + %zu bytes wraps around the address space", role, p, n);
+    }
+    const Allocation* al = st.memory.containing(a);
+    if (al != nullptr && al->kind == MemKind::device) {
+        if (device >= 0 && al->device != device) {
+            return fail(err::cudaErrorInvalidValue, "%s %p is in %s, not on device %d", role, p, describe(*al).c_str(),
+                        device);
+        }
+        if (a + n > al->end()) {
+            return fail(err::cudaErrorInvalidValue, "%s %p: %zu bytes from offset %zu of %s run %zu bytes past its end",
+                        role, p, n, static_cast<size_t>(a - al->base), describe(*al).c_str(),
+                        static_cast<size_t>(a + n - al->end()));
+        }
+        return err::cudaSuccess;
+    }
+    if (al != nullptr) {
+        return fail(err::cudaErrorInvalidValue, "%s %p is host memory (in %s), but %s", role, p, describe(*al).c_str(),
+                    context);
+    }
+    if (const FreedRange* f = st.memory.freed_containing(a)) {
+        if (f->was.kind == MemKind::device) {
+            return fail(err::cudaErrorInvalidValue, "%s %p was freed: it is in %s", role, p, describe_freed(*f).c_str());
+        }
+    }
+    return fail(err::cudaErrorInvalidValue, "%s %p is not device memory: no live cudaMalloc allocation contains it (%s)",
+                role, p, context);
+}
+
+int check_host_range(State& st, const char* role, const void* p, size_t n, bool* pinned, const char* context) {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+    *pinned = false;
+    if (p == nullptr) return fail(err::cudaErrorInvalidValue, "%s is NULL", role);
+    if (n > std::numeric_limits<uintptr_t>::max() - a) {
+        return fail(err::cudaErrorInvalidValue, "%s %p + %zu bytes wraps around the address space", role, p, n);
+    }
+    const Allocation* al = st.memory.containing(a);
+    if (al != nullptr && al->kind == MemKind::device) {
+        // Undefined behaviour in CUDA; always a bug, so the simulator says so.
+        return fail(err::cudaErrorInvalidValue,
+                    "%s %p is device memory (in %s), but %s; pass the kind that matches the pointers, or "
+                    "cudaMemcpyDefault",
+                    role, p, describe(*al).c_str(), context);
+    }
+    if (al != nullptr) {
+        if (a + n > al->end()) {
+            return fail(err::cudaErrorInvalidValue, "%s %p: %zu bytes from offset %zu of %s run %zu bytes past its end",
+                        role, p, n, static_cast<size_t>(a - al->base), describe(*al).c_str(),
+                        static_cast<size_t>(a + n - al->end()));
+        }
+        *pinned = true;
+        return err::cudaSuccess;
+    }
+    if (const FreedRange* f = st.memory.quarantined(a, n)) {
+        return fail(err::cudaErrorInvalidValue, "%s %p (%zu bytes) uses freed memory: %s", role, p, n,
+                    describe_freed(*f).c_str());
+    }
+    // A pageable buffer is the caller's own heap block; it cannot run into
+    // memory the runtime allocated (registered ranges are the caller's own).
+    const Allocation* ov = st.memory.overlapping(a, n);
+    if (ov != nullptr && ov->kind != MemKind::registered) {
+        return fail(err::cudaErrorInvalidValue,
+                    "%s %p: the %zu bytes from there run into %s; the count is larger than the host buffer", role, p, n,
+                    describe(*ov).c_str());
+    }
+    return err::cudaSuccess;
+}
+
+int device_of(State& st, const void* p) {
+    const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(p));
+    return al != nullptr && al->kind == MemKind::device ? al->device : -1;
+}
+
+std::vector<Released> detach_allocations_of_device(State& st, int device) {
+    std::vector<uintptr_t> bases;
+    st.memory.for_each_live([&](const Allocation& a) {
+        if (a.device == device) bases.push_back(a.base);
+    });
+    std::vector<Released> out;
+    for (uintptr_t b : bases) {
+        const Allocation a = st.memory.detach(b, "cudaDeviceReset");
+        if (a.kind == MemKind::device) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
+        out.push_back(Released{b});
+    }
+    return out;
+}
+
+void release(State& st, const std::vector<Released>& ranges) {
+    std::vector<void*> memory;
+    {
+        std::lock_guard<std::mutex> lock(st.mu);
+        for (const Released& r : ranges) {
+            std::vector<void*> m = st.memory.settle(r.base);
+            memory.insert(memory.end(), m.begin(), m.end());
+        }
+    }
+    for (void* m : memory) std::free(m);
+}
+
+// --- device memory -----------------------------------------------------------
+
+int malloc_device(void** ptr, size_t size) {
+    return api([&] {
+        if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL; pass the address of a pointer");
+        // The CUDA runtime answers cudaMalloc(&p, 0) with cudaSuccess and p = NULL
+        // (only the driver's cuMemAlloc rejects 0); cudaFree(NULL) is then a no-op.
+        if (size == 0) {
+            *ptr = nullptr;
+            return err::cudaSuccess;
+        }
+        State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
+        const int dev = current_device();
+        Device& d = *st.devices[static_cast<size_t>(dev)];
+        size_t charged = 0;
+        if (!round_up(size, kDeviceAlignment, &charged) || charged > d.capacity - d.used) {
+            return fail(err::cudaErrorMemoryAllocation,
+                        "cannot allocate %zu bytes on device %d: %zu of its %zu bytes are free (each allocation takes "
+                        "its size rounded up to 256 bytes)",
+                        size, dev, d.capacity - d.used, d.capacity);
+        }
+        void* mem = std::aligned_alloc(kDeviceAlignment, charged);
+        if (mem == nullptr) {
+            return fail(err::cudaErrorMemoryAllocation,
+                        "the host could not provide %zu bytes to back a device allocation on device %d", charged, dev);
+        }
+        Allocation a;
+        a.base = reinterpret_cast<uintptr_t>(mem);
+        a.size = size;
+        a.charged = charged;
+        a.device = dev;
+        a.kind = MemKind::device;
+        a.owned = mem;
+        a.origin = "cudaMalloc";
+        st.memory.insert(a);
+        d.used += charged;
+        *ptr = mem;
+        return err::cudaSuccess;
+    });
+}
+
+int free_device(void* ptr) {
+    return api([&] {
+        // CUDA: if devPtr is 0, no operation is performed.
+        if (ptr == nullptr) return err::cudaSuccess;
+        State& st = state();
+        std::unique_lock<std::mutex> lock(st.mu);
+        const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
+        const Allocation* al = st.memory.containing(a);
+        // CUDA: the pointer must come from cudaMalloc, and freeing it twice is
+        // an error; cudaFree reports cudaErrorInvalidValue.
+        if (al == nullptr) {
+            if (const FreedRange* f = st.memory.freed_containing(a)) {
+                if (f->was.base == a) {
+                    return fail(err::cudaErrorInvalidValue, "devPtr %p was already freed (double free): %s", ptr,
+                                describe_freed(*f).c_str());
+                }
+                return fail(err::cudaErrorInvalidValue, "devPtr %p is inside memory that was freed: %s", ptr,
+                            describe_freed(*f).c_str());
+            }
+            return fail(err::cudaErrorInvalidValue, "devPtr %p was not returned by cudaMalloc (no allocation contains it)",
+                        ptr);
+        }
+        if (al->kind != MemKind::device) {
+            return fail(err::cudaErrorInvalidValue, "devPtr %p is %s, not device memory; release it with %s", ptr,
+                        describe(*al).c_str(), al->kind == MemKind::pinned ? "cudaFreeHost" : "cudaHostUnregister");
+        }
+        if (al->base != a) {
+            return fail(err::cudaErrorInvalidValue,
+                        "devPtr %p points %zu bytes into %s; cudaFree needs the address cudaMalloc returned", ptr,
+                        static_cast<size_t>(a - al->base), describe(*al).c_str());
+        }
+        return detach_wait_release(st, lock, a, "cudaFree");
+    });
+}
+
+// --- pinned and registered host memory ---------------------------------------
+
+namespace {
+
+int alloc_pinned(void** ptr, size_t size, unsigned flags, const char* origin) {
+    if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "pHost is NULL; pass the address of a pointer");
+    // As for cudaMalloc: a zero-byte request succeeds with NULL.
+    if (size == 0) {
+        *ptr = nullptr;
+        return err::cudaSuccess;
+    }
+    size_t extent = 0;
+    void* mem = round_up(size, kHostAlignment, &extent) ? std::aligned_alloc(kHostAlignment, extent) : nullptr;
+    if (mem == nullptr) {
+        return fail(err::cudaErrorMemoryAllocation, "cannot allocate %zu bytes of pinned host memory", size);
+    }
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    Allocation a;
+    a.base = reinterpret_cast<uintptr_t>(mem);
+    a.size = size;
+    a.device = current_device();
+    a.kind = MemKind::pinned;
+    a.flags = flags;
+    a.owned = mem;
+    a.origin = origin;
+    // Pinned memory is host memory: it is not charged to the device.
+    st.memory.insert(a);
+    *ptr = mem;
+    return err::cudaSuccess;
+}
+
+}  // namespace
+
+int malloc_host(void** ptr, size_t size) {
+    return api([&] { return alloc_pinned(ptr, size, 0, "cudaMallocHost"); });
+}
+
+int host_alloc(void** ptr, size_t size, unsigned int flags) {
+    return api([&] {
+        // cudaHostAllocPortable | cudaHostAllocMapped | cudaHostAllocWriteCombined.
+        if ((flags & ~0x7u) != 0) {
+            return fail(err::cudaErrorInvalidValue,
+                        "flags 0x%x has unknown bits 0x%x; cudaHostAlloc accepts Portable (1), Mapped (2) and "
+                        "WriteCombined (4)",
+                        flags, flags & ~0x7u);
+        }
+        return alloc_pinned(ptr, size, flags, "cudaHostAlloc");
+    });
+}
+
+int free_host(void* ptr) {
+    return api([&] {
+        if (ptr == nullptr) return err::cudaSuccess;  // like free(NULL)
+        State& st = state();
+        std::unique_lock<std::mutex> lock(st.mu);
+        const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
+        const Allocation* al = st.memory.containing(a);
+        // CUDA: cudaFreeHost takes memory from cudaMallocHost or cudaHostAlloc.
+        if (al == nullptr) {
+            if (const FreedRange* f = st.memory.freed_containing(a)) {
+                return fail(err::cudaErrorInvalidValue, "ptr %p %s: %s", ptr,
+                            f->was.base == a ? "was already freed (double free)" : "is inside memory that was freed",
+                            describe_freed(*f).c_str());
+            }
+            return fail(err::cudaErrorInvalidValue,
+                        "ptr %p was not returned by cudaMallocHost or cudaHostAlloc (no pinned allocation contains it)",
+                        ptr);
+        }
+        if (al->kind != MemKind::pinned) {
+            return fail(err::cudaErrorInvalidValue, "ptr %p is %s, not pinned host memory; release it with %s", ptr,
+                        describe(*al).c_str(), al->kind == MemKind::device ? "cudaFree" : "cudaHostUnregister");
+        }
+        if (al->base != a) {
+            return fail(err::cudaErrorInvalidValue,
+                        "ptr %p points %zu bytes into %s; cudaFreeHost needs the address the allocation returned", ptr,
+                        static_cast<size_t>(a - al->base), describe(*al).c_str());
+        }
+        return detach_wait_release(st, lock, a, "cudaFreeHost");
+    });
+}
+
+int host_register(void* ptr, size_t size, unsigned int flags) {
+    return api([&] {
+        // cudaHostRegisterPortable | Mapped | IoMemory | ReadOnly.
+        if ((flags & ~0xFu) != 0) {
+            return fail(err::cudaErrorInvalidValue,
+                        "flags 0x%x has unknown bits 0x%x; cudaHostRegister accepts Portable (1), Mapped (2), "
+                        "IoMemory (4) and ReadOnly (8)",
+                        flags, flags & ~0xFu);
+        }
+        if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "ptr is NULL; pass the host range to register");
+        if (size == 0) return fail(err::cudaErrorInvalidValue, "size is 0; a registered range needs at least one byte");
+        const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
+        if (size > std::numeric_limits<uintptr_t>::max() - a) {
+            return fail(err::cudaErrorInvalidValue, "ptr %p + %zu bytes wraps around the address space", ptr, size);
+        }
+        State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
+        if (const Allocation* ov = st.memory.overlapping(a, size)) {
+            if (ov->kind == MemKind::device) {
+                return fail(err::cudaErrorInvalidValue, "the range %p + %zu bytes overlaps %s; only host memory can be registered",
+                            ptr, size, describe(*ov).c_str());
+            }
+            // CUDA: cudaErrorHostMemoryAlreadyRegistered when part or all of the
+            // range is already registered (pinned allocations are page-locked too).
+            return fail(err::cudaErrorHostMemoryAlreadyRegistered, "the range %p + %zu bytes overlaps %s", ptr, size,
+                        describe(*ov).c_str());
+        }
+        if (const FreedRange* f = st.memory.quarantined(a, size)) {
+            return fail(err::cudaErrorInvalidValue, "the range %p + %zu bytes uses freed memory: %s", ptr, size,
+                        describe_freed(*f).c_str());
+        }
+        Allocation al;
+        al.base = a;
+        al.size = size;
+        al.device = current_device();
+        al.kind = MemKind::registered;
+        al.flags = flags;
+        al.origin = "cudaHostRegister";
+        st.memory.insert(al);
+        return err::cudaSuccess;
+    });
+}
+
+int host_unregister(void* ptr) {
+    return api([&] {
+        if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "ptr is NULL; pass the address given to cudaHostRegister");
+        State& st = state();
+        std::unique_lock<std::mutex> lock(st.mu);
+        const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
+        const Allocation* al = st.memory.containing(a);
+        // CUDA: cudaErrorHostMemoryNotRegistered when ptr does not correspond to
+        // a registered memory region.
+        if (al == nullptr) {
+            const FreedRange* f = st.memory.freed_containing(a);
+            if (f != nullptr && f->was.kind == MemKind::registered) {
+                return fail(err::cudaErrorHostMemoryNotRegistered, "ptr %p is not registered any more: %s", ptr,
+                            describe_freed(*f).c_str());
+            }
+            return fail(err::cudaErrorHostMemoryNotRegistered, "ptr %p was never registered with cudaHostRegister", ptr);
+        }
+        if (al->kind != MemKind::registered) {
+            return fail(err::cudaErrorHostMemoryNotRegistered, "ptr %p is %s, not a registered range; release it with %s",
+                        ptr, describe(*al).c_str(), al->kind == MemKind::device ? "cudaFree" : "cudaFreeHost");
+        }
+        if (al->base != a) {
+            return fail(err::cudaErrorHostMemoryNotRegistered,
+                        "ptr %p points %zu bytes into %s; pass the address given to cudaHostRegister", ptr,
+                        static_cast<size_t>(a - al->base), describe(*al).c_str());
+        }
+        return detach_wait_release(st, lock, a, "cudaHostUnregister");
+    });
+}
+
+int pointer_get_attributes(pygpu_pointer_attributes* attributes, const void* ptr) {
+    return api([&] {
+        if (attributes == nullptr) {
+            return fail(err::cudaErrorInvalidValue, "attributes is NULL; pass a pointer to a pygpu_pointer_attributes");
+        }
+        State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
+        const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(ptr));
+        void* p = const_cast<void*>(ptr);
+        if (al == nullptr) {
+            // CUDA 11+: memory unknown to the runtime is cudaMemoryTypeUnregistered
+            // with cudaSuccess (older runtimes returned cudaErrorInvalidValue).
+            *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_UNREGISTERED, -1, nullptr, nullptr};
+        } else if (al->kind == MemKind::device) {
+            *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_DEVICE, al->device, p, nullptr};
+        } else {
+            // Page-locked host memory is mapped at the same address on the device
+            // (unified addressing), so both pointers are the pointer itself.
+            *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_HOST, al->device, p, p};
+        }
+        return err::cudaSuccess;
+    });
+}
+
+}  // namespace sim
+}  // namespace pygpu

@@ -1,0 +1,121 @@
+// Memory of the simulated device: device allocations, pinned and registered
+// host memory, the allocation table every pointer is checked against, and the
+// history of freed ranges that lets a message say "was freed".
+#ifndef PYGPU_SIM_MEMORY_H
+#define PYGPU_SIM_MEMORY_H
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pygpu/backend.h"
+
+namespace pygpu {
+namespace sim {
+
+struct State;
+
+enum class MemKind { device, pinned, registered };
+
+struct Allocation {
+    uintptr_t base = 0;
+    size_t size = 0;     // bytes the caller asked for (the usable range)
+    size_t charged = 0;  // bytes counted against the device (device memory only)
+    int device = -1;     // owning device; for host memory the device current at the call
+    MemKind kind = MemKind::device;
+    unsigned flags = 0;
+    void* owned = nullptr;       // memory the simulator releases; NULL for registered ranges
+    const char* origin = "";     // the call that made it: "cudaMalloc", "cudaHostRegister", ...
+    uintptr_t end() const { return base + size; }
+};
+
+struct FreedRange {
+    Allocation was;
+    const char* how = "";  // "cudaFree", "cudaDeviceReset", ...
+    // While `held` is set the simulator still owns the memory (quarantine):
+    // the host allocator cannot hand the range out again, so any use of an
+    // address in it is certainly a use after free.
+    void* held = nullptr;
+    bool settled = false;  // false while queued work may still use the range
+};
+
+// A range taken out of the table whose memory is released (or quarantined)
+// once the work queued before it has finished.
+struct Released {
+    uintptr_t base;
+};
+
+// Guarded by State::mu.
+class MemoryTable {
+public:
+    const Allocation* containing(uintptr_t p) const;
+    const Allocation* overlapping(uintptr_t p, size_t n) const;
+    // A freed range overlapping [p, p+n) whose memory the simulator still
+    // holds (an address in it cannot be valid memory of anyone else).
+    const FreedRange* quarantined(uintptr_t p, size_t n) const;
+    // The most recent freed range containing p, for messages only: after the
+    // memory went back to the host allocator the address may be valid again.
+    const FreedRange* freed_containing(uintptr_t p) const;
+
+    void insert(const Allocation& a) { live_[a.base] = a; }
+    // Moves a live allocation to the history (memory still held) and returns it.
+    Allocation detach(uintptr_t base, const char* how);
+    // Releases or quarantines a detached range once nothing queued can use it;
+    // returns memory to hand back to the host allocator.
+    std::vector<void*> settle(uintptr_t base);
+    template <class F>
+    void for_each_live(F&& f) const {
+        for (const auto& kv : live_) f(kv.second);
+    }
+
+private:
+    std::vector<void*> evict();
+    void drop_held(FreedRange& f, std::vector<void*>* out);
+    std::map<uintptr_t, Allocation> live_;
+    // Held (quarantined) ranges by address; they are disjoint because the
+    // simulator still owns their memory. Deque elements stay put on push_back
+    // and pop_front, so the pointers stay valid.
+    std::map<uintptr_t, FreedRange*> held_;
+    std::deque<FreedRange> history_;  // oldest first, bounded
+    size_t quarantine_bytes_ = 0;
+};
+
+// Human-readable names used in messages.
+const char* kind_name(MemKind k);
+std::string describe(const Allocation& a);  // "device allocation 0x.. of 256 bytes on device 0 (cudaMalloc)"
+
+// Pointer checks, with State::mu held. Each returns cudaSuccess or fails with
+// cudaErrorInvalidValue and a message naming `role` ("destination", ...).
+//
+// The device side of a copy or memset: [p, p+n) inside one live device
+// allocation, of device `device` when device >= 0.
+int check_device_range(State& st, const char* role, const void* p, size_t n, int device, const char* context);
+// The host side of a copy: not device memory, not freed memory, and when it
+// starts in pinned or registered memory, inside that range (*pinned = true).
+int check_host_range(State& st, const char* role, const void* p, size_t n, bool* pinned, const char* context);
+// The device owning the device allocation that contains p, else -1.
+int device_of(State& st, const void* p);
+
+// Takes every allocation of `device` (device memory, and the pinned and
+// registered host memory made while it was current) out of the table, for
+// device_reset. Release them with release() once queued work has finished.
+std::vector<Released> detach_allocations_of_device(State& st, int device);
+// Takes State::mu itself.
+void release(State& st, const std::vector<Released>& ranges);
+
+int malloc_device(void** ptr, size_t size);
+int free_device(void* ptr);
+int malloc_host(void** ptr, size_t size);
+int host_alloc(void** ptr, size_t size, unsigned int flags);
+int free_host(void* ptr);
+int host_register(void* ptr, size_t size, unsigned int flags);
+int host_unregister(void* ptr);
+int pointer_get_attributes(pygpu_pointer_attributes* attributes, const void* ptr);
+
+}  // namespace sim
+}  // namespace pygpu
+
+#endif  // PYGPU_SIM_MEMORY_H

@@ -1,0 +1,48 @@
+#include "PyGPU/sim/state.h"
+
+namespace pygpu {
+namespace sim {
+
+namespace {
+// Far from 0x1 (cudaStreamLegacy) and 0x2 (cudaStreamPerThread), and spaced
+// by 16 so that the low bits carry the handle kind.
+constexpr uintptr_t kHandleBase = 0x5100000;
+constexpr uintptr_t kHandleStep = 16;
+
+State* global_state = nullptr;
+std::once_flag global_once;
+}  // namespace
+
+State::State(const Config& c) : config(c) {
+    devices.reserve(static_cast<size_t>(c.devices));
+    for (int i = 0; i < c.devices; ++i) {
+        devices.emplace_back(new Device(i, c.memory_bytes, c.devices));
+    }
+    // Each device's legacy default stream exists from the start: NULL always
+    // names it and it can never be destroyed.
+    for (int i = 0; i < c.devices; ++i) {
+        devices[static_cast<size_t>(i)]->legacy = make_stream(*this, i, 0, 0, StreamKind::legacy);
+    }
+}
+
+State& state() {
+    // Never deleted, on purpose (see state.h).
+    std::call_once(global_once, [] { global_state = new State(config()); });
+    return *global_state;
+}
+
+uintptr_t new_handle(State& st, HandleKind kind) {
+    ++st.handles_issued;
+    return kHandleBase + st.handles_issued * kHandleStep + static_cast<uintptr_t>(kind);
+}
+
+bool was_issued(State& st, uintptr_t value, HandleKind kind) {
+    if (value <= kHandleBase) return false;
+    const uintptr_t offset = value - kHandleBase;
+    if (offset % kHandleStep != static_cast<uintptr_t>(kind)) return false;
+    const uintptr_t serial = offset / kHandleStep;
+    return serial >= 1 && serial <= st.handles_issued;
+}
+
+}  // namespace sim
+}  // namespace pygpu

@@ -1,0 +1,86 @@
+// The simulator's global state and the guard every API entry goes through.
+//
+// All shared state lives in one heap object that is created on first use and
+// never destroyed: stream workers may still be blocked in it while the
+// interpreter exits, and a static destructor running under them would crash
+// the process at exit.
+#ifndef PYGPU_SIM_STATE_H
+#define PYGPU_SIM_STATE_H
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "PyGPU/sim/config.h"
+#include "PyGPU/sim/device.h"
+#include "PyGPU/sim/errors.h"
+#include "PyGPU/sim/event.h"
+#include "PyGPU/sim/memory.h"
+#include "PyGPU/sim/stream.h"
+
+namespace pygpu {
+namespace sim {
+
+struct State {
+    // One lock for the tables below. It is only ever held for short,
+    // non-blocking bookkeeping (lookups, checks, queueing); nobody waits for
+    // queued work while holding it, so a stream worker can never be stuck
+    // behind an API call and vice versa.
+    std::mutex mu;
+    Config config;
+    std::vector<std::unique_ptr<Device>> devices;
+    std::unordered_map<uintptr_t, std::shared_ptr<Stream>> streams;  // live created streams
+    std::unordered_map<uintptr_t, std::shared_ptr<Event>> events;    // live events
+    uint64_t handles_issued = 0;                                     // see new_handle()
+    MemoryTable memory;
+
+    explicit State(const Config& c);
+};
+
+// The global state; the configuration must be valid (api() checks it).
+State& state();
+
+// Stream and event handles are opaque values, not addresses: a serial number
+// that is never reused, so a stale handle can never alias a newer object and
+// a lookup can tell "destroyed" from "never was a handle".
+enum class HandleKind { stream = 0, event = 8 };
+uintptr_t new_handle(State& st, HandleKind kind);
+// True when `value` has the shape of a handle this process issued (live or not).
+bool was_issued(State& st, uintptr_t value, HandleKind kind);
+
+// Runs one API entry: refuses to run with an invalid configuration
+// (cudaErrorInitializationError, as the runtime answers when it cannot
+// initialise) or from a stream worker (a host function calling the runtime:
+// CUDA says no CUDA call may be made from a callback, and cudaErrorNotPermitted
+// may be returned as a diagnostic), and turns any exception into an error code
+// so that none crosses the C table.
+template <class Body>
+int api(Body&& body) {
+    try {
+        if (const char* why = config_error()) {
+            return fail(err::cudaErrorInitializationError, "the simulated device is not configured: %s", why);
+        }
+        if (on_worker_thread()) {
+            return fail(err::cudaErrorNotPermitted,
+                        "a CUDA runtime call was made from a host function or callback running on a "
+                        "stream; CUDA forbids calls to the runtime from stream callbacks (do the work "
+                        "after synchronising instead)");
+        }
+        return body();
+    } catch (const std::bad_alloc&) {
+        return fail(err::cudaErrorMemoryAllocation, "the simulator ran out of host memory");
+    } catch (const std::exception& e) {
+        return fail(err::cudaErrorUnknown, "internal error in the simulated device: %s", e.what());
+    } catch (...) {
+        return fail(err::cudaErrorUnknown, "internal error in the simulated device");
+    }
+}
+
+}  // namespace sim
+}  // namespace pygpu
+
+#endif  // PYGPU_SIM_STATE_H

@@ -1,0 +1,114 @@
+// Streams of the simulated device: queues of work drained in order by a
+// worker thread, with CUDA's legacy default stream rules.
+//
+// Work never runs on the caller's thread, so a query right after queueing can
+// really see cudaErrorNotReady and a missing synchronisation really races.
+#ifndef PYGPU_SIM_STREAM_H
+#define PYGPU_SIM_STREAM_H
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "PyGPU/sim/work.h"
+#include "pygpu/backend.h"
+
+namespace pygpu {
+namespace sim {
+
+struct State;
+
+enum class StreamKind {
+    legacy,      // NULL / cudaStreamLegacy: one per device, never destroyed
+    per_thread,  // cudaStreamPerThread: one per (host thread, device), blocking
+    created,     // cudaStreamCreate*
+};
+
+// The special handle values of the CUDA runtime.
+constexpr uintptr_t kStreamLegacyHandle = 0x1;     // cudaStreamLegacy
+constexpr uintptr_t kStreamPerThreadHandle = 0x2;  // cudaStreamPerThread
+
+// The stream priority range reported by device_get_stream_priority_range
+// (the values of current NVIDIA GPUs: lower numbers are higher priorities).
+constexpr int kLeastStreamPriority = 0;
+constexpr int kGreatestStreamPriority = -5;
+
+struct Stream {
+    Stream(uintptr_t handle_, int device_, unsigned flags_, int priority_, StreamKind kind_)
+        : handle(handle_), device(device_), flags(flags_), priority(priority_), kind(kind_) {}
+
+    const uintptr_t handle;
+    const int device;
+    const unsigned flags;
+    const int priority;
+    const StreamKind kind;
+
+    // A stream synchronises with the legacy default stream unless it was
+    // created with cudaStreamNonBlocking.
+    bool blocking() const { return (flags & PYGPU_STREAM_NON_BLOCKING) == 0; }
+
+    // Guarded by State::mu:
+    CompletionPtr tail;      // completion of the last item queued (null: none yet)
+    bool destroyed = false;  // no new work; the worker drains what is queued, then ends
+
+    // Guarded by mutex (the worker's side):
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<WorkItem> queue;
+    bool closing = false;
+    bool started = false;  // the worker thread starts with the first work item
+};
+
+// Creates a stream of `device` and lists it on the device (mu held). The
+// caller registers a created stream's handle.
+std::shared_ptr<Stream> make_stream(State& st, int device, unsigned flags, int priority, StreamKind kind);
+
+// Looks a handle up (mu held): NULL and cudaStreamLegacy name the current
+// device's legacy stream, cudaStreamPerThread the calling thread's per-thread
+// stream (created on first use); any other value must be a live stream, else
+// cudaErrorInvalidResourceHandle. A handle is never dereferenced.
+int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* out);
+
+// Queues `run` on the stream (mu held) after `waits` and after the implicit
+// dependencies of the legacy default stream (CUDA "Stream synchronization
+// behavior"): work on the legacy stream waits for all work queued before it
+// on the device's blocking streams, and work on a blocking stream waits for
+// work queued before it on the legacy stream. Returns the item's completion.
+CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& s, std::function<void()> run,
+                      std::vector<CompletionPtr> waits = {});
+
+// Marks a stream destroyed (mu held): queued work still completes.
+void close_stream(Stream& s);
+// device_reset: every stream of the device becomes invalid (mu held).
+void invalidate_streams_of_device(State& st, int device);
+
+// Completions of everything queued and unfinished on the device's streams,
+// or on every device's streams (mu held).
+std::vector<CompletionPtr> pending_on_device(State& st, int device);
+std::vector<CompletionPtr> pending_everywhere(State& st);
+
+// "stream 0x5100010 (device 0)", "the legacy default stream of device 0", ...
+std::string stream_name(const Stream& s);
+
+// True on a stream worker thread (inside a host function, for example).
+bool on_worker_thread();
+
+int stream_create_with_priority(pygpu_stream_t* stream, unsigned int flags, int priority);
+int stream_destroy(pygpu_stream_t stream);
+int stream_synchronize(pygpu_stream_t stream);
+int stream_query(pygpu_stream_t stream);
+int stream_wait_event(pygpu_stream_t stream, pygpu_event_t event, unsigned int flags);
+int stream_get_flags(pygpu_stream_t stream, unsigned int* flags);
+int stream_get_priority(pygpu_stream_t stream, int* priority);
+int device_get_stream_priority_range(int* least, int* greatest);
+int launch_host_func(pygpu_stream_t stream, pygpu_host_fn fn, void* user_data);
+
+}  // namespace sim
+}  // namespace pygpu
+
+#endif  // PYGPU_SIM_STREAM_H

@@ -1,0 +1,58 @@
+"""Shared fixtures. Every test runs on the simulated device, with two virtual
+devices of 1 GiB each so multi-device rules and capacity limits are testable."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["PYGPU_BACKEND"] = "sim"
+os.environ["PYGPU_SIM_DEVICES"] = "2"
+os.environ["PYGPU_SIM_MEMORY"] = "1GiB"
+
+import pytest  # noqa: E402
+
+import PyGPU as g  # noqa: E402
+from helpers import Gate  # noqa: E402
+
+
+@pytest.fixture
+def gate():
+    """gate(stream) -> Gate; every gate is opened at the end of the test."""
+    gates = []
+
+    def make(stream=None) -> Gate:
+        gates.append(Gate(stream))
+        return gates[-1]
+
+    yield make
+    for gt in gates:
+        gt.open()
+
+
+@pytest.fixture(autouse=True)
+def clean_device():
+    """Each test starts on device 0 with no pending error, and leaves no work."""
+    g.cudaSetDevice(0)
+    g.cudaGetLastError()
+    yield
+    for device in (1, 0):
+        g.cudaSetDevice(device)
+        g.cudaDeviceSynchronize()
+    g.cudaGetLastError()
+
+
+@pytest.fixture
+def dev_alloc():
+    """dev_alloc(nbytes) -> device pointer, freed at the end of the test."""
+    ptrs = []
+
+    def make(nbytes: int):
+        ptr, err = g.cudaMalloc(nbytes)
+        assert err == g.cudaSuccess, err
+        ptrs.append(ptr)
+        return ptr
+
+    yield make
+    for ptr in ptrs:
+        if ptr.alive:
+            g.cudaFree(ptr)

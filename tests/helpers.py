@@ -1,0 +1,64 @@
+"""Helpers shared by the tests (imported as `helpers`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+
+import PyGPU as g
+
+SIM_MEMORY = 1 << 30  # PYGPU_SIM_MEMORY set by conftest.py
+
+
+class Gate:
+    """Holds a stream: queued work behind the gate waits until ``open()``.
+
+    A host function that blocks on a threading.Event is queued on the stream;
+    the stream's worker runs it (releasing the GIL while it waits), so every
+    later item on that stream stays pending until the gate opens.
+    """
+
+    def __init__(self, stream=None, timeout: float = 20.0) -> None:
+        self.event = threading.Event()
+        self.reached = threading.Event()
+
+        def hold(_):
+            self.reached.set()
+            self.event.wait(timeout)
+
+        err = g.cudaLaunchHostFunc(stream, hold, None)
+        assert err == g.cudaSuccess, err
+
+    def open(self) -> None:
+        self.event.set()
+
+    def __enter__(self) -> "Gate":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.open()
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter with extra environment variables."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def to_device(host: np.ndarray):
+    """A fresh device copy of `host` (caller frees)."""
+    ptr, err = g.cudaMalloc(host.nbytes)
+    assert err == g.cudaSuccess
+    assert g.cudaMemcpy(ptr, host, host.nbytes, g.cudaMemcpyHostToDevice) == g.cudaSuccess
+    return ptr
+
+
+def from_device(ptr, like: np.ndarray) -> np.ndarray:
+    out = np.empty_like(like)
+    assert g.cudaMemcpy(out, ptr, out.nbytes, g.cudaMemcpyDeviceToHost) == g.cudaSuccess
+    return out

@@ -1,0 +1,64 @@
+"""pointer_wrapper_void: the address objects cudaMalloc and cudaMallocHost return."""
+
+from __future__ import annotations
+
+import pytest
+
+import PyGPU as g
+
+
+def test_device_pointer_object(dev_alloc):
+    ptr = dev_alloc(1024)
+    assert int(ptr) == ptr.__index__() and int(ptr) > 0
+    assert ptr.is_device() and not ptr.is_safe() and ptr.alive and ptr.extent == 1024
+    assert "device" in repr(ptr) and hex(int(ptr)) in repr(ptr)
+
+
+def test_pinned_pointer_is_safe_until_freed():
+    ptr, _ = g.cudaMallocHost(64)
+    assert ptr.is_safe() and not ptr.is_device()
+    g.cudaFreeHost(ptr)
+    assert not ptr.is_safe() and "freed" in repr(ptr)
+
+
+def test_arithmetic_keeps_the_extent(dev_alloc):
+    ptr = dev_alloc(1024)
+    q = ptr + 1000
+    assert int(q) == int(ptr) + 1000 and q.extent == 24 and q.is_device()
+    assert (ptr + 1024).extent == 0
+    with pytest.raises(IndexError, match="past the end"):
+        ptr + 1025
+    with pytest.raises(ValueError):
+        ptr + (-1)
+    with pytest.raises(TypeError):
+        ptr + 1.5
+
+
+def test_offset_pointer_shares_liveness():
+    ptr, _ = g.cudaMalloc(512)
+    q = ptr + 256
+    g.cudaFree(ptr)
+    assert not q.alive
+    assert g.cudaMemset(q, 0, 1) == g.cudaErrorInvalidValue
+
+
+def test_equality_and_hash(dev_alloc):
+    ptr = dev_alloc(64)
+    same = g.pointer_wrapper_void(int(ptr))
+    assert ptr == same and hash(ptr) == hash(same)
+    assert ptr != ptr + 1 and (ptr == int(ptr)) is False
+
+
+def test_raw_wrapper_is_unsafe():
+    p = g.pointer_wrapper_void(0x1000)
+    assert int(p) == 0x1000 and not p.is_safe() and not p.is_device() and p.extent == 0 and p.alive
+    with pytest.raises(ValueError):
+        g.pointer_wrapper_void(-1)
+    with pytest.raises(TypeError):
+        g.pointer_wrapper_void("0x1000")
+
+
+def test_print_address(capsys, dev_alloc):
+    ptr = dev_alloc(64)
+    ptr.print_address()
+    assert capsys.readouterr().out.strip() == hex(int(ptr))
