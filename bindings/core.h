@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "pygpu/backend.h"
 
@@ -36,6 +37,16 @@ inline const pygpu_backend& backend() {
     if (g_backend == nullptr) [[unlikely]]
         throw std::runtime_error("PyGPU: no backend is active (import PyGPU, not PyGPU._core)");
     return *g_backend;
+}
+
+inline int success() { return backend().codes.success; }
+
+// Runs a runtime call with the GIL released: for calls that may wait for
+// queued work, which may itself need the GIL (host functions in Python).
+template <class F>
+int nogil(F&& f) {
+    py::gil_scoped_release release;
+    return f();
 }
 
 // -------------------------------------------------------------- errors ---
@@ -180,9 +191,30 @@ bool stream_arg(py::handle obj, pygpu_stream_t& out, std::string& why);
 // Convert an event argument: a cudaEvent_t. Returns false for a destroyed one.
 bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why);
 
-// Mark the streams and events that cudaDeviceReset destroyed on `device`.
-void invalidate_streams_of_device(int device);
-void invalidate_events_of_device(int device);
+// Live owned streams or events, so that cudaDeviceReset can mark the ones it
+// destroyed. Touched with the GIL held only; never destroyed.
+template <class T>
+std::unordered_set<T*>& live_objects() {
+    static auto* live = new std::unordered_set<T*>();
+    return *live;
+}
+
+// Mark the streams or events that cudaDeviceReset destroyed on `device`.
+template <class T>
+void invalidate_of_device(int device) {
+    auto& live = live_objects<T>();
+    for (auto it = live.begin(); it != live.end();) {
+        if ((*it)->device == device) {
+            (*it)->destroyed = true;
+            it = live.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+// For destructors, which never raise: a failed destroy becomes a RuntimeWarning.
+void warn_if_destroy_failed(int code, const char* what);
 
 // ------------------------------------------------------------- modules ---
 void bind_errors(py::module_& m);

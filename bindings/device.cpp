@@ -6,14 +6,6 @@ namespace pygpu {
 
 namespace {
 
-int success() { return backend().codes.success; }
-
-template <class F>
-int nogil(F&& f) {
-    py::gil_scoped_release release;
-    return f();
-}
-
 py::tuple int_call(int (*fn)(int*), const char* call) {
     int value = 0;
     int code = fn(&value);
@@ -68,8 +60,8 @@ void bind_devices(py::module_& m) {
             int code = nogil([] { return backend().device_reset(); });
             if (code == success()) {  // its allocations, streams and events are gone
                 untrack_device(device);
-                invalidate_streams_of_device(device);
-                invalidate_events_of_device(device);
+                invalidate_of_device<Stream>(device);
+                invalidate_of_device<Event>(device);
             }
             return error_object(code, "cudaDeviceReset");
         }, "Destroy all allocations, streams and events of the current device and reset its state.");

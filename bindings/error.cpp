@@ -78,6 +78,12 @@ std::string hex_address(const void* p) {
     raise_error(Error{code, call, message.empty() ? last_message() : message});
 }
 
+void warn_if_destroy_failed(int code, const char* what) {
+    if (code == g_backend->codes.success) return;
+    std::string msg = std::string("PyGPU: destroying a ") + what + " failed: " + g_backend->get_error_name(code);
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, msg.c_str(), 1) < 0) PyErr_WriteUnraisable(nullptr);
+}
+
 void bind_errors(py::module_& m) {
     py::class_<Error>(m, "cudaError_t", R"doc(
 The status of a runtime call: the active backend's native error code, its name

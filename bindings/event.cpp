@@ -1,19 +1,9 @@
 // cudaEvent_t objects and the event runtime calls.
-#include <unordered_set>
-
 #include "core.h"
 
 namespace pygpu {
 
 namespace {
-
-// Live events, so cudaDeviceReset can mark the ones it destroyed.
-std::unordered_set<Event*>& live_events() {
-    static auto* s = new std::unordered_set<Event*>();  // never destroyed
-    return *s;
-}
-
-int success() { return backend().codes.success; }
 
 std::unique_ptr<Event> create(unsigned int flags, int& code) {
     pygpu_event_t handle = nullptr;
@@ -22,7 +12,7 @@ std::unique_ptr<Event> create(unsigned int flags, int& code) {
     auto e = std::make_unique<Event>();
     e->handle = handle;
     backend().get_device(&e->device);
-    live_events().insert(e.get());
+    live_objects<Event>().insert(e.get());
     return e;
 }
 
@@ -54,7 +44,7 @@ py::object destroy(py::handle obj) {
         if (code == success()) {
             Event& e = obj.cast<Event&>();
             e.destroyed = true;
-            live_events().erase(&e);
+            live_objects<Event>().erase(&e);
         }
         return code;
     });
@@ -88,24 +78,8 @@ py::tuple elapsed(py::handle start, py::handle end) {
 
 Event::~Event() {
     if (destroyed || g_backend == nullptr) return;
-    live_events().erase(this);
-    int code = g_backend->event_destroy(handle);
-    if (code != g_backend->codes.success) {
-        std::string msg = std::string("PyGPU: destroying a cudaEvent_t failed: ") + g_backend->get_error_name(code);
-        if (PyErr_WarnEx(PyExc_RuntimeWarning, msg.c_str(), 1) < 0) PyErr_WriteUnraisable(nullptr);
-    }
-}
-
-void invalidate_events_of_device(int device) {
-    auto& live = live_events();
-    for (auto it = live.begin(); it != live.end();) {
-        if ((*it)->device == device) {
-            (*it)->destroyed = true;
-            it = live.erase(it);
-        } else {
-            ++it;
-        }
-    }
+    live_objects<Event>().erase(this);
+    warn_if_destroy_failed(g_backend->event_destroy(handle), "cudaEvent_t");
 }
 
 bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why) {

@@ -7,15 +7,6 @@ namespace pygpu {
 
 namespace {
 
-// Runs a runtime call with the GIL released: copies, frees and memsets may
-// wait for work queued on a stream, which may itself need the GIL (host
-// callbacks written in Python).
-template <class F>
-int nogil(F&& f) {
-    py::gil_scoped_release release;
-    return f();
-}
-
 int current_device() {
     int device = -1;
     if (backend().get_device(&device) != backend().codes.success) device = -1;

@@ -1,19 +1,9 @@
 // cudaStream_t objects, the stream runtime calls, and host callbacks.
-#include <unordered_set>
-
 #include "core.h"
 
 namespace pygpu {
 
 namespace {
-
-// Live owned streams, so cudaDeviceReset can mark the ones it destroyed.
-std::unordered_set<Stream*>& live_streams() {
-    static auto* s = new std::unordered_set<Stream*>();  // never destroyed
-    return *s;
-}
-
-int success() { return backend().codes.success; }
 
 // Record `code` as the stream's last status and return its error object.
 py::object recorded(Stream& s, int code, const char* call) {
@@ -36,7 +26,7 @@ std::unique_ptr<Stream> create(unsigned int flags, int priority, int& code) {
     s->handle = handle;
     s->owned = true;
     backend().get_device(&s->device);
-    live_streams().insert(s.get());
+    live_objects<Stream>().insert(s.get());
     return s;
 }
 
@@ -52,7 +42,7 @@ py::object destroy(Stream& s, const char* call) {
     int code = backend().stream_destroy(s.handle);
     if (code == success()) {
         s.destroyed = true;
-        live_streams().erase(&s);
+        live_objects<Stream>().erase(&s);
     }
     return recorded(s, code, call);
 }
@@ -106,25 +96,8 @@ void run_host_call(void* user_data) {
 
 Stream::~Stream() {
     if (!owned || destroyed || g_backend == nullptr) return;
-    live_streams().erase(this);
-    int code = g_backend->stream_destroy(handle);
-    if (code != g_backend->codes.success) {
-        std::string msg = std::string("PyGPU: destroying a cudaStream_t failed: ") +
-                          g_backend->get_error_name(code);
-        if (PyErr_WarnEx(PyExc_RuntimeWarning, msg.c_str(), 1) < 0) PyErr_WriteUnraisable(nullptr);
-    }
-}
-
-void invalidate_streams_of_device(int device) {
-    auto& live = live_streams();
-    for (auto it = live.begin(); it != live.end();) {
-        if ((*it)->device == device) {
-            (*it)->destroyed = true;
-            it = live.erase(it);
-        } else {
-            ++it;
-        }
-    }
+    live_objects<Stream>().erase(this);
+    warn_if_destroy_failed(g_backend->stream_destroy(handle), "cudaStream_t");
 }
 
 bool stream_arg(py::handle obj, pygpu_stream_t& out, std::string& why) {

@@ -142,3 +142,12 @@ def test_wrong_types():
         g.cudaEventRecord(g.cudaStream_t())
     with pytest.raises(TypeError):
         g.cudaEventElapsedTime(g.cudaEvent_t(), 3)
+
+
+def test_destroy_failure_in_destructor_is_a_warning():
+    holder = [g.cudaEvent_t()]
+    s = g.cudaStream_t()
+    with pytest.warns(RuntimeWarning, match="destroying a cudaEvent_t failed: cudaErrorNotPermitted"):
+        g.cudaLaunchHostFunc(s, lambda _: holder.clear(), None)
+        s.synchronize()
+    assert holder == []

@@ -300,3 +300,15 @@ def test_many_threads_with_their_own_streams():
     for t in threads:
         t.join()
     assert results == {i: True for i in range(8)}
+
+
+def test_destroy_failure_in_destructor_is_a_warning():
+    # The runtime refuses calls made from inside a host function, so dropping
+    # the last reference to a stream there makes its destructor's destroy
+    # fail: that must be a RuntimeWarning, never an exception or a crash.
+    holder = [g.cudaStream_t()]
+    other = g.cudaStream_t()
+    with pytest.warns(RuntimeWarning, match="destroying a cudaStream_t failed: cudaErrorNotPermitted"):
+        g.cudaLaunchHostFunc(other, lambda _: holder.clear(), None)
+        other.synchronize()
+    assert holder == []

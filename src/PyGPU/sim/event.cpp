@@ -96,16 +96,20 @@ int event_record(pygpu_event_t event, pygpu_stream_t stream) {
     });
 }
 
+// The completion of the event's most recent record (null: never recorded).
+static int event_latest(pygpu_event_t event, CompletionPtr* latest) {
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    std::shared_ptr<Event> ev;
+    if (int e = resolve_event(st, event, &ev)) return e;
+    *latest = ev->latest;
+    return err::cudaSuccess;
+}
+
 int event_query(pygpu_event_t event) {
     return api([&] {
-        State& st = state();
         CompletionPtr latest;
-        {
-            std::lock_guard<std::mutex> lock(st.mu);
-            std::shared_ptr<Event> ev;
-            if (int e = resolve_event(st, event, &ev)) return e;
-            latest = ev->latest;
-        }
+        if (int e = event_latest(event, &latest)) return e;
         // CUDA: an event never recorded reports cudaSuccess; a pending one
         // cudaErrorNotReady, which is a status and not recorded as an error.
         return latest && !latest->done() ? err::cudaErrorNotReady : err::cudaSuccess;
@@ -114,14 +118,8 @@ int event_query(pygpu_event_t event) {
 
 int event_synchronize(pygpu_event_t event) {
     return api([&] {
-        State& st = state();
         CompletionPtr latest;
-        {
-            std::lock_guard<std::mutex> lock(st.mu);
-            std::shared_ptr<Event> ev;
-            if (int e = resolve_event(st, event, &ev)) return e;
-            latest = ev->latest;
-        }
+        if (int e = event_latest(event, &latest)) return e;
         if (latest) latest->wait();  // never recorded: returns at once
         return err::cudaSuccess;
     });

@@ -309,40 +309,40 @@ int malloc_device(void** ptr, size_t size) {
     });
 }
 
-int free_device(void* ptr) {
+// cudaFree and cudaFreeHost: `ptr` must be the base of a live allocation of
+// `kind` (CUDA: memory from the matching allocator; freeing twice is an
+// error, reported as cudaErrorInvalidValue). NULL is a no-op, as documented.
+static int free_allocation(void* ptr, MemKind kind, const char* call, const char* arg, const char* allocators) {
     return api([&] {
-        // CUDA: if devPtr is 0, no operation is performed.
         if (ptr == nullptr) return err::cudaSuccess;
         State& st = state();
         std::unique_lock<std::mutex> lock(st.mu);
         const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
         const Allocation* al = st.memory.containing(a);
-        // CUDA: the pointer must come from cudaMalloc, and freeing it twice is
-        // an error; cudaFree reports cudaErrorInvalidValue.
         if (al == nullptr) {
             if (const FreedRange* f = st.memory.freed_containing(a)) {
-                if (f->was.base == a) {
-                    return fail(err::cudaErrorInvalidValue, "devPtr %p was already freed (double free): %s", ptr,
-                                describe_freed(*f).c_str());
-                }
-                return fail(err::cudaErrorInvalidValue, "devPtr %p is inside memory that was freed: %s", ptr,
+                return fail(err::cudaErrorInvalidValue, "%s %p %s: %s", arg, ptr,
+                            f->was.base == a ? "was already freed (double free)" : "is inside memory that was freed",
                             describe_freed(*f).c_str());
             }
-            return fail(err::cudaErrorInvalidValue, "devPtr %p was not returned by cudaMalloc (no allocation contains it)",
-                        ptr);
+            return fail(err::cudaErrorInvalidValue, "%s %p was not returned by %s (no allocation contains it)", arg,
+                        ptr, allocators);
         }
-        if (al->kind != MemKind::device) {
-            return fail(err::cudaErrorInvalidValue, "devPtr %p is %s, not device memory; release it with %s", ptr,
-                        describe(*al).c_str(), al->kind == MemKind::pinned ? "cudaFreeHost" : "cudaHostUnregister");
+        if (al->kind != kind) {
+            return fail(err::cudaErrorInvalidValue, "%s %p is %s, not %s; release it with %s", arg, ptr,
+                        describe(*al).c_str(), kind_name(kind),
+                        al->kind == MemKind::device ? "cudaFree"
+                                                    : (al->kind == MemKind::pinned ? "cudaFreeHost" : "cudaHostUnregister"));
         }
         if (al->base != a) {
-            return fail(err::cudaErrorInvalidValue,
-                        "devPtr %p points %zu bytes into %s; cudaFree needs the address cudaMalloc returned", ptr,
-                        static_cast<size_t>(a - al->base), describe(*al).c_str());
+            return fail(err::cudaErrorInvalidValue, "%s %p points %zu bytes into %s; %s needs the address %s returned",
+                        arg, ptr, static_cast<size_t>(a - al->base), describe(*al).c_str(), call, allocators);
         }
-        return detach_wait_release(st, lock, a, "cudaFree");
+        return detach_wait_release(st, lock, a, call);
     });
 }
+
+int free_device(void* ptr) { return free_allocation(ptr, MemKind::device, "cudaFree", "devPtr", "cudaMalloc"); }
 
 // --- pinned and registered host memory ---------------------------------------
 
@@ -396,34 +396,7 @@ int host_alloc(void** ptr, size_t size, unsigned int flags) {
 }
 
 int free_host(void* ptr) {
-    return api([&] {
-        if (ptr == nullptr) return err::cudaSuccess;  // like free(NULL)
-        State& st = state();
-        std::unique_lock<std::mutex> lock(st.mu);
-        const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
-        const Allocation* al = st.memory.containing(a);
-        // CUDA: cudaFreeHost takes memory from cudaMallocHost or cudaHostAlloc.
-        if (al == nullptr) {
-            if (const FreedRange* f = st.memory.freed_containing(a)) {
-                return fail(err::cudaErrorInvalidValue, "ptr %p %s: %s", ptr,
-                            f->was.base == a ? "was already freed (double free)" : "is inside memory that was freed",
-                            describe_freed(*f).c_str());
-            }
-            return fail(err::cudaErrorInvalidValue,
-                        "ptr %p was not returned by cudaMallocHost or cudaHostAlloc (no pinned allocation contains it)",
-                        ptr);
-        }
-        if (al->kind != MemKind::pinned) {
-            return fail(err::cudaErrorInvalidValue, "ptr %p is %s, not pinned host memory; release it with %s", ptr,
-                        describe(*al).c_str(), al->kind == MemKind::device ? "cudaFree" : "cudaHostUnregister");
-        }
-        if (al->base != a) {
-            return fail(err::cudaErrorInvalidValue,
-                        "ptr %p points %zu bytes into %s; cudaFreeHost needs the address the allocation returned", ptr,
-                        static_cast<size_t>(a - al->base), describe(*al).c_str());
-        }
-        return detach_wait_release(st, lock, a, "cudaFreeHost");
-    });
+    return free_allocation(ptr, MemKind::pinned, "cudaFreeHost", "ptr", "cudaMallocHost or cudaHostAlloc");
 }
 
 int host_register(void* ptr, size_t size, unsigned int flags) {

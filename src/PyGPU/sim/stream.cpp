@@ -248,16 +248,20 @@ int stream_destroy(pygpu_stream_t stream) {
     });
 }
 
+// The completion of the last item queued on `stream` (null when none yet).
+static int stream_tail(pygpu_stream_t stream, CompletionPtr* tail) {
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    std::shared_ptr<Stream> s;
+    if (int e = resolve_stream(st, stream, &s)) return e;
+    *tail = s->tail;
+    return err::cudaSuccess;
+}
+
 int stream_synchronize(pygpu_stream_t stream) {
     return api([&] {
-        State& st = state();
         CompletionPtr tail;
-        {
-            std::lock_guard<std::mutex> lock(st.mu);
-            std::shared_ptr<Stream> s;
-            if (int e = resolve_stream(st, stream, &s)) return e;
-            tail = s->tail;
-        }
+        if (int e = stream_tail(stream, &tail)) return e;
         // The last item waits for everything before it, the implicit legacy
         // dependencies included, so waiting for it is waiting for all.
         if (tail) tail->wait();
@@ -267,14 +271,8 @@ int stream_synchronize(pygpu_stream_t stream) {
 
 int stream_query(pygpu_stream_t stream) {
     return api([&] {
-        State& st = state();
         CompletionPtr tail;
-        {
-            std::lock_guard<std::mutex> lock(st.mu);
-            std::shared_ptr<Stream> s;
-            if (int e = resolve_stream(st, stream, &s)) return e;
-            tail = s->tail;
-        }
+        if (int e = stream_tail(stream, &tail)) return e;
         // cudaErrorNotReady is a status here, not a failure: not recorded.
         return tail && !tail->done() ? err::cudaErrorNotReady : err::cudaSuccess;
     });
