@@ -24,6 +24,8 @@
 #include <unordered_set>
 
 #include "pygpu/backend.h"
+#include "pygpu/dtypes.h"
+#include "pygpu/pointer_wrapper.h"
 
 namespace py = pybind11;
 
@@ -94,28 +96,18 @@ std::string hex_address(const void* p);
 // The name of an object's type, for messages.
 inline std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
 
-// ----------------------------------------------------- pointer liveness ---
-// Every allocation made through the bindings carries a token; freeing it
-// through the bindings kills the token, so a pointer object that outlives its
-// allocation is refused instead of reaching the runtime (or host memory).
-struct Liveness {
-    bool alive = true;
-    const char* freed_by = nullptr;
-};
-using LivenessToken = std::shared_ptr<Liveness>;
-
 // ------------------------------------------------------------ pointers ---
-// pointer_wrapper_void: an address plus what is known about it. Typed
-// pointer_wrapper_<dtype> objects derive from it.
-struct PointerBase {
-    std::uintptr_t address = 0;
-    std::size_t extent = 0;  // bytes reachable from address; 0: unknown
-    bool safe = false;       // host memory owned by this process, readable
-    bool device = false;     // device memory (never dereferenced on the host)
-    LivenessToken token;     // null: not tracked
+// Every allocation made through the bindings carries a liveness token;
+// freeing it through the bindings kills the token, so a pointer object that
+// outlives its allocation is refused instead of reaching the runtime (or host
+// memory). pointer_wrapper_void is pointer_wrapper_base; the typed
+// pointer_wrapper_<dtype> classes are pointer_wrapper<T>.
+using Liveness = liveness;
+using LivenessToken = liveness_token;
+using PointerBase = pointer_wrapper_base;
 
-    bool alive() const { return !token || token->alive; }
-};
+// A Python pointer_wrapper_<dtype> (or _void when `dtype` is null) for `p`.
+py::object pointer_object(const pointer_wrapper_base& p);
 
 // Register an allocation made through the bindings and return its token.
 LivenessToken track_allocation(std::uintptr_t base, bool device, int device_ordinal);
@@ -219,6 +211,8 @@ void warn_if_destroy_failed(int code, const char* what);
 // ------------------------------------------------------------- modules ---
 void bind_errors(py::module_& m);
 void bind_pointers(py::module_& m);
+void bind_device_arrays(py::module_& m);
+void bind_allocators(py::module_& m);
 void bind_devices(py::module_& m);
 void bind_memory(py::module_& m);
 void bind_streams(py::module_& m);

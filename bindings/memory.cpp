@@ -13,14 +13,14 @@ int current_device() {
     return device;
 }
 
-py::object pointer_object(void* p, std::size_t size, bool device, bool safe) {
+py::object new_pointer(void* p, std::size_t size, bool device, bool safe) {
     PointerBase w;
     w.address = reinterpret_cast<std::uintptr_t>(p);
     w.extent = size;
     w.device = device;
     w.safe = safe;
     if (p != nullptr) w.token = track_allocation(w.address, device, current_device());
-    return py::cast(std::move(w));
+    return pointer_object(w);
 }
 
 // Both ends of a copy, parsed and checked against what the copy touches.
@@ -74,7 +74,7 @@ void bind_memory(py::module_& m) {
             void* p = nullptr;
             int code = backend().malloc(&p, n);
             if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMalloc");
-            return value_and_error(pointer_object(p, n, true, false), code, "cudaMalloc");
+            return value_and_error(new_pointer(p, n, true, false), code, "cudaMalloc");
         }, py::arg("size"), "Allocate `size` bytes of device memory: (pointer, err).");
     m.def("cudaFree", [](py::handle ptr) {
             AddressArg p;
@@ -90,14 +90,14 @@ void bind_memory(py::module_& m) {
             void* p = nullptr;
             int code = backend().malloc_host(&p, n);
             if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMallocHost");
-            return value_and_error(pointer_object(p, n, false, true), code, "cudaMallocHost");
+            return value_and_error(new_pointer(p, n, false, true), code, "cudaMallocHost");
         }, py::arg("size"), "Allocate `size` bytes of pinned host memory: (pointer, err).");
     m.def("cudaHostAlloc", [](py::handle size, unsigned int flags) {
             std::size_t n = size_arg(size, "size");
             void* p = nullptr;
             int code = backend().host_alloc(&p, n, flags);
             if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaHostAlloc");
-            return value_and_error(pointer_object(p, n, false, true), code, "cudaHostAlloc");
+            return value_and_error(new_pointer(p, n, false, true), code, "cudaHostAlloc");
         }, py::arg("size"), py::arg("flags") = 0, "Allocate pinned host memory with cudaHostAlloc* flags: (pointer, err).");
     m.def("cudaFreeHost", [](py::handle ptr) {
             AddressArg p;

@@ -84,6 +84,8 @@ PYBIND11_MODULE(_core, m) {
 
     bind_errors(m);
     bind_pointers(m);
+    bind_device_arrays(m);
+    bind_allocators(m);
     bind_devices(m);
     bind_memory(m);
     bind_streams(m);

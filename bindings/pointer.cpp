@@ -1,5 +1,6 @@
 // pointer_wrapper_void, the liveness registry of allocations made through the
 // bindings, and the conversion of memory and size arguments.
+#include <cstring>
 #include <map>
 
 #include "core.h"
@@ -141,54 +142,141 @@ std::string AddressArg::check_extent(std::size_t count, const char* what) const 
            std::to_string(count - extent_) + " bytes too many)";
 }
 
-// ------------------------------------------------- pointer_wrapper_void ---
-static std::string pointer_repr(const PointerBase& p, const char* cls) {
+// ------------------------------------------------------ pointer wrappers ---
+namespace {
+
+// numpy does the value conversions, so element reads and writes follow its
+// rules exactly (float16 and complex included); PyGPU._convert adds the
+// checks numpy's casts skip (overflow, float -> int).
+py::object convert_module() {
+    static auto* mod = new py::object(py::module_::import("PyGPU._convert"));  // never destroyed
+    return *mod;
+}
+
+const dtype_info& typed(const PointerBase& p) {
+    if (p.dtype == nullptr)
+        throw py::type_error("pointer_wrapper_void is untyped: wrap it as pointer_wrapper_<dtype> to access elements");
+    return *p.dtype;
+}
+
+// Python index -> element index, for the error message keeping the sign.
+std::size_t element_index(const PointerBase& p, py::handle i) {
+    if (PyBool_Check(i.ptr()) || !PyIndex_Check(i.ptr()))
+        throw py::type_error("pointer index must be an int, got " + type_name(i));
+    long long v = py::int_(py::reinterpret_borrow<py::object>(i)).cast<long long>();
+    if (v < 0)
+        throw py::index_error("index " + std::to_string(v) + " is out of bounds for " + std::to_string(p.count()) +
+                              " element(s): pointers take indices >= 0");
+    return static_cast<std::size_t>(v);
+}
+
+py::object get_element(const PointerBase& p, py::handle i) {
+    const dtype_info& dt = typed(p);
+    void* at = p.element(element_index(p, i));
+    py::bytes raw(static_cast<const char*>(at), dt.itemsize);
+    return convert_module().attr("from_bytes")(raw, dt.name);
+}
+
+void set_element(const PointerBase& p, py::handle i, py::handle value) {
+    const dtype_info& dt = typed(p);
+    void* at = p.element(element_index(p, i));
+    std::string raw = convert_module().attr("to_bytes")(value, dt.name).cast<std::string>();
+    std::memcpy(at, raw.data(), dt.itemsize);
+}
+
+std::string pointer_repr(py::handle self) {
+    const auto& p = self.cast<const PointerBase&>();
     std::string kind = p.device ? "device" : (p.safe ? "host, safe" : "unsafe");
     if (!p.alive()) kind += ", freed";
     std::string extent = p.extent ? ", " + std::to_string(p.extent) + " bytes" : "";
-    return std::string("<") + cls + " " + hex_address(reinterpret_cast<void*>(p.address)) + " (" + kind +
-           extent + ")>";
+    return "<" + type_name(self) + " " + hex_address(reinterpret_cast<void*>(p.address)) + " (" + kind + extent + ")>";
+}
+
+// A pointer from an int (unsafe, unknown extent) or any pointer wrapper
+// (same address, extent, safety and liveness), typed as `dtype`.
+PointerBase pointer_from(py::handle source, const dtype_info* dtype) {
+    PointerBase p;
+    if (py::isinstance<PointerBase>(source)) {
+        p = source.cast<const PointerBase&>();
+    } else {
+        p.address = static_cast<std::uintptr_t>(size_arg(source, "address"));
+    }
+    p.dtype = dtype;
+    return p;
+}
+
+template <class T>
+void bind_typed_pointer(py::module_& m, const char* dtype_name) {
+    std::string name = std::string("pointer_wrapper_") + dtype_name;
+    py::class_<pointer_wrapper<T>, PointerBase>(m, name.c_str(), ("A typed pointer to " + std::string(dtype_name) +
+                                                                   " elements (see pointer_wrapper_void).").c_str())
+        .def(py::init([](py::handle source) { return pointer_wrapper<T>(pointer_from(source, &dtype_of<T>::info())); }),
+             py::arg("address"), "Wrap an int (unsafe) or retype another pointer wrapper (keeps what it knows).")
+        .def("__add__", [](const pointer_wrapper<T>& p, py::handle n) { return p + size_arg(n, "offset"); },
+             py::is_operator());
+}
+
+}  // namespace
+
+py::object pointer_object(const PointerBase& p) {
+    if (p.dtype == nullptr) return py::cast(p);
+#define PYGPU_TYPED_POINTER_(name_, type_, format_, kind_) \
+    if (p.dtype == &dtype_of<type_>::info()) return py::cast(pointer_wrapper<type_>(p));
+    PYGPU_DTYPES(PYGPU_TYPED_POINTER_)
+#undef PYGPU_TYPED_POINTER_
+    throw std::logic_error("pointer with a dtype outside the table");
 }
 
 void bind_pointers(py::module_& m) {
     py::class_<PointerBase>(m, "pointer_wrapper_void", R"doc(
-An untyped address, as returned by cudaMalloc and cudaMallocHost.
+An address, as returned by cudaMalloc and cudaMallocHost; pointer_wrapper_<dtype>
+classes derive from it.
 
 ``int(p)`` is the raw address (PyCUDA convention). ``p + n`` offsets it by n
-bytes within its known extent. Pointers to memory allocated through PyGPU
-know when that memory was freed and are then refused by every call.)doc")
-        .def(py::init([](py::handle address) {
-                 PointerBase p;
-                 p.address = static_cast<std::uintptr_t>(size_arg(address, "address"));
-                 return p;
-             }), py::arg("address"), "Wrap a raw address (unsafe: its extent and kind are unknown).")
+elements (bytes for the void pointer) within its known extent. A *safe*
+pointer (host memory owned by this process) gives element access with bounds
+checks: ``p[i]``, ``p.get(i)``, ``p.set(i, value)``; an unsafe one (device
+memory, or an address of unknown origin) raises ValueError instead. Pointers
+to memory allocated through PyGPU know when it was freed and are then refused.)doc")
+        .def(py::init([](py::handle address) { return pointer_from(address, nullptr); }), py::arg("address"),
+             "Wrap a raw address (unsafe: its extent and kind are unknown), or untype a pointer wrapper.")
         .def("__int__", [](const PointerBase& p) { return p.address; })
         .def("__index__", [](const PointerBase& p) { return p.address; })
-        .def("is_safe", [](const PointerBase& p) { return p.safe && p.alive(); },
-             "True for host memory owned by this process and still allocated.")
+        .def("is_safe", &PointerBase::readable, "True for host memory owned by this process and still allocated.")
         .def("is_device", [](const PointerBase& p) { return p.device; }, "True for device memory.")
         .def_property_readonly("alive", &PointerBase::alive, "False once the memory was freed through PyGPU.")
         .def_property_readonly("extent", [](const PointerBase& p) { return p.extent; },
                                "Bytes reachable from this address (0 when unknown).")
+        .def_property_readonly("dtype", [](const PointerBase& p) -> py::object {
+                if (p.dtype == nullptr) return py::none();
+                return py::module_::import("numpy").attr("dtype")(p.dtype->name);
+            }, "The element type (a numpy.dtype), None for pointer_wrapper_void.")
+        .def("count", &PointerBase::count, "Elements reachable from this address (0 when unknown).")
+        .def("get", &get_element, py::arg("i") = 0, "Element i (bounds-checked; safe pointers only).")
+        .def("set", &set_element, py::arg("i"), py::arg("value"), "Write element i (bounds-checked; safe pointers only).")
+        .def("__getitem__", &get_element)
+        .def("__setitem__", &set_element)
         .def("print_address", [](const PointerBase& p) {
                 py::print(hex_address(reinterpret_cast<void*>(p.address)));
             }, "Print the address (compatibility with the original PyGPU).")
-        .def("__add__", [](const PointerBase& p, py::handle n_obj) {
-                std::size_t n = size_arg(n_obj, "offset");
-                if (p.extent != 0 && n > p.extent)
-                    throw py::index_error("offset " + std::to_string(n) + " is past the end of the " +
-                                          std::to_string(p.extent) + "-byte extent");
-                PointerBase q = p;
-                q.address += n;
-                if (q.extent != 0) q.extent -= n;
-                return q;
-            }, py::is_operator())
+        .def("__add__", [](const PointerBase& p, py::handle n) { return p.advanced(size_arg(n, "offset")); },
+             py::is_operator())
         .def("__eq__", [](const PointerBase& p, py::handle other) -> py::object {
                 if (!py::isinstance<PointerBase>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
                 return py::bool_(p.address == other.cast<const PointerBase&>().address);
             }, py::is_operator())
         .def("__hash__", [](const PointerBase& p) { return py::hash(py::int_(p.address)); })
-        .def("__repr__", [](const PointerBase& p) { return pointer_repr(p, "pointer_wrapper_void"); });
+        .def("__repr__", &pointer_repr);
+
+#define PYGPU_BIND_POINTER_(name_, type_, format_, kind_) bind_typed_pointer<type_>(m, #name_);
+    PYGPU_DTYPES(PYGPU_BIND_POINTER_)
+#undef PYGPU_BIND_POINTER_
+
+    py::list names;
+#define PYGPU_DTYPE_NAME_(name_, type_, format_, kind_) names.append(#name_);
+    PYGPU_DTYPES(PYGPU_DTYPE_NAME_)
+#undef PYGPU_DTYPE_NAME_
+    m.attr("dtypes") = py::tuple(names);
 }
 
 }  // namespace pygpu

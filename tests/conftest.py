@@ -3,6 +3,7 @@ devices of 1 GiB each so multi-device rules and capacity limits are testable."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ["PYGPU_BACKEND"] = "sim"
@@ -17,7 +18,14 @@ from helpers import Gate  # noqa: E402
 
 @pytest.fixture
 def gate():
-    """gate(stream) -> Gate; every gate is opened at the end of the test."""
+    """gate(stream) -> Gate; every gate is opened at the end of the test.
+
+    Garbage collection is paused while gates may be closed: freeing device
+    memory waits for queued work (as cudaFree does), so a collection that
+    frees an earlier test's array would wait for the gate.
+    """
+    gc.collect()
+    gc.disable()
     gates = []
 
     def make(stream=None) -> Gate:
@@ -27,6 +35,7 @@ def gate():
     yield make
     for gt in gates:
         gt.open()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,8 @@ backend: str = _backend.select()
 built_backends: tuple = _backend.built_backends
 __version__: str = _core.__version__
 
-_public = [name for name in dir(_core) if name.startswith(("cuda", "hip", "pointer_wrapper"))]
-globals().update({name: getattr(_core, name) for name in _public})
+_LOW_LEVEL_PREFIXES = ("cuda", "hip", "pointer_wrapper", "DeviceArray", "HostAllocator", "PagelockedAllocator")
+_low_level = [name for name in dir(_core) if name.startswith(_LOW_LEVEL_PREFIXES)] + ["dtypes"]
+globals().update({name: getattr(_core, name) for name in _low_level})
 
-__all__ = ["CudaError", "backend", "built_backends", "__version__", *_public]
+__all__ = ["CudaError", "backend", "built_backends", "__version__", *_low_level]

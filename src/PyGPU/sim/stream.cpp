@@ -1,5 +1,7 @@
 #include "PyGPU/sim/stream.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -33,9 +35,14 @@ void worker_loop(std::shared_ptr<Stream> s) {
         if (item.run) {
             try {
                 item.run();
+            } catch (const abi::__forced_unwind&) {
+                // The thread is being cancelled (a host function that calls
+                // into a finalizing Python interpreter is ended this way):
+                // swallowing it aborts the process, so let it through.
+                throw;
             } catch (...) {
-                // Queued work is plain copies and C callbacks; nothing must
-                // unwind through the worker and end the process.
+                // Queued work is plain copies and C callbacks; nothing else
+                // must unwind through the worker and end the process.
             }
         }
         item.done->complete();

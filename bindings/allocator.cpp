@@ -1,0 +1,213 @@
+// HostAllocator_<dtype> (pageable) and PagelockedAllocator_<dtype> (pinned
+// through the backend): a block of n elements with a pointer and a zero-copy
+// buffer view.
+//
+// The buffer protocol is written by hand here (not pybind11's def_buffer) so
+// that exports are counted: free() and allocate() refuse to release memory
+// that a numpy view still uses.
+#include <cstdlib>
+#include <cstring>
+
+#include "core.h"
+
+namespace pygpu {
+
+namespace {
+
+struct PyHostAllocator {
+    const dtype_info* dtype = nullptr;
+    bool pinned = false;
+    void* mem = nullptr;
+    std::size_t count = 0;
+    LivenessToken token;        // pointers into the current block
+    Py_ssize_t exports = 0;     // live buffer views
+    Py_ssize_t shape[1] = {0};  // storage for exported views
+    Py_ssize_t strides[1] = {0};
+
+    PyHostAllocator() = default;
+    PyHostAllocator(const PyHostAllocator&) = delete;
+    PyHostAllocator& operator=(const PyHostAllocator&) = delete;
+    ~PyHostAllocator() {
+        if (g_backend != nullptr) warn_if_destroy_failed(release("the allocator's destruction"), "host allocation");
+    }
+
+    std::size_t nbytes() const { return count * dtype->itemsize; }
+
+    // Free the block (pinned memory through the backend, unless it was freed
+    // elsewhere already, e.g. by cudaFreeHost on ptr()).
+    int release(const char* by) {
+        int code = g_backend->codes.success;
+        if (mem != nullptr) {
+            bool freed_elsewhere = !token->alive;
+            token->alive = false;
+            if (token->freed_by == nullptr) token->freed_by = by;
+            if (!pinned) {
+                std::free(mem);
+            } else if (!freed_elsewhere) {
+                code = nogil([&] { return g_backend->free_host(mem); });
+                untrack_allocation(reinterpret_cast<std::uintptr_t>(mem), by);
+            }
+        }
+        mem = nullptr;
+        count = 0;
+        token.reset();
+        return code;
+    }
+
+    // Why the block cannot be released now, or "".
+    std::string in_use() const {
+        if (exports == 0) return {};
+        return "the memory is still in use by " + std::to_string(exports) +
+               " buffer view(s) (numpy arrays); delete them first";
+    }
+};
+
+struct PyPagelockedAllocator : PyHostAllocator {};
+template <class T>
+struct HostAllocatorT : PyHostAllocator {};
+template <class T>
+struct PagelockedAllocatorT : PyPagelockedAllocator {};
+
+py::object allocate(PyHostAllocator& a, py::handle n_obj) {
+    std::size_t n = size_arg(n_obj, "n");
+    std::string why = a.in_use();
+    if (!why.empty()) return invalid_value("allocate", why);
+    int code = a.release("allocate");
+    if (code != success()) return error_object(code, "allocate");
+    std::size_t bytes = n * a.dtype->itemsize;
+    if (n != 0 && bytes / n != a.dtype->itemsize) throw py::value_error("n is too large");
+    if (!a.pinned) {
+        void* p = std::calloc(bytes > 0 ? bytes : 1, 1);
+        if (p == nullptr)
+            return error_object(backend().codes.memory_allocation, "allocate",
+                                "cannot allocate " + std::to_string(bytes) + " bytes of host memory");
+        a.mem = p;
+        a.token = std::make_shared<Liveness>();
+    } else {
+        void* p = nullptr;
+        code = backend().malloc_host(&p, bytes);
+        if (code != success()) return error_object(code, "allocate");
+        if (p != nullptr) std::memset(p, 0, bytes);
+        int device = -1;
+        backend().get_device(&device);
+        a.mem = p;
+        a.token = p != nullptr ? track_allocation(reinterpret_cast<std::uintptr_t>(p), false, device)
+                               : std::make_shared<Liveness>();
+    }
+    a.count = n;
+    return error_object(success(), "allocate");
+}
+
+py::object free_block(PyHostAllocator& a) {
+    std::string why = a.in_use();
+    if (!why.empty()) return invalid_value("free", why);
+    return error_object(a.release("free"), "free");
+}
+
+py::object block_pointer(const PyHostAllocator& a) {
+    PointerBase p;
+    p.address = reinterpret_cast<std::uintptr_t>(a.mem);
+    p.dtype = a.dtype;
+    p.safe = true;
+    p.extent = a.nbytes();
+    p.token = a.token ? a.token : std::make_shared<Liveness>();
+    return pointer_object(p);
+}
+
+int get_buffer(PyObject* self, Py_buffer* view, int flags) {
+    PyHostAllocator* a = nullptr;
+    try {
+        a = py::handle(self).cast<PyHostAllocator*>();
+    } catch (const std::exception&) {
+        PyErr_SetString(PyExc_BufferError, "not an initialised PyGPU allocator");
+        return -1;
+    }
+    static char empty = 0;  // numpy wants an address even for no elements
+    a->shape[0] = static_cast<Py_ssize_t>(a->count);
+    a->strides[0] = static_cast<Py_ssize_t>(a->dtype->itemsize);
+    view->buf = a->mem != nullptr ? a->mem : &empty;
+    Py_INCREF(self);
+    view->obj = self;
+    view->len = static_cast<Py_ssize_t>(a->nbytes());
+    view->readonly = 0;
+    view->itemsize = static_cast<Py_ssize_t>(a->dtype->itemsize);
+    view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(a->dtype->format) : nullptr;
+    view->ndim = 1;
+    view->shape = (flags & PyBUF_ND) ? a->shape : nullptr;
+    view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? a->strides : nullptr;
+    view->suboffsets = nullptr;
+    view->internal = nullptr;
+    ++a->exports;
+    return 0;
+}
+
+void release_buffer(PyObject* self, Py_buffer*) {
+    try {
+        --py::handle(self).cast<PyHostAllocator*>()->exports;
+    } catch (const std::exception&) {
+    }
+}
+
+// Give the class counted buffer exports; subclasses created later inherit them.
+void install_buffer_procs(py::handle cls) {
+    auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+    auto* heap = reinterpret_cast<PyHeapTypeObject*>(type);
+    heap->as_buffer.bf_getbuffer = get_buffer;
+    heap->as_buffer.bf_releasebuffer = release_buffer;
+    type->tp_as_buffer = &heap->as_buffer;
+    PyType_Modified(type);
+}
+
+template <class Holder, class Base>
+void bind_allocator(py::module_& m, const std::string& name, const dtype_info& dtype, bool pinned) {
+    auto make = [&dtype, pinned] {
+        auto a = std::make_unique<Holder>();
+        a->dtype = &dtype;
+        a->pinned = pinned;
+        return a;
+    };
+    py::class_<Holder, Base>(m, name.c_str(), ("A block of " + std::string(dtype.name) + " elements.").c_str())
+        .def(py::init(make), "An empty allocator; allocate(n) gives it memory.")
+        .def(py::init([make](py::handle n) {
+                 auto a = make();
+                 py::object err = allocate(*a, n);
+                 if (err.cast<const Error&>().code != success()) err.attr("check")();
+                 return a;
+             }), py::arg("n"), "An allocator with n zero-filled elements (raises PyGPU.CudaError on failure).");
+}
+
+}  // namespace
+
+void bind_allocators(py::module_& m) {
+    py::class_<PyHostAllocator> host(m, "HostAllocator", R"doc(
+A block of pageable host memory of n elements, zero-filled: ``ptr()`` is a
+safe pointer wrapper to it, ``numpy.asarray(alloc)`` a zero-copy view. The
+memory is freed on destruction or by free(), which (like allocate()) refuses
+while a view of it is alive. Concrete classes: HostAllocator_<dtype>.)doc");
+    host.def("allocate", &allocate, py::arg("n"), "Replace the block with n zero-filled elements: cudaError_t.")
+        .def("ptr", &block_pointer, "A safe pointer wrapper to the block.")
+        .def("size", [](const PyHostAllocator& a) { return a.count; }, "Number of elements.")
+        .def("free", &free_block, "Free the block now: cudaError_t.")
+        .def_property_readonly("dtype", [](const PyHostAllocator& a) {
+                return py::module_::import("numpy").attr("dtype")(a.dtype->name);
+            }, "The element type (a numpy.dtype).")
+        .def("__repr__", [](py::handle self) {
+                const auto& a = self.cast<const PyHostAllocator&>();
+                return "<" + type_name(self) + " " + std::to_string(a.count) + " elements at " + hex_address(a.mem) + ">";
+            });
+    install_buffer_procs(host);
+    py::class_<PyPagelockedAllocator, PyHostAllocator>(m, "PagelockedAllocator", R"doc(
+A HostAllocator whose block is pinned (page-locked) host memory from the
+runtime (cudaMallocHost), so stream-ordered copies to and from it are fully
+asynchronous. Concrete classes: PagelockedAllocator_<dtype>.)doc");
+
+#define PYGPU_BIND_ALLOCATORS_(name_, type_, format_, kind_)                                                  \
+    bind_allocator<HostAllocatorT<type_>, PyHostAllocator>(m, "HostAllocator_" #name_, dtype_of<type_>::info(), \
+                                                           false);                                            \
+    bind_allocator<PagelockedAllocatorT<type_>, PyPagelockedAllocator>(m, "PagelockedAllocator_" #name_,        \
+                                                                       dtype_of<type_>::info(), true);
+    PYGPU_DTYPES(PYGPU_BIND_ALLOCATORS_)
+#undef PYGPU_BIND_ALLOCATORS_
+}
+
+}  // namespace pygpu

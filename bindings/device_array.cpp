@@ -1,0 +1,346 @@
+// DeviceArray_<dtype>: pygpu::DeviceArray<T> for every dtype of the table.
+//
+// The Python base class DeviceArray holds the methods, written once against
+// the untyped device_array_base; each DeviceArray_<dtype> class only adds the
+// constructors that build a DeviceArray<T>.
+#include "pygpu/device_array.h"
+
+#include "core.h"
+
+namespace pygpu {
+
+namespace {
+
+struct BufferRelease {
+    void operator()(Py_buffer* view) const {
+        PyBuffer_Release(view);
+        delete view;
+    }
+};
+
+struct PyDeviceArray {
+    std::unique_ptr<device_array_base> arr;
+    std::unique_ptr<Py_buffer, BufferRelease> source;  // the exported host buffer, held while we live
+    LivenessToken host_token;                          // host memory that may be freed elsewhere
+    LivenessToken own_token = std::make_shared<Liveness>();  // pointers into this array's host side
+    LivenessToken device_token;                        // the device side allocate() made
+
+    PyDeviceArray() = default;
+    PyDeviceArray(const PyDeviceArray&) = delete;
+    PyDeviceArray& operator=(const PyDeviceArray&) = delete;
+    ~PyDeviceArray();
+
+    // Why the host side cannot be used, or "".
+    std::string host_problem() const {
+        if (host_token && !host_token->alive)
+            return std::string("the host memory of this array was freed") +
+                   (host_token->freed_by ? std::string(" by ") + host_token->freed_by : "");
+        return {};
+    }
+    // A device side freed behind the array's back (cudaFree on device_data(),
+    // cudaDeviceReset) is forgotten, never freed twice; returns who freed it.
+    std::string forget_dead_device() {
+        if (!arr->allocated() || !device_token || device_token->alive) return {};
+        std::string by = device_token->freed_by ? device_token->freed_by : "another call";
+        arr->forget_device();
+        device_token.reset();
+        return by;
+    }
+    int free_device() {
+        void* d = arr->device_data();
+        bool owned = arr->owns_device();
+        int code = nogil([&] { return arr->free(); });
+        if (code == success() && owned && d != nullptr) untrack_allocation(reinterpret_cast<std::uintptr_t>(d), "DeviceArray.free");
+        device_token.reset();
+        return code;
+    }
+};
+
+template <class T>
+struct PyDeviceArrayT : PyDeviceArray {};
+
+PyDeviceArray::~PyDeviceArray() {
+    own_token->alive = false;
+    own_token->freed_by = "the DeviceArray's destruction";
+    if (g_backend == nullptr || !arr) return;
+    forget_dead_device();
+    if (arr->allocated() && arr->owns_device()) warn_if_destroy_failed(free_device(), "DeviceArray's device memory");
+}
+
+py::object status(const PyDeviceArray& a, const char* call) {
+    const device_array_base& arr = *a.arr;
+    if (!arr.last_message().empty()) return error_object(arr.last_status(), call, arr.last_message());
+    return error_object(arr.last_status(), call);
+}
+
+std::vector<std::ptrdiff_t> shape_arg(py::handle shape) {
+    if (PyLong_Check(shape.ptr()) || py::isinstance<py::str>(shape) || !PySequence_Check(shape.ptr()))
+        throw py::type_error("shape must be a list or tuple of ints, got " + type_name(shape));
+    std::vector<std::ptrdiff_t> out;
+    for (py::handle n : py::reinterpret_borrow<py::sequence>(shape)) {
+        if (PyBool_Check(n.ptr()) || !PyIndex_Check(n.ptr()))
+            throw py::type_error("shape must hold ints, got " + type_name(n));
+        long long v = py::int_(py::reinterpret_borrow<py::object>(n)).cast<long long>();
+        if (v < 0) throw py::value_error("shape must not hold negative sizes, got " + std::to_string(v));
+        out.push_back(static_cast<std::ptrdiff_t>(v));
+    }
+    return out;
+}
+
+char order_arg(const std::string& order) {
+    if (order != "C" && order != "F") throw py::value_error("order must be 'C' or 'F', got '" + order + "'");
+    return order[0];
+}
+
+std::size_t bytes_of(const std::vector<std::ptrdiff_t>& shape, std::size_t itemsize) {
+    std::size_t n = itemsize;
+    for (std::ptrdiff_t d : shape) n *= static_cast<std::size_t>(d);
+    return n;
+}
+
+std::string class_name(const dtype_info& dt) { return std::string("DeviceArray_") + dt.name; }
+
+// --- constructors, one instantiation per dtype --------------------------------
+
+template <class T>
+std::unique_ptr<PyDeviceArrayT<T>> from_buffer(py::buffer buffer) {
+    const dtype_info& want = dtype_of<T>::info();
+    std::unique_ptr<Py_buffer, BufferRelease> view(new Py_buffer());
+    if (PyObject_GetBuffer(buffer.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) {
+        view.release();
+        throw py::error_already_set();
+    }
+    const char kind = format_kind(view->format);
+    const dtype_info* got = kind != '\0' ? dtype_by_kind(kind, static_cast<std::size_t>(view->itemsize)) : nullptr;
+    if (got != &want) {
+        std::string what = got != nullptr ? std::string(got->name)
+                                          : "format '" + std::string(view->format ? view->format : "B") + "' (" +
+                                                std::to_string(view->itemsize) +
+                                                "-byte items; non-native byte order and records are not supported)";
+        throw py::type_error(class_name(want) + " needs " + want.name + " data, got " + what);
+    }
+    std::vector<std::ptrdiff_t> shape(view->shape, view->shape + view->ndim);
+    std::vector<std::ptrdiff_t> strides(view->strides, view->strides + view->ndim);
+    auto out = std::make_unique<PyDeviceArrayT<T>>();
+    out->arr = std::make_unique<DeviceArray<T>>(&backend(), static_cast<T*>(view->buf), shape, strides, !view->readonly);
+    out->source = std::move(view);
+    return out;
+}
+
+template <class T>
+std::unique_ptr<PyDeviceArrayT<T>> from_shape(py::handle shape, const std::string& order) {
+    auto out = std::make_unique<PyDeviceArrayT<T>>();
+    out->arr = std::make_unique<DeviceArray<T>>(&backend(), shape_arg(shape), order_arg(order));
+    return out;
+}
+
+template <class T>
+std::unique_ptr<PyDeviceArrayT<T>> from_pointer(const PointerBase& host, py::handle shape, const std::string& order) {
+    const dtype_info& want = dtype_of<T>::info();
+    if (host.dtype != &want)
+        throw py::type_error(class_name(want) + " needs a pointer_wrapper_" + want.name + ", got a pointer_wrapper_" +
+                             (host.dtype ? host.dtype->name : "void"));
+    if (!host.readable())
+        throw py::value_error(class_name(want) + " needs a safe host pointer (host memory owned by this process); got " +
+                              (host.device ? "device memory" : host.alive() ? "an unsafe pointer" : "freed memory"));
+    std::vector<std::ptrdiff_t> dims = shape_arg(shape);
+    char o = order_arg(order);
+    std::size_t need = bytes_of(dims, want.itemsize);
+    if ((host.extent != 0 || host.token) && need > host.extent)
+        throw py::value_error("the pointer reaches " + std::to_string(host.extent) + " bytes but the shape needs " +
+                              std::to_string(need));
+    auto out = std::make_unique<PyDeviceArrayT<T>>();
+    out->arr = std::make_unique<DeviceArray<T>>(&backend(), reinterpret_cast<T*>(host.address), dims,
+                                                detail::contiguous_strides(dims, want.itemsize, o == 'F'));
+    out->host_token = host.token;
+    return out;
+}
+
+template <class T>
+std::unique_ptr<PyDeviceArrayT<T>> from_addresses(py::handle host, py::handle device, py::handle shape,
+                                                  const std::string& order) {
+    std::vector<std::ptrdiff_t> dims = shape_arg(shape);
+    char o = order_arg(order);
+    auto* h = reinterpret_cast<T*>(static_cast<std::uintptr_t>(size_arg(host, "host_address")));
+    auto d = static_cast<std::uintptr_t>(size_arg(device, "device_address"));
+    auto out = std::make_unique<PyDeviceArrayT<T>>();
+    out->arr = std::make_unique<DeviceArray<T>>(&backend(), h, dims,
+                                                detail::contiguous_strides(dims, sizeof(T), o == 'F'));
+    if (d != 0) out->arr->adopt_device(reinterpret_cast<void*>(d));
+    return out;
+}
+
+template <class T>
+void bind_device_array(py::module_& m, const char* dtype_name) {
+    std::string name = std::string("DeviceArray_") + dtype_name;
+    std::string doc = "A DeviceArray of " + std::string(dtype_name) + " elements (see DeviceArray).";
+    py::class_<PyDeviceArrayT<T>, PyDeviceArray>(m, name.c_str(), doc.c_str(), py::buffer_protocol())
+        .def(py::init(&from_buffer<T>), py::arg("buffer"),
+             "View a buffer (numpy array) of this dtype as the host side; keeps it alive, keeps its layout.")
+        .def(py::init(&from_shape<T>), py::arg("shape"), py::arg("order") = "C",
+             "A zero-filled host side of this shape, in C or F order.")
+        .def(py::init(&from_pointer<T>), py::arg("host"), py::arg("shape"), py::arg("order") = "C",
+             "The host memory a safe pointer_wrapper of this dtype points to, with this shape.")
+        .def(py::init(&from_addresses<T>), py::arg("host_address"), py::arg("device_address"), py::arg("shape"),
+             py::arg("order") = "C", "Memory owned elsewhere, both sides (never freed by the array).");
+}
+
+// --- the shared methods -------------------------------------------------------
+
+py::object allocate(PyDeviceArray& a) {
+    a.forget_dead_device();
+    bool was = a.arr->allocated();
+    int code = a.arr->allocate();
+    if (code == success() && !was && a.arr->device_data() != nullptr) {
+        int device = -1;
+        backend().get_device(&device);
+        a.device_token = track_allocation(reinterpret_cast<std::uintptr_t>(a.arr->device_data()), true, device);
+    }
+    return status(a, "allocate");
+}
+
+py::object free_array(PyDeviceArray& a) {
+    std::string by = a.forget_dead_device();
+    if (!by.empty()) return invalid_value("free", "the device side was already freed by " + by);
+    a.free_device();
+    return status(a, "free");
+}
+
+// to_device / to_host: synchronous without a stream, stream-ordered with one.
+template <bool Upload>
+py::object transfer(PyDeviceArray& a, py::handle stream) {
+    const char* call = Upload ? "to_device" : "to_host";
+    std::string why = a.host_problem();
+    if (why.empty()) {
+        std::string by = a.forget_dead_device();
+        if (!by.empty()) why = "the device side was freed by " + by + "; call allocate() again";
+    }
+    if (!why.empty()) return invalid_value(call, why);
+    pygpu_stream_t s = nullptr;
+    const bool ordered = !stream.is_none();
+    if (ordered && !stream_arg(stream, s, why)) return invalid_handle(call, why);
+    device_array_base& arr = *a.arr;
+    nogil([&] {
+        if (Upload) return ordered ? arr.to_device(s) : arr.to_device();
+        return ordered ? arr.to_host(s) : arr.to_host();
+    });
+    return status(a, call);
+}
+
+py::object set_from(PyDeviceArray& a, py::handle src, py::handle stream) {
+    AddressArg from;
+    std::string why = from.parse(src, false, "src");
+    if (why.empty()) {
+        std::string by = a.forget_dead_device();
+        if (!by.empty()) why = "the device side was freed by " + by;
+    }
+    if (!why.empty()) return invalid_value("set", why);
+    pygpu_stream_t s = nullptr;
+    const bool ordered = !stream.is_none();
+    if (ordered && !stream_arg(stream, s, why)) return invalid_handle("set", why);
+    std::size_t count = from.has_extent() ? from.extent() : a.arr->nbytes();
+    nogil([&] { return a.arr->set_device(from.ptr(), count, s, ordered); });
+    return status(a, "set");
+}
+
+py::object host_pointer(const PyDeviceArray& a) {
+    const device_array_base& arr = *a.arr;
+    PointerBase p;
+    p.address = reinterpret_cast<std::uintptr_t>(arr.host_data());
+    p.dtype = &arr.dtype();
+    p.safe = p.address != 0 && arr.contiguous();
+    p.extent = p.safe ? arr.nbytes() : 0;
+    p.token = a.host_token ? a.host_token : a.own_token;
+    return pointer_object(p);
+}
+
+py::object device_pointer(const PyDeviceArray& a) {
+    const device_array_base& arr = *a.arr;
+    PointerBase p;
+    p.address = reinterpret_cast<std::uintptr_t>(arr.device_data());
+    p.dtype = &arr.dtype();
+    p.device = true;
+    p.extent = arr.allocated() ? arr.nbytes() : 0;
+    p.token = a.device_token;
+    return pointer_object(p);
+}
+
+py::tuple to_tuple(const std::vector<std::ptrdiff_t>& v) {
+    py::tuple t(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) t[i] = v[i];
+    return t;
+}
+
+py::buffer_info host_buffer(PyDeviceArray& a) {
+    std::string why = a.host_problem();
+    if (!why.empty()) throw py::buffer_error(why);
+    const device_array_base& arr = *a.arr;
+    static char empty = 0;  // numpy wants an address even for no elements
+    void* host = arr.host_data();
+    if (host == nullptr) {
+        if (arr.size() > 0) throw py::buffer_error("this DeviceArray has no host side");
+        host = &empty;
+    }
+    std::vector<py::ssize_t> shape(arr.shape().begin(), arr.shape().end());
+    std::vector<py::ssize_t> strides(arr.strides().begin(), arr.strides().end());
+    return py::buffer_info(host, static_cast<py::ssize_t>(arr.itemsize()), arr.dtype().format, arr.ndim(), shape,
+                           strides, !arr.host_writable());
+}
+
+}  // namespace
+
+void bind_device_arrays(py::module_& m) {
+    py::class_<PyDeviceArray>(m, "DeviceArray", R"doc(
+The low-level array: a host side (a buffer it views, or memory it owns) and a
+device side allocated on demand by allocate(). Copies return cudaError_t
+objects; with a stream they are stream-ordered. ``numpy.asarray(da)`` is a
+zero-copy view of the host side. Concrete classes: DeviceArray_<dtype>.)doc",
+                              py::buffer_protocol())
+        .def_buffer(&host_buffer)
+        // numpy swallows a failed buffer export and makes a 0-d object array;
+        // it lets an exception from __array__ through, so refuse here too.
+        .def("__array__", [](py::handle self, py::object dtype, py::object copy) {
+                std::string why = self.cast<PyDeviceArray&>().host_problem();
+                if (!why.empty()) throw py::buffer_error(why);
+                py::module_ np = py::module_::import("numpy");
+                py::object view = np.attr("asarray")(py::memoryview(py::reinterpret_borrow<py::object>(self)));
+                if (!dtype.is_none()) view = view.attr("astype")(dtype, py::arg("copy") = false);
+                if (!copy.is_none() && copy.cast<bool>()) view = view.attr("copy")();
+                return view;
+            }, py::arg("dtype") = py::none(), py::arg("copy") = py::none(),
+            "The host side as a numpy array (zero-copy unless a dtype or copy asks otherwise).")
+        .def("allocate", &allocate, "Allocate the device side (idempotent): cudaError_t.")
+        .def("allocated", [](const PyDeviceArray& a) { return a.arr->allocated(); }, "Whether the device side exists.")
+        .def("free", &free_array, "Release the device side now: cudaError_t.")
+        .def("to_device", &transfer<true>, py::arg("stream") = py::none(),
+             "Copy the host side to the device side (stream-ordered when a stream is given): cudaError_t.")
+        .def("to_host", &transfer<false>, py::arg("stream") = py::none(),
+             "Copy the device side to the host side (stream-ordered when a stream is given): cudaError_t.")
+        .def("set", &set_from, py::arg("src"), py::arg("stream") = py::none(),
+             "Copy nbytes() from another host buffer or address to the device side (PyCUDA's set): cudaError_t.")
+        .def("host_data", &host_pointer, "A safe pointer wrapper to the host side (contiguous host sides only).")
+        .def("device_data", &device_pointer, "An unsafe pointer wrapper to the device side.")
+        .def("last_status", [](const PyDeviceArray& a) { return status(a, ""); },
+             "The cudaError_t of the last device call.")
+        .def("size", [](const PyDeviceArray& a) { return a.arr->size(); }, "Number of elements.")
+        .def("nbytes", [](const PyDeviceArray& a) { return a.arr->nbytes(); }, "Bytes of the elements.")
+        .def("itemsize", [](const PyDeviceArray& a) { return a.arr->itemsize(); }, "Bytes per element.")
+        .def("shape", [](const PyDeviceArray& a) { return to_tuple(a.arr->shape()); }, "The shape (a tuple).")
+        .def("strides", [](const PyDeviceArray& a) { return to_tuple(a.arr->strides()); },
+             "The host side's strides in bytes (a tuple).")
+        .def("ndim", [](const PyDeviceArray& a) { return a.arr->ndim(); }, "Number of dimensions.")
+        .def_property_readonly("dtype", [](const PyDeviceArray& a) {
+                return py::module_::import("numpy").attr("dtype")(a.arr->dtype().name);
+            }, "The element type (a numpy.dtype).")
+        .def("__repr__", [](py::handle self) {
+                const auto& a = self.cast<const PyDeviceArray&>();
+                return "<" + type_name(self) + " shape=" + std::string(py::repr(to_tuple(a.arr->shape()))) +
+                       (a.arr->allocated() ? " allocated" : " not allocated") + ">";
+            });
+
+#define PYGPU_BIND_DEVICE_ARRAY_(name_, type_, format_, kind_) bind_device_array<type_>(m, #name_);
+    PYGPU_DTYPES(PYGPU_BIND_DEVICE_ARRAY_)
+#undef PYGPU_BIND_DEVICE_ARRAY_
+}
+
+}  // namespace pygpu
