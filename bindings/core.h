@@ -43,6 +43,16 @@ inline const pygpu_backend& backend() {
 
 inline int success() { return backend().codes.success; }
 
+// True once the interpreter is shutting down: code on runtime threads (host
+// functions, DLPack deleters) must not take the GIL any more.
+inline bool interpreter_finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return _Py_IsFinalizing();
+#endif
+}
+
 // Runs a runtime call with the GIL released: for calls that may wait for
 // queued work, which may itself need the GIL (host functions in Python).
 template <class F>
@@ -213,6 +223,7 @@ void bind_errors(py::module_& m);
 void bind_pointers(py::module_& m);
 void bind_device_arrays(py::module_& m);
 void bind_allocators(py::module_& m);
+void bind_dlpack(py::module_& m);
 void bind_devices(py::module_& m);
 void bind_memory(py::module_& m);
 void bind_streams(py::module_& m);

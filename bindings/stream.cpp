@@ -69,14 +69,6 @@ struct HostCall {
     PyObject* data;
 };
 
-bool interpreter_finalizing() {
-#if PY_VERSION_HEX >= 0x030D0000
-    return Py_IsFinalizing();
-#else
-    return _Py_IsFinalizing();
-#endif
-}
-
 void run_host_call(void* user_data) {
     auto* call = static_cast<HostCall*>(user_data);
     if (!Py_IsInitialized() || interpreter_finalizing()) return;  // too late to run Python: leak it

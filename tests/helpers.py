@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -62,3 +63,25 @@ def from_device(ptr, like: np.ndarray) -> np.ndarray:
     out = np.empty_like(like)
     assert g.cudaMemcpy(out, ptr, out.nbytes, g.cudaMemcpyDeviceToHost) == g.cudaSuccess
     return out
+
+
+def sample(shape, dtype, seed: int = 0) -> np.ndarray:
+    """Random values covering the whole range of `dtype` (C order)."""
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return rng.integers(0, 2, shape).astype(dt)
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, shape, dtype=dt, endpoint=True)
+    if dt.kind == "f":
+        return (rng.standard_normal(shape) * 100).astype(dt)
+    return (rng.standard_normal(shape) * 100 + 1j * rng.standard_normal(shape)).astype(dt)
+
+
+def free_bytes() -> int:
+    """Free device memory once every unreachable array has been collected."""
+    gc.collect()
+    (free, _), err = g.cudaMemGetInfo()
+    assert err == g.cudaSuccess
+    return free

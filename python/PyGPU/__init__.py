@@ -5,6 +5,10 @@ The low-level API follows the CUDA runtime: ``cudaMalloc``, ``cudaMemcpy``,
 returns nothing returns a ``cudaError_t``; a call that returns values returns
 ``(value, err)``. ``err.check()`` raises :class:`CudaError` on failure.
 
+On top of it, ``PyGPU`` is a drop-in for ``pycuda.gpuarray`` (``GPUArray``,
+``to_gpu``, ``zeros``...) and ``PyGPU.driver`` for the parts of
+``pycuda.driver`` used beside it.
+
 The backend is chosen at import by ``PYGPU_BACKEND`` (``sim``, ``cuda``,
 ``hip`` or ``auto``); :data:`backend` names the active one and
 :data:`built_backends` lists those this installation has.
@@ -31,4 +35,27 @@ _LOW_LEVEL_PREFIXES = ("cuda", "hip", "pointer_wrapper", "DeviceArray", "HostAll
 _low_level = [name for name in dir(_core) if name.startswith(_LOW_LEVEL_PREFIXES)] + ["dtypes"]
 globals().update({name: getattr(_core, name) for name in _low_level})
 
-__all__ = ["CudaError", "backend", "built_backends", "__version__", *_low_level]
+from . import gpuarray  # noqa: E402  (needs the backend chosen above)
+from .gpuarray import *  # noqa: E402,F401,F403
+
+
+def from_dlpack(x, /, *, device=None, copy=None):
+    """A zero-copy GPUArray view of an object exposing DLPack or ``__cuda_array_interface__``.
+
+    The view keeps the producer alive. `device` and `copy` are the array API
+    standard's keywords (see ``PyGPU._dlpack.from_dlpack``).
+    """
+    from ._dlpack import from_dlpack as convert
+
+    return convert(x, device=device, copy=copy)
+
+
+def asarray(obj):
+    """Like :func:`from_dlpack`; a GPUArray is returned as is."""
+    from ._dlpack import asarray as convert
+
+    return convert(obj)
+
+
+__all__ = ["CudaError", "backend", "built_backends", "__version__", "gpuarray", "from_dlpack", "asarray",
+           *_low_level, *gpuarray.__all__]
