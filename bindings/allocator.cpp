@@ -28,7 +28,10 @@ struct PyHostAllocator {
     PyHostAllocator(const PyHostAllocator&) = delete;
     PyHostAllocator& operator=(const PyHostAllocator&) = delete;
     ~PyHostAllocator() {
-        if (g_backend != nullptr) warn_if_destroy_failed(release("the allocator's destruction"), "host allocation");
+        // At interpreter exit, pinned memory is left to the OS: freeing it
+        // would wait for queued work that may never finish.
+        if (g_backend != nullptr && !(pinned && interpreter_finalizing()))
+            warn_if_destroy_failed(release("the allocator's destruction"), "host allocation");
     }
 
     std::size_t nbytes() const { return count * dtype->itemsize; }

@@ -125,6 +125,8 @@ LivenessToken track_allocation(std::uintptr_t base, bool device, int device_ordi
 bool untrack_allocation(std::uintptr_t base, const char* call);
 // Kill every device allocation of `device_ordinal` (cudaDeviceReset).
 void untrack_device(int device_ordinal);
+// Kill every tracked allocation, freed by `call` (PyGPU.sim reset).
+void untrack_all(const char* call);
 
 // -------------------------------------------------------- address args ---
 // A memory argument: an int, a pointer object, an object with the buffer
@@ -228,6 +230,7 @@ void bind_devices(py::module_& m);
 void bind_memory(py::module_& m);
 void bind_streams(py::module_& m);
 void bind_events(py::module_& m);
+void bind_sim(py::module_& m);
 
 }  // namespace pygpu
 

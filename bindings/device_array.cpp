@@ -62,7 +62,9 @@ struct PyDeviceArrayT : PyDeviceArray {};
 PyDeviceArray::~PyDeviceArray() {
     own_token->alive = false;
     own_token->freed_by = "the DeviceArray's destruction";
-    if (g_backend == nullptr || !arr) return;
+    // At interpreter exit the process is ending: freeing would wait for queued
+    // work (as cudaFree does), which may never finish. Leave it to the OS.
+    if (g_backend == nullptr || !arr || interpreter_finalizing()) return;
     forget_dead_device();
     if (arr->allocated() && arr->owns_device()) warn_if_destroy_failed(free_device(), "DeviceArray's device memory");
 }

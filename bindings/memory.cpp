@@ -2,6 +2,7 @@
 #include <map>
 
 #include "core.h"
+#include "pygpu/sim_api.h"
 
 namespace pygpu {
 
@@ -43,6 +44,28 @@ std::size_t region_bytes(std::size_t pitch, std::size_t width, std::size_t heigh
     return height == 0 ? 0 : (height - 1) * pitch + width;
 }
 
+// `label=` of the allocators: on the simulated device it names the next
+// allocation (PyGPU.sim); other backends have no labels and ignore it.
+class NextLabel {
+public:
+    explicit NextLabel(py::handle label) {
+        if (label.is_none()) return;
+        if (!PyUnicode_Check(label.ptr())) throw py::type_error("label must be a str or None, got " + type_name(label));
+        const auto* api = static_cast<const pygpu_sim_api*>(
+            backend().extension != nullptr ? backend().extension(PYGPU_SIM_API_NAME) : nullptr);
+        if (api == nullptr) return;
+        api_ = api;
+        api_->set_next_label(label.cast<std::string>().c_str());
+    }
+    // A failed allocation does not consume the label; it must not fall to the next one.
+    void done(int code) {
+        if (api_ != nullptr && code != backend().codes.success) api_->set_next_label(nullptr);
+    }
+
+private:
+    const pygpu_sim_api* api_ = nullptr;
+};
+
 // Registered host buffers stay exported (so numpy cannot resize or free them)
 // until cudaHostUnregister. Accessed with the GIL held.
 std::map<std::uintptr_t, std::unique_ptr<AddressArg>>& registered_buffers() {
@@ -69,13 +92,17 @@ void bind_memory(py::module_& m) {
                        " hostPointer=" + hex_address(a.host_pointer) + ">";
             });
 
-    m.def("cudaMalloc", [](py::handle size) {
+    m.def("cudaMalloc", [](py::handle size, py::handle label) {
             std::size_t n = size_arg(size, "size");
+            NextLabel next(label);
             void* p = nullptr;
             int code = backend().malloc(&p, n);
+            next.done(code);
             if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMalloc");
             return value_and_error(new_pointer(p, n, true, false), code, "cudaMalloc");
-        }, py::arg("size"), "Allocate `size` bytes of device memory: (pointer, err).");
+        }, py::arg("size"), py::arg("label") = py::none(),
+        "Allocate `size` bytes of device memory: (pointer, err). `label` names the allocation on the "
+        "simulated device (PyGPU.sim); other backends ignore it.");
     m.def("cudaFree", [](py::handle ptr) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
@@ -85,20 +112,28 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaFree");
         }, py::arg("ptr"), "Free device memory (waits for queued work that may use it).");
 
-    m.def("cudaMallocHost", [](py::handle size) {
+    m.def("cudaMallocHost", [](py::handle size, py::handle label) {
             std::size_t n = size_arg(size, "size");
+            NextLabel next(label);
             void* p = nullptr;
             int code = backend().malloc_host(&p, n);
+            next.done(code);
             if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMallocHost");
             return value_and_error(new_pointer(p, n, false, true), code, "cudaMallocHost");
-        }, py::arg("size"), "Allocate `size` bytes of pinned host memory: (pointer, err).");
-    m.def("cudaHostAlloc", [](py::handle size, unsigned int flags) {
+        }, py::arg("size"), py::arg("label") = py::none(),
+        "Allocate `size` bytes of pinned host memory: (pointer, err). `label` names the allocation on the "
+        "simulated device (PyGPU.sim); other backends ignore it.");
+    m.def("cudaHostAlloc", [](py::handle size, unsigned int flags, py::handle label) {
             std::size_t n = size_arg(size, "size");
+            NextLabel next(label);
             void* p = nullptr;
             int code = backend().host_alloc(&p, n, flags);
+            next.done(code);
             if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaHostAlloc");
             return value_and_error(new_pointer(p, n, false, true), code, "cudaHostAlloc");
-        }, py::arg("size"), py::arg("flags") = 0, "Allocate pinned host memory with cudaHostAlloc* flags: (pointer, err).");
+        }, py::arg("size"), py::arg("flags") = 0, py::arg("label") = py::none(),
+        "Allocate pinned host memory with cudaHostAlloc* flags: (pointer, err). `label` names the allocation "
+        "on the simulated device (PyGPU.sim); other backends ignore it.");
     m.def("cudaFreeHost", [](py::handle ptr) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
@@ -126,7 +161,8 @@ void bind_memory(py::module_& m) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
             if (!why.empty()) return invalid_value("cudaHostUnregister", why);
-            int code = backend().host_unregister(p.ptr());
+            // Waits for queued work that uses the range, which may be a Python host function.
+            int code = nogil([&] { return backend().host_unregister(p.ptr()); });
             if (code == backend().codes.success) registered_buffers().erase(p.address());
             return error_object(code, "cudaHostUnregister");
         }, py::arg("ptr"), "Unregister memory registered with cudaHostRegister.");

@@ -87,6 +87,7 @@ PYBIND11_MODULE(_core, m) {
     bind_device_arrays(m);
     bind_allocators(m);
     bind_dlpack(m);
+    bind_sim(m);
     bind_devices(m);
     bind_memory(m);
     bind_streams(m);

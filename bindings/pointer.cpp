@@ -53,6 +53,15 @@ void untrack_device(int device_ordinal) {
     }
 }
 
+void untrack_all(const char* call) {
+    auto& r = registry();
+    for (auto& entry : r) {
+        entry.second.token->alive = false;
+        entry.second.token->freed_by = call;
+    }
+    r.clear();
+}
+
 // -------------------------------------------------------------- sizes ---
 std::size_t size_arg(py::handle obj, const char* name) {
     if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr()))

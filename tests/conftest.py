@@ -15,6 +15,8 @@ import pytest  # noqa: E402
 import PyGPU as g  # noqa: E402
 from helpers import Gate  # noqa: E402
 
+from PyGPU.testing import pygpu_chaos, pygpu_sim  # noqa: E402,F401  (PyGPU's fixtures, opt-in)
+
 
 @pytest.fixture
 def gate():

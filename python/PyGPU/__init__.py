@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from . import _backend, _core
 from ._errors import CudaError
+from ._paths import get_cmake_dir, get_include
 
 backend: str = _backend.select()
 built_backends: tuple = _backend.built_backends
@@ -37,6 +38,11 @@ globals().update({name: getattr(_core, name) for name in _low_level})
 
 from . import gpuarray  # noqa: E402  (needs the backend chosen above)
 from .gpuarray import *  # noqa: E402,F401,F403
+
+if backend == "sim":  # PYGPU_SIM_INJECT, PYGPU_SIM_LEAK_CHECK... (see PyGPU.sim)
+    from . import sim as _sim_env
+
+    _sim_env._apply_environment()
 
 
 def from_dlpack(x, /, *, device=None, copy=None):
@@ -58,4 +64,4 @@ def asarray(obj):
 
 
 __all__ = ["CudaError", "backend", "built_backends", "__version__", "gpuarray", "from_dlpack", "asarray",
-           *_low_level, *gpuarray.__all__]
+           "get_include", "get_cmake_dir", *_low_level, *gpuarray.__all__]

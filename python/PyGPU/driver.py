@@ -32,6 +32,7 @@ from __future__ import annotations
 import enum
 import math
 import operator
+import sys
 import threading
 import warnings
 
@@ -897,7 +898,9 @@ class DeviceAllocation:
 
     def __del__(self) -> None:
         ptr = getattr(self, "_ptr", None)
-        if ptr is None or not ptr.alive:
+        if ptr is None or not ptr.alive or sys.is_finalizing():
+            # At interpreter exit the process is ending: freeing would wait for
+            # queued work (as cudaFree does), which may never finish.
             return
         try:
             err = _g.cudaFree(ptr)

@@ -83,7 +83,7 @@ class _Flags:
         itemsize = array.dtype.itemsize
         self.c_contiguous = _layout.is_c_contiguous(array.shape, array.strides, itemsize)
         self.f_contiguous = _layout.is_f_contiguous(array.shape, array.strides, itemsize)
-        self.forc = self.c_contiguous or self.f_contiguous
+        self.forc = bool(array._order)
 
     def __repr__(self) -> str:
         return f"  C_CONTIGUOUS : {self.c_contiguous}\n  F_CONTIGUOUS : {self.f_contiguous}"
@@ -157,6 +157,9 @@ class GPUArray:
                 raise TypeError(f"gpudata must be an address (an object with int()), got {type(gpudata).__name__}")
             self.gpudata = gpudata
         self.base = base
+        # "C", "F" or "" (neither): decides the single-copy fast paths.
+        self._order = ("C" if _layout.is_c_contiguous(shape, strides, dtype.itemsize)
+                       else "F" if _layout.is_f_contiguous(shape, strides, dtype.itemsize) else "")
         self._host: Optional[np.ndarray] = None
         self._last_status = _core.cudaError_t(0)
 
@@ -230,6 +233,11 @@ class GPUArray:
         if self.size == 0:
             return
         s = _stream_arg(stream) if (async_ or stream is not None) else None
+        if self._order and _host_order(ary, self._order):  # one copy of the whole block
+            _check(_core.cudaMemcpy(self.ptr, ary, self.nbytes, _H2D) if s is None
+                   else _core.cudaMemcpyAsync(self.ptr, ary, self.nbytes, _H2D, s))
+            self._host = ary
+            return
         broadcast = any(st == 0 and n > 1 for n, st in zip(ary.shape, ary.strides))
         if broadcast or not _copy.same_layout(ary.shape, ary.strides, self.shape, self.strides):
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
@@ -253,7 +261,10 @@ class GPUArray:
         before reading), into pageable memory it completes before returning.
         """
         if ary is None:
-            ary = _copy.host_like(self.shape, self.strides, self.dtype, pagelocked=pagelocked)
+            if self._order and not pagelocked:
+                ary = np.empty(self.shape, self.dtype, order=self._order)
+            else:
+                ary = _copy.host_like(self.shape, self.strides, self.dtype, pagelocked=pagelocked)
         else:
             if not isinstance(ary, np.ndarray):
                 raise TypeError(f"ary must be a numpy.ndarray, got {type(ary).__name__}")
@@ -270,7 +281,10 @@ class GPUArray:
         if self.size == 0:
             return ary
         s = _stream_arg(stream) if (async_ or stream is not None) else None
-        if _copy.same_layout(ary.shape, ary.strides, self.shape, self.strides):
+        if self._order and _host_order(ary, self._order):  # one copy of the whole block
+            _check(_core.cudaMemcpy(ary, self.ptr, self.nbytes, _D2H) if s is None
+                   else _core.cudaMemcpyAsync(ary, self.ptr, self.nbytes, _D2H, s))
+        elif _copy.same_layout(ary.shape, ary.strides, self.shape, self.strides):
             _copy.copy(_copy.host_view(ary), self._device_view(), self.itemsize, _D2H, s)
         else:
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
@@ -533,6 +547,16 @@ class GPUArray:
                   "min", "any", "all", "reverse", "bind_to_texref", "bind_to_texref_ext"):
         locals()[_name] = _needs_kernel(_name)
     del _name
+
+
+def _host_order(ary: np.ndarray, order: str) -> bool:
+    """Whether `ary` is dense in `order` ("C" or "F"), so one plain copy moves it."""
+    return ary.flags.c_contiguous if order == "C" else ary.flags.f_contiguous
+
+
+def _check(err) -> None:
+    if err:
+        err.check()
 
 
 def _core_error():

@@ -1,8 +1,186 @@
-"""Helpers for the simulated device (backend ``sim``)."""
+"""The simulated device (backend ``sim``) as a testing instrument.
+
+With ``PYGPU_BACKEND=sim`` every runtime call runs on a simulated device that
+follows CUDA's documented rules, and checks more than hardware does. This
+module controls and inspects it:
+
+- :func:`configure` the number of devices and their memory (before first use);
+- :func:`chaos` mode: random delays in every stream, so a missing
+  synchronisation shows as wrong data instead of passing by luck;
+- :func:`inject` errors into chosen calls (out of memory on the third
+  ``cudaMalloc``...);
+- :func:`stats`, :func:`allocations`, :func:`leaks`, :func:`leak_report`,
+  :func:`trace`, :func:`label`: what ran, what is allocated and by whom;
+- :func:`reset`: back to the initial state, between tests.
+
+The environment can switch some of these on for a whole run, without
+changing the program (read when PyGPU is imported):
+
+``PYGPU_SIM_CHAOS=<seed>[:<max_delay_us>]``
+    chaos mode with that seed (read by the simulated device itself);
+``PYGPU_SIM_INJECT=call=error[@after][xcount];...``
+    error injections, e.g. ``cudaMalloc=cudaErrorMemoryAllocation@2x1;cudaMemcpy=700``;
+``PYGPU_SIM_LEAK_CHECK=1``
+    print a report of the memory still allocated when the interpreter exits.
+
+Every function except :func:`available` and :func:`last_message` raises
+RuntimeError when the active backend is not the simulated device. The
+pytest plugin :mod:`PyGPU.testing` wraps this module in fixtures.
+
+Examples
+--------
+>>> import numpy as np, PyGPU, PyGPU.sim as sim
+>>> with sim.inject("cudaMalloc", "cudaErrorMemoryAllocation"):
+...     ptr, err = PyGPU.cudaMalloc(256)
+>>> err.name
+'cudaErrorMemoryAllocation'
+"""
 
 from __future__ import annotations
 
+import atexit
+import difflib
+import gc
+import json
+import os
+import re
+import sys
+from typing import Any, Dict, List, Optional, Tuple, Union
+
 from . import _core
+
+__all__ = [
+    "SimEnvironmentError", "available", "configure", "chaos", "inject", "clear_injections", "label", "stats",
+    "allocations", "leaks", "leak_report", "trace", "Trace", "reset", "last_message", "parse_size",
+]
+
+CHAOS_VAR = "PYGPU_SIM_CHAOS"
+INJECT_VAR = "PYGPU_SIM_INJECT"
+LEAK_CHECK_VAR = "PYGPU_SIM_LEAK_CHECK"
+DEVICES_VAR = "PYGPU_SIM_DEVICES"
+MEMORY_VAR = "PYGPU_SIM_MEMORY"
+
+# The simulated device's defaults (src/PyGPU/sim/config.h), used when the
+# environment no longer names a value.
+DEFAULT_DEVICES = 1
+DEFAULT_MEMORY = 4 << 30
+MAX_DEVICES = 1024
+DEFAULT_MAX_DELAY_US = 2000
+MAX_DELAY_US = (1 << 32) - 1  # a uint32_t in pygpu_sim_api
+
+_U64 = 1 << 64
+
+
+class SimEnvironmentError(ImportError, ValueError):
+    """A ``PYGPU_SIM_*`` environment variable has a value that cannot be used.
+
+    Raised while PyGPU is imported, so it is an ImportError (as the simulated
+    device's own configuration errors are) and a ValueError.
+    """
+
+
+# --------------------------------------------------------------- helpers ---
+
+def _has_api() -> bool:
+    return hasattr(_core, "_sim_available")
+
+
+def _require(what: str) -> None:
+    """RuntimeError unless the simulated device is the active backend."""
+    if not _has_api():
+        raise RuntimeError(f"PyGPU.sim.{what}: this build of PyGPU has no simulated-device API")
+    if not _core._sim_available():
+        active = _core._backend_name()
+        raise RuntimeError(f"PyGPU.sim.{what} needs the simulated device (PYGPU_BACKEND=sim); "
+                           f"the active backend is {active!r}")
+
+
+def _int_arg(value: Any, name: str, low: int, high: int) -> int:
+    """An int in [low, high) (bool refused), else TypeError / ValueError."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    v = value.__index__()
+    if not low <= v < high:
+        raise ValueError(f"{name} must be in [{low}, {high - 1}], got {v}")
+    return v
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$")
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 1 << 10, "kib": 1 << 10, "kb": 10 ** 3,
+    "m": 1 << 20, "mib": 1 << 20, "mb": 10 ** 6,
+    "g": 1 << 30, "gib": 1 << 30, "gb": 10 ** 9,
+    "t": 1 << 40, "tib": 1 << 40, "tb": 10 ** 12,
+}
+
+
+def parse_size(size: Union[int, str]) -> int:
+    """Bytes from an int or a size string, as ``PYGPU_SIM_MEMORY`` reads them.
+
+    A string is an integer with an optional unit: K/M/G/T or KiB/MiB/GiB/TiB
+    (powers of 1024), KB/MB/GB/TB (powers of 1000), B; case does not matter
+    and a space may separate number and unit. The result must be > 0.
+
+    Parameters
+    ----------
+    size : int or str
+        ``1073741824``, ``"1GiB"``, ``"512 MiB"``, ``"2GB"``...
+
+    Returns
+    -------
+    int
+        The number of bytes.
+
+    Raises
+    ------
+    ValueError
+        For an unknown unit, a malformed or non-positive size.
+    TypeError
+        For anything but an int or a str.
+
+    Examples
+    --------
+    >>> from PyGPU.sim import parse_size
+    >>> parse_size("512MiB"), parse_size("2 GB"), parse_size(4096)
+    (536870912, 2000000000, 4096)
+    """
+    if isinstance(size, str):
+        m = _SIZE_RE.match(size)
+        if m is None:
+            raise ValueError(f"{size!r} is not a size; give an integer with an optional unit, e.g. '512MiB' or '4 GiB'")
+        unit = m.group(2).lower()
+        if unit not in _UNITS:
+            raise ValueError(f"{size!r} has an unknown unit {m.group(2)!r}; use K/M/G/T, KiB/MiB/GiB/TiB "
+                             "(powers of 1024) or KB/MB/GB/TB (powers of 1000)")
+        value = int(m.group(1)) * _UNITS[unit]
+    else:
+        value = _int_arg(size, "memory", -(1 << 62), _U64)
+    if value <= 0:
+        raise ValueError(f"a simulated device needs more than 0 bytes of memory, got {size!r}")
+    if value >= _U64:
+        raise ValueError(f"{size!r} is too large: it does not fit in 64 bits")
+    return value
+
+
+# ------------------------------------------------------------ availability ---
+
+def available() -> bool:
+    """Whether the active backend is the simulated device.
+
+    Returns
+    -------
+    bool
+        True with ``PYGPU_BACKEND=sim`` (or ``auto`` on a machine without a
+        GPU backend), False on CUDA or HIP.
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim
+    >>> PyGPU.sim.available() == (PyGPU.backend == "sim")
+    True
+    """
+    return _has_api() and bool(_core._sim_available())
 
 
 def last_message() -> str:
@@ -20,3 +198,686 @@ def last_message() -> str:
     True
     """
     return _core._last_message()
+
+
+# ----------------------------------------------------------- configuration ---
+
+def configure(devices: Optional[int] = None, memory: Union[int, str, None] = None) -> None:
+    """Replace the simulated devices: `devices` devices of `memory` bytes each.
+
+    Only before first use: while no allocation, stream or event exists and
+    no work is pending. A value left as None keeps the current one. The
+    environment variables ``PYGPU_SIM_DEVICES`` and ``PYGPU_SIM_MEMORY`` give
+    the configuration at import; this changes it afterwards.
+
+    Parameters
+    ----------
+    devices : int, optional
+        Number of devices, 1 to 1024.
+    memory : int or str, optional
+        Memory per device in bytes, or a size string (``"512MiB"``, see
+        :func:`parse_size`).
+
+    Raises
+    ------
+    RuntimeError
+        When refused (something already exists), with the simulated device's
+        reason; or when the active backend is not the simulated device.
+    ValueError, TypeError
+        For a value out of range or of the wrong type.
+
+    Examples
+    --------
+    In a fresh process, before anything is allocated:
+
+    >>> import PyGPU, PyGPU.sim
+    >>> PyGPU.sim.configure(devices=2, memory="512MiB")  # doctest: +SKIP
+    >>> PyGPU.cudaGetDeviceCount()  # doctest: +SKIP
+    (2, <cudaError_t: code=0 cudaSuccess>)
+    """
+    _require("configure()")
+    n = None if devices is None else _int_arg(devices, "devices", 1, MAX_DEVICES + 1)
+    size = None if memory is None else parse_size(memory)
+    if n is None:
+        count, err = _core.cudaGetDeviceCount()
+        err.check()
+        n = count
+    if size is None:
+        prop, err = _core.cudaGetDeviceProperties(0)
+        err.check()
+        size = prop.totalGlobalMem
+    _core._sim_configure(n, size)
+
+
+# ------------------------------------------------------------------- chaos ---
+
+# What Python last asked for: None (off) or (seed, max_delay_us). Starts from
+# PYGPU_SIM_CHAOS, which the simulated device reads itself at import.
+_chaos_state: Optional[Tuple[int, int]] = None
+
+
+class _Restore:
+    """The value of :func:`chaos`: already applied; as a context manager it
+    puts back the previous setting on exit."""
+
+    def __init__(self, previous: Optional[Tuple[int, int]], current: Optional[Tuple[int, int]]) -> None:
+        self._previous = previous
+        self.seed = None if current is None else current[0]
+        self.max_delay_us = None if current is None else current[1]
+
+    def __enter__(self) -> "_Restore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _set_chaos(self._previous)
+
+    def __repr__(self) -> str:
+        if self.seed is None:
+            return "<PyGPU.sim.chaos off>"
+        return f"<PyGPU.sim.chaos seed={self.seed} max_delay_us={self.max_delay_us}>"
+
+
+def _set_chaos(setting: Optional[Tuple[int, int]]) -> None:
+    global _chaos_state
+    if setting is None:
+        _core._sim_chaos(False)
+    else:
+        _core._sim_chaos(True, setting[0], setting[1])
+    _chaos_state = setting
+
+
+def chaos(seed: Optional[int], max_delay_us: int = DEFAULT_MAX_DELAY_US) -> _Restore:
+    """Switch chaos mode on with `seed`, or off with ``chaos(None)``.
+
+    In chaos mode every queued operation (copy, memset, event record, host
+    function...) first waits a random delay in [0, `max_delay_us`]
+    microseconds, drawn from a generator seeded with `seed`. Streams then
+    interleave differently from seed to seed, so a missing synchronisation
+    gives wrong data (reproducibly for one seed) instead of passing by luck.
+    Results of a correctly synchronised program do not change.
+
+    The call takes effect at once; used as a context manager it restores the
+    previous setting (off, unless chaos was on before) when the block ends.
+
+    Parameters
+    ----------
+    seed : int or None
+        Seed of the delay generator (0 to 2**64 - 1); None switches chaos off.
+    max_delay_us : int, default 2000
+        Largest delay in microseconds (0 to 2**32 - 1).
+
+    Returns
+    -------
+    context manager
+        Restores the previous chaos setting on exit.
+
+    Examples
+    --------
+    >>> import PyGPU.sim as sim
+    >>> with sim.chaos(7, max_delay_us=500):
+    ...     pass  # run the code under test here
+    >>> sim.chaos(3)  # on until switched off
+    <PyGPU.sim.chaos seed=3 max_delay_us=2000>
+    >>> sim.chaos(None)
+    <PyGPU.sim.chaos off>
+    """
+    _require("chaos()")
+    previous = _chaos_state
+    if seed is None:
+        setting = None
+    else:
+        setting = (_int_arg(seed, "seed", 0, _U64), _int_arg(max_delay_us, "max_delay_us", 0, MAX_DELAY_US + 1))
+    _set_chaos(setting)
+    return _Restore(previous, setting)
+
+
+def _parse_chaos(text: str) -> Optional[Tuple[int, int]]:
+    """``<seed>[:<max_delay_us>]`` -> (seed, delay); '' -> None."""
+    text = text.strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d+)\s*(?::\s*(\d+))?", text)
+    if m is None or int(m.group(1)) >= _U64 or (m.group(2) is not None and int(m.group(2)) > MAX_DELAY_US):
+        raise SimEnvironmentError(f"{CHAOS_VAR}={text!r} is not <seed>[:<max_delay_us>] (integers, e.g. '7' or "
+                                  "'7:500')")
+    return int(m.group(1)), int(m.group(2)) if m.group(2) is not None else DEFAULT_MAX_DELAY_US
+
+
+# --------------------------------------------------------------- injection ---
+
+class _Injection:
+    """The value of :func:`inject`: already active; as a context manager it
+    clears every injection on exit."""
+
+    def __init__(self, call: str, error: int, after: int, count: int) -> None:
+        self.call, self.error, self.after, self.count = call, error, after, count
+
+    def __enter__(self) -> "_Injection":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        clear_injections()
+
+    def __repr__(self) -> str:
+        times = "forever" if self.count == 0 else f"{self.count} time{'s' if self.count != 1 else ''}"
+        return (f"<PyGPU.sim.inject {self.call} -> {_error_name(self.error)} after {self.after} call"
+                f"{'s' if self.after != 1 else ''}, {times}>")
+
+
+def _error_name(code: int) -> str:
+    try:
+        return _core.cudaGetErrorName(code)
+    except Exception:  # pragma: no cover - a code the runtime cannot name
+        return str(code)
+
+
+def _error_code(error: Any) -> int:
+    """A native error code from an int, a cudaError_t or an error name."""
+    if isinstance(error, str):
+        name = error.strip()
+        if name.isdigit():
+            return _error_code(int(name))
+        value = getattr(_core, name, None) if name.startswith(("cudaError", "hipError")) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            known = [n for n in dir(_core) if n.startswith("cudaError")]
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else " (use a cudaError* name or an int)"
+            raise ValueError(f"{error!r} is not an error name{hint}")
+        return _error_code(value)
+    if isinstance(error, _core.cudaError_t):
+        error = error.code
+    code = _int_arg(error, "error", -(1 << 31), 1 << 31)
+    if code == 0:
+        raise ValueError("error 0 is cudaSuccess: an injected failure needs a failing code")
+    if code < 0:
+        raise ValueError(f"error must be a positive error code, got {code}")
+    return code
+
+
+def _call_name(call: Any) -> str:
+    """The runtime call's CUDA name; hip* names are accepted for their cuda* twin."""
+    if not isinstance(call, str):
+        raise TypeError(f"call must be a str naming a runtime call, got {type(call).__name__}")
+    call = call.strip()
+    if call.startswith("hip") and hasattr(_core, call):
+        target = getattr(_core, call)
+        for name in dir(_core):
+            if name.startswith("cuda") and getattr(_core, name) is target:
+                return name
+    return call
+
+
+def inject(call: str, error: Union[int, str, Any], after: int = 0, count: int = 1) -> _Injection:
+    """Make calls to `call` fail with `error`: the ones after the first `after`, `count` times.
+
+    An injected failure is exactly like a real one: the call returns the
+    error, sets the thread's last error and :func:`last_message`, and does
+    nothing (no allocation, no copy queued). Injections add up; they last
+    until :func:`clear_injections` or :func:`reset`, or until the block ends
+    when the result is used as a context manager.
+
+    Parameters
+    ----------
+    call : str
+        The runtime call, by its CUDA name (``"cudaMalloc"``,
+        ``"cudaMemcpyAsync"``...); a hip* name is taken for its cuda* twin.
+    error : int, cudaError_t or str
+        The error to return: ``2``, ``PyGPU.cudaErrorMemoryAllocation``, a
+        ``cudaError_t`` or ``"cudaErrorMemoryAllocation"``.
+    after : int, default 0
+        Calls that succeed before the first failure (counted from now).
+    count : int, default 1
+        Failures in a row; 0 means every call from then on.
+
+    Returns
+    -------
+    context manager
+        Clears all injections on exit.
+
+    Raises
+    ------
+    ValueError
+        For an unknown call or error name, cudaSuccess, or a negative count.
+
+    Examples
+    --------
+    Out of memory on the third cudaMalloc:
+
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> with sim.inject("cudaMalloc", "cudaErrorMemoryAllocation", after=2):
+    ...     results = [PyGPU.cudaMalloc(256) for _ in range(4)]
+    >>> [err.name for _, err in results]
+    ['cudaSuccess', 'cudaSuccess', 'cudaErrorMemoryAllocation', 'cudaSuccess']
+    >>> for ptr, err in results:
+    ...     if ptr is not None:
+    ...         _ = PyGPU.cudaFree(ptr)
+    """
+    _require("inject()")
+    name = _call_name(call)
+    code = _error_code(error)
+    n_after = _int_arg(after, "after", 0, _U64)
+    n_count = _int_arg(count, "count", 0, _U64)
+    _core._sim_inject(name, code, n_after, n_count)
+    return _Injection(name, code, n_after, n_count)
+
+
+def clear_injections() -> None:
+    """Remove every error injection (calls behave normally again).
+
+    Examples
+    --------
+    >>> import PyGPU.sim as sim
+    >>> _ = sim.inject("cudaMalloc", 2, count=0)
+    >>> sim.clear_injections()
+    """
+    _require("clear_injections()")
+    _core._sim_clear_injections()
+
+
+_INJECT_ENTRY = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*?|\d+)\s*(?:@\s*(\d+))?\s*(?:[xX]\s*(\d+))?\s*$")
+
+
+def _parse_injections(text: str) -> List[Tuple[str, int, int, int]]:
+    """``call=error[@after][xcount];...`` -> [(call, code, after, count)]."""
+    out = []
+    for entry in text.split(";"):
+        if not entry.strip():
+            continue
+        m = _INJECT_ENTRY.match(entry)
+        if m is None:
+            raise SimEnvironmentError(f"{INJECT_VAR}={text!r}: {entry.strip()!r} is not call=error[@after][xcount] "
+                                      "(e.g. 'cudaMalloc=cudaErrorMemoryAllocation@2x1;cudaMemcpy=700')")
+        call, error, after, count = m.groups()
+        try:
+            code = _error_code(error)
+        except ValueError as exc:
+            raise SimEnvironmentError(f"{INJECT_VAR}={text!r}: in {entry.strip()!r}: {exc}") from None
+        out.append((_call_name(call), code, int(after or 0), int(count if count is not None else 1)))
+    return out
+
+
+def _apply_injections(text: str) -> None:
+    entries = _parse_injections(text)
+    for call, code, after, count in entries:
+        try:
+            _core._sim_inject(call, code, after, count)
+        except ValueError as exc:
+            _core._sim_clear_injections()
+            raise SimEnvironmentError(f"{INJECT_VAR}={text!r}: {exc}") from None
+
+
+# -------------------------------------------------------------- inspection ---
+
+class label:
+    """Label the calling thread's next allocation (device or pinned memory).
+
+    The label appears in :func:`allocations`, :func:`leaks` and the leak
+    report. It applies to the next ``cudaMalloc``, ``cudaMallocHost`` or
+    ``cudaHostAlloc`` of this thread, including those made inside GPUArray
+    and ``PyGPU.driver``, and is then used up. Those three calls also take
+    ``label=`` directly. As a context manager the label is cleared when the
+    block ends, if no allocation used it.
+
+    Parameters
+    ----------
+    text : str or None
+        The label; None or '' clears a pending label.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU, PyGPU.sim as sim
+    >>> with sim.label("weights"):
+    ...     w = PyGPU.to_gpu(np.zeros(4, np.float32))
+    >>> [a["label"] for a in sim.allocations() if a["address"] == w.ptr]
+    ['weights']
+    >>> ptr, err = PyGPU.cudaMalloc(256, label="scratch")
+    >>> _ = PyGPU.cudaFree(ptr)
+    """
+
+    def __init__(self, text: Optional[str]) -> None:
+        _require("label()")
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"label must be a str or None, got {type(text).__name__}")
+        self.text = text or None
+        _core._sim_set_next_label(self.text)
+
+    def __enter__(self) -> "label":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _core._sim_set_next_label(None)
+
+    def __repr__(self) -> str:
+        return f"<PyGPU.sim.label {self.text!r}>"
+
+
+def stats() -> Dict[str, Any]:
+    """Counters of the simulated device since import or the last :func:`reset`.
+
+    Returns
+    -------
+    dict
+        ``calls``
+            {call name: number of calls}, e.g. ``{"cudaMalloc": 2}``;
+            failed calls count too, calls never made are absent.
+            ``cudaGetDevice`` is not counted (PyGPU calls it for its own
+            bookkeeping on every allocation, stream and event).
+        ``bytes``
+            bytes moved by direction: ``HtoD``, ``DtoH``, ``DtoD``, ``HtoH``,
+            ``peer`` (cudaMemcpyPeer*) and ``memset``.
+        ``devices``
+            one dict per device: ``allocations``, ``frees``,
+            ``current_bytes`` and ``peak_bytes`` of device memory.
+        ``pinned``
+            the same four counters for pinned host memory.
+        ``reports``
+            texts about suspicious but legal behaviour, e.g. a ``cudaFree``
+            that had to wait for pending work ("frees wait for pending
+            work").
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> before = sim.stats()["devices"][0]["allocations"]
+    >>> ptr, err = PyGPU.cudaMalloc(1024)
+    >>> sim.stats()["devices"][0]["allocations"] - before
+    1
+    >>> _ = PyGPU.cudaFree(ptr)
+    """
+    _require("stats()")
+    return json.loads(_core._sim_stats())
+
+
+def allocations() -> List[Dict[str, Any]]:
+    """Every live allocation: device memory, pinned and registered host memory.
+
+    Returns
+    -------
+    list of dict
+        One dict per allocation, by address: ``address`` (int), ``size``
+        (bytes asked for), ``device`` (owning device; for host memory the
+        device current at the call), ``kind`` (``"device"``, ``"pinned"`` or
+        ``"registered"``), ``label`` (None when none, see :func:`label`) and
+        ``origin`` (the call that made it, e.g. ``"cudaMalloc"``).
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> ptr, err = PyGPU.cudaMalloc(512, label="weights")
+    >>> [(a["size"], a["kind"], a["label"]) for a in sim.allocations() if a["address"] == int(ptr)]
+    [(512, 'device', 'weights')]
+    >>> _ = PyGPU.cudaFree(ptr)
+    """
+    _require("allocations()")
+    return json.loads(_core._sim_allocations())
+
+
+def leaks() -> List[Dict[str, Any]]:
+    """The allocations still live: what would leak if the program ended now.
+
+    The same dicts as :func:`allocations`. Objects that still reference
+    memory (a GPUArray in a variable) count: drop them first. Unreachable
+    objects are collected (``gc.collect()``) before looking.
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> ptr, err = PyGPU.cudaMalloc(256, label="forgotten")
+    >>> any(a["label"] == "forgotten" for a in sim.leaks())
+    True
+    >>> _ = PyGPU.cudaFree(ptr)
+    >>> any(a["label"] == "forgotten" for a in sim.leaks())
+    False
+    """
+    _require("leaks()")
+    gc.collect()
+    return allocations()
+
+
+def _size_text(n: int) -> str:
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def leak_report(live: Optional[List[Dict[str, Any]]] = None) -> str:
+    """A printable report of live allocations (by default :func:`leaks`).
+
+    Parameters
+    ----------
+    live : list of dict, optional
+        Allocations to report, as :func:`allocations` gives them.
+
+    Returns
+    -------
+    str
+        One line of totals, then one line per allocation with its kind,
+        device, address, size, label and origin; ``"... no leaks"`` when the
+        list is empty.
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> ptr, err = PyGPU.cudaMalloc(4096, label="weights")
+    >>> print(sim.leak_report())  # doctest: +ELLIPSIS
+    PyGPU simulated device: 1 allocation still live (4096 bytes of device memory)
+      device 0  0x...  4096 bytes  cudaMalloc  label 'weights'
+    >>> _ = PyGPU.cudaFree(ptr)
+    """
+    if live is None:
+        live = leaks()
+    if not live:
+        return "PyGPU simulated device: no leaks (no allocation is live)"
+    totals: Dict[str, int] = {}
+    for a in live:
+        totals[a["kind"]] = totals.get(a["kind"], 0) + a["size"]
+    words = {"device": "device memory", "pinned": "pinned host memory", "registered": "registered host memory"}
+    parts = [f"{n} bytes of {words.get(k, k)}" for k, n in sorted(totals.items())]
+    lines = [f"PyGPU simulated device: {len(live)} allocation{'s' if len(live) != 1 else ''} still live "
+             f"({', '.join(parts)})"]
+    for a in sorted(live, key=lambda a: (a["kind"] != "device", a["device"], a["address"])):
+        where = f"device {a['device']}" if a["kind"] == "device" else a["kind"]
+        text = f"  {where}  {a['address']:#x}  {a['size']} bytes  {a.get('origin') or '?'}"
+        if a.get("label"):
+            text += f"  label {a['label']!r}"
+        lines.append(text)
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- trace ---
+
+_tracing = False
+
+
+class Trace:
+    """Records the queued operations of a block; see :func:`trace`.
+
+    Attributes
+    ----------
+    path : str or None
+        Where the trace is written on exit (None: not written).
+    events : dict or None
+        The parsed Chrome trace, ``{"traceEvents": [...]}``, once the block
+        has ended.
+    """
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", None], synchronize: bool = True) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.synchronize = synchronize
+        self.events: Optional[Dict[str, Any]] = None
+
+    def __enter__(self) -> "Trace":
+        global _tracing
+        _require("trace()")
+        if _tracing:
+            raise RuntimeError("PyGPU.sim.trace(): a trace is already being recorded; traces do not nest")
+        _core._sim_trace_start()
+        _tracing = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        global _tracing
+        try:
+            if self.synchronize:
+                _synchronize_all()
+        finally:
+            _tracing = False
+            self.events = json.loads(_core._sim_trace_stop())
+        if self.path is not None:
+            with open(self.path, "w", encoding="utf-8") as f:
+                json.dump(self.events, f)
+
+    def __repr__(self) -> str:
+        n = "recording" if self.events is None else f"{len(self.events.get('traceEvents', []))} events"
+        return f"<PyGPU.sim.trace {self.path!r}: {n}>"
+
+
+def _synchronize_all() -> None:
+    """cudaDeviceSynchronize on every device; the current device is kept."""
+    current, err = _core.cudaGetDevice()
+    err.check()
+    count, err = _core.cudaGetDeviceCount()
+    err.check()
+    try:
+        for device in range(count):
+            _core.cudaSetDevice(device).check()
+            _core.cudaDeviceSynchronize().check()
+    finally:
+        _core.cudaSetDevice(current)
+
+
+def trace(path: Union[str, "os.PathLike[str]", None] = None, synchronize: bool = True) -> Trace:
+    """Record every operation queued inside the block as a Chrome trace.
+
+    Each copy, memset, event record, wait and host function queued while the
+    block runs becomes one complete event (``"ph": "X"``) with its name, the
+    device as ``pid``, the stream as ``tid``, and its start and duration in
+    microseconds (``args`` add when it was queued and its chaos delay). On
+    exit the trace is written to `path` as JSON (open it in
+    https://ui.perfetto.dev or chrome://tracing) and kept, parsed, in the
+    context object's ``events``.
+
+    An operation is recorded when it finishes, so by default the block ends
+    by synchronising every device (``cudaDeviceSynchronize``, which the call
+    statistics count); with ``synchronize=False`` operations still pending
+    then are left out.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The JSON file to write; None keeps the trace in memory only.
+    synchronize : bool, default True
+        Wait for all queued work before stopping the recording.
+
+    Returns
+    -------
+    Trace
+        A context manager; ``.events`` is ``{"traceEvents": [...]}`` after
+        the block.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU, PyGPU.sim as sim
+    >>> host = np.zeros(256, np.uint8)
+    >>> ptr, err = PyGPU.cudaMalloc(256)
+    >>> with sim.trace() as t:
+    ...     _ = PyGPU.cudaMemcpy(ptr, host, 256, PyGPU.cudaMemcpyHostToDevice)
+    >>> [e["ph"] for e in t.events["traceEvents"] if e.get("ph") == "X"]
+    ['X']
+    >>> _ = PyGPU.cudaFree(ptr)
+    """
+    return Trace(path, synchronize)
+
+
+# ------------------------------------------------------------------- reset ---
+
+def reset() -> None:
+    """Return the simulated device to its initial state.
+
+    Waits for all queued work, frees every allocation (pointer objects made
+    before become dead), invalidates every stream and event (later use gives
+    cudaErrorInvalidResourceHandle), clears statistics, reports, injections,
+    labels, peer access, chaos mode (``PYGPU_SIM_CHAOS`` included), the
+    calling thread's last errors and any trace being recorded, and makes
+    device 0 current. The configuration (devices, memory) stays.
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> ptr, err = PyGPU.cudaMalloc(1 << 20)
+    >>> sim.reset()
+    >>> ptr.alive, sim.allocations()
+    (False, [])
+    """
+    global _chaos_state, _tracing
+    _require("reset()")
+    _core._sim_reset()
+    _chaos_state = None
+    _tracing = False
+
+
+# ------------------------------------------------------------- environment ---
+
+_leak_check_registered = False
+
+
+def _truthy(name: str, text: str) -> bool:
+    v = text.strip().lower()
+    if v in ("", "0", "false", "no", "off"):
+        return False
+    if v in ("1", "true", "yes", "on"):
+        return True
+    raise SimEnvironmentError(f"{name}={text!r} is not a switch; use 1 (on) or 0 (off)")
+
+
+def _leak_check_at_exit() -> None:
+    """atexit: report device and host memory still allocated, to stderr."""
+    if os.environ.get(LEAK_CHECK_VAR) is not None and not _truthy_quiet(os.environ[LEAK_CHECK_VAR]):
+        return
+    try:
+        live = leaks()
+    except Exception as exc:  # never fail the exit
+        print(f"PyGPU simulated device: the leak check failed: {exc}", file=sys.stderr)
+        return
+    if live:
+        print(leak_report(live), file=sys.stderr)
+        sys.stderr.flush()
+
+
+def _truthy_quiet(text: str) -> bool:
+    try:
+        return _truthy(LEAK_CHECK_VAR, text)
+    except SimEnvironmentError:
+        return True
+
+
+def _env_snapshot() -> Dict[str, Optional[str]]:
+    return {name: os.environ.get(name) for name in
+            (DEVICES_VAR, MEMORY_VAR, CHAOS_VAR, INJECT_VAR, LEAK_CHECK_VAR)}
+
+
+def _apply_environment() -> None:
+    """Apply PYGPU_SIM_INJECT and PYGPU_SIM_LEAK_CHECK (called at import).
+
+    PYGPU_SIM_DEVICES, PYGPU_SIM_MEMORY and PYGPU_SIM_CHAOS are read by the
+    simulated device itself.
+
+    Raises SimEnvironmentError (an ImportError and a ValueError) naming the
+    variable for a value that cannot be used.
+    """
+    global _chaos_state
+    env = _env_snapshot()
+    if env[CHAOS_VAR] is not None:
+        _chaos_state = _parse_chaos(env[CHAOS_VAR])
+    if env[INJECT_VAR] is not None:
+        _apply_injections(env[INJECT_VAR])
+    if env[LEAK_CHECK_VAR] is not None and _truthy(LEAK_CHECK_VAR, env[LEAK_CHECK_VAR]):
+        _register_leak_check()
+
+
+def _register_leak_check() -> None:
+    global _leak_check_registered
+    if not _leak_check_registered:
+        atexit.register(_leak_check_at_exit)
+        _leak_check_registered = True

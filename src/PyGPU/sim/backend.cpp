@@ -2,10 +2,13 @@
 // each call has CUDA's semantics and error codes (see the concept files).
 #include "PyGPU/sim/backend.h"
 
+#include <cstring>
+
 #include "PyGPU/sim/copy.h"
 #include "PyGPU/sim/device.h"
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/event.h"
+#include "PyGPU/sim/instrument.h"
 #include "PyGPU/sim/memory.h"
 #include "PyGPU/sim/stream.h"
 
@@ -14,8 +17,11 @@ namespace sim {
 
 namespace {
 
-// The inspection API of the simulated device comes in a later change.
-const void* extension(const char* /*name*/) { return nullptr; }
+// The simulated device's own API (pygpu/sim_api.h); nothing else.
+const void* extension(const char* name) {
+    if (name != nullptr && std::strcmp(name, PYGPU_SIM_API_NAME) == 0) return sim_api_table();
+    return nullptr;
+}
 
 const pygpu_backend kTable = {
     PYGPU_BACKEND_ABI_VERSION,

@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* kDevicesVar = "PYGPU_SIM_DEVICES";
 constexpr const char* kMemoryVar = "PYGPU_SIM_MEMORY";
+constexpr const char* kChaosVar = "PYGPU_SIM_CHAOS";
 
 // Strips leading and trailing white space.
 std::string trim(const char* text) {
@@ -65,6 +66,11 @@ void load() {
     if (l->error.empty()) {
         if (const char* v = std::getenv(kMemoryVar)) {
             if (!parse_memory_size(v, &l->config.memory_bytes, &why)) l->error = why;
+        }
+    }
+    if (l->error.empty()) {
+        if (const char* v = std::getenv(kChaosVar)) {
+            if (!parse_chaos(v, &l->config, &why)) l->error = why;
         }
     }
     loaded = l;
@@ -166,6 +172,47 @@ bool parse_memory_size(const char* text, size_t* out, std::string* why) {
         return false;
     }
     *out = static_cast<size_t>(number * found->factor);
+    return true;
+}
+
+bool parse_chaos(const char* text, Config* out, std::string* why) {
+    static const char* const kHelp =
+        "set it to an integer seed, optionally followed by \":\" and the longest delay in microseconds "
+        "(at most 4294967295), e.g. \"42\" or \"42:500\"";
+    const std::string s = trim(text);
+    if (s.empty()) return true;  // set but empty: the same as unset
+    const size_t colon = s.find(':');
+    const std::string seed_text = s.substr(0, colon);
+    size_t pos = 0;
+    uint64_t seed = 0;
+    bool any = false;
+    const bool seed_fits = read_digits(seed_text, &pos, &seed, &any);
+    if (!seed_fits) {
+        *why = format("%s=\"%s\": the seed is too large (at most 18446744073709551615); %s", kChaosVar, text, kHelp);
+        return false;
+    }
+    if (!any || pos != seed_text.size()) {
+        *why = format("%s=\"%s\" is not <seed> or <seed>:<max_delay_us>; %s", kChaosVar, text, kHelp);
+        return false;
+    }
+    uint64_t delay = kDefaultChaosDelayUs;
+    if (colon != std::string::npos) {
+        const std::string delay_text = s.substr(colon + 1);
+        pos = 0;
+        const bool fits = read_digits(delay_text, &pos, &delay, &any);
+        if (!fits || (any && pos == delay_text.size() && delay > std::numeric_limits<uint32_t>::max())) {
+            *why = format("%s=\"%s\": the delay is too long; %s", kChaosVar, text, kHelp);
+            return false;
+        }
+        if (!any || pos != delay_text.size()) {
+            *why = format("%s=\"%s\": the part after \":\" is not a delay in microseconds; %s", kChaosVar, text,
+                          kHelp);
+            return false;
+        }
+    }
+    out->chaos = true;
+    out->chaos_seed = seed;
+    out->chaos_max_delay_us = static_cast<uint32_t>(delay);
     return true;
 }
 

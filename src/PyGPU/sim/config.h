@@ -5,6 +5,10 @@
 //                      integer or one with a unit: K/M/G/T (1024-based), KB/MB/
 //                      GB/TB (1000-based), KiB/MiB/GiB/TiB (1024-based); case
 //                      does not matter and a space may separate number and unit.
+//   PYGPU_SIM_CHAOS    chaos mode from the start (see chaos.h): "<seed>" or
+//                      "<seed>:<max_delay_us>", a seed in [0, 2^64) and the
+//                      longest delay in microseconds, in [0, 2^32) (default
+//                      2000); unset or empty: off.
 //
 // A bad value is an import error (PyGPU._backend_sim refuses to load with the
 // message), never a silent fallback: a test run that believes it has two
@@ -13,6 +17,7 @@
 #define PYGPU_SIM_CONFIG_H
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace pygpu {
@@ -21,16 +26,24 @@ namespace sim {
 struct Config {
     int devices = 1;
     size_t memory_bytes = size_t(4) << 30;
+    bool chaos = false;
+    uint64_t chaos_seed = 0;
+    uint32_t chaos_max_delay_us = 2000;  // kDefaultChaosDelayUs
 };
 
 // Upper bound on PYGPU_SIM_DEVICES: each device holds a table of state and
 // a worker thread for its default stream, so an absurd count is a typo.
 constexpr int kMaxDevices = 1024;
 
+// Chaos delays (chaos.h): the default longest delay, in microseconds.
+constexpr uint32_t kDefaultChaosDelayUs = 2000;
+
 // Parsers, exposed for tests. They return false and fill *why (a message
 // naming the variable and the value) when the text is not acceptable.
 bool parse_device_count(const char* text, int* out, std::string* why);
 bool parse_memory_size(const char* text, size_t* out, std::string* why);
+// Fills the chaos fields of *out (see PYGPU_SIM_CHAOS above).
+bool parse_chaos(const char* text, Config* out, std::string* why);
 
 // The configuration parsed from the environment on first call (thread-safe,
 // parsed once). Returns nullptr when it is valid, else the message.

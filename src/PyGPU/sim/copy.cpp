@@ -1,6 +1,7 @@
 #include "PyGPU/sim/copy.h"
 
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <set>
@@ -50,6 +51,39 @@ bool span_of(size_t pitch, size_t width, size_t height, size_t* out) {
 bool overlap(const void* a, const void* b, size_t n) {
     const uintptr_t x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
     return x < y + n && y < x + n;
+}
+
+// The trace name and statistics bucket of a copy between host and device memory.
+const char* direction_name(bool dst_device, bool src_device) {
+    return dst_device ? (src_device ? "DtoD" : "HtoD") : (src_device ? "DtoH" : "HtoH");
+}
+
+Direction direction_of(bool dst_device, bool src_device) {
+    return dst_device ? (src_device ? Direction::DtoD : Direction::HtoD) : (src_device ? Direction::DtoH : Direction::HtoH);
+}
+
+// A copy in the legacy default stream between the memories of different
+// devices (CUDA Programming Guide, "Peer-to-Peer Memory Copy": it "does not
+// start until all commands previously issued to either device have completed
+// and runs to completion before any commands issued after the copy to either
+// device can start"; cudaMemcpyPeer: serialised with the current device,
+// srcDevice and dstDevice). The copy waits for everything queued on those
+// devices and is queued on `queue_device`'s legacy stream; the other
+// devices' legacy streams get a marker that waits for it, so their later
+// blocking work is ordered after the copy too.
+CompletionPtr serialized_copy(State& st, const std::set<int>& devices, int queue_device, WorkInfoPtr info,
+                              std::function<void()> run) {
+    std::vector<CompletionPtr> waits;
+    for (int d : devices) {
+        std::vector<CompletionPtr> p = pending_on_device(st, d);
+        waits.insert(waits.end(), p.begin(), p.end());
+    }
+    CompletionPtr done =
+        enqueue(st, st.devices[static_cast<size_t>(queue_device)]->legacy, std::move(info), std::move(run), waits);
+    for (int d : devices) {
+        if (d != queue_device) enqueue(st, st.devices[static_cast<size_t>(d)]->legacy, nullptr, nullptr, {done});
+    }
+    return done;
 }
 
 int stream_for(State& st, bool async, pygpu_stream_t handle, std::shared_ptr<Stream>* out) {
@@ -148,7 +182,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
             // before the copy is initiated". Wait for the work already queued
             // (a marker on the stream), then check and stage afresh: the
             // memory may have changed hands while we waited.
-            CompletionPtr marker = enqueue(st, s, nullptr);
+            CompletionPtr marker = enqueue(st, s, nullptr, nullptr);
             lock.unlock();
             marker->wait();
             return copy(r, kind, is_2d, async, stream, true);
@@ -164,7 +198,26 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
     } else if (!dst_device && src_device) {
         wait = !async || !dst_pinned;
     }
-    CompletionPtr done = enqueue(st, s, [r, staged] { run_copy(r); });
+    // What the queued copy touches: both regions, except a staged source
+    // (the caller's buffer was read at call time).
+    const size_t bytes = r.width * r.height;
+    std::vector<Range> ranges{Range{reinterpret_cast<uintptr_t>(r.dst), dspan}};
+    if (!staged) ranges.push_back(Range{reinterpret_cast<uintptr_t>(r.src), sspan});
+    const char* call = is_2d ? (async ? "cudaMemcpy2DAsync" : "cudaMemcpy2D") : (async ? "cudaMemcpyAsync" : "cudaMemcpy");
+    WorkInfoPtr info =
+        work_info(format("%s %s %zu B", call, direction_name(dst_device, src_device), bytes), std::move(ranges));
+    CompletionPtr done;
+    const int dst_dev = dst_device ? device_of(st, r.dst) : -1;
+    const int src_dev = src_device ? device_of(st, r.src) : -1;
+    if (!async && dst_device && src_device && dst_dev != src_dev) {
+        // Between the memories of two devices, in the implicit NULL stream:
+        // ordered like cudaMemcpyPeer (see serialized_copy).
+        done = serialized_copy(st, {s->device, dst_dev, src_dev}, s->device, std::move(info),
+                               [r, staged] { run_copy(r); });
+    } else {
+        done = enqueue(st, s, std::move(info), [r, staged] { run_copy(r); });
+    }
+    st.stats.moved(direction_of(dst_device, src_device), bytes);
     lock.unlock();
     if (wait) done->wait();
     return err::cudaSuccess;
@@ -172,9 +225,9 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
 
 int peer(void* dst, int dst_device, const void* src, int src_device, size_t count, bool async, pygpu_stream_t stream) {
     State& st = state();
+    std::unique_lock<std::mutex> lock(st.mu);
     if (int e = check_device(st, dst_device, "dstDevice")) return e;
     if (int e = check_device(st, src_device, "srcDevice")) return e;
-    std::unique_lock<std::mutex> lock(st.mu);
     std::shared_ptr<Stream> s;
     if (async) {
         if (int e = resolve_stream(st, stream, &s)) return e;
@@ -192,26 +245,17 @@ int peer(void* dst, int dst_device, const void* src, int src_device, size_t coun
         return fail(err::cudaErrorInvalidValue, "dst %p and src %p overlap over a copy of %zu bytes", dst, src, count);
     }
     const Region2D r{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1};
+    WorkInfoPtr info = work_info(format("%s %zu B", async ? "cudaMemcpyPeerAsync" : "cudaMemcpyPeer", count),
+                                 {Range{reinterpret_cast<uintptr_t>(dst), count}, Range{reinterpret_cast<uintptr_t>(src), count}});
+    st.stats.moved(Direction::peer, count);
     if (async) {
-        enqueue(st, s, [r] { run_copy(r); });
+        enqueue(st, s, std::move(info), [r] { run_copy(r); });
         return err::cudaSuccess;
     }
     // CUDA cudaMemcpyPeer: asynchronous with respect to the host, but
     // serialised with all pending and future work on the current device,
-    // srcDevice and dstDevice. The copy waits for everything queued on those
-    // devices and is queued on dstDevice's legacy stream; the other devices'
-    // legacy streams get a marker that waits for it, so their later blocking
-    // work is ordered after the copy too.
-    std::set<int> devices{current_device(), src_device, dst_device};
-    std::vector<CompletionPtr> waits;
-    for (int d : devices) {
-        std::vector<CompletionPtr> p = pending_on_device(st, d);
-        waits.insert(waits.end(), p.begin(), p.end());
-    }
-    CompletionPtr done = enqueue(st, st.devices[static_cast<size_t>(dst_device)]->legacy, [r] { run_copy(r); }, waits);
-    for (int d : devices) {
-        if (d != dst_device) enqueue(st, st.devices[static_cast<size_t>(d)]->legacy, nullptr, {done});
-    }
+    // srcDevice and dstDevice; queued on dstDevice's legacy stream.
+    serialized_copy(st, {current_device(), src_device, dst_device}, dst_device, std::move(info), [r] { run_copy(r); });
     return err::cudaSuccess;
 }
 
@@ -232,7 +276,10 @@ int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
     }
     char* p = static_cast<char*>(ptr);
     const unsigned char byte = static_cast<unsigned char>(value);
-    CompletionPtr done = enqueue(st, s, [p, byte, count] { std::memset(p, byte, count); });
+    WorkInfoPtr info = work_info(format("%s %zu B", async ? "cudaMemsetAsync" : "cudaMemset", count),
+                                 {Range{reinterpret_cast<uintptr_t>(ptr), count}});
+    CompletionPtr done = enqueue(st, s, std::move(info), [p, byte, count] { std::memset(p, byte, count); });
+    st.stats.moved(Direction::memset, count);
     lock.unlock();
     // CUDA: cudaMemset is asynchronous with respect to the host, except when
     // the target is pinned host memory; cudaMemsetAsync always is.
@@ -243,21 +290,21 @@ int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
 }  // namespace
 
 int memcpy_sync(void* dst, const void* src, size_t count, int kind) {
-    return api([&] {
+    return api(Call::cudaMemcpy, [&] {
         return copy(Region2D{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1}, kind, false,
                     false, nullptr);
     });
 }
 
 int memcpy_async(void* dst, const void* src, size_t count, int kind, pygpu_stream_t stream) {
-    return api([&] {
+    return api(Call::cudaMemcpyAsync, [&] {
         return copy(Region2D{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1}, kind, false,
                     true, stream);
     });
 }
 
 int memcpy_2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height, int kind) {
-    return api([&] {
+    return api(Call::cudaMemcpy2D, [&] {
         return copy(Region2D{static_cast<char*>(dst), dpitch, static_cast<const char*>(src), spitch, width, height}, kind,
                     true, false, nullptr);
     });
@@ -265,26 +312,26 @@ int memcpy_2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t w
 
 int memcpy_2d_async(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height, int kind,
                     pygpu_stream_t stream) {
-    return api([&] {
+    return api(Call::cudaMemcpy2DAsync, [&] {
         return copy(Region2D{static_cast<char*>(dst), dpitch, static_cast<const char*>(src), spitch, width, height}, kind,
                     true, true, stream);
     });
 }
 
 int memcpy_peer(void* dst, int dst_device, const void* src, int src_device, size_t count) {
-    return api([&] { return peer(dst, dst_device, src, src_device, count, false, nullptr); });
+    return api(Call::cudaMemcpyPeer, [&] { return peer(dst, dst_device, src, src_device, count, false, nullptr); });
 }
 
 int memcpy_peer_async(void* dst, int dst_device, const void* src, int src_device, size_t count, pygpu_stream_t stream) {
-    return api([&] { return peer(dst, dst_device, src, src_device, count, true, stream); });
+    return api(Call::cudaMemcpyPeerAsync, [&] { return peer(dst, dst_device, src, src_device, count, true, stream); });
 }
 
 int memset_sync(void* ptr, int value, size_t count) {
-    return api([&] { return set(ptr, value, count, false, nullptr); });
+    return api(Call::cudaMemset, [&] { return set(ptr, value, count, false, nullptr); });
 }
 
 int memset_async(void* ptr, int value, size_t count, pygpu_stream_t stream) {
-    return api([&] { return set(ptr, value, count, true, stream); });
+    return api(Call::cudaMemsetAsync, [&] { return set(ptr, value, count, true, stream); });
 }
 
 }  // namespace sim

@@ -1,5 +1,6 @@
 #include "PyGPU/sim/device.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "PyGPU/sim/state.h"
@@ -13,11 +14,32 @@ namespace {
 // simulator is its own driver).
 constexpr int kCudaVersion = 13000;
 
+// The current device of a thread is only valid for the devices it was set
+// on: when configure replaces them, every thread's current device is 0 again
+// (a thread's device 3 may not exist any more). The epoch tells.
 thread_local int tl_current_device = 0;
+thread_local uint64_t tl_device_epoch = 0;
+std::atomic<uint64_t> g_device_epoch{0};
 
 }  // namespace
 
-int current_device() { return tl_current_device; }
+int current_device() {
+    const uint64_t epoch = g_device_epoch.load(std::memory_order_acquire);
+    if (tl_device_epoch != epoch) {
+        tl_current_device = 0;
+        tl_device_epoch = epoch;
+    }
+    return tl_current_device;
+}
+
+void reset_current_device() {
+    current_device();
+    tl_current_device = 0;
+}
+
+void forget_current_devices() {
+    g_device_epoch.fetch_add(1, std::memory_order_acq_rel);
+}
 
 int check_device(const State& st, int device, const char* what) {
     const int count = static_cast<int>(st.devices.size());
@@ -64,37 +86,41 @@ void fill_properties(const Device& d, pygpu_device_prop* prop) {
 }
 
 int get_device_count(int* count) {
-    return api([&] {
+    return api(Call::cudaGetDeviceCount, [&] {
         if (count == nullptr) return fail(err::cudaErrorInvalidValue, "count is NULL; pass a pointer to an int");
-        *count = state().config.devices;
+        State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
+        *count = st.config.devices;
         return err::cudaSuccess;
     });
 }
 
 int get_device(int* device) {
-    return api([&] {
+    return api(Call::cudaGetDevice, [&] {
         if (device == nullptr) return fail(err::cudaErrorInvalidValue, "device is NULL; pass a pointer to an int");
-        *device = tl_current_device;
+        *device = current_device();
         return err::cudaSuccess;
     });
 }
 
 int set_device(int device) {
-    return api([&] {
+    return api(Call::cudaSetDevice, [&] {
         State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
         if (int e = check_device(st, device, "device")) return e;
+        current_device();  // adopt the current epoch first
         tl_current_device = device;
         return err::cudaSuccess;
     });
 }
 
 int device_synchronize() {
-    return api([&] {
+    return api(Call::cudaDeviceSynchronize, [&] {
         State& st = state();
         std::vector<CompletionPtr> pending;
         {
             std::lock_guard<std::mutex> lock(st.mu);
-            pending = pending_on_device(st, tl_current_device);
+            pending = pending_on_device(st, current_device());
         }
         // cudaDeviceSynchronize: blocks until the device has completed all
         // preceding requested tasks (every stream of the device).
@@ -104,13 +130,13 @@ int device_synchronize() {
 }
 
 int device_reset() {
-    return api([&] {
+    return api(Call::cudaDeviceReset, [&] {
         State& st = state();
-        const int dev = tl_current_device;
         std::vector<Released> released;
         std::vector<CompletionPtr> pending;
         {
             std::lock_guard<std::mutex> lock(st.mu);
+            const int dev = current_device();  // under the lock: configure may replace the devices
             // cudaDeviceReset destroys all allocations and resets all state on
             // the current device. First make everything unreachable (no new work
             // can name it), then wait, then release: the same order as free, so
@@ -136,9 +162,10 @@ int device_reset() {
 }
 
 int get_device_properties(pygpu_device_prop* prop, int device) {
-    return api([&] {
+    return api(Call::cudaGetDeviceProperties, [&] {
         if (prop == nullptr) return fail(err::cudaErrorInvalidValue, "prop is NULL; pass a pointer to a pygpu_device_prop");
         State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
         if (int e = check_device(st, device, "device")) return e;
         fill_properties(*st.devices[static_cast<size_t>(device)], prop);
         return err::cudaSuccess;
@@ -146,14 +173,14 @@ int get_device_properties(pygpu_device_prop* prop, int device) {
 }
 
 int mem_get_info(size_t* free_bytes, size_t* total_bytes) {
-    return api([&] {
+    return api(Call::cudaMemGetInfo, [&] {
         if (free_bytes == nullptr || total_bytes == nullptr) {
             return fail(err::cudaErrorInvalidValue, "%s is NULL; pass pointers to size_t for both free and total",
                         free_bytes == nullptr ? "free" : "total");
         }
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
-        const Device& d = *st.devices[static_cast<size_t>(tl_current_device)];
+        const Device& d = *st.devices[static_cast<size_t>(current_device())];
         // Exact: every allocation is charged its size rounded up to 256 bytes.
         *free_bytes = d.capacity - d.used;
         *total_bytes = d.capacity;
@@ -162,7 +189,7 @@ int mem_get_info(size_t* free_bytes, size_t* total_bytes) {
 }
 
 int driver_get_version(int* version) {
-    return api([&] {
+    return api(Call::cudaDriverGetVersion, [&] {
         if (version == nullptr) return fail(err::cudaErrorInvalidValue, "driverVersion is NULL; pass a pointer to an int");
         *version = kCudaVersion;
         return err::cudaSuccess;
@@ -170,7 +197,7 @@ int driver_get_version(int* version) {
 }
 
 int runtime_get_version(int* version) {
-    return api([&] {
+    return api(Call::cudaRuntimeGetVersion, [&] {
         if (version == nullptr) return fail(err::cudaErrorInvalidValue, "runtimeVersion is NULL; pass a pointer to an int");
         *version = kCudaVersion;
         return err::cudaSuccess;
@@ -178,11 +205,12 @@ int runtime_get_version(int* version) {
 }
 
 int device_can_access_peer(int* can_access, int device, int peer_device) {
-    return api([&] {
+    return api(Call::cudaDeviceCanAccessPeer, [&] {
         if (can_access == nullptr) {
             return fail(err::cudaErrorInvalidValue, "canAccessPeer is NULL; pass a pointer to an int");
         }
         State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
         if (int e = check_device(st, device, "device")) return e;
         if (int e = check_device(st, peer_device, "peer device")) return e;
         // Every pair of distinct simulated devices can reach each other; a
@@ -193,19 +221,19 @@ int device_can_access_peer(int* can_access, int device, int peer_device) {
 }
 
 int device_enable_peer_access(int peer_device, unsigned int flags) {
-    return api([&] {
+    return api(Call::cudaDeviceEnablePeerAccess, [&] {
         // CUDA: flags is reserved for future use and must be 0.
         if (flags != 0) {
             return fail(err::cudaErrorInvalidValue, "flags is %u; cudaDeviceEnablePeerAccess reserves flags and requires 0", flags);
         }
         State& st = state();
+        std::lock_guard<std::mutex> lock(st.mu);
         if (int e = check_device(st, peer_device, "peer device")) return e;
-        const int dev = tl_current_device;
+        const int dev = current_device();
         if (peer_device == dev) {
             return fail(err::cudaErrorInvalidDevice,
                         "peer device %d is the current device; peer access is between two different devices", peer_device);
         }
-        std::lock_guard<std::mutex> lock(st.mu);
         char& enabled = st.devices[static_cast<size_t>(dev)]->peer_enabled[static_cast<size_t>(peer_device)];
         if (enabled) {
             return fail(err::cudaErrorPeerAccessAlreadyEnabled,
@@ -217,11 +245,11 @@ int device_enable_peer_access(int peer_device, unsigned int flags) {
 }
 
 int device_disable_peer_access(int peer_device) {
-    return api([&] {
+    return api(Call::cudaDeviceDisablePeerAccess, [&] {
         State& st = state();
-        if (int e = check_device(st, peer_device, "peer device")) return e;
-        const int dev = tl_current_device;
         std::lock_guard<std::mutex> lock(st.mu);
+        if (int e = check_device(st, peer_device, "peer device")) return e;
+        const int dev = current_device();
         char& enabled = st.devices[static_cast<size_t>(dev)]->peer_enabled[static_cast<size_t>(peer_device)];
         if (!enabled) {
             return fail(err::cudaErrorPeerAccessNotEnabled,

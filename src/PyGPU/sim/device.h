@@ -33,6 +33,10 @@ struct Device {
 // The calling host thread's current device (CUDA: per host thread, 0 until
 // cudaSetDevice is called).
 int current_device();
+// The calling thread's current device becomes 0 (PyGPU.sim reset).
+void reset_current_device();
+// Every thread's current device becomes 0 (PyGPU.sim configure replaced the devices).
+void forget_current_devices();
 
 // 0 when `device` is a valid ordinal, else fails with cudaErrorInvalidDevice
 // and a message that names `what` ("device", "peer device", ...).

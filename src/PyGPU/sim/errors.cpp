@@ -87,6 +87,11 @@ int get_last_error() {
 
 int peek_at_last_error() { return tl_last_error; }
 
+void clear_last_error() {
+    tl_last_error = err::cudaSuccess;
+    tl_last_message.clear();
+}
+
 const char* last_message() { return tl_last_message.c_str(); }
 
 }  // namespace sim

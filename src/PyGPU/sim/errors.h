@@ -39,6 +39,8 @@ std::string format(const char* format, ...) __attribute__((format(printf, 1, 2))
 // (returns without reset), both per host thread as in CUDA.
 int get_last_error();
 int peek_at_last_error();
+// The calling thread's last error and message are cleared (PyGPU.sim reset).
+void clear_last_error();
 
 // The detail of the calling thread's most recent failure, "" when none.
 // It survives get_last_error(): it describes the failure, not the state. The

@@ -37,7 +37,7 @@ void invalidate_events_of_device(State& st, int device) {
 }
 
 int event_create_with_flags(pygpu_event_t* event, unsigned int flags) {
-    return api([&] {
+    return api(Call::cudaEventCreateWithFlags, [&] {
         if (event == nullptr) return fail(err::cudaErrorInvalidValue, "event is NULL; pass the address of an event handle");
         // cudaEventBlockingSync | cudaEventDisableTiming | cudaEventInterprocess.
         if ((flags & ~0x7u) != 0) {
@@ -61,7 +61,7 @@ int event_create_with_flags(pygpu_event_t* event, unsigned int flags) {
 }
 
 int event_destroy(pygpu_event_t event) {
-    return api([&] {
+    return api(Call::cudaEventDestroy, [&] {
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
         std::shared_ptr<Event> ev;
@@ -74,7 +74,7 @@ int event_destroy(pygpu_event_t event) {
 }
 
 int event_record(pygpu_event_t event, pygpu_stream_t stream) {
-    return api([&] {
+    return api(Call::cudaEventRecord, [&] {
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
         std::shared_ptr<Event> ev;
@@ -91,7 +91,7 @@ int event_record(pygpu_event_t event, pygpu_stream_t stream) {
         // A marker in stream order; it completes, and takes its time stamp,
         // when the stream reaches it. A new record replaces the previous one
         // for later queries and waits.
-        ev->latest = enqueue(st, s, nullptr);
+        ev->latest = enqueue(st, s, work_info("cudaEventRecord"), nullptr);
         return err::cudaSuccess;
     });
 }
@@ -107,7 +107,7 @@ static int event_latest(pygpu_event_t event, CompletionPtr* latest) {
 }
 
 int event_query(pygpu_event_t event) {
-    return api([&] {
+    return api(Call::cudaEventQuery, [&] {
         CompletionPtr latest;
         if (int e = event_latest(event, &latest)) return e;
         // CUDA: an event never recorded reports cudaSuccess; a pending one
@@ -117,7 +117,7 @@ int event_query(pygpu_event_t event) {
 }
 
 int event_synchronize(pygpu_event_t event) {
-    return api([&] {
+    return api(Call::cudaEventSynchronize, [&] {
         CompletionPtr latest;
         if (int e = event_latest(event, &latest)) return e;
         if (latest) latest->wait();  // never recorded: returns at once
@@ -126,7 +126,7 @@ int event_synchronize(pygpu_event_t event) {
 }
 
 int event_elapsed_time(float* ms, pygpu_event_t start, pygpu_event_t end) {
-    return api([&] {
+    return api(Call::cudaEventElapsedTime, [&] {
         if (ms == nullptr) return fail(err::cudaErrorInvalidValue, "ms is NULL; pass a pointer to a float");
         State& st = state();
         std::shared_ptr<Event> a, b;

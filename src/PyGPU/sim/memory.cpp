@@ -1,5 +1,6 @@
 #include "PyGPU/sim/memory.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <iterator>
 #include <limits>
@@ -31,14 +32,73 @@ bool round_up(size_t n, size_t to, size_t* out) {
 
 void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
 
+// --- labels ------------------------------------------------------------------
+
+// The calling thread's label for its next allocation. A label set before a
+// reset (another thread's included) is stale: the epoch tells.
+struct NextLabel {
+    std::string text;
+    uint64_t epoch = 0;
+};
+thread_local NextLabel tl_label;
+std::atomic<uint64_t> g_label_epoch{0};
+
+// The label for an allocation that has just succeeded; clears it.
+std::string take_next_label() {
+    std::string out;
+    if (!tl_label.text.empty() && tl_label.epoch == g_label_epoch.load(std::memory_order_acquire)) {
+        out.swap(tl_label.text);
+    }
+    tl_label.text.clear();
+    return out;
+}
+
+// A newly made allocation: its label, and the statistics.
+void insert_allocation(State& st, Allocation a) {
+    a.label = take_next_label();
+    st.stats.allocated(a);
+    st.memory.insert(a);
+}
+
+// Takes a live allocation out of the table (memory still held): uncharges
+// its device and counts the free.
+Allocation take_allocation(State& st, uintptr_t base, const char* how) {
+    const Allocation a = st.memory.detach(base, how);
+    if (a.kind == MemKind::device) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
+    st.stats.freed(a);
+    return a;
+}
+
+// Reports the queued, unfinished operations that use `a`, which `who` is
+// about to wait for before releasing it (mu held). CUDA synchronises these
+// frees implicitly, so nothing races; but a program that relies on it
+// stalls the host, and usually meant to synchronise (or free later) itself.
+void report_waits(State& st, const Allocation& a, const std::string& who) {
+    const std::vector<std::string> users = pending_work_using(st, a.base, a.size);
+    if (users.empty()) return;
+    std::string list;
+    constexpr size_t kListed = 5;
+    for (size_t i = 0; i < users.size() && i < kListed; ++i) {
+        if (i != 0) list += "; ";
+        list += users[i];
+    }
+    if (users.size() > kListed) list += format("; and %zu more", users.size() - kListed);
+    st.stats.report(format("%s had to wait for queued work that uses %s: %s. The simulator waited, as CUDA's "
+                           "implicit synchronisation does, so nothing raced; synchronise the stream before "
+                           "releasing memory to make the order explicit",
+                           who.c_str(), describe(a).c_str(), list.c_str()));
+}
+
 // Takes a live range out of the table (and its charge off its device), waits
 // for everything already queued, then releases it. CUDA: cudaFree and
 // cudaFreeHost synchronise implicitly, so work queued before the free never
 // runs on released memory. The wait covers every device, because under
 // unified addressing work queued on any device may touch the range.
 int detach_wait_release(State& st, std::unique_lock<std::mutex>& lock, uintptr_t base, const char* how) {
-    const Allocation a = st.memory.detach(base, how);
-    if (a.kind == MemKind::device) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
+    if (const Allocation* live = st.memory.containing(base)) {
+        report_waits(st, *live, format("%s(%p)", how, addr(base)));
+    }
+    take_allocation(st, base, how);
     std::vector<CompletionPtr> pending = pending_everywhere(st);
     lock.unlock();
     wait_all(pending);
@@ -156,11 +216,13 @@ const char* kind_name(MemKind k) {
 }
 
 std::string describe(const Allocation& a) {
+    // The origin, and the label when there is one: "(cudaMalloc, label "weights")".
+    const std::string from = a.label.empty() ? std::string(a.origin) : format("%s, label \"%s\"", a.origin, a.label.c_str());
     if (a.kind == MemKind::device) {
         return format("%s %p of %zu bytes on device %d (%s)", kind_name(a.kind), addr(a.base), a.size, a.device,
-                      a.origin);
+                      from.c_str());
     }
-    return format("%s %p of %zu bytes (%s)", kind_name(a.kind), addr(a.base), a.size, a.origin);
+    return format("%s %p of %zu bytes (%s)", kind_name(a.kind), addr(a.base), a.size, from.c_str());
 }
 
 // --- pointer checks ----------------------------------------------------------
@@ -247,9 +309,21 @@ std::vector<Released> detach_allocations_of_device(State& st, int device) {
         if (a.device == device) bases.push_back(a.base);
     });
     std::vector<Released> out;
+    const std::string who = format("cudaDeviceReset of device %d", device);
     for (uintptr_t b : bases) {
-        const Allocation a = st.memory.detach(b, "cudaDeviceReset");
-        if (a.kind == MemKind::device) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
+        report_waits(st, *st.memory.containing(b), who);
+        take_allocation(st, b, "cudaDeviceReset");
+        out.push_back(Released{b});
+    }
+    return out;
+}
+
+std::vector<Released> detach_all_allocations(State& st, const char* how) {
+    std::vector<uintptr_t> bases;
+    st.memory.for_each_live([&](const Allocation& a) { bases.push_back(a.base); });
+    std::vector<Released> out;
+    for (uintptr_t b : bases) {
+        take_allocation(st, b, how);
         out.push_back(Released{b});
     }
     return out;
@@ -267,14 +341,27 @@ void release(State& st, const std::vector<Released>& ranges) {
     for (void* m : memory) std::free(m);
 }
 
+// --- labels ------------------------------------------------------------------
+
+void set_next_label(const char* label) {
+    tl_label.text = label != nullptr ? label : "";
+    tl_label.epoch = g_label_epoch.load(std::memory_order_acquire);
+}
+
+void forget_labels() {
+    g_label_epoch.fetch_add(1, std::memory_order_acq_rel);
+    tl_label.text.clear();
+}
+
 // --- device memory -----------------------------------------------------------
 
 int malloc_device(void** ptr, size_t size) {
-    return api([&] {
+    return api(Call::cudaMalloc, [&] {
         if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL; pass the address of a pointer");
         // The CUDA runtime answers cudaMalloc(&p, 0) with cudaSuccess and p = NULL
         // (only the driver's cuMemAlloc rejects 0); cudaFree(NULL) is then a no-op.
         if (size == 0) {
+            take_next_label();  // consumed by the call, although nothing was allocated
             *ptr = nullptr;
             return err::cudaSuccess;
         }
@@ -302,7 +389,7 @@ int malloc_device(void** ptr, size_t size) {
         a.kind = MemKind::device;
         a.owned = mem;
         a.origin = "cudaMalloc";
-        st.memory.insert(a);
+        insert_allocation(st, a);
         d.used += charged;
         *ptr = mem;
         return err::cudaSuccess;
@@ -313,7 +400,7 @@ int malloc_device(void** ptr, size_t size) {
 // `kind` (CUDA: memory from the matching allocator; freeing twice is an
 // error, reported as cudaErrorInvalidValue). NULL is a no-op, as documented.
 static int free_allocation(void* ptr, MemKind kind, const char* call, const char* arg, const char* allocators) {
-    return api([&] {
+    return api(kind == MemKind::device ? Call::cudaFree : Call::cudaFreeHost, [&] {
         if (ptr == nullptr) return err::cudaSuccess;
         State& st = state();
         std::unique_lock<std::mutex> lock(st.mu);
@@ -352,6 +439,7 @@ int alloc_pinned(void** ptr, size_t size, unsigned flags, const char* origin) {
     if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "pHost is NULL; pass the address of a pointer");
     // As for cudaMalloc: a zero-byte request succeeds with NULL.
     if (size == 0) {
+        take_next_label();
         *ptr = nullptr;
         return err::cudaSuccess;
     }
@@ -371,7 +459,7 @@ int alloc_pinned(void** ptr, size_t size, unsigned flags, const char* origin) {
     a.owned = mem;
     a.origin = origin;
     // Pinned memory is host memory: it is not charged to the device.
-    st.memory.insert(a);
+    insert_allocation(st, a);
     *ptr = mem;
     return err::cudaSuccess;
 }
@@ -379,11 +467,11 @@ int alloc_pinned(void** ptr, size_t size, unsigned flags, const char* origin) {
 }  // namespace
 
 int malloc_host(void** ptr, size_t size) {
-    return api([&] { return alloc_pinned(ptr, size, 0, "cudaMallocHost"); });
+    return api(Call::cudaMallocHost, [&] { return alloc_pinned(ptr, size, 0, "cudaMallocHost"); });
 }
 
 int host_alloc(void** ptr, size_t size, unsigned int flags) {
-    return api([&] {
+    return api(Call::cudaHostAlloc, [&] {
         // cudaHostAllocPortable | cudaHostAllocMapped | cudaHostAllocWriteCombined.
         if ((flags & ~0x7u) != 0) {
             return fail(err::cudaErrorInvalidValue,
@@ -400,7 +488,7 @@ int free_host(void* ptr) {
 }
 
 int host_register(void* ptr, size_t size, unsigned int flags) {
-    return api([&] {
+    return api(Call::cudaHostRegister, [&] {
         // cudaHostRegisterPortable | Mapped | IoMemory | ReadOnly.
         if ((flags & ~0xFu) != 0) {
             return fail(err::cudaErrorInvalidValue,
@@ -437,13 +525,13 @@ int host_register(void* ptr, size_t size, unsigned int flags) {
         al.kind = MemKind::registered;
         al.flags = flags;
         al.origin = "cudaHostRegister";
-        st.memory.insert(al);
+        insert_allocation(st, al);
         return err::cudaSuccess;
     });
 }
 
 int host_unregister(void* ptr) {
-    return api([&] {
+    return api(Call::cudaHostUnregister, [&] {
         if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "ptr is NULL; pass the address given to cudaHostRegister");
         State& st = state();
         std::unique_lock<std::mutex> lock(st.mu);
@@ -473,7 +561,7 @@ int host_unregister(void* ptr) {
 }
 
 int pointer_get_attributes(pygpu_pointer_attributes* attributes, const void* ptr) {
-    return api([&] {
+    return api(Call::cudaPointerGetAttributes, [&] {
         if (attributes == nullptr) {
             return fail(err::cudaErrorInvalidValue, "attributes is NULL; pass a pointer to a pygpu_pointer_attributes");
         }

@@ -29,6 +29,7 @@ struct Allocation {
     unsigned flags = 0;
     void* owned = nullptr;       // memory the simulator releases; NULL for registered ranges
     const char* origin = "";     // the call that made it: "cudaMalloc", "cudaHostRegister", ...
+    std::string label;           // from PyGPU.sim's set_next_label; "" when none
     uintptr_t end() const { return base + size; }
 };
 
@@ -101,10 +102,19 @@ int device_of(State& st, const void* p);
 
 // Takes every allocation of `device` (device memory, and the pinned and
 // registered host memory made while it was current) out of the table, for
-// device_reset. Release them with release() once queued work has finished.
+// device_reset, reporting those that queued work still uses. Release them
+// with release() once queued work has finished.
 std::vector<Released> detach_allocations_of_device(State& st, int device);
+// Takes every allocation out of the table (PyGPU.sim reset; nothing is queued).
+std::vector<Released> detach_all_allocations(State& st, const char* how);
 // Takes State::mu itself.
 void release(State& st, const std::vector<Released>& ranges);
+
+// The label of the calling thread's next successful allocation (device,
+// pinned or registered); NULL or "" clears it. forget_labels() clears every
+// thread's (reset).
+void set_next_label(const char* label);
+void forget_labels();
 
 int malloc_device(void** ptr, size_t size);
 int free_device(void* ptr);

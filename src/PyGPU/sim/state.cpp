@@ -13,16 +13,21 @@ State* global_state = nullptr;
 std::once_flag global_once;
 }  // namespace
 
-State::State(const Config& c) : config(c) {
-    devices.reserve(static_cast<size_t>(c.devices));
+State::State(const Config& c) { build_devices(*this, c); }
+
+void build_devices(State& st, const Config& c) {
+    st.config = c;
+    st.devices.clear();
+    st.devices.reserve(static_cast<size_t>(c.devices));
     for (int i = 0; i < c.devices; ++i) {
-        devices.emplace_back(new Device(i, c.memory_bytes, c.devices));
+        st.devices.emplace_back(new Device(i, c.memory_bytes, c.devices));
     }
     // Each device's legacy default stream exists from the start: NULL always
     // names it and it can never be destroyed.
     for (int i = 0; i < c.devices; ++i) {
-        devices[static_cast<size_t>(i)]->legacy = make_stream(*this, i, 0, 0, StreamKind::legacy);
+        st.devices[static_cast<size_t>(i)]->legacy = make_stream(st, i, 0, 0, StreamKind::legacy);
     }
+    st.stats.devices.assign(static_cast<size_t>(c.devices), AllocationCounters());
 }
 
 State& state() {

@@ -15,11 +15,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "PyGPU/sim/calls.h"
 #include "PyGPU/sim/config.h"
 #include "PyGPU/sim/device.h"
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/event.h"
+#include "PyGPU/sim/inject.h"
 #include "PyGPU/sim/memory.h"
+#include "PyGPU/sim/stats.h"
 #include "PyGPU/sim/stream.h"
 
 namespace pygpu {
@@ -36,10 +39,16 @@ struct State {
     std::unordered_map<uintptr_t, std::shared_ptr<Stream>> streams;  // live created streams
     std::unordered_map<uintptr_t, std::shared_ptr<Event>> events;    // live events
     uint64_t handles_issued = 0;                                     // see new_handle()
+    uint64_t epoch = 0;  // bumped when configure replaces the devices
     MemoryTable memory;
+    Stats stats;
 
     explicit State(const Config& c);
 };
+
+// Creates the devices of `c` and their legacy default streams (mu held, or
+// during construction): the State constructor, and PyGPU.sim configure.
+void build_devices(State& st, const Config& c);
 
 // The global state; the configuration must be valid (api() checks it).
 State& state();
@@ -52,15 +61,17 @@ uintptr_t new_handle(State& st, HandleKind kind);
 // True when `value` has the shape of a handle this process issued (live or not).
 bool was_issued(State& st, uintptr_t value, HandleKind kind);
 
-// Runs one API entry: refuses to run with an invalid configuration
-// (cudaErrorInitializationError, as the runtime answers when it cannot
-// initialise) or from a stream worker (a host function calling the runtime:
-// CUDA says no CUDA call may be made from a callback, and cudaErrorNotPermitted
-// may be returned as a diagnostic), and turns any exception into an error code
-// so that none crosses the C table.
+// Runs one API entry, `call`: counts it (statistics), refuses to run with an
+// invalid configuration (cudaErrorInitializationError, as the runtime
+// answers when it cannot initialise) or from a stream worker (a host function
+// calling the runtime: CUDA says no CUDA call may be made from a callback,
+// and cudaErrorNotPermitted may be returned as a diagnostic), fails it when
+// an injected failure is due (inject.h), and turns any exception into an
+// error code so that none crosses the C table.
 template <class Body>
-int api(Body&& body) {
+int api(Call call, Body&& body) {
     try {
+        count_call(call);
         if (const char* why = config_error()) {
             return fail(err::cudaErrorInitializationError, "the simulated device is not configured: %s", why);
         }
@@ -70,6 +81,7 @@ int api(Body&& body) {
                         "stream; CUDA forbids calls to the runtime from stream callbacks (do the work "
                         "after synchronising instead)");
         }
+        if (int e = injected_failure(call)) return e;
         return body();
     } catch (const std::bad_alloc&) {
         return fail(err::cudaErrorMemoryAllocation, "the simulator ran out of host memory");

@@ -3,9 +3,12 @@
 #include <cxxabi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
+#include "PyGPU/sim/chaos.h"
 #include "PyGPU/sim/state.h"
+#include "PyGPU/sim/trace.h"
 
 namespace pygpu {
 namespace sim {
@@ -32,6 +35,8 @@ void worker_loop(std::shared_ptr<Stream> s) {
             s->queue.pop_front();
         }
         wait_all(item.waits);
+        const bool traced = item.trace != 0 && item.info;
+        const Clock::time_point start = traced ? Clock::now() : Clock::time_point{};
         if (item.run) {
             try {
                 item.run();
@@ -45,6 +50,22 @@ void worker_loop(std::shared_ptr<Stream> s) {
                 // must unwind through the worker and end the process.
             }
         }
+        if (traced) {
+            // Before completing, so that a trace stopped after synchronising
+            // holds every operation it waited for.
+            TraceRecord r;
+            r.info = item.info;
+            r.device = s->device;
+            r.stream = s->handle;
+            r.stream_kind = s->kind == StreamKind::legacy       ? "legacy default stream"
+                            : s->kind == StreamKind::per_thread ? "per-thread default stream"
+                                                                : "";
+            r.queued = item.queued;
+            r.start = start;
+            r.end = Clock::now();
+            r.chaos_delay_us = item.chaos_delay_us;
+            trace_record(item.trace, std::move(r));
+        }
         item.done->complete();
     }
 }
@@ -55,6 +76,7 @@ void worker_loop(std::shared_ptr<Stream> s) {
 struct PerThreadStreams {
     std::vector<std::shared_ptr<Stream>> by_device;
     std::vector<uint64_t> generation;
+    uint64_t epoch = 0;  // State::epoch they were made in (the devices they belong to)
     ~PerThreadStreams() {
         if (by_device.empty()) return;
         State& st = state();
@@ -68,9 +90,14 @@ thread_local PerThreadStreams tl_per_thread;
 
 std::shared_ptr<Stream> per_thread_stream(State& st, int device) {
     PerThreadStreams& pt = tl_per_thread;
-    if (pt.by_device.empty()) {
-        pt.by_device.resize(st.devices.size());
-        pt.generation.resize(st.devices.size(), 0);
+    // First use, or the devices were replaced (PyGPU.sim configure) since.
+    if (pt.by_device.empty() || pt.epoch != st.epoch) {
+        for (auto& s : pt.by_device) {
+            if (s) close_stream(*s);
+        }
+        pt.by_device.assign(st.devices.size(), nullptr);
+        pt.generation.assign(st.devices.size(), 0);
+        pt.epoch = st.epoch;
     }
     const size_t i = static_cast<size_t>(device);
     const uint64_t gen = st.devices[i]->generation;
@@ -137,12 +164,15 @@ int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* ou
                 handle);
 }
 
-CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, std::function<void()> run,
+CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr info, std::function<void()> run,
                       std::vector<CompletionPtr> waits) {
     Stream& s = *sp;
     Device& d = *st.devices[static_cast<size_t>(s.device)];
     WorkItem item;
     item.run = std::move(run);
+    item.info = std::move(info);
+    item.queued = Clock::now();
+    if (item.info) item.trace = trace_session();
     for (const CompletionPtr& c : waits) push_if_pending(&item.waits, c);
     if (s.kind == StreamKind::legacy) {
         for (const auto& t : d.streams) {
@@ -159,6 +189,16 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, std::functio
                     d.streams.end());
     item.done = std::make_shared<Completion>();
     CompletionPtr done = item.done;
+    // Drawn here, under State::mu: draws follow queue order, so one seed
+    // gives one sequence of delays.
+    item.chaos_delay_us = chaos_delay();
+    WorkItem delay;
+    if (item.chaos_delay_us != 0) {
+        const auto us = std::chrono::microseconds(item.chaos_delay_us);
+        delay.run = [us] { std::this_thread::sleep_for(us); };
+        delay.done = std::make_shared<Completion>();
+    }
+    WorkInfoPtr info_copy = item.info;
     {
         std::lock_guard<std::mutex> lock(s.mutex);
         // Start the worker before anything is queued: if the thread cannot be
@@ -167,9 +207,12 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, std::functio
             std::thread(worker_loop, sp).detach();
             s.started = true;
         }
+        if (delay.done) s.queue.push_back(std::move(delay));
         s.queue.push_back(std::move(item));
     }
     s.tail = done;
+    while (!s.inflight.empty() && s.inflight.front().done->done()) s.inflight.pop_front();
+    if (info_copy && !info_copy->ranges.empty()) s.inflight.push_back(Stream::InFlight{std::move(info_copy), done});
     s.cv.notify_one();
     return done;
 }
@@ -205,6 +248,26 @@ std::vector<CompletionPtr> pending_on_device(State& st, int device) {
     return out;
 }
 
+std::vector<std::string> pending_work_using(State& st, uintptr_t base, size_t size) {
+    std::vector<std::string> out;
+    const auto scan = [&](const Stream& s) {
+        for (const Stream::InFlight& f : s.inflight) {
+            if (f.done->done()) continue;
+            for (const Range& r : f.info->ranges) {
+                if (r.base < base + size && base < r.base + r.size) {
+                    out.push_back(format("%s on %s", f.info->name.c_str(), stream_name(s).c_str()));
+                    break;
+                }
+            }
+        }
+    };
+    for (const auto& d : st.devices) {
+        scan(*d->legacy);
+        for (const auto& s : d->streams) scan(*s);
+    }
+    return out;
+}
+
 std::vector<CompletionPtr> pending_everywhere(State& st) {
     std::vector<CompletionPtr> out;
     for (size_t i = 0; i < st.devices.size(); ++i) {
@@ -217,7 +280,7 @@ std::vector<CompletionPtr> pending_everywhere(State& st) {
 // --- API ---------------------------------------------------------------------
 
 int stream_create_with_priority(pygpu_stream_t* stream, unsigned int flags, int priority) {
-    return api([&] {
+    return api(Call::cudaStreamCreateWithPriority, [&] {
         if (stream == nullptr) return fail(err::cudaErrorInvalidValue, "pStream is NULL; pass the address of a stream handle");
         if (flags != PYGPU_STREAM_DEFAULT && flags != PYGPU_STREAM_NON_BLOCKING) {
             return fail(err::cudaErrorInvalidValue,
@@ -235,7 +298,7 @@ int stream_create_with_priority(pygpu_stream_t* stream, unsigned int flags, int 
 }
 
 int stream_destroy(pygpu_stream_t stream) {
-    return api([&] {
+    return api(Call::cudaStreamDestroy, [&] {
         const uintptr_t v = reinterpret_cast<uintptr_t>(stream);
         // The default streams belong to the runtime; CUDA answers
         // cudaErrorInvalidResourceHandle when asked to destroy them.
@@ -266,7 +329,7 @@ static int stream_tail(pygpu_stream_t stream, CompletionPtr* tail) {
 }
 
 int stream_synchronize(pygpu_stream_t stream) {
-    return api([&] {
+    return api(Call::cudaStreamSynchronize, [&] {
         CompletionPtr tail;
         if (int e = stream_tail(stream, &tail)) return e;
         // The last item waits for everything before it, the implicit legacy
@@ -277,7 +340,7 @@ int stream_synchronize(pygpu_stream_t stream) {
 }
 
 int stream_query(pygpu_stream_t stream) {
-    return api([&] {
+    return api(Call::cudaStreamQuery, [&] {
         CompletionPtr tail;
         if (int e = stream_tail(stream, &tail)) return e;
         // cudaErrorNotReady is a status here, not a failure: not recorded.
@@ -286,7 +349,7 @@ int stream_query(pygpu_stream_t stream) {
 }
 
 int stream_wait_event(pygpu_stream_t stream, pygpu_event_t event, unsigned int flags) {
-    return api([&] {
+    return api(Call::cudaStreamWaitEvent, [&] {
         // cudaEventWaitDefault (0) only: cudaEventWaitExternal (1) is for stream
         // capture and is invalid outside it (the simulator has no capture).
         if (flags != 0) {
@@ -302,13 +365,13 @@ int stream_wait_event(pygpu_stream_t stream, pygpu_event_t event, unsigned int f
         // CUDA: the stream waits for the event's most recent record as of this
         // call (later records do not affect it); an event never recorded makes
         // this a no-op. The event may belong to another device.
-        if (ev->latest) enqueue(st, s, nullptr, {ev->latest});
+        if (ev->latest) enqueue(st, s, work_info("cudaStreamWaitEvent"), nullptr, {ev->latest});
         return err::cudaSuccess;
     });
 }
 
 int stream_get_flags(pygpu_stream_t stream, unsigned int* flags) {
-    return api([&] {
+    return api(Call::cudaStreamGetFlags, [&] {
         if (flags == nullptr) return fail(err::cudaErrorInvalidValue, "flags is NULL; pass a pointer to an unsigned int");
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
@@ -320,7 +383,7 @@ int stream_get_flags(pygpu_stream_t stream, unsigned int* flags) {
 }
 
 int stream_get_priority(pygpu_stream_t stream, int* priority) {
-    return api([&] {
+    return api(Call::cudaStreamGetPriority, [&] {
         if (priority == nullptr) return fail(err::cudaErrorInvalidValue, "priority is NULL; pass a pointer to an int");
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
@@ -332,7 +395,7 @@ int stream_get_priority(pygpu_stream_t stream, int* priority) {
 }
 
 int device_get_stream_priority_range(int* least, int* greatest) {
-    return api([&] {
+    return api(Call::cudaDeviceGetStreamPriorityRange, [&] {
         // CUDA: either pointer may be NULL when that value is not wanted.
         if (least != nullptr) *least = kLeastStreamPriority;
         if (greatest != nullptr) *greatest = kGreatestStreamPriority;
@@ -341,14 +404,14 @@ int device_get_stream_priority_range(int* least, int* greatest) {
 }
 
 int launch_host_func(pygpu_stream_t stream, pygpu_host_fn fn, void* user_data) {
-    return api([&] {
+    return api(Call::cudaLaunchHostFunc, [&] {
         if (fn == nullptr) return fail(err::cudaErrorInvalidValue, "fn is NULL; pass the host function to run");
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
         std::shared_ptr<Stream> s;
         if (int e = resolve_stream(st, stream, &s)) return e;
         // Runs on the stream's worker, in stream order (cudaLaunchHostFunc).
-        enqueue(st, s, [fn, user_data] { fn(user_data); });
+        enqueue(st, s, work_info("cudaLaunchHostFunc"), [fn, user_data] { fn(user_data); });
         return err::cudaSuccess;
     });
 }

@@ -55,6 +55,13 @@ struct Stream {
     // Guarded by State::mu:
     CompletionPtr tail;      // completion of the last item queued (null: none yet)
     bool destroyed = false;  // no new work; the worker drains what is queued, then ends
+    // Queued operations that touch memory and may not have finished, oldest
+    // first, so that a free can say which pending work it waited for.
+    struct InFlight {
+        WorkInfoPtr info;
+        CompletionPtr done;
+    };
+    std::deque<InFlight> inflight;
 
     // Guarded by mutex (the worker's side):
     std::mutex mutex;
@@ -79,7 +86,10 @@ int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* ou
 // behavior"): work on the legacy stream waits for all work queued before it
 // on the device's blocking streams, and work on a blocking stream waits for
 // work queued before it on the legacy stream. Returns the item's completion.
-CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& s, std::function<void()> run,
+// `info` names the operation for traces and reports (null for internal
+// markers, which are neither traced nor reported). In chaos mode a random
+// delay is queued before the item, as a work item of its own.
+CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& s, WorkInfoPtr info, std::function<void()> run,
                       std::vector<CompletionPtr> waits = {});
 
 // Marks a stream destroyed (mu held): queued work still completes.
@@ -94,6 +104,10 @@ std::vector<CompletionPtr> pending_everywhere(State& st);
 
 // "stream 0x5100010 (device 0)", "the legacy default stream of device 0", ...
 std::string stream_name(const Stream& s);
+
+// "cudaMemcpyAsync DtoH 4096 B on stream 0x5100010 (device 0)" for every
+// queued, unfinished operation that touches [base, base + size) (mu held).
+std::vector<std::string> pending_work_using(State& st, uintptr_t base, size_t size);
 
 // True on a stream worker thread (inside a host function, for example).
 bool on_worker_thread();

@@ -1,16 +1,21 @@
 // Queued work: the unit a stream runs, and the completion others wait on.
 //
 // A work item is deliberately generic (a callable plus what it must wait
-// for): a copy, a memset, an event marker, a host function, and later a
-// kernel launch or a chaos-mode delay are all the same thing to a stream.
+// for): a copy, a memset, an event marker, a host function, a chaos-mode
+// delay, and later a kernel launch are all the same thing to a stream. What
+// the inspection API needs to know about an item (its name, the memory it
+// touches) travels beside the callable, never inside it.
 #ifndef PYGPU_SIM_WORK_H
 #define PYGPU_SIM_WORK_H
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace pygpu {
@@ -51,10 +56,33 @@ private:
 
 using CompletionPtr = std::shared_ptr<Completion>;
 
+// A range of addresses a work item reads or writes.
+struct Range {
+    uintptr_t base;
+    size_t size;
+};
+
+// What an operation is, for traces and reports. Shared by the work item and
+// the stream's list of operations in flight.
+struct WorkInfo {
+    std::string name;           // "cudaMemcpyAsync HtoD 4096 B", "cudaEventRecord", ...
+    std::vector<Range> ranges;  // memory it touches (copies, memsets); empty for host functions
+};
+using WorkInfoPtr = std::shared_ptr<const WorkInfo>;
+
+inline WorkInfoPtr work_info(std::string name, std::vector<Range> ranges = {}) {
+    return std::make_shared<const WorkInfo>(WorkInfo{std::move(name), std::move(ranges)});
+}
+
 struct WorkItem {
     std::function<void()> run;         // may be empty (a marker or a wait)
     std::vector<CompletionPtr> waits;  // all queued before this item: no cycles
     CompletionPtr done;
+    // Filled by enqueue:
+    WorkInfoPtr info;             // null: internal (a chaos delay, a synchronisation marker)
+    uint64_t trace = 0;           // the trace recording it belongs to (trace.h), 0: none
+    Clock::time_point queued{};   // when it was queued
+    uint32_t chaos_delay_us = 0;  // the chaos delay queued just before it
 };
 
 // Waits for every completion (none is waited for twice).

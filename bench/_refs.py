@@ -1,0 +1,118 @@
+"""The references the suite measures against, loaded when installed.
+
+- **cuda-python** (``pip install cuda-python`` or ``cuda-bindings``): NVIDIA's
+  bindings calling the real CUDA runtime. Without a GPU the runtime answers at
+  once with an error, the same work as PyGPU's CUDA backend answering the
+  same call.
+- **ctypes**: a bare foreign call into the CUDA runtime library
+  (``libcudart.so``), found through ``PYGPU_BENCH_CUDART``, ``CUDA_HOME``,
+  ``CUDA_PATH``, ``/usr/local/cuda`` or the loader's search path.
+
+- **ctypes, HIP**: the same bare call into the HIP runtime
+  (``libamdhip64.so``), the reference of PyGPU's HIP backend, whose runtime
+  does its own work on every call.
+
+Each loader returns ``(object, None)`` or ``(None, why it is missing)``; a
+missing reference skips its ratios and the runner says why.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+from typing import Optional, Tuple
+
+
+def cuda_python() -> Tuple[Optional[object], Optional[str]]:
+    """The ``cuda.bindings.runtime`` module (cuda-bindings >= 12.6), or the older ``cuda.cudart``."""
+    try:
+        from cuda.bindings import runtime
+        return runtime, None
+    except ImportError:
+        pass
+    try:
+        from cuda import cudart  # cuda-python < 12.6
+        return cudart, None
+    except ImportError:
+        return None, "cuda-python is not installed (pip install cuda-python)"
+
+
+def cuda_python_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        for dist in ("cuda-bindings", "cuda-python"):
+            try:
+                return f"{dist} {version(dist)}"
+            except Exception:
+                continue
+    except ImportError:
+        pass
+    return "unknown"
+
+
+def _cudart_candidates():
+    explicit = os.environ.get("PYGPU_BENCH_CUDART")
+    if explicit:
+        yield explicit
+    for var in ("CUDA_HOME", "CUDA_PATH"):
+        root = os.environ.get(var)
+        if root:
+            yield from sorted(glob.glob(os.path.join(root, "lib64", "libcudart.so*")))
+    yield from sorted(glob.glob("/usr/local/cuda/lib64/libcudart.so*"))
+    yield from sorted(glob.glob("/usr/local/cuda-*/lib64/libcudart.so*"), reverse=True)
+    found = ctypes.util.find_library("cudart")
+    if found:
+        yield found
+
+
+def cudart_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
+    """The CUDA runtime as a ctypes library, with the signatures the suite calls."""
+    errors = []
+    for path in _cudart_candidates():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        lib.cudaGetDevice.argtypes = [ctypes.POINTER(ctypes.c_int)]
+        lib.cudaGetDevice.restype = ctypes.c_int
+        lib.cudaGetDeviceCount.argtypes = [ctypes.POINTER(ctypes.c_int)]
+        lib.cudaGetDeviceCount.restype = ctypes.c_int
+        lib.cudaStreamQuery.argtypes = [ctypes.c_void_p]
+        lib.cudaStreamQuery.restype = ctypes.c_int
+        lib.cudaEventRecord.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.cudaEventRecord.restype = ctypes.c_int
+        lib.cudaGetErrorName.argtypes = [ctypes.c_int]
+        lib.cudaGetErrorName.restype = ctypes.c_char_p
+        lib._pygpu_bench_path = path
+        return lib, None
+    why = "; ".join(errors) if errors else "no libcudart.so found (set PYGPU_BENCH_CUDART or CUDA_HOME)"
+    return None, f"ctypes reference unavailable: {why}"
+
+
+def hip_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
+    """The HIP runtime as a ctypes library (hip* names, same signatures as the CUDA calls)."""
+    errors = []
+    candidates = [os.environ.get("PYGPU_BENCH_AMDHIP"), "libamdhip64.so",
+                  *sorted(glob.glob("/opt/rocm*/lib/libamdhip64.so*"))]
+    for path in filter(None, candidates):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        for name in ("hipGetDevice", "hipGetDeviceCount"):
+            getattr(lib, name).argtypes = [ctypes.POINTER(ctypes.c_int)]
+            getattr(lib, name).restype = ctypes.c_int
+        lib.hipStreamQuery.argtypes = [ctypes.c_void_p]
+        lib.hipStreamQuery.restype = ctypes.c_int
+        lib.hipEventRecord.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.hipEventRecord.restype = ctypes.c_int
+        lib.hipGetErrorName.argtypes = [ctypes.c_int]
+        lib.hipGetErrorName.restype = ctypes.c_char_p
+        lib._pygpu_bench_path = path
+        return lib, None
+    return None, "HIP ctypes reference unavailable: " + ("; ".join(errors) or "no libamdhip64.so found")

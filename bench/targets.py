@@ -1,0 +1,68 @@
+"""Issue 7's targets, checked against the figures of one run.
+
+Each check adds ``target = {"text", "value", "limit", "met"}`` to the figure
+it judges. Ratios are of medians measured in the same run.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+SPEED_CALLS = ("cudaGetDevice()", "cudaGetDeviceCount()")
+
+
+def _set(fig: dict, text: str, value: float, limit: float, met: bool) -> None:
+    fig["target"] = {"text": text, "value": value, "limit": limit, "met": bool(met)}
+
+
+def _find(figures: List[dict], case: str, name: str, backend: str) -> Optional[dict]:
+    for f in figures:
+        if f["case"] == case and f["name"] == name and f["backend"] == backend and "skipped" not in f:
+            return f
+    return None
+
+
+def apply(figures: List[dict]) -> None:
+    # Call overhead: the CUDA backend at most 0.5x cuda-python; the simulated
+    # device within 1.2x of the CUDA backend (the CUDA figure becomes a
+    # reference of the sim figure).
+    for name in SPEED_CALLS:
+        cuda = _find(figures, "calls", name, "cuda")
+        if cuda is not None and "cuda-python" in cuda["ratios"]:
+            r = cuda["ratios"]["cuda-python"]["of_medians"]
+            _set(cuda, "<= 0.5x cuda-python", r, 0.5, r <= 0.5)
+        sim = _find(figures, "calls", name, "sim")
+        if sim is not None and cuda is not None:
+            sim["references"]["PyGPU cuda backend"] = cuda["value"]
+            r = sim["value"]["median"] / cuda["value"]["median"]
+            sim["ratios"]["PyGPU cuda backend"] = {"of_medians": r, "median_per_repeat": None}
+            _set(sim, "<= 1.2x PyGPU cuda backend", r, 1.2, r <= 1.2)
+        elif sim is not None:
+            sim.setdefault("missing", {})["PyGPU cuda backend"] = "the CUDA backend was not measured in this run"
+    # Bandwidth at 64 MiB and above: cudaMemcpy (the synchronous call) and
+    # to_gpu/get at least 0.9x numpy.copyto between the same kind of buffers.
+    for f in figures:
+        if f["case"] != "bandwidth" or "skipped" in f or f.get("nbytes", 0) < (64 << 20):
+            continue
+        op = f.get("op", "")
+        if op.startswith("cudaMemcpy ") or op in ("to_gpu(x)", "GPUArray.get()"):
+            ref = next(r for r in f["ratios"] if r.startswith("numpy.copyto"))
+            r = f["ratios"][ref]["of_medians"]
+            _set(f, f">= 0.9x {ref}", r, 0.9, r >= 0.9)
+    # Round trip of a 4 KiB array: <= 10 µs and <= 5x numpy's copy().copy().
+    rt = _find(figures, "latency", "to_gpu(x).get() round trip 4 KiB", "sim")
+    if rt is not None:
+        med = rt["value"]["median"]
+        r = next(iter(rt["ratios"].values()))["of_medians"]
+        _set(rt, "<= 10 µs and <= 5x numpy", med, 10.0, med <= 10.0 and r <= 5.0)
+        rt["target"]["ratio"] = r
+    # Import: adds at most 30 ms to import numpy.
+    for f in figures:
+        if f["case"] == "imports" and "added_ms" in f:
+            _set(f, "adds <= 30 ms to import numpy", f["added_ms"], 30.0, f["added_ms"] <= 30.0)
+
+
+def summary(figures: List[dict]) -> Dict[str, int]:
+    judged = [f for f in figures if "target" in f]
+    met = sum(1 for f in judged if f["target"]["met"])
+    return {"targets": len(judged), "met": met, "missed": len(judged) - met}

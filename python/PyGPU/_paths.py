@@ -1,0 +1,54 @@
+"""Where PyGPU's C++ headers and CMake package are, for extension authors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+def get_include() -> str:
+    """The directory to put on the include path for ``#include "pygpu/..."``.
+
+    The headers (``pygpu/device_span.h``, ``pygpu/stream_ref.h``,
+    ``pygpu/pybind11.h`` with the pybind11 type casters, ...) need no PyGPU
+    library and no particular backend.
+
+    Returns
+    -------
+    str
+        The installed ``PyGPU/include``; in a source checkout, its ``include``.
+
+    Examples
+    --------
+    >>> import os, PyGPU
+    >>> os.path.isfile(os.path.join(PyGPU.get_include(), "pygpu", "pybind11.h"))
+    True
+    """
+    for candidate in (_HERE / "include", _HERE.parents[1] / "include"):
+        if (candidate / "pygpu" / "device_span.h").is_file():
+            return str(candidate)
+    raise FileNotFoundError(f"PyGPU's headers are not installed beside {_HERE}; reinstall PyGPU (pip install PyGPU)")
+
+
+def get_cmake_dir() -> str:
+    """The directory holding ``PyGPUConfig.cmake``, for ``find_package(PyGPU CONFIG)``.
+
+    Pass it as ``-DPyGPU_DIR=...`` (or put it on ``CMAKE_PREFIX_PATH``); the
+    package defines the INTERFACE target ``PyGPU::headers``.
+
+    Examples
+    --------
+    >>> import os, PyGPU
+    >>> os.path.isfile(os.path.join(PyGPU.get_cmake_dir(), "PyGPUConfig.cmake"))
+    True
+    """
+    # An editable install keeps the Python files in the source tree and the
+    # installed files under site-packages.
+    candidates = [_HERE / "cmake"] + [Path(p) / "PyGPU" / "cmake" for p in sys.path if p]
+    for candidate in candidates:
+        if (candidate / "PyGPUConfig.cmake").is_file():
+            return str(candidate)
+    raise FileNotFoundError(f"PyGPU's CMake package is not installed beside {_HERE}; reinstall PyGPU "
+                            "(pip install PyGPU)")
