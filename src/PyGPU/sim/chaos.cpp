@@ -47,6 +47,11 @@ void set_chaos(bool enabled, uint64_t seed, uint32_t max_delay_us) {
     apply(c, enabled, seed, max_delay_us);
 }
 
+bool chaos_enabled() {
+    chaos();  // first use reads the environment's setting
+    return g_enabled.load(std::memory_order_acquire);
+}
+
 uint32_t chaos_delay() {
     Chaos& c = chaos();  // first use reads the environment's setting
     if (!g_enabled.load(std::memory_order_acquire)) return 0;

@@ -22,6 +22,8 @@ void set_chaos(bool enabled, uint64_t seed, uint32_t max_delay_us);
 // chaos mode is off. Draws happen under a lock, in the order the items are
 // queued (enqueue holds State::mu), so one seed gives one sequence.
 uint32_t chaos_delay();
+// Whether chaos mode is on (queued work then gets random delays).
+bool chaos_enabled();
 
 }  // namespace sim
 }  // namespace pygpu

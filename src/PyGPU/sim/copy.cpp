@@ -170,6 +170,21 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
     //    async copy is fully asynchronous;
     //  - device to device: no host-side synchronisation;
     //  - host to host: fully synchronous.
+    const size_t bytes = r.width * r.height;
+    if (!async && !(dst_device && src_device) && can_run_inline(st, *s)) {
+        // The caller waits for this copy whatever path it takes (host to
+        // device from pageable memory only until it is staged, which running
+        // it to completion satisfies too): with nothing pending on the device,
+        // doing it here is indistinguishable from queueing it, and saves the
+        // hand-offs to the stream's worker and back.
+        st.stats.moved(direction_of(dst_device, src_device), bytes);
+        run_inline(st, *s,
+                   work_info(format("%s %s %zu B", is_2d ? "cudaMemcpy2D" : "cudaMemcpy",
+                                    direction_name(dst_device, src_device), bytes),
+                             {Range{reinterpret_cast<uintptr_t>(r.dst), dspan}, Range{reinterpret_cast<uintptr_t>(r.src), sspan}}),
+                   [&r] { run_copy(r); }, lock);
+        return err::cudaSuccess;
+    }
     bool wait = false;
     std::shared_ptr<std::vector<char>> staged;
     if (!dst_device && !src_device) {
@@ -200,7 +215,6 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
     }
     // What the queued copy touches: both regions, except a staged source
     // (the caller's buffer was read at call time).
-    const size_t bytes = r.width * r.height;
     std::vector<Range> ranges{Range{reinterpret_cast<uintptr_t>(r.dst), dspan}};
     if (!staged) ranges.push_back(Range{reinterpret_cast<uintptr_t>(r.src), sspan});
     const char* call = is_2d ? (async ? "cudaMemcpy2DAsync" : "cudaMemcpy2D") : (async ? "cudaMemcpyAsync" : "cudaMemcpy");

@@ -217,6 +217,31 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr 
     return done;
 }
 
+bool can_run_inline(State& st, const Stream& s) {
+    if (s.destroyed || chaos_enabled() || trace_session() != 0) return false;
+    if (s.tail && !s.tail->done()) return false;
+    const Device& d = *st.devices[static_cast<size_t>(s.device)];
+    if (s.kind == StreamKind::legacy) {
+        for (const auto& t : d.streams) {
+            if (t->blocking() && t->tail && !t->tail->done()) return false;
+        }
+    } else if (s.blocking() && d.legacy->tail && !d.legacy->tail->done()) {
+        return false;
+    }
+    return true;
+}
+
+void run_inline(State&, Stream& s, WorkInfoPtr info, const std::function<void()>& run,
+                std::unique_lock<std::mutex>& lock) {
+    CompletionPtr done = std::make_shared<Completion>();
+    s.tail = done;
+    while (!s.inflight.empty() && s.inflight.front().done->done()) s.inflight.pop_front();
+    if (info && !info->ranges.empty()) s.inflight.push_back(Stream::InFlight{std::move(info), done});
+    lock.unlock();
+    run();
+    done->complete();
+}
+
 void close_stream(Stream& s) {
     s.destroyed = true;
     {

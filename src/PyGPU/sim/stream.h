@@ -92,6 +92,17 @@ int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* ou
 CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& s, WorkInfoPtr info, std::function<void()> run,
                       std::vector<CompletionPtr> waits = {});
 
+// A synchronous call's work may run on the calling thread when that cannot
+// be told apart from queueing it and waiting: the stream and everything the
+// item would implicitly wait for are idle, chaos mode is off and no trace is
+// recording (State::mu held).
+bool can_run_inline(State& st, const Stream& s);
+// Runs it so: publishes the item as the stream's tail (so work that other
+// threads queue meanwhile is ordered after it, as if it were queued), releases
+// `lock` (on State::mu), runs `run` and completes the item.
+void run_inline(State& st, Stream& s, WorkInfoPtr info, const std::function<void()>& run,
+                std::unique_lock<std::mutex>& lock);
+
 // Marks a stream destroyed (mu held): queued work still completes.
 void close_stream(Stream& s);
 // device_reset: every stream of the device becomes invalid (mu held).
