@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _H2D, _D2H, _D2D = _core.cudaMemcpyHostToDevice, _core.cudaMemcpyDeviceToHost, _core.cudaMemcpyDeviceToDevice
-_SUPPORTED = tuple(np.dtype(name) for name in _core.dtypes)
+_SUPPORTED = frozenset(np.dtype(name) for name in _core.dtypes)
 
 
 class DtypeMismatchError(TypeError, ValueError):
@@ -123,6 +123,7 @@ class GPUArray:
     def __init__(self, shape, dtype, allocator=None, base=None, gpudata=None, strides=None, order="C"):
         dtype = _check_dtype(dtype)
         shape = _layout.normalize_shape(shape)
+        layout = ""  # "C" or "F" when known contiguous from the arguments
         if strides is None:
             if order == "C":
                 strides = _layout.c_strides(shape, dtype.itemsize)
@@ -130,6 +131,7 @@ class GPUArray:
                 strides = _layout.f_strides(shape, dtype.itemsize)
             else:
                 raise ValueError(f"invalid order: {order!r} (use 'C' or 'F')")
+            layout = order
         else:
             strides = tuple(int(s) for s in strides)
             if len(strides) != len(shape):
@@ -149,7 +151,7 @@ class GPUArray:
         if gpudata is None:
             if base is not None:
                 raise ValueError("base is only meaningful with gpudata (a view of memory owned by base)")
-            low, high = _layout.span(shape, strides, dtype.itemsize)
+            low, high = (0, self.nbytes) if layout else _layout.span(shape, strides, dtype.itemsize)
             self.gpudata = self.allocator(high - low) if size else None
             self._offset = -low
         else:
@@ -158,8 +160,8 @@ class GPUArray:
             self.gpudata = gpudata
         self.base = base
         # "C", "F" or "" (neither): decides the single-copy fast paths.
-        self._order = ("C" if _layout.is_c_contiguous(shape, strides, dtype.itemsize)
-                       else "F" if _layout.is_f_contiguous(shape, strides, dtype.itemsize) else "")
+        self._order = layout or ("C" if _layout.is_c_contiguous(shape, strides, dtype.itemsize)
+                                 else "F" if _layout.is_f_contiguous(shape, strides, dtype.itemsize) else "")
         self._host: Optional[np.ndarray] = None
         self._last_status = _core.cudaError_t(0)
 
