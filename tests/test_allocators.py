@@ -7,6 +7,7 @@ import gc
 
 import numpy as np
 import pytest
+from helpers import dtype_sample as sample
 
 import PyGPU as g
 
@@ -19,20 +20,6 @@ def npdt(name: str) -> np.dtype:
     return np.dtype(name if name != "bool" else "bool")
 
 
-def sample(name: str, n: int, start: int = 1) -> np.ndarray:
-    dt = npdt(name)
-    i = np.arange(start, start + n)
-    if dt.kind == "b":
-        v = i % 3 == 0
-    elif dt.kind == "c":
-        v = i * 0.5 - 1j * i
-    elif dt.kind == "f":
-        v = i * 0.5 - 3.25
-    elif dt.kind == "u":
-        v = (i * 7) % 250 + 1
-    else:
-        v = (i * 7) % 120 - 60
-    return v.astype(dt)
 
 
 def alloc_cls(kind: str, name: str):

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 from helpers import from_device
+from helpers import dtype_sample as sample
 
 import PyGPU as g
 
@@ -27,22 +28,6 @@ def cls(name: str):
     return getattr(g, f"DeviceArray_{name}")
 
 
-def sample(name: str, shape=(10,), start: int = 1) -> np.ndarray:
-    """Deterministic, mostly non-zero values of dtype `name`; another `start`
-    gives other values."""
-    dt = npdt(name)
-    i = np.arange(start, start + int(np.prod(shape, dtype=np.int64)))
-    if dt.kind == "b":
-        v = i % 3 == 0
-    elif dt.kind == "c":
-        v = i * 0.5 - 1j * i
-    elif dt.kind == "f":
-        v = i * 0.5 - 3.25
-    elif dt.kind == "u":
-        v = (i * 7) % 250 + 1
-    else:
-        v = (i * 7) % 120 - 60
-    return v.astype(dt).reshape(shape)
 
 
 @pytest.fixture

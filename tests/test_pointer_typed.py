@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import from_device
+from helpers import dtype_sample as sample
 
 import PyGPU as g
 
@@ -26,20 +27,6 @@ def P(name: str):
     return getattr(g, f"pointer_wrapper_{name}")
 
 
-def sample(name: str, n: int, start: int = 1) -> np.ndarray:
-    dt = npdt(name)
-    i = np.arange(start, start + n)
-    if dt.kind == "b":
-        v = i % 3 == 0
-    elif dt.kind == "c":
-        v = i * 0.5 - 1j * i
-    elif dt.kind == "f":
-        v = i * 0.5 - 3.25
-    elif dt.kind == "u":
-        v = (i * 7) % 250 + 1
-    else:
-        v = (i * 7) % 120 - 60
-    return v.astype(dt)
 
 
 @pytest.fixture
