@@ -25,6 +25,24 @@ import os
 from typing import Optional, Tuple
 
 
+
+# The runtime calls the benchmarks make through ctypes: (name, argtypes, restype).
+_CALLS = (
+    ("GetDevice", [ctypes.POINTER(ctypes.c_int)], ctypes.c_int),
+    ("GetDeviceCount", [ctypes.POINTER(ctypes.c_int)], ctypes.c_int),
+    ("StreamQuery", [ctypes.c_void_p], ctypes.c_int),
+    ("EventRecord", [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int),
+    ("GetErrorName", [ctypes.c_int], ctypes.c_char_p),
+)
+
+
+def _declare(lib: ctypes.CDLL, prefix: str) -> None:
+    """Declare the signatures of the calls above, as cuda* or hip* names."""
+    for name, argtypes, restype in _CALLS:
+        fn = getattr(lib, prefix + name)
+        fn.argtypes = argtypes
+        fn.restype = restype
+
 def cuda_python() -> Tuple[Optional[object], Optional[str]]:
     """The ``cuda.bindings.runtime`` module (cuda-bindings >= 12.6), or the older ``cuda.cudart``."""
     try:
@@ -77,16 +95,7 @@ def cudart_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
         except OSError as exc:
             errors.append(f"{path}: {exc}")
             continue
-        lib.cudaGetDevice.argtypes = [ctypes.POINTER(ctypes.c_int)]
-        lib.cudaGetDevice.restype = ctypes.c_int
-        lib.cudaGetDeviceCount.argtypes = [ctypes.POINTER(ctypes.c_int)]
-        lib.cudaGetDeviceCount.restype = ctypes.c_int
-        lib.cudaStreamQuery.argtypes = [ctypes.c_void_p]
-        lib.cudaStreamQuery.restype = ctypes.c_int
-        lib.cudaEventRecord.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.cudaEventRecord.restype = ctypes.c_int
-        lib.cudaGetErrorName.argtypes = [ctypes.c_int]
-        lib.cudaGetErrorName.restype = ctypes.c_char_p
+        _declare(lib, "cuda")
         lib._pygpu_bench_path = path
         return lib, None
     why = "; ".join(errors) if errors else "no libcudart.so found (set PYGPU_BENCH_CUDART or CUDA_HOME)"
@@ -104,15 +113,7 @@ def hip_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
         except OSError as exc:
             errors.append(f"{path}: {exc}")
             continue
-        for name in ("hipGetDevice", "hipGetDeviceCount"):
-            getattr(lib, name).argtypes = [ctypes.POINTER(ctypes.c_int)]
-            getattr(lib, name).restype = ctypes.c_int
-        lib.hipStreamQuery.argtypes = [ctypes.c_void_p]
-        lib.hipStreamQuery.restype = ctypes.c_int
-        lib.hipEventRecord.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.hipEventRecord.restype = ctypes.c_int
-        lib.hipGetErrorName.argtypes = [ctypes.c_int]
-        lib.hipGetErrorName.restype = ctypes.c_char_p
+        _declare(lib, "hip")
         lib._pygpu_bench_path = path
         return lib, None
     return None, "HIP ctypes reference unavailable: " + ("; ".join(errors) or "no libamdhip64.so found")
