@@ -231,6 +231,7 @@ void bind_memory(py::module_& m);
 void bind_streams(py::module_& m);
 void bind_events(py::module_& m);
 void bind_sim(py::module_& m);
+void bind_host_blocks(py::module_& m);
 
 }  // namespace pygpu
 

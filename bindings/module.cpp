@@ -88,6 +88,7 @@ PYBIND11_MODULE(_core, m) {
     bind_allocators(m);
     bind_dlpack(m);
     bind_sim(m);
+    bind_host_blocks(m);
     bind_devices(m);
     bind_memory(m);
     bind_streams(m);

@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <iterator>
 #include <limits>
 
@@ -23,6 +26,16 @@ constexpr size_t kHostAlignment = 4096;
 constexpr size_t kHistoryEntries = 4096;
 constexpr size_t kQuarantineBytes = size_t(64) << 20;
 constexpr size_t kQuarantineLargest = size_t(16) << 20;
+
+// Large device allocations are backed by blocks of whole 2 MiB huge pages
+// (transparent huge pages where the host allows them: numpy asks the same for
+// its large arrays, so copies between the two run at the same speed), and a
+// freed one leaving the quarantine is kept warm, already faulted in, for the
+// next allocation of the same extent: as a real device's memory, it costs no
+// page faults when reused. The cache is bounded and gives the oldest back.
+constexpr size_t kHugePage = size_t(2) << 20;
+constexpr size_t kWarmSmallest = size_t(1) << 20;
+constexpr size_t kWarmBytes = size_t(256) << 20;
 
 bool round_up(size_t n, size_t to, size_t* out) {
     if (n > std::numeric_limits<size_t>::max() - (to - 1)) return false;
@@ -132,22 +145,74 @@ const Allocation* MemoryTable::overlapping(uintptr_t p, size_t n) const {
     return nullptr;
 }
 
-static size_t held_extent(const FreedRange& f) { return f.was.kind == MemKind::device ? f.was.charged : f.was.size; }
+static size_t held_extent(const FreedRange& f) { return f.was.extent; }
 
 const FreedRange* MemoryTable::quarantined(uintptr_t p, size_t n) const {
-    // Only the last held range starting before p + n can reach back to p.
+    // Only the last held (or warm) range starting before p + n can reach back to p.
     auto it = held_.lower_bound(p + n);
-    if (it == held_.begin()) return nullptr;
-    --it;
-    return it->first + held_extent(*it->second) > p ? it->second : nullptr;
+    if (it != held_.begin()) {
+        --it;
+        if (it->first + held_extent(*it->second) > p) return it->second;
+    }
+    auto w = warm_.lower_bound(p + n);
+    if (w != warm_.begin()) {
+        --w;
+        if (w->first + held_extent(w->second.freed) > p) return &w->second.freed;
+    }
+    return nullptr;
 }
 
 void MemoryTable::drop_held(FreedRange& f, std::vector<void*>* out) {
     if (f.held == nullptr) return;
     if (f.settled) quarantine_bytes_ -= held_extent(f);
     held_.erase(reinterpret_cast<uintptr_t>(f.held));
-    out->push_back(f.held);
+    if (f.was.kind == MemKind::device && held_extent(f) >= kWarmSmallest && held_extent(f) <= kWarmBytes) {
+        keep_warm(f, out);
+    } else {
+        out->push_back(f.held);
+    }
     f.held = nullptr;
+}
+
+void MemoryTable::keep_warm(const FreedRange& f, std::vector<void*>* out) {
+    const size_t extent = held_extent(f);
+    while (warm_bytes_ + extent > kWarmBytes) {
+        auto oldest = warm_.begin();
+        for (auto it = warm_.begin(); it != warm_.end(); ++it) {
+            if (it->second.order < oldest->second.order) oldest = it;
+        }
+        warm_bytes_ -= held_extent(oldest->second.freed);
+        out->push_back(oldest->second.freed.held);
+        warm_.erase(oldest);
+    }
+    warm_bytes_ += extent;
+    warm_[reinterpret_cast<uintptr_t>(f.held)] = Warm{f, warm_order_++};
+}
+
+static size_t block_extent(size_t charged) {
+    return charged >= kHugePage ? (charged + kHugePage - 1) / kHugePage * kHugePage : charged;
+}
+
+void* MemoryTable::take_block(size_t charged, size_t* extent) {
+    *extent = block_extent(charged);
+    if (*extent < charged) return nullptr;  // rounding overflowed
+    if (*extent >= kWarmSmallest) {
+        for (auto it = warm_.begin(); it != warm_.end(); ++it) {
+            if (held_extent(it->second.freed) == *extent) {
+                void* mem = it->second.freed.held;
+                warm_bytes_ -= *extent;
+                warm_.erase(it);
+                return mem;
+            }
+        }
+    }
+    if (*extent < kHugePage) return std::aligned_alloc(kDeviceAlignment, *extent);
+    void* mem = std::aligned_alloc(kHugePage, *extent);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    // Advice only: where huge pages are off, ordinary pages back the block.
+    if (mem != nullptr) madvise(mem, *extent, MADV_HUGEPAGE);
+#endif
+    return mem;
 }
 
 const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {
@@ -376,7 +441,8 @@ int malloc_device(void** ptr, size_t size) {
                         "its size rounded up to 256 bytes)",
                         size, dev, d.capacity - d.used, d.capacity);
         }
-        void* mem = std::aligned_alloc(kDeviceAlignment, charged);
+        size_t extent = 0;
+        void* mem = st.memory.take_block(charged, &extent);
         if (mem == nullptr) {
             return fail(err::cudaErrorMemoryAllocation,
                         "the host could not provide %zu bytes to back a device allocation on device %d", charged, dev);
@@ -388,6 +454,7 @@ int malloc_device(void** ptr, size_t size) {
         a.device = dev;
         a.kind = MemKind::device;
         a.owned = mem;
+        a.extent = extent;
         a.origin = "cudaMalloc";
         insert_allocation(st, a);
         d.used += charged;
@@ -457,6 +524,7 @@ int alloc_pinned(void** ptr, size_t size, unsigned flags, const char* origin) {
     a.kind = MemKind::pinned;
     a.flags = flags;
     a.owned = mem;
+    a.extent = extent;
     a.origin = origin;
     // Pinned memory is host memory: it is not charged to the device.
     insert_allocation(st, a);

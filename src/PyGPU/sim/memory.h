@@ -28,6 +28,7 @@ struct Allocation {
     MemKind kind = MemKind::device;
     unsigned flags = 0;
     void* owned = nullptr;       // memory the simulator releases; NULL for registered ranges
+    size_t extent = 0;           // bytes of the `owned` block (>= size)
     const char* origin = "";     // the call that made it: "cudaMalloc", "cudaHostRegister", ...
     std::string label;           // from PyGPU.sim's set_next_label; "" when none
     uintptr_t end() const { return base + size; }
@@ -62,6 +63,9 @@ public:
     const FreedRange* freed_containing(uintptr_t p) const;
 
     void insert(const Allocation& a) { live_[a.base] = a; }
+    // Memory to back a new device allocation of `charged` bytes: a warm block
+    // of the same extent when one is cached, else a new block (*extent set).
+    void* take_block(size_t charged, size_t* extent);
     // Moves a live allocation to the history (memory still held) and returns it.
     Allocation detach(uintptr_t base, const char* how);
     // Releases or quarantines a detached range once nothing queued can use it;
@@ -75,6 +79,13 @@ public:
 private:
     std::vector<void*> evict();
     void drop_held(FreedRange& f, std::vector<void*>* out);
+    // A large device block leaving the quarantine is kept, already faulted in,
+    // for the next allocation of the same extent (bounded; oldest out first).
+    struct Warm {
+        FreedRange freed;  // what it was, for messages
+        uint64_t order;
+    };
+    void keep_warm(const FreedRange& f, std::vector<void*>* out);
     std::map<uintptr_t, Allocation> live_;
     // Held (quarantined) ranges by address; they are disjoint because the
     // simulator still owns their memory. Deque elements stay put on push_back
@@ -82,6 +93,9 @@ private:
     std::map<uintptr_t, FreedRange*> held_;
     std::deque<FreedRange> history_;  // oldest first, bounded
     size_t quarantine_bytes_ = 0;
+    std::map<uintptr_t, Warm> warm_;  // by address; few entries (each >= 1 MiB)
+    size_t warm_bytes_ = 0;
+    uint64_t warm_order_ = 0;
 };
 
 // Human-readable names used in messages.
