@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any
 
 from . import _build_info, _core
 
-BACKENDS = ("sim", "cuda", "hip")
-GPU_BACKENDS = ("cuda", "hip")
-built_backends: tuple = tuple(b for b in BACKENDS if b in _build_info.built_backends)
+BACKENDS: tuple[str, ...] = ("sim", "cuda", "hip")
+GPU_BACKENDS: tuple[str, ...] = ("cuda", "hip")
+built_backends: tuple[str, ...] = tuple(b for b in BACKENDS if b in _build_info.built_backends)
 
 
-def _load_table(name: str):
+def _load_table(name: str) -> Any:
+    """The function table capsule of a built backend (ImportError that says why otherwise)."""
     if name not in built_backends:
-        why = "it was not built" if name in BACKENDS else f"there is no backend of that name (choose from {', '.join(BACKENDS)}, or auto)"
+        why = ("it was not built" if name in BACKENDS
+               else f"there is no backend of that name (choose from {', '.join(BACKENDS)}, or auto)")
         raise ImportError(f"PyGPU: backend '{name}' cannot be used: {why}; built backends: {', '.join(built_backends)}")
     try:
         module = importlib.import_module(f"PyGPU._backend_{name}")
@@ -29,7 +32,35 @@ def _load_table(name: str):
 
 
 def select() -> str:
-    """Activate the backend named by PYGPU_BACKEND and return its name."""
+    """Activate the backend named by ``PYGPU_BACKEND`` and return its name.
+
+    ``auto`` (the default, also for an empty value) takes the first built GPU
+    backend (cuda, then hip) that loads and reports at least one device, else
+    the simulated device. ``PyGPU`` calls this once at import and keeps the
+    result as ``PyGPU.backend``; calling it again with the same environment
+    returns the same name.
+
+    Returns
+    -------
+    str
+        ``"sim"``, ``"cuda"`` or ``"hip"``.
+
+    Raises
+    ------
+    ImportError
+        When the backend asked for by name was not built or cannot be loaded
+        (the message says which backends were built).
+    RuntimeError
+        When another backend is already active in this process (one backend
+        per process).
+
+    Examples
+    --------
+    >>> import PyGPU
+    >>> from PyGPU import _backend
+    >>> _backend.select() == PyGPU.backend
+    True
+    """
     requested = os.environ.get("PYGPU_BACKEND", "auto").strip().lower() or "auto"
     if requested != "auto":
         return _core._activate(_load_table(requested))
@@ -46,6 +77,31 @@ def select() -> str:
     return _core._activate(_load_table("sim"))
 
 
-def probe(name: str) -> tuple:
-    """(device count, native code, error name) of a built backend, without activating it."""
+def probe(name: str) -> tuple[int, int, str]:
+    """Ask a built backend how many devices it sees, without activating it.
+
+    Parameters
+    ----------
+    name : str
+        ``"sim"``, ``"cuda"`` or ``"hip"``.
+
+    Returns
+    -------
+    tuple of (int, int, str)
+        The device count (0 when the backend reports an error), the
+        backend's native status code of the device-count call, and that
+        code's name.
+
+    Raises
+    ------
+    ImportError
+        When `name` was not built or cannot be loaded.
+
+    Examples
+    --------
+    >>> from PyGPU import _backend
+    >>> count, code, name = _backend.probe("sim")
+    >>> count >= 1, code, name
+    (True, 0, 'cudaSuccess')
+    """
     return _core._probe(_load_table(name))

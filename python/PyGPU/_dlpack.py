@@ -17,17 +17,31 @@ from __future__ import annotations
 
 import enum
 import operator
-from typing import Any, Optional, Tuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
 from . import _core
 
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from typing_extensions import CapsuleType
+
+    from .gpuarray import GPUArray
+
 __all__ = ["DLDeviceType", "device", "to_capsule", "from_dlpack", "asarray"]
 
 
 class DLDeviceType(enum.IntEnum):
-    """dlpack.h's ``DLDeviceType`` values that PyGPU names (an int, as the standard's Enum)."""
+    """dlpack.h's ``DLDeviceType`` values that PyGPU names (an int, as the standard's Enum).
+
+    Examples
+    --------
+    >>> from PyGPU._dlpack import DLDeviceType
+    >>> DLDeviceType.kDLCUDA == 2, DLDeviceType(10).name
+    (True, 'kDLROCM')
+    """
 
     kDLCPU = 1
     kDLCUDA = 2
@@ -48,7 +62,7 @@ def _device_type() -> DLDeviceType:
     return DLDeviceType.kDLROCM if _core._backend_name() == "hip" else DLDeviceType.kDLCUDA
 
 
-def _device_types() -> Tuple[DLDeviceType, ...]:
+def _device_types() -> tuple[DLDeviceType, ...]:
     """The device types whose memory the active backend can address."""
     if _device_type() == DLDeviceType.kDLROCM:
         return (DLDeviceType.kDLROCM,)
@@ -58,7 +72,7 @@ def _device_types() -> Tuple[DLDeviceType, ...]:
 def _current_device() -> int:
     dev, err = _core.cudaGetDevice()
     err.check()
-    return dev
+    return dev  # type: ignore[return-value]  # not None once err.check() passed
 
 
 def _device_of(ptr: int) -> int:
@@ -67,14 +81,14 @@ def _device_of(ptr: int) -> int:
         return _current_device()
     pending = _core.cudaPeekAtLastError()
     attributes, err = _core.cudaPointerGetAttributes(ptr)
-    if err.success and attributes.device >= 0:
+    if err.success and attributes is not None and attributes.device >= 0:
         return attributes.device
     if not err.success and pending.success:
         _core.cudaGetLastError()  # a lookup that failed is no error of the caller's
     return _current_device()
 
 
-def device(array) -> Tuple[DLDeviceType, int]:
+def device(array: GPUArray) -> tuple[DLDeviceType, int]:
     """``__dlpack_device__`` of a GPUArray: ``(device_type, device_id)``.
 
     Parameters
@@ -88,6 +102,17 @@ def device(array) -> Tuple[DLDeviceType, int]:
         ``(DLDeviceType.kDLCUDA, id)`` on the cuda and sim backends,
         ``(DLDeviceType.kDLROCM, id)`` on hip; ``id`` is the device that owns
         the memory (the current device for an empty array).
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU
+    >>> from PyGPU._dlpack import device
+    >>> a = PyGPU.to_gpu(np.zeros(4, dtype=np.float32))
+    >>> kind, index = device(a)  # on the sim backend
+    >>> kind.name, index
+    ('kDLCUDA', 0)
+    >>> a.__dlpack_device__() == (2, 0)
+    True
     """
     return _device_type(), _device_of(int(array.ptr))
 
@@ -95,7 +120,7 @@ def device(array) -> Tuple[DLDeviceType, int]:
 _dlpack_device = device  # from_dlpack's `device` keyword (the standard's name) hides this function
 
 
-def _consumer_stream(stream: Any, device_type: DLDeviceType) -> Optional[int]:
+def _consumer_stream(stream: Any, device_type: DLDeviceType) -> int | None:
     """The handle of the consumer's stream that must wait for PyGPU's legacy
     default stream, or None when no wait is needed (the array API's rules)."""
     if stream is None:
@@ -143,7 +168,7 @@ def _wait_for_legacy_stream(handle: int, device_id: int) -> None:
             _core.cudaSetDevice(previous).check()
 
 
-def _requested_device(dl_device: Any) -> Tuple[int, int]:
+def _requested_device(dl_device: Any) -> tuple[int, int]:
     try:
         kind, index = dl_device
         return int(kind), operator.index(index)
@@ -152,7 +177,9 @@ def _requested_device(dl_device: Any) -> Tuple[int, int]:
                         f"{dl_device!r}") from None
 
 
-def to_capsule(array, stream=None, max_version=None, dl_device=None, copy=None):
+def to_capsule(array: GPUArray, stream: _core.cudaStream_t | int | None = None,
+               max_version: tuple[int, int] | None = None, dl_device: tuple[int, int] | None = None,
+               copy: bool | None = None) -> CapsuleType:
     """``__dlpack__`` of a GPUArray: a zero-copy DLPack capsule that keeps `array` alive.
 
     Parameters
@@ -185,6 +212,24 @@ def to_capsule(array, stream=None, max_version=None, dl_device=None, copy=None):
         describe (strides that are not a multiple of the item size).
     ValueError
         For a stream value the standard disallows on this device type.
+    TypeError
+        For a `stream` or `copy` of the wrong type, or a `dl_device` that is
+        not a ``(device_type, device_id)`` tuple.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU
+    >>> from PyGPU._dlpack import to_capsule
+    >>> a = PyGPU.to_gpu(np.arange(3, dtype=np.int32))
+    >>> capsule = to_capsule(a, max_version=(1, 0))
+    >>> type(capsule).__name__
+    'PyCapsule'
+    >>> PyGPU.from_dlpack(capsule).get()
+    array([0, 1, 2], dtype=int32)
+    >>> to_capsule(a, copy=True)
+    Traceback (most recent call last):
+    ...
+    BufferError: __dlpack__(copy=True): PyGPU exports zero-copy only; ...
     """
     device_type, device_id = device(array)
     if copy is not None and not isinstance(copy, (bool, np.bool_)):
@@ -215,7 +260,7 @@ def to_capsule(array, stream=None, max_version=None, dl_device=None, copy=None):
 
 # --- import ---------------------------------------------------------------------
 
-def _array_type():
+def _array_type() -> type[GPUArray]:
     from .gpuarray import GPUArray  # imported on use: PyGPU/__init__ imports gpuarray, which uses this module
 
     return GPUArray
@@ -239,20 +284,23 @@ def _check_device(device_type: int, what: str) -> None:
                       f"backend cannot address (it uses {', '.join(t.name for t in _device_types())})")
 
 
-def _wrap(ptr: int, shape, strides, dtype, base):
+def _wrap(ptr: int, shape: Sequence[int], strides: Sequence[int] | None, dtype: npt.DTypeLike,
+          base: object) -> GPUArray:
     return _array_type()(tuple(shape), np.dtype(dtype), gpudata=ptr, base=base,
                          strides=None if strides is None else tuple(strides))
 
 
-def _export(x: Any):
+def _export(x: Any) -> CapsuleType:
     """The capsule of a DLPack producer, asking for a versioned one first (the standard's consumer logic)."""
+    capsule: CapsuleType
     try:
-        return x.__dlpack__(stream=None, max_version=_VERSIONED)
+        capsule = x.__dlpack__(stream=None, max_version=_VERSIONED)
     except TypeError:  # a producer older than the 2023.12 standard
-        return x.__dlpack__()
+        capsule = x.__dlpack__()
+    return capsule
 
 
-def _from_capsule(capsule: Any, what: str):
+def _from_capsule(capsule: CapsuleType, what: str) -> GPUArray:
     ptr, shape, strides, dtype, device_type, _device_id, _read_only, keepalive = _core._dlpack_import(capsule)
     # A read-only tensor is imported as writable: the standard prefers that a
     # consumer without read-only arrays ignore the flag over refusing it.
@@ -260,14 +308,14 @@ def _from_capsule(capsule: Any, what: str):
     return _wrap(ptr, shape, strides, dtype, keepalive)
 
 
-def _from_dlpack_object(x: Any, what: str):
+def _from_dlpack_object(x: Any, what: str) -> GPUArray:
     if hasattr(x, "__dlpack_device__"):
         device_type, _ = x.__dlpack_device__()
         _check_device(int(device_type), what)  # before exporting: nothing to release
     return _from_capsule(_export(x), what)
 
 
-def _cai_dtype(typestr: str) -> np.dtype:
+def _cai_dtype(typestr: str) -> np.dtype[Any]:
     try:
         dtype = np.dtype(typestr)
     except TypeError:
@@ -277,7 +325,8 @@ def _cai_dtype(typestr: str) -> np.dtype:
     if dtype.newbyteorder("=") not in tuple(np.dtype(name) for name in _core.dtypes):
         raise TypeError(f"__cuda_array_interface__: dtype {dtype} is not supported by PyGPU "
                         f"(supported: {', '.join(_core.dtypes)})")
-    return dtype.newbyteorder("=")
+    native: np.dtype[Any] = dtype.newbyteorder("=")
+    return native
 
 
 def _cai_stream(stream: Any) -> None:
@@ -294,7 +343,7 @@ def _cai_stream(stream: Any) -> None:
     _core.cudaStreamSynchronize(int(stream)).check()
 
 
-def _from_cuda_array_interface(obj: Any, what: str):
+def _from_cuda_array_interface(obj: Any, what: str) -> GPUArray:
     cai = obj.__cuda_array_interface__
     version = cai.get("version")
     if not isinstance(version, int) or not 0 <= version <= 3:
@@ -310,7 +359,8 @@ def _from_cuda_array_interface(obj: Any, what: str):
     return _wrap(int(ptr or 0), shape, strides, dtype, obj)
 
 
-def from_dlpack(x, /, *, device=None, copy=None):
+def from_dlpack(x: Any, /, *, device: SupportsIndex | tuple[int, int] | None = None,
+                copy: bool | None = None) -> GPUArray:
     """A zero-copy GPUArray view of another library's device array.
 
     Parameters
@@ -337,6 +387,29 @@ def from_dlpack(x, /, *, device=None, copy=None):
         backend cannot address, ``copy=True`` or another `device`.
     TypeError
         For an object that exposes neither interface, or a dtype PyGPU lacks.
+    ValueError
+        For a ``__cuda_array_interface__`` of an unknown version or with
+        ``stream`` 0.
+
+    Notes
+    -----
+    PyCUDA has no DLPack import; it reads ``__cuda_array_interface__`` only
+    through ``GPUArray(gpudata=...)`` by hand. A read-only DLPack tensor is
+    imported as writable (GPUArray has no read-only arrays), as the standard
+    prefers over refusing it.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU
+    >>> from PyGPU._dlpack import from_dlpack
+    >>> a = PyGPU.to_gpu(np.arange(3, dtype=np.int32))
+    >>> b = from_dlpack(a)
+    >>> b.ptr == a.ptr, b.get()
+    (True, array([0, 1, 2], dtype=int32))
+    >>> from_dlpack(np.arange(3))
+    Traceback (most recent call last):
+    ...
+    BufferError: from_dlpack: the object's memory is host memory (kDLCPU), not device memory; ...
     """
     what = "from_dlpack"
     if copy:
@@ -359,7 +432,7 @@ def from_dlpack(x, /, *, device=None, copy=None):
     return result
 
 
-def asarray(obj):
+def asarray(obj: Any) -> GPUArray:
     """`obj` as a GPUArray: a GPUArray as is, anything else through :func:`from_dlpack`.
 
     Parameters
@@ -372,6 +445,23 @@ def asarray(obj):
     -------
     GPUArray
         `obj` itself, or a zero-copy view that keeps it alive.
+
+    Raises
+    ------
+    BufferError, TypeError, ValueError
+        As :func:`from_dlpack`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU
+    >>> from PyGPU._dlpack import asarray
+    >>> a = PyGPU.to_gpu(np.ones(2, dtype=np.float32))
+    >>> asarray(a) is a
+    True
+    >>> asarray(a.__cuda_array_interface__)
+    Traceback (most recent call last):
+    ...
+    TypeError: from_dlpack: dict exposes neither __dlpack__ nor __cuda_array_interface__; ...
     """
     if isinstance(obj, _array_type()):
         return obj

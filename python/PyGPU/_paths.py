@@ -20,6 +20,11 @@ def get_include() -> str:
     str
         The installed ``PyGPU/include``; in a source checkout, its ``include``.
 
+    Raises
+    ------
+    FileNotFoundError
+        When the headers are not installed beside the package.
+
     Examples
     --------
     >>> import os, PyGPU
@@ -37,6 +42,17 @@ def get_cmake_dir() -> str:
 
     Pass it as ``-DPyGPU_DIR=...`` (or put it on ``CMAKE_PREFIX_PATH``); the
     package defines the INTERFACE target ``PyGPU::headers``.
+
+    Returns
+    -------
+    str
+        The installed ``PyGPU/cmake``, also found on ``sys.path`` for an
+        editable install.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the CMake package is not installed.
 
     Examples
     --------

@@ -21,7 +21,7 @@ import os
 
 from . import driver as _driver
 
-__all__ = ["device", "context"]
+__all__ = ["context", "device"]
 
 _driver.init()
 device: _driver.Device = _driver.Device(int(os.environ.get("CUDA_DEVICE", "0")))

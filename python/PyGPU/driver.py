@@ -29,17 +29,50 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import operator
 import sys
 import threading
 import warnings
+from typing import TYPE_CHECKING, Any, Callable, Literal, NoReturn, Protocol, SupportsIndex, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core as _g
 from ._errors import CudaError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from typing_extensions import Buffer, TypeAlias
+
+    class _HasCudaArrayInterface(Protocol):
+        @property
+        def __cuda_array_interface__(self) -> dict[str, object]: ...
+
+    class _HasGetPointer(Protocol):
+        def get_pointer(self) -> SupportsIndex: ...
+
+    class _HasNbytes(Protocol):
+        @property
+        def nbytes(self) -> int: ...
+
+    #: What a stream argument may be: None is the legacy default stream.
+    _StreamLike: TypeAlias = Union["Stream", _g.cudaStream_t, SupportsIndex, None]
+    #: What the low-level API takes as a stream.
+    _StreamHandle: TypeAlias = Union[_g.cudaStream_t, int, None]
+    #: The forms of device memory that PyCUDA's functions accept.
+    _DeviceMemory: TypeAlias = Union["DeviceAllocation", _g.pointer_wrapper_void, _HasCudaArrayInterface,
+                                     _HasGetPointer, SupportsIndex]
+    #: What the low-level API takes as device memory.
+    _DevicePointer: TypeAlias = Union[_g.pointer_wrapper_void, _HasCudaArrayInterface, int]
+    #: A host buffer: numpy declares ndarray.__buffer__ only from Python 3.12 (PEP 688).
+    _HostBuffer: TypeAlias = Union[Buffer, npt.NDArray[Any]]
+    #: An array shape: an int or a sequence of ints.
+    _ShapeLike: TypeAlias = Union[SupportsIndex, Sequence[SupportsIndex]]
 
 __all__ = [
     "Error", "LogicError", "LaunchError", "CudaError",
@@ -61,22 +94,23 @@ Error = CudaError
 LogicError = CudaError
 LaunchError = CudaError
 
-_POINTER_TYPES = tuple(getattr(_g, name) for name in dir(_g) if name.startswith("pointer_wrapper_"))
+_POINTER_TYPES: tuple[type[_g.pointer_wrapper_void], ...] = tuple(
+    getattr(_g, name) for name in dir(_g) if name.startswith("pointer_wrapper_"))
 
 
 # --------------------------------------------------------------------- errors
 
-def _raise(err, message: str = "", call: str = "") -> None:
+def _raise(err: _g.cudaError_t, message: str = "", call: str = "") -> NoReturn:
     """Raise CudaError for a failed cudaError_t, with an optional better message."""
     raise CudaError(int(err), err.name, err.description, message or err.message, call or err.call)
 
 
-def _check(err, message: str = "") -> None:
+def _check(err: _g.cudaError_t, message: str = "") -> None:
     if int(err) != _g.cudaSuccess:
         _raise(err, message)
 
 
-def _ready(err) -> bool:
+def _ready(err: _g.cudaError_t) -> bool:
     """A query's answer: False for cudaErrorNotReady, True for success, else raise."""
     if int(err) == _g.cudaErrorNotReady:
         return False
@@ -91,7 +125,7 @@ def _error(code: int, message: str, call: str) -> CudaError:
 
 # ------------------------------------------------------------- argument helpers
 
-def _stream_handle(stream):
+def _stream_handle(stream: _StreamLike) -> _StreamHandle:
     """What the low-level API takes as a stream, from None, a Stream, a cudaStream_t or an int.
 
     Parameters
@@ -123,7 +157,7 @@ def _stream_handle(stream):
                         f"got {type(stream).__name__}") from None
 
 
-def _device_pointer(obj):
+def _device_pointer(obj: _DeviceMemory) -> _DevicePointer:
     """What the low-level API takes as device memory, from the forms PyCUDA accepts.
 
     A DeviceAllocation gives its pointer object (so a freed allocation is
@@ -147,18 +181,18 @@ def _device_pointer(obj):
         raise TypeError(f"expected device memory, got a host buffer ({type(obj).__name__}); "
                         "pass a DeviceAllocation, a pointer object or an int address")
     if getattr(obj, "__cuda_array_interface__", None) is not None:
-        return obj
+        return cast("_HasCudaArrayInterface", obj)
     get_pointer = getattr(obj, "get_pointer", None)
     if callable(get_pointer):
         return operator.index(get_pointer())
     try:
-        return operator.index(obj)
+        return operator.index(cast("SupportsIndex", obj))
     except TypeError:
         raise TypeError("expected device memory (a DeviceAllocation, a pointer object, an int address "
                         f"or an object with __cuda_array_interface__), got {type(obj).__name__}") from None
 
 
-def _host_nbytes(obj, what: str) -> int:
+def _host_nbytes(obj: _HostBuffer, what: str) -> int:
     if isinstance(obj, np.ndarray):
         return obj.nbytes
     if isinstance(obj, (DeviceAllocation, _POINTER_TYPES)):
@@ -171,14 +205,14 @@ def _host_nbytes(obj, what: str) -> int:
         raise TypeError(f"{what} must be a host buffer (a numpy array, bytes, ...), got {type(obj).__name__}") from None
 
 
-def _size(size) -> int:
+def _size(size: SupportsIndex) -> int:
     try:
-        size = operator.index(size)
+        n = operator.index(size)
     except TypeError:
         raise TypeError(f"size must be an int, got {type(size).__name__}") from None
-    if size < 0:
-        raise ValueError(f"size must be >= 0, got {size}")
-    return size
+    if n < 0:
+        raise ValueError(f"size must be >= 0, got {n}")
+    return n
 
 
 # ------------------------------------------------------------------- versions
@@ -188,41 +222,78 @@ def init(flags: int = 0) -> None:
 
     Parameters
     ----------
-    flags : int
-        Accepted for compatibility (CUDA requires 0).
+    flags : int, default 0
+        Accepted for compatibility (CUDA requires 0); not checked.
+
+    Notes
+    -----
+    PyCUDA's ``init()`` must be called before anything else; in PyGPU the
+    backend is initialised when :mod:`PyGPU` is imported, so calling it is
+    optional and calling it again is harmless.
 
     Examples
     --------
     >>> import PyGPU.driver as cuda
     >>> cuda.init()
+    >>> cuda.Device.count() >= 1
+    True
     """
 
 
-def get_version() -> tuple:
+def get_version() -> tuple[int, int, int]:
     """The CUDA runtime version as ``(major, minor, patch)``, like PyCUDA's.
+
+    Returns
+    -------
+    tuple of (int, int, int)
+        From ``cudaRuntimeGetVersion`` (``1000 * major + 10 * minor + patch``).
+
+    Raises
+    ------
+    CudaError
+        When the runtime cannot say.
+
+    Notes
+    -----
+    PyCUDA reports the CUDA version it was compiled against; PyGPU reports
+    the active backend's runtime (the simulated device reports the runtime
+    it imitates).
 
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> len(cuda.get_version())
-    3
+    >>> import PyGPU, PyGPU.driver as cuda
+    >>> major, minor, patch = cuda.get_version()
+    >>> 1000 * major + 10 * minor + patch == PyGPU.cudaRuntimeGetVersion()[0]
+    True
     """
     version, err = _g.cudaRuntimeGetVersion()
     _check(err)
+    assert version is not None  # set when err is cudaSuccess
     return (version // 1000, (version % 1000) // 10, version % 10)
 
 
 def get_driver_version() -> int:
     """The driver version as an int (``1000 * major + 10 * minor``).
 
+    Returns
+    -------
+    int
+        From ``cudaDriverGetVersion``; 0 when no driver is installed.
+
+    Raises
+    ------
+    CudaError
+        When the runtime cannot say.
+
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> cuda.get_driver_version() > 0
+    >>> import PyGPU, PyGPU.driver as cuda
+    >>> cuda.get_driver_version() == PyGPU.cudaDriverGetVersion()[0]
     True
     """
     version, err = _g.cudaDriverGetVersion()
     _check(err)
+    assert version is not None
     return version
 
 
@@ -240,11 +311,20 @@ class device_attribute(_NamedIntEnum):
     Only the attributes that the runtime's device properties carry are
     members; query them with :meth:`Device.get_attribute`.
 
+    Notes
+    -----
+    PyCUDA lists every ``CUdevice_attribute``; PyGPU, built on the runtime
+    API, has the ones ``cudaGetDeviceProperties`` answers. Another number
+    raises CudaError (``cudaErrorInvalidValue``) in
+    :meth:`Device.get_attribute`.
+
     Examples
     --------
     >>> import PyGPU.driver as cuda
     >>> int(cuda.device_attribute.WARP_SIZE), str(cuda.device_attribute.WARP_SIZE)
     (10, 'WARP_SIZE')
+    >>> cuda.device_attribute(75)
+    <device_attribute.COMPUTE_CAPABILITY_MAJOR: 75>
     """
 
     MAX_THREADS_PER_BLOCK = 1
@@ -281,7 +361,7 @@ class device_attribute(_NamedIntEnum):
 
 
 # attribute -> how to read it from a cudaDeviceProp (one line per attribute)
-_ATTRIBUTE_FIELDS = {
+_ATTRIBUTE_FIELDS: dict[device_attribute, Callable[[_g.cudaDeviceProp], int]] = {
     device_attribute.MAX_THREADS_PER_BLOCK: lambda p: p.maxThreadsPerBlock,
     device_attribute.MAX_BLOCK_DIM_X: lambda p: p.maxThreadsDim[0],
     device_attribute.MAX_BLOCK_DIM_Y: lambda p: p.maxThreadsDim[1],
@@ -319,8 +399,12 @@ class event_flags(enum.IntFlag):
 
     Examples
     --------
-    >>> import PyGPU.driver as cuda
+    >>> import PyGPU, PyGPU.driver as cuda
+    >>> cuda.event_flags.DISABLE_TIMING == PyGPU.cudaEventDisableTiming
+    True
     >>> e = cuda.Event(cuda.event_flags.DISABLE_TIMING | cuda.event_flags.BLOCKING_SYNC)
+    >>> e.record().synchronize().query()
+    True
     """
 
     DEFAULT = _g.cudaEventDefault
@@ -335,7 +419,9 @@ class host_alloc_flags(enum.IntFlag):
     Examples
     --------
     >>> import PyGPU.driver as cuda
-    >>> a = cuda.pagelocked_empty(4, "float32", mem_flags=cuda.host_alloc_flags.PORTABLE)
+    >>> a = cuda.pagelocked_zeros(4, "float32", mem_flags=cuda.host_alloc_flags.PORTABLE)
+    >>> a.tolist(), int(cuda.host_alloc_flags.DEVICEMAP)
+    ([0.0, 0.0, 0.0, 0.0], 2)
     """
 
     PORTABLE = 1
@@ -355,10 +441,19 @@ class Device:
         ``"0000:01:00.0"``. Anything else raises CudaError
         (``cudaErrorInvalidDevice``).
 
+    Raises
+    ------
+    CudaError
+        ``cudaErrorInvalidDevice`` for an ordinal out of range or an unknown
+        bus id.
+    TypeError
+        For anything but an int or a str.
+
     Notes
     -----
     Attributes are also readable as ``dev.MAX_THREADS_PER_BLOCK`` (any case),
-    as in PyCUDA.
+    as in PyCUDA. Devices compare equal by ordinal, so ``Device(0) ==
+    Device(0)``.
 
     Examples
     --------
@@ -366,9 +461,16 @@ class Device:
     >>> dev = cuda.Device(0)
     >>> dev.compute_capability() == (dev.COMPUTE_CAPABILITY_MAJOR, dev.COMPUTE_CAPABILITY_MINOR)
     True
+    >>> cuda.Device(dev.pci_bus_id()) == dev
+    True
+    >>> try:
+    ...     cuda.Device(cuda.Device.count())
+    ... except cuda.Error as exc:
+    ...     print(exc.name)
+    cudaErrorInvalidDevice
     """
 
-    def __init__(self, ordinal) -> None:
+    def __init__(self, ordinal: SupportsIndex | str) -> None:
         if isinstance(ordinal, str):
             ordinal = self._ordinal_of_bus_id(ordinal)
         try:
@@ -393,39 +495,62 @@ class Device:
     def count() -> int:
         """The number of devices.
 
+        Returns
+        -------
+        int
+            From ``cudaGetDeviceCount``.
+
+        Raises
+        ------
+        CudaError
+            When the backend has no device (``cudaErrorNoDevice``) or no
+            driver.
+
         Examples
         --------
-        >>> import PyGPU.driver as cuda
-        >>> cuda.Device.count() >= 1
+        >>> import PyGPU, PyGPU.driver as cuda
+        >>> cuda.Device.count() == PyGPU.cudaGetDeviceCount()[0]
         True
         """
         count, err = _g.cudaGetDeviceCount()
         _check(err)
+        assert count is not None
         return count
 
-    def _props(self):
+    def _props(self) -> _g.cudaDeviceProp:
         prop, err = _g.cudaGetDeviceProperties(self._ordinal)
         _check(err)
+        assert prop is not None
         return prop
 
     def name(self) -> str:
         """The device's name.
 
+        Returns
+        -------
+        str
+            The ``name`` of its ``cudaDeviceProp``.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> isinstance(cuda.Device(0).name(), str)
-        True
+        >>> cuda.Device(0).name()  # on the simulated device
+        'PyGPU Simulated Device'
         """
         return self._props().name
 
-    def compute_capability(self) -> tuple:
-        """``(major, minor)``.
+    def compute_capability(self) -> tuple[int, int]:
+        """The compute capability, ``(major, minor)``.
+
+        Returns
+        -------
+        tuple of (int, int)
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> major, minor = cuda.Device(0).compute_capability()
+        >>> cuda.Device(0).compute_capability()  # the simulated device imitates an sm_80
+        (8, 0)
         """
         prop = self._props()
         return (prop.major, prop.minor)
@@ -433,10 +558,15 @@ class Device:
     def total_memory(self) -> int:
         """Global memory in bytes.
 
+        Returns
+        -------
+        int
+            ``totalGlobalMem`` of the device's properties.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> cuda.Device(0).total_memory() > 0
+        >>> cuda.Device(0).total_memory() == cuda.mem_get_info()[1]
         True
         """
         return self._props().totalGlobalMem
@@ -444,16 +574,21 @@ class Device:
     def pci_bus_id(self) -> str:
         """The PCI bus id as CUDA writes it: ``"domain:bus:device.0"`` in hex.
 
+        Returns
+        -------
+        str
+            E.g. ``"0000:01:00.0"``; :class:`Device` accepts it back.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> len(cuda.Device(0).pci_bus_id())
-        12
+        >>> cuda.Device(0).pci_bus_id()  # the simulated device's first bus
+        '0000:01:00.0'
         """
         prop = self._props()
         return f"{prop.pciDomainID:04X}:{prop.pciBusID:02X}:{prop.pciDeviceID:02X}.0"
 
-    def get_attribute(self, attr) -> int:
+    def get_attribute(self, attr: device_attribute | int) -> int:
         """The value of one :class:`device_attribute`.
 
         Parameters
@@ -462,27 +597,47 @@ class Device:
             An int must be the number of a member of :class:`device_attribute`;
             other numbers raise CudaError (``cudaErrorInvalidValue``).
 
+        Returns
+        -------
+        int
+            The value (flags are 0 or 1).
+
+        Raises
+        ------
+        CudaError
+            ``cudaErrorInvalidValue`` for a number that is not a member.
+        TypeError
+            For anything but a device_attribute or an int.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
         >>> cuda.Device(0).get_attribute(cuda.device_attribute.WARP_SIZE)
         32
+        >>> cuda.Device(0).get_attribute(10)
+        32
         """
         return self._attribute(attr, self._props())
 
     @staticmethod
-    def _attribute(attr, prop) -> int:
+    def _attribute(attr: object, prop: _g.cudaDeviceProp) -> int:
         if isinstance(attr, (bool, str)) or not isinstance(attr, (int, np.integer)):
             raise TypeError(f"expected a device_attribute, got {type(attr).__name__}")
         try:
-            attr = device_attribute(int(attr))
+            member = device_attribute(int(attr))
         except ValueError:
             raise _error(_g.cudaErrorInvalidValue, f"device attribute {int(attr)} is not available in PyGPU "
                          "(see PyGPU.driver.device_attribute)", "Device.get_attribute") from None
-        return int(_ATTRIBUTE_FIELDS[attr](prop))
+        return int(_ATTRIBUTE_FIELDS[member](prop))
 
-    def get_attributes(self) -> dict:
+    def get_attributes(self) -> dict[device_attribute, int]:
         """All attributes: ``{device_attribute: int}``.
+
+        Returns
+        -------
+        dict
+            One entry per member of :class:`device_attribute` (aliases such as
+            ``SHARED_MEMORY_PER_BLOCK`` appear under their first name).
 
         Examples
         --------
@@ -494,7 +649,7 @@ class Device:
         prop = self._props()
         return {attr: self._attribute(attr, prop) for attr in device_attribute}
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> int:
         if name.startswith("_"):
             raise AttributeError(name)
         try:
@@ -503,37 +658,80 @@ class Device:
             raise AttributeError(f"'Device' object has no attribute '{name}'") from None
         return self.get_attribute(attr)
 
-    def make_context(self, flags: int = 0) -> "Context":
+    def make_context(self, flags: int = 0) -> Context:
         """Make this device current and return its (primary) context, pushed.
+
+        Parameters
+        ----------
+        flags : int, default 0
+            Accepted for compatibility; the primary context's flags do not
+            change.
+
+        Returns
+        -------
+        Context
+            Pop it (:meth:`Context.pop`) to make the previous device current
+            again.
+
+        Notes
+        -----
+        PyCUDA creates a new context; PyGPU uses the device's primary context,
+        so ``make_context`` only changes the current device.
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> ctx = cuda.Device(0).make_context()
+        >>> ctx = cuda.Device(1).make_context()
+        >>> cuda.Context.get_device()
+        <PyGPU.driver.Device 1>
         >>> ctx.pop()
+        >>> cuda.Context.get_device()
+        <PyGPU.driver.Device 0>
         """
         ctx = Context(self)
         ctx.push()
         return ctx
 
-    def retain_primary_context(self) -> "Context":
+    def retain_primary_context(self) -> Context:
         """This device's primary context (not pushed).
+
+        Returns
+        -------
+        Context
+            Push it (:meth:`Context.push`) to make the device current.
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> cuda.Device(0).retain_primary_context().get_device() is not None
+        >>> cuda.Device(0).retain_primary_context() == cuda.Context.get_current()
         True
         """
         return Context(self)
 
-    def can_access_peer(self, other: "Device") -> bool:
+    def can_access_peer(self, other: Device) -> bool:
         """Whether this device can access memory on `other`.
+
+        Parameters
+        ----------
+        other : Device
+            Another device; a device and itself give False, as in CUDA.
+
+        Returns
+        -------
+        bool
+            From ``cudaDeviceCanAccessPeer``.
+
+        Raises
+        ------
+        TypeError
+            When `other` is not a Device.
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> isinstance(cuda.Device(0).can_access_peer(cuda.Device(0)), bool)
+        >>> cuda.Device(0).can_access_peer(cuda.Device(0))
+        False
+        >>> cuda.Device(0).can_access_peer(cuda.Device(1))  # simulated devices are peers
         True
         """
         if not isinstance(other, Device):
@@ -547,10 +745,10 @@ class Device:
     def __int__(self) -> int:
         return self._ordinal
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Device) and other._ordinal == self._ordinal
 
-    def __ne__(self, other) -> bool:
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __hash__(self) -> int:
@@ -568,6 +766,22 @@ class Context:
     ``Context.pop()`` restores the previous device and does nothing when
     nothing was pushed; ``detach()`` does nothing: the primary context lives
     as long as the process.
+
+    Parameters
+    ----------
+    device : Device, optional
+        The context's device; by default the current one.
+
+    Raises
+    ------
+    TypeError
+        When `device` is not a Device.
+
+    Notes
+    -----
+    PyCUDA's contexts are separate driver contexts with their own memory;
+    PyGPU's are the runtime's primary contexts, one per device, so two
+    Context objects of one device compare equal.
 
     Examples
     --------
@@ -589,8 +803,8 @@ class Context:
         self._device = device
 
     @staticmethod
-    def _previous() -> list:
-        stack = getattr(Context._stack, "devices", None)
+    def _previous() -> list[int]:
+        stack: list[int] | None = getattr(Context._stack, "devices", None)
         if stack is None:
             stack = Context._stack.devices = []
         return stack
@@ -599,16 +813,33 @@ class Context:
     def synchronize() -> None:
         """Wait for all work on the current device (cudaDeviceSynchronize).
 
+        Raises
+        ------
+        CudaError
+            When queued work failed.
+
         Examples
         --------
-        >>> import PyGPU.driver as cuda
-        >>> cuda.Context.synchronize()
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> src, host = np.ones(4, np.float32), cuda.pagelocked_zeros(4, np.float32)
+        >>> dev, s = cuda.mem_alloc(host.nbytes), cuda.Stream()
+        >>> cuda.memcpy_htod_async(dev, src, s)
+        >>> cuda.memcpy_dtoh_async(host, dev, s)
+        >>> cuda.Context.synchronize()  # waits for every stream of the device
+        >>> host.tolist()
+        [1.0, 1.0, 1.0, 1.0]
+        >>> dev.free()
         """
         _check(_g.cudaDeviceSynchronize())
 
     @staticmethod
     def get_device() -> Device:
-        """The current device.
+        """The calling thread's current device.
+
+        Returns
+        -------
+        Device
+            From ``cudaGetDevice``.
 
         Examples
         --------
@@ -618,11 +849,17 @@ class Context:
         """
         ordinal, err = _g.cudaGetDevice()
         _check(err)
+        assert ordinal is not None
         return Device(ordinal)
 
     @staticmethod
-    def get_current() -> "Context":
+    def get_current() -> Context:
         """The current device's context.
+
+        Returns
+        -------
+        Context
+            Not pushed.
 
         Examples
         --------
@@ -635,14 +872,26 @@ class Context:
     def push(self) -> None:
         """Make this context's device current (the previous one is restored by pop).
 
+        The stack of previous devices is per thread.
+
+        Raises
+        ------
+        CudaError
+            When the device cannot be made current.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> cuda.Device(0).retain_primary_context().push()
+        >>> cuda.Device(1).retain_primary_context().push()
+        >>> int(cuda.Context.get_device())
+        1
         >>> cuda.Context.pop()
+        >>> int(cuda.Context.get_device())
+        0
         """
         previous, err = _g.cudaGetDevice()
         _check(err)
+        assert previous is not None
         _check(_g.cudaSetDevice(self._device._ordinal))
         Context._previous().append(previous)
 
@@ -650,10 +899,21 @@ class Context:
     def pop() -> None:
         """Restore the device current before the last push (no-op if none).
 
+        Notes
+        -----
+        PyCUDA raises when the context stack is empty; PyGPU's primary
+        context is always there, so popping with nothing pushed does nothing.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
+        >>> ctx = cuda.Device(1).make_context()
         >>> cuda.Context.pop()
+        >>> cuda.Context.get_device()
+        <PyGPU.driver.Device 0>
+        >>> cuda.Context.pop()  # nothing pushed: nothing changes
+        >>> cuda.Context.get_device()
+        <PyGPU.driver.Device 0>
         """
         stack = Context._previous()
         if stack:
@@ -665,10 +925,13 @@ class Context:
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> cuda.Context.get_current().detach()
+        >>> ctx = cuda.Context.get_current()
+        >>> ctx.detach()
+        >>> ctx.get_device() == cuda.Context.get_device()  # still usable
+        True
         """
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Context) and other._device == self._device
 
     def __hash__(self) -> int:
@@ -685,8 +948,13 @@ class Stream:
 
     Parameters
     ----------
-    flags : int
+    flags : int, default 0
         0, or ``PyGPU.cudaStreamNonBlocking`` (PyCUDA's ``NON_BLOCKING``, 1).
+
+    Raises
+    ------
+    CudaError
+        When the stream cannot be created (e.g. invalid flags).
 
     Notes
     -----
@@ -708,7 +976,15 @@ class Stream:
 
     @property
     def handle(self) -> int:
-        """The raw stream handle."""
+        """The raw stream handle (also ``handle_int`` and ``int(stream)``).
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> s = cuda.Stream()
+        >>> s.handle == s.handle_int == int(s) != 0
+        True
+        """
         return int(self._stream)
 
     handle_int = handle
@@ -716,32 +992,75 @@ class Stream:
     def synchronize(self) -> None:
         """Wait until all work queued on the stream is done.
 
+        Raises
+        ------
+        CudaError
+            When queued work failed.
+
         Examples
         --------
-        >>> import PyGPU.driver as cuda
-        >>> cuda.Stream().synchronize()
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> s, src, out = cuda.Stream(), np.array([1, 2, 3], np.int32), cuda.pagelocked_zeros(3, np.int32)
+        >>> dev = cuda.mem_alloc(out.nbytes)
+        >>> cuda.memcpy_htod_async(dev, src, s)
+        >>> cuda.memcpy_dtoh_async(out, dev, s)
+        >>> s.synchronize()
+        >>> out.tolist()
+        [1, 2, 3]
+        >>> dev.free()
         """
         _check(self._stream.synchronize())
 
     def is_done(self) -> bool:
         """Whether all work queued on the stream is done.
 
+        Returns
+        -------
+        bool
+            False while work is pending (``cudaErrorNotReady``).
+
+        Raises
+        ------
+        CudaError
+            When queued work failed.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> cuda.Stream().is_done()
+        >>> s = cuda.Stream()
+        >>> s.is_done()  # nothing queued
         True
         """
         return _ready(self._stream.query())
 
-    def wait_for_event(self, event: "Event") -> None:
+    def wait_for_event(self, event: Event | _g.cudaEvent_t) -> None:
         """Make later work on this stream wait for the event's last record.
+
+        Parameters
+        ----------
+        event : Event or cudaEvent_t
+            Recorded (or never recorded: then there is nothing to wait for).
+
+        Raises
+        ------
+        TypeError
+            When `event` is not an event.
+        CudaError
+            When the event or the stream is invalid.
 
         Examples
         --------
-        >>> import PyGPU.driver as cuda
-        >>> s, e = cuda.Stream(), cuda.Event()
-        >>> s.wait_for_event(e.record())
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> producer, consumer = cuda.Stream(), cuda.Stream()
+        >>> src, out = np.array([7, 8], np.int32), cuda.pagelocked_zeros(2, np.int32)
+        >>> dev = cuda.mem_alloc(out.nbytes)
+        >>> cuda.memcpy_htod_async(dev, src, producer)
+        >>> consumer.wait_for_event(cuda.Event().record(producer))
+        >>> cuda.memcpy_dtoh_async(out, dev, consumer)  # runs after the upload
+        >>> consumer.synchronize()
+        >>> out.tolist()
+        [7, 8]
+        >>> dev.free()
         """
         _check(_g.cudaStreamWaitEvent(self._stream, _event_handle(event)))
 
@@ -752,7 +1071,7 @@ class Stream:
         return f"<PyGPU.driver.Stream handle={int(self._stream):#x}>"
 
 
-def _event_handle(event):
+def _event_handle(event: Event | _g.cudaEvent_t) -> _g.cudaEvent_t:
     if isinstance(event, Event):
         return event._event
     if isinstance(event, _g.cudaEvent_t):
@@ -765,8 +1084,13 @@ class Event:
 
     Parameters
     ----------
-    flags : int
+    flags : int, default 0
         A combination of :class:`event_flags`.
+
+    Raises
+    ------
+    CudaError
+        When the event cannot be created (e.g. unknown flags).
 
     Examples
     --------
@@ -785,33 +1109,83 @@ class Event:
 
     @property
     def handle(self) -> int:
-        """The raw event handle."""
-        return int(self._event)
-
-    def record(self, stream=None) -> "Event":
-        """Record the event in `stream` (None: the default stream); returns self.
+        """The raw event handle (also ``int(event)``).
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> e = cuda.Event().record(cuda.Stream())
+        >>> e = cuda.Event()
+        >>> e.handle == int(e) != 0
+        True
+        """
+        return int(self._event)
+
+    def record(self, stream: _StreamLike = None) -> Event:
+        """Record the event in `stream` (None: the default stream); returns self.
+
+        Parameters
+        ----------
+        stream : Stream, cudaStream_t, int or None, default None
+            Where to record; None is the legacy default stream.
+
+        Returns
+        -------
+        Event
+            This event, so that calls chain.
+
+        Raises
+        ------
+        CudaError
+            When the stream or the event is invalid.
+        TypeError
+            When `stream` is not a stream.
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> s = cuda.Stream()
+        >>> e = cuda.Event().record(s)
+        >>> e.synchronize().query()
+        True
         """
         _check(_g.cudaEventRecord(self._event, _stream_handle(stream)))
         return self
 
-    def synchronize(self) -> "Event":
+    def synchronize(self) -> Event:
         """Wait until the last record has happened; returns self.
+
+        Returns
+        -------
+        Event
+            This event.
+
+        Raises
+        ------
+        CudaError
+            When work before the record failed.
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> e = cuda.Event().record().synchronize()
+        >>> e = cuda.Event().record()
+        >>> e.synchronize() is e, e.query()
+        (True, True)
         """
         _check(self._event.synchronize())
         return self
 
     def query(self) -> bool:
         """Whether the last record has happened (True if never recorded).
+
+        Returns
+        -------
+        bool
+            False while the record is pending (``cudaErrorNotReady``).
+
+        Raises
+        ------
+        CudaError
+            When work before the record failed.
 
         Examples
         --------
@@ -821,8 +1195,25 @@ class Event:
         """
         return _ready(self._event.query())
 
-    def time_till(self, other: "Event") -> float:
+    def time_till(self, other: Event | _g.cudaEvent_t) -> float:
         """Milliseconds from this event to `other` (both recorded and done).
+
+        Parameters
+        ----------
+        other : Event or cudaEvent_t
+            The later event.
+
+        Returns
+        -------
+        float
+            Elapsed time in milliseconds (negative when `other` came first).
+
+        Raises
+        ------
+        CudaError
+            ``cudaErrorNotReady`` when a record is pending,
+            ``cudaErrorInvalidResourceHandle`` when one was never recorded or
+            was created with ``DISABLE_TIMING``.
 
         Examples
         --------
@@ -834,10 +1225,26 @@ class Event:
         """
         ms, err = _g.cudaEventElapsedTime(self._event, _event_handle(other))
         _check(err)
+        assert ms is not None
         return ms
 
-    def time_since(self, other: "Event") -> float:
+    def time_since(self, other: Event | _g.cudaEvent_t) -> float:
         """Milliseconds from `other` to this event (both recorded and done).
+
+        Parameters
+        ----------
+        other : Event or cudaEvent_t
+            The earlier event.
+
+        Returns
+        -------
+        float
+            ``other.time_till(self)``.
+
+        Raises
+        ------
+        CudaError
+            As :meth:`time_till`.
 
         Examples
         --------
@@ -849,6 +1256,7 @@ class Event:
         """
         ms, err = _g.cudaEventElapsedTime(_event_handle(other), self._event)
         _check(err)
+        assert ms is not None
         return ms
 
     def __int__(self) -> int:
@@ -867,6 +1275,17 @@ class DeviceAllocation:
     twice raises CudaError, and the memory is never freed twice. A failure to
     free when the object is dropped becomes a RuntimeWarning.
 
+    Parameters
+    ----------
+    ptr : pointer_wrapper_void
+        The pointer object ``cudaMalloc`` returned; the allocation owns it.
+
+    Notes
+    -----
+    Both PyCUDA and PyGPU raise on a second ``free()``: PyCUDA a LogicError
+    with ``CUDA_ERROR_INVALID_HANDLE``, PyGPU a CudaError with
+    ``cudaErrorInvalidValue`` (what ``cudaFree`` of a freed pointer gives).
+
     Examples
     --------
     >>> import PyGPU.driver as cuda
@@ -874,20 +1293,33 @@ class DeviceAllocation:
     >>> int(d) != 0
     True
     >>> d.free()
+    >>> d  # doctest: +ELLIPSIS
+    <PyGPU.driver.DeviceAllocation 0x..., freed>
     """
 
-    __slots__ = ("_ptr", "__weakref__")
+    __slots__ = ("__weakref__", "_ptr")
 
-    def __init__(self, ptr) -> None:
+    def __init__(self, ptr: _g.pointer_wrapper_void) -> None:
         self._ptr = ptr
 
     def free(self) -> None:
         """Free the memory now (CudaError if it was already freed).
 
+        Raises
+        ------
+        CudaError
+            ``cudaErrorInvalidValue`` when it was already freed.
+
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> cuda.mem_alloc(16).free()
+        >>> d = cuda.mem_alloc(16)
+        >>> d.free()
+        >>> try:
+        ...     d.free()
+        ... except cuda.Error as exc:
+        ...     print(exc.call, exc.name)
+        cudaFree cudaErrorInvalidValue
         """
         _check(_g.cudaFree(self._ptr))
 
@@ -908,145 +1340,325 @@ class DeviceAllocation:
                 warnings.warn(f"freeing a DeviceAllocation failed: {err.name}: {err.message or err.description}",
                               RuntimeWarning, stacklevel=2)
         except Exception as exc:  # destructors never raise
-            try:
+            with contextlib.suppress(Exception):
                 warnings.warn(f"freeing a DeviceAllocation failed: {exc}", RuntimeWarning, stacklevel=2)
-            except Exception:
-                pass
 
     def __repr__(self) -> str:
         state = "" if self._ptr.alive else ", freed"
         return f"<PyGPU.driver.DeviceAllocation {int(self._ptr):#x}{state}>"
 
 
-def mem_alloc(nbytes: int) -> DeviceAllocation:
+def mem_alloc(nbytes: SupportsIndex) -> DeviceAllocation:
     """Allocate `nbytes` of device memory on the current device.
 
-    Raises CudaError (``cudaErrorMemoryAllocation``) when the device is full.
+    Parameters
+    ----------
+    nbytes : int
+        Size in bytes (0 gives a null allocation, as ``cudaMalloc(0)`` does).
+
+    Returns
+    -------
+    DeviceAllocation
+        Freed when the last reference goes, or by ``free()``.
+
+    Raises
+    ------
+    CudaError
+        ``cudaErrorMemoryAllocation`` when the device is full.
 
     Examples
     --------
     >>> import PyGPU.driver as cuda
-    >>> d = cuda.mem_alloc(256)
+    >>> free_before = cuda.mem_get_info()[0]
+    >>> d = cuda.mem_alloc(1 << 20)
+    >>> free_before - cuda.mem_get_info()[0] >= 1 << 20
+    True
+    >>> d.free()
+    >>> try:
+    ...     cuda.mem_alloc(1 << 40)
+    ... except cuda.Error as exc:
+    ...     print(exc.call, exc.name)
+    cudaMalloc cudaErrorMemoryAllocation
     """
     ptr, err = _g.cudaMalloc(nbytes)
     _check(err)
-    return DeviceAllocation(ptr)
+    return DeviceAllocation(ptr)  # type: ignore[arg-type]  # not None once err is cudaSuccess (no assert: hot path)
 
 
-def mem_alloc_like(ary) -> DeviceAllocation:
+def mem_alloc_like(ary: _HasNbytes) -> DeviceAllocation:
     """Device memory of ``ary.nbytes`` bytes.
+
+    Parameters
+    ----------
+    ary : array-like with ``nbytes``
+        A numpy array, a GPUArray...
+
+    Returns
+    -------
+    DeviceAllocation
+
+    Raises
+    ------
+    CudaError
+        ``cudaErrorMemoryAllocation`` when the device is full.
 
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
+    >>> import PyGPU.sim as sim
     >>> d = cuda.mem_alloc_like(np.zeros(8))
+    >>> [a["size"] for a in sim.allocations() if a["address"] == int(d)]
+    [64]
+    >>> d.free()
     """
     return mem_alloc(ary.nbytes)
 
 
-def mem_get_info() -> tuple:
+def mem_get_info() -> tuple[int, int]:
     """``(free, total)`` bytes of the current device.
+
+    Returns
+    -------
+    tuple of (int, int)
+        From ``cudaMemGetInfo``.
+
+    Raises
+    ------
+    CudaError
+        When the device cannot say.
 
     Examples
     --------
     >>> import PyGPU.driver as cuda
     >>> free, total = cuda.mem_get_info()
-    >>> free <= total
+    >>> 0 < free <= total == cuda.Context.get_device().total_memory()
     True
     """
     info, err = _g.cudaMemGetInfo()
     _check(err)
-    return tuple(info)
+    assert info is not None
+    return (info[0], info[1])
 
 
 # ----------------------------------------------------------------------- copies
 
-def memcpy_htod(dest, src) -> None:
+def memcpy_htod(dest: _DeviceMemory, src: _HostBuffer) -> None:
     """Copy all of the host buffer `src` to device memory `dest`.
+
+    Parameters
+    ----------
+    dest : DeviceAllocation, pointer object, int address or device array
+        Device memory of at least ``src.nbytes`` bytes.
+    src : numpy.ndarray or buffer
+        The host data; all of its bytes are copied.
+
+    Raises
+    ------
+    TypeError
+        When `dest` is host memory or `src` is device memory (or neither).
+    CudaError
+        When the copy fails, e.g. ``cudaErrorInvalidValue`` for a `dest`
+        smaller than `src` or already freed.
 
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
-    >>> a = np.ones(4, dtype=np.float32)
+    >>> a = np.arange(4, dtype=np.float32)
     >>> d = cuda.mem_alloc(a.nbytes)
     >>> cuda.memcpy_htod(d, a)
+    >>> out = np.zeros_like(a)
+    >>> cuda.memcpy_dtoh(out, d)
+    >>> out.tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    >>> d.free()
     """
     count = _host_nbytes(src, "src")
     _check(_g.cudaMemcpy(_device_pointer(dest), src, count, _g.cudaMemcpyHostToDevice))
 
 
-def memcpy_dtoh(dest, src) -> None:
+def memcpy_dtoh(dest: _HostBuffer, src: _DeviceMemory) -> None:
     """Fill the host buffer `dest` from device memory `src`.
+
+    Parameters
+    ----------
+    dest : numpy.ndarray or writable buffer
+        The host array to fill; all of its bytes are written.
+    src : DeviceAllocation, pointer object, int address or device array
+        Device memory of at least ``dest.nbytes`` bytes.
+
+    Raises
+    ------
+    TypeError
+        When `dest` is device memory or `src` is host memory (or neither).
+    CudaError
+        When the copy fails, e.g. ``cudaErrorInvalidValue`` for a `src`
+        smaller than `dest` or already freed.
 
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
     >>> d = cuda.mem_alloc(16)
-    >>> out = np.empty(4, dtype=np.float32)
+    >>> cuda.memcpy_htod(d, np.array([1, 2, 3, 4], dtype=np.int32))
+    >>> out = np.empty(4, dtype=np.int32)
     >>> cuda.memcpy_dtoh(out, d)
+    >>> out.tolist()
+    [1, 2, 3, 4]
+    >>> d.free()
     """
     count = _host_nbytes(dest, "dest")
     _check(_g.cudaMemcpy(dest, _device_pointer(src), count, _g.cudaMemcpyDeviceToHost))
 
 
-def memcpy_dtod(dest, src, size: int) -> None:
+def memcpy_dtod(dest: _DeviceMemory, src: _DeviceMemory, size: SupportsIndex) -> None:
     """Copy `size` bytes between device memory.
+
+    Parameters
+    ----------
+    dest, src : DeviceAllocation, pointer object, int address or device array
+        Device memory of at least `size` bytes each, on any device.
+    size : int
+        Bytes to copy (>= 0).
+
+    Raises
+    ------
+    TypeError
+        When `dest` or `src` is host memory, or `size` is not an int.
+    ValueError
+        When `size` is negative.
+    CudaError
+        When the copy fails, e.g. ``cudaErrorInvalidValue`` for a `size`
+        larger than either allocation.
 
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> a, b = cuda.mem_alloc(64), cuda.mem_alloc(64)
-    >>> cuda.memcpy_dtod(b, a, 64)
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> a, b = cuda.mem_alloc(16), cuda.mem_alloc(16)
+    >>> cuda.memcpy_htod(a, np.arange(4, dtype=np.int32))
+    >>> cuda.memcpy_dtod(b, a, 16)
+    >>> out = np.empty(4, dtype=np.int32)
+    >>> cuda.memcpy_dtoh(out, b)
+    >>> out.tolist()
+    [0, 1, 2, 3]
+    >>> a.free(); b.free()
     """
     _check(_g.cudaMemcpy(_device_pointer(dest), _device_pointer(src), _size(size), _g.cudaMemcpyDeviceToDevice))
 
 
-def memcpy_htod_async(dest, src, stream=None) -> None:
+def memcpy_htod_async(dest: _DeviceMemory, src: _HostBuffer, stream: _StreamLike = None) -> None:
     """Queue a copy of the host buffer `src` to `dest` on `stream`.
 
     `src` should be page-locked (:func:`pagelocked_empty`) for the copy to be
     asynchronous; it must stay unchanged until the stream reaches the copy.
 
+    Parameters
+    ----------
+    dest : DeviceAllocation, pointer object, int address or device array
+        Device memory of at least ``src.nbytes`` bytes.
+    src : numpy.ndarray or buffer
+        The host data; all of its bytes are copied.
+    stream : Stream, cudaStream_t, int or None, default None
+        The stream to queue the copy on; None is the legacy default stream.
+
+    Raises
+    ------
+    TypeError
+        When `dest`, `src` or `stream` has the wrong kind.
+    CudaError
+        When the copy cannot be queued (``cudaErrorInvalidValue`` for a
+        `dest` too small, ``cudaErrorInvalidResourceHandle`` for a destroyed
+        stream).
+
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> a = cuda.pagelocked_zeros(4, "float32")
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> a = cuda.pagelocked_empty(4, "float32")
+    >>> a[:] = [1, 2, 3, 4]
     >>> d, s = cuda.mem_alloc(a.nbytes), cuda.Stream()
     >>> cuda.memcpy_htod_async(d, a, s)
     >>> s.synchronize()
+    >>> out = np.zeros(4, np.float32)
+    >>> cuda.memcpy_dtoh(out, d)
+    >>> out.tolist()
+    [1.0, 2.0, 3.0, 4.0]
+    >>> d.free()
     """
     count = _host_nbytes(src, "src")
     _check(_g.cudaMemcpyAsync(_device_pointer(dest), src, count, _g.cudaMemcpyHostToDevice,
                               _stream_handle(stream)))
 
 
-def memcpy_dtoh_async(dest, src, stream=None) -> None:
+def memcpy_dtoh_async(dest: _HostBuffer, src: _DeviceMemory, stream: _StreamLike = None) -> None:
     """Queue a copy from `src` filling the host buffer `dest` on `stream`.
 
     `dest` should be page-locked; read it only after synchronising.
 
+    Parameters
+    ----------
+    dest : numpy.ndarray or writable buffer
+        The host array to fill; all of its bytes are written.
+    src : DeviceAllocation, pointer object, int address or device array
+        Device memory of at least ``dest.nbytes`` bytes.
+    stream : Stream, cudaStream_t, int or None, default None
+        The stream to queue the copy on; None is the legacy default stream.
+
+    Raises
+    ------
+    TypeError
+        When `dest`, `src` or `stream` has the wrong kind.
+    CudaError
+        When the copy cannot be queued.
+
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> out = cuda.pagelocked_empty(4, "float32")
-    >>> d, s = cuda.mem_alloc(out.nbytes), cuda.Stream()
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> d = cuda.mem_alloc(16)
+    >>> cuda.memcpy_htod(d, np.full(4, 2.5, np.float32))
+    >>> out, s = cuda.pagelocked_empty(4, "float32"), cuda.Stream()
     >>> cuda.memcpy_dtoh_async(out, d, s)
-    >>> s.synchronize()
+    >>> s.synchronize()  # only now is `out` filled
+    >>> out.tolist()
+    [2.5, 2.5, 2.5, 2.5]
+    >>> d.free()
     """
     count = _host_nbytes(dest, "dest")
     _check(_g.cudaMemcpyAsync(dest, _device_pointer(src), count, _g.cudaMemcpyDeviceToHost,
                               _stream_handle(stream)))
 
 
-def memcpy_dtod_async(dest, src, size: int, stream=None) -> None:
+def memcpy_dtod_async(dest: _DeviceMemory, src: _DeviceMemory, size: SupportsIndex,
+                      stream: _StreamLike = None) -> None:
     """Queue a copy of `size` bytes between device memory on `stream`.
+
+    Parameters
+    ----------
+    dest, src : DeviceAllocation, pointer object, int address or device array
+        Device memory of at least `size` bytes each.
+    size : int
+        Bytes to copy (>= 0).
+    stream : Stream, cudaStream_t, int or None, default None
+        The stream to queue the copy on; None is the legacy default stream.
+
+    Raises
+    ------
+    TypeError
+        When an argument has the wrong kind.
+    ValueError
+        When `size` is negative.
+    CudaError
+        When the copy cannot be queued.
 
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> a, b, s = cuda.mem_alloc(64), cuda.mem_alloc(64), cuda.Stream()
-    >>> cuda.memcpy_dtod_async(b, a, 64, s)
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> a, b, s = cuda.mem_alloc(8), cuda.mem_alloc(8), cuda.Stream()
+    >>> cuda.memcpy_htod(a, np.array([5, 6], np.int32))
+    >>> cuda.memcpy_dtod_async(b, a, 8, s)
     >>> s.synchronize()
+    >>> out = np.zeros(2, np.int32)
+    >>> cuda.memcpy_dtoh(out, b)
+    >>> out.tolist()
+    [5, 6]
+    >>> a.free(); b.free()
     """
     _check(_g.cudaMemcpyAsync(_device_pointer(dest), _device_pointer(src), _size(size),
                               _g.cudaMemcpyDeviceToDevice, _stream_handle(stream)))
@@ -1054,23 +1666,27 @@ def memcpy_dtod_async(dest, src, size: int, stream=None) -> None:
 
 # ------------------------------------------------------------ pinned host arrays
 
-def _pinned_allocator(dtype: np.dtype):
+def _pinned_allocator(dtype: np.dtype[Any]) -> Callable[[int], _g.PagelockedAllocator]:
     if dtype.isnative and dtype.name in _g.dtypes and np.dtype(dtype.name) == dtype:
-        return getattr(_g, f"PagelockedAllocator_{dtype.name}")
+        allocator: Callable[[int], _g.PagelockedAllocator] = getattr(_g, f"PagelockedAllocator_{dtype.name}")
+        return allocator
     raise TypeError(f"pagelocked arrays of dtype {dtype} are not supported; "
                     f"supported dtypes: {', '.join(_g.dtypes)}")
 
 
-def pagelocked_empty(shape, dtype, order: str = "C", mem_flags: int = 0) -> np.ndarray:
+def pagelocked_empty(shape: _ShapeLike, dtype: npt.DTypeLike, order: Literal["C", "F"] = "C",
+                     mem_flags: int = 0) -> npt.NDArray[Any]:
     """A numpy array in page-locked (pinned) host memory.
 
     Parameters
     ----------
     shape : int or tuple of int
+        The array's shape.
     dtype : numpy dtype
         One of ``PyGPU.dtypes`` (TypeError otherwise).
-    order : {"C", "F"}
-    mem_flags : int
+    order : {"C", "F"}, default "C"
+        Memory layout.
+    mem_flags : int, default 0
         A combination of :class:`host_alloc_flags`. Accepted and checked; the
         memory is always portable pinned memory, visible to every device.
 
@@ -1078,6 +1694,22 @@ def pagelocked_empty(shape, dtype, order: str = "C", mem_flags: int = 0) -> np.n
     -------
     numpy.ndarray
         Keeps the pinned memory alive; it is freed with the last view.
+
+    Raises
+    ------
+    TypeError
+        For an unsupported dtype or a non-int `mem_flags`.
+    ValueError
+        For an `order` other than "C" or "F", or a negative dimension.
+    CudaError
+        ``cudaErrorInvalidValue`` for unknown `mem_flags` bits,
+        ``cudaErrorMemoryAllocation`` when pinned memory runs out.
+
+    Notes
+    -----
+    PyCUDA allocates with ``cuMemHostAlloc(mem_flags)``; PyGPU always
+    allocates portable pinned memory (``cudaHostAllocPortable``), which
+    satisfies every flag a program can observe here.
 
     Examples
     --------
@@ -1096,15 +1728,38 @@ def pagelocked_empty(shape, dtype, order: str = "C", mem_flags: int = 0) -> np.n
     if flags & ~7:
         raise _error(_g.cudaErrorInvalidValue, f"unknown mem_flags {flags:#x} (use host_alloc_flags)",
                      "pagelocked_empty")
-    shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(operator.index(n) for n in shape)
-    if any(n < 0 for n in shape):
-        raise ValueError(f"negative dimensions are not allowed: {shape}")
-    allocator = _pinned_allocator(dtype)(math.prod(shape))
-    return np.asarray(allocator).reshape(shape, order=order)
+    raw: Any = shape  # an int, a sequence of ints, or anything numpy takes as a shape
+    dims = (operator.index(raw),) if np.ndim(raw) == 0 else tuple(operator.index(n) for n in raw)
+    if any(n < 0 for n in dims):
+        raise ValueError(f"negative dimensions are not allowed: {dims}")
+    allocator = _pinned_allocator(dtype)(math.prod(dims))
+    return np.asarray(allocator).reshape(dims, order=order)
 
 
-def pagelocked_zeros(shape, dtype, order: str = "C", mem_flags: int = 0) -> np.ndarray:
+def pagelocked_zeros(shape: _ShapeLike, dtype: npt.DTypeLike, order: Literal["C", "F"] = "C",
+                     mem_flags: int = 0) -> npt.NDArray[Any]:
     """Like :func:`pagelocked_empty`, filled with zeros.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        The array's shape.
+    dtype : numpy dtype
+        One of ``PyGPU.dtypes``.
+    order : {"C", "F"}, default "C"
+        Memory layout.
+    mem_flags : int, default 0
+        As :func:`pagelocked_empty`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Zeros in pinned memory.
+
+    Raises
+    ------
+    TypeError, ValueError, CudaError
+        As :func:`pagelocked_empty`.
 
     Examples
     --------
@@ -1117,7 +1772,7 @@ def pagelocked_zeros(shape, dtype, order: str = "C", mem_flags: int = 0) -> np.n
     return result
 
 
-def _order_of(array) -> str:
+def _order_of(array: npt.NDArray[Any]) -> Literal["C", "F"]:
     if array.flags.c_contiguous:
         return "C"
     if array.flags.f_contiguous:
@@ -1125,8 +1780,28 @@ def _order_of(array) -> str:
     raise ValueError("could not detect array order")
 
 
-def pagelocked_empty_like(array, mem_flags: int = 0) -> np.ndarray:
+def pagelocked_empty_like(array: npt.NDArray[Any], mem_flags: int = 0) -> npt.NDArray[Any]:
     """A pinned array with the shape, dtype and order of `array`.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        C- or F-contiguous.
+    mem_flags : int, default 0
+        As :func:`pagelocked_empty`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Uninitialised, in pinned memory.
+
+    Raises
+    ------
+    ValueError
+        When `array` is neither C- nor F-contiguous ("could not detect array
+        order", as PyCUDA says).
+    TypeError, CudaError
+        As :func:`pagelocked_empty`.
 
     Examples
     --------
@@ -1137,8 +1812,25 @@ def pagelocked_empty_like(array, mem_flags: int = 0) -> np.ndarray:
     return pagelocked_empty(array.shape, array.dtype, _order_of(array), mem_flags)
 
 
-def pagelocked_zeros_like(array, mem_flags: int = 0) -> np.ndarray:
+def pagelocked_zeros_like(array: npt.NDArray[Any], mem_flags: int = 0) -> npt.NDArray[Any]:
     """Like :func:`pagelocked_empty_like`, filled with zeros.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        C- or F-contiguous.
+    mem_flags : int, default 0
+        As :func:`pagelocked_empty`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Zeros in pinned memory.
+
+    Raises
+    ------
+    ValueError, TypeError, CudaError
+        As :func:`pagelocked_empty_like`.
 
     Examples
     --------
@@ -1157,6 +1849,12 @@ class ArgumentHandler:
     """Base of :class:`In`, :class:`Out` and :class:`InOut`: a host array that a
     kernel call passes as device memory allocated on demand.
 
+    Parameters
+    ----------
+    ary : numpy.ndarray
+        The host array (kept as ``array``); ``dev_alloc`` is its device
+        memory once allocated.
+
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
@@ -1166,12 +1864,33 @@ class ArgumentHandler:
     True
     """
 
-    def __init__(self, ary) -> None:
+    def __init__(self, ary: npt.NDArray[Any]) -> None:
         self.array = ary
-        self.dev_alloc = None
+        self.dev_alloc: DeviceAllocation | None = None
 
     def get_device_alloc(self) -> DeviceAllocation:
-        """The device memory for the array (allocated on first use)."""
+        """The device memory for the array (allocated on first use).
+
+        Returns
+        -------
+        DeviceAllocation
+            Of ``array.nbytes`` bytes; the same one on every call.
+
+        Raises
+        ------
+        TypeError
+            When ``array`` has no ``nbytes`` (not an array).
+        CudaError
+            When the device is full.
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> arg = cuda.Out(np.zeros(4, np.float64))
+        >>> arg.get_device_alloc() is arg.get_device_alloc()
+        True
+        >>> arg.dev_alloc.free()
+        """
         if self.dev_alloc is None:
             try:
                 self.dev_alloc = mem_alloc_like(self.array)
@@ -1180,22 +1899,68 @@ class ArgumentHandler:
                                 "unsupported array type or not an array") from None
         return self.dev_alloc
 
-    def pre_call(self, stream) -> None:
-        """Before the kernel: nothing for an output-only argument."""
+    def pre_call(self, stream: _StreamLike) -> None:
+        """Before the kernel: nothing for an output-only argument.
+
+        Parameters
+        ----------
+        stream : Stream, cudaStream_t, int or None
+            The stream the kernel runs on (None: synchronous copies).
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> arg = cuda.Out(np.zeros(2))
+        >>> arg.pre_call(None)
+        >>> arg.dev_alloc is None  # nothing allocated, nothing copied
+        True
+        """
 
 
 class In(ArgumentHandler):
     """An input argument: copied to the device before the call.
+
+    Parameters
+    ----------
+    ary : numpy.ndarray
+        The host array to send.
 
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
     >>> arg = cuda.In(np.ones(8))
     >>> arg.pre_call(None)
+    >>> back = np.zeros(8)
+    >>> cuda.memcpy_dtoh(back, arg.get_device_alloc())
+    >>> float(back.sum())
+    8.0
+    >>> arg.dev_alloc.free()
     """
 
-    def pre_call(self, stream) -> None:
-        """Copy the array to the device (in stream order when `stream` is given)."""
+    def pre_call(self, stream: _StreamLike) -> None:
+        """Copy the array to the device (in stream order when `stream` is given).
+
+        Parameters
+        ----------
+        stream : Stream, cudaStream_t, int or None
+            None copies synchronously; otherwise the copy is queued on it.
+
+        Raises
+        ------
+        CudaError
+            When the allocation or the copy fails.
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> arg = cuda.In(np.array([1.5, 2.5]))
+        >>> arg.pre_call(None)
+        >>> out = np.zeros(2)
+        >>> cuda.memcpy_dtoh(out, arg.get_device_alloc())
+        >>> out.tolist()
+        [1.5, 2.5]
+        >>> arg.dev_alloc.free()
+        """
         if stream is None:
             memcpy_htod(self.get_device_alloc(), self.array)
         else:
@@ -1205,16 +1970,48 @@ class In(ArgumentHandler):
 class Out(ArgumentHandler):
     """An output argument: copied back to the host array after the call.
 
+    Parameters
+    ----------
+    ary : numpy.ndarray
+        The host array to fill.
+
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
-    >>> arg = cuda.Out(np.empty(8))
-    >>> arg.pre_call(None); arg.post_call(None)
+    >>> arg = cuda.Out(np.zeros(3))
+    >>> arg.pre_call(None)  # nothing to send
+    >>> cuda.memcpy_htod(arg.get_device_alloc(), np.array([1.0, 2.0, 3.0]))  # the kernel's output
+    >>> arg.post_call(None)
+    >>> arg.array.tolist()
+    [1.0, 2.0, 3.0]
+    >>> arg.dev_alloc.free()
     """
 
-    def post_call(self, stream) -> None:
+    def post_call(self, stream: _StreamLike) -> None:
         """Copy the device memory back into the array; with a stream the copy
-        is queued on it and waited for, so the array is ready on return."""
+        is queued on it and waited for, so the array is ready on return.
+
+        Parameters
+        ----------
+        stream : Stream, cudaStream_t, int or None
+            None copies synchronously; otherwise the copy is queued on it
+            and the stream synchronised.
+
+        Raises
+        ------
+        CudaError
+            When the copy fails.
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU.driver as cuda
+        >>> arg = cuda.Out(np.zeros(2, np.int32))
+        >>> cuda.memcpy_htod(arg.get_device_alloc(), np.array([3, 4], np.int32))  # what a kernel would write
+        >>> arg.post_call(cuda.Stream())
+        >>> arg.array.tolist()
+        [3, 4]
+        >>> arg.dev_alloc.free()
+        """
         if stream is None:
             memcpy_dtoh(self.array, self.get_device_alloc())
         else:
@@ -1225,11 +2022,22 @@ class Out(ArgumentHandler):
 class InOut(In, Out):
     """An argument copied to the device before the call and back after it.
 
+    Parameters
+    ----------
+    ary : numpy.ndarray
+        The host array to send and then fill.
+
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
-    >>> arg = cuda.InOut(np.ones(8))
-    >>> arg.pre_call(None); arg.post_call(None)
+    >>> host = np.ones(4)
+    >>> arg = cuda.InOut(host)
+    >>> arg.pre_call(None)
+    >>> host[:] = 0  # the device copy keeps the ones
+    >>> arg.post_call(None)
+    >>> host.tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    >>> arg.dev_alloc.free()
     """
 
 

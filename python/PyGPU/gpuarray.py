@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Union
 
 import numpy as np
-import numpy.typing as npt
 
 from . import _copy, _core, _layout
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only: nothing here is imported at run time
+    import numpy.typing as npt
     from typing_extensions import CapsuleType, TypeAlias
 
     from ._errors import CudaError

@@ -45,13 +45,13 @@ import json
 import os
 import re
 import sys
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any
 
 from . import _core
 
 __all__ = [
-    "SimEnvironmentError", "available", "configure", "chaos", "inject", "clear_injections", "label", "stats",
-    "allocations", "leaks", "leak_report", "trace", "Trace", "reset", "last_message", "parse_size",
+    "SimEnvironmentError", "Trace", "allocations", "available", "chaos", "clear_injections", "configure", "inject",
+    "label", "last_message", "leak_report", "leaks", "parse_size", "reset", "stats", "trace",
 ]
 
 CHAOS_VAR = "PYGPU_SIM_CHAOS"
@@ -76,6 +76,19 @@ class SimEnvironmentError(ImportError, ValueError):
 
     Raised while PyGPU is imported, so it is an ImportError (as the simulated
     device's own configuration errors are) and a ValueError.
+
+    Examples
+    --------
+    A bad ``PYGPU_SIM_INJECT`` stops the import, naming the variable:
+
+    >>> import os, subprocess, sys
+    >>> env = dict(os.environ, PYGPU_BACKEND="sim", PYGPU_SIM_INJECT="cudaMalloc")
+    >>> run = subprocess.run([sys.executable, "-c", "import PyGPU"], env=env, capture_output=True, text=True)
+    >>> run.returncode, "SimEnvironmentError: PYGPU_SIM_INJECT='cudaMalloc'" in run.stderr
+    (1, True)
+    >>> from PyGPU.sim import SimEnvironmentError
+    >>> issubclass(SimEnvironmentError, ImportError), issubclass(SimEnvironmentError, ValueError)
+    (True, True)
     """
 
 
@@ -99,7 +112,7 @@ def _int_arg(value: Any, name: str, low: int, high: int) -> int:
     """An int in [low, high) (bool refused), else TypeError / ValueError."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    v = value.__index__()
+    v: int = value.__index__()
     if not low <= v < high:
         raise ValueError(f"{name} must be in [{low}, {high - 1}], got {v}")
     return v
@@ -115,7 +128,7 @@ _UNITS = {
 }
 
 
-def parse_size(size: Union[int, str]) -> int:
+def parse_size(size: int | str) -> int:
     """Bytes from an int or a size string, as ``PYGPU_SIM_MEMORY`` reads them.
 
     A string is an integer with an optional unit: K/M/G/T or KiB/MiB/GiB/TiB
@@ -189,6 +202,11 @@ def last_message() -> str:
     Every backend answers; only the simulated device gives details (which
     pointer, which allocation, how many bytes over).
 
+    Returns
+    -------
+    str
+        The message, or ``''`` when the thread's last call succeeded.
+
     Examples
     --------
     >>> import PyGPU, PyGPU.sim
@@ -202,7 +220,7 @@ def last_message() -> str:
 
 # ----------------------------------------------------------- configuration ---
 
-def configure(devices: Optional[int] = None, memory: Union[int, str, None] = None) -> None:
+def configure(devices: int | None = None, memory: int | str | None = None) -> None:
     """Replace the simulated devices: `devices` devices of `memory` bytes each.
 
     Only before first use: while no allocation, stream or event exists and
@@ -234,6 +252,15 @@ def configure(devices: Optional[int] = None, memory: Union[int, str, None] = Non
     >>> PyGPU.sim.configure(devices=2, memory="512MiB")  # doctest: +SKIP
     >>> PyGPU.cudaGetDeviceCount()  # doctest: +SKIP
     (2, <cudaError_t: code=0 cudaSuccess>)
+
+    Once memory is allocated the configuration is fixed:
+
+    >>> ptr, err = PyGPU.cudaMalloc(256)
+    >>> PyGPU.sim.configure(devices=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    RuntimeError: PyGPU.sim configure: allocations exist (device, pinned or registered memory): free them, ...
+    >>> _ = PyGPU.cudaFree(ptr)
     """
     _require("configure()")
     n = None if devices is None else _int_arg(devices, "devices", 1, MAX_DEVICES + 1)
@@ -241,31 +268,44 @@ def configure(devices: Optional[int] = None, memory: Union[int, str, None] = Non
     if n is None:
         count, err = _core.cudaGetDeviceCount()
         err.check()
+        assert count is not None  # set when err is cudaSuccess
         n = count
     if size is None:
         prop, err = _core.cudaGetDeviceProperties(0)
         err.check()
+        assert prop is not None
         size = prop.totalGlobalMem
     _core._sim_configure(n, size)
 
 
 # ------------------------------------------------------------------- chaos ---
 
-# What Python last asked for: None (off) or (seed, max_delay_us). Starts from
-# PYGPU_SIM_CHAOS, which the simulated device reads itself at import.
-_chaos_state: Optional[Tuple[int, int]] = None
+class _State:
+    """This module's own state, one instance (attributes, not globals)."""
+
+    def __init__(self) -> None:
+        # What Python last asked for: None (off) or (seed, max_delay_us). Starts
+        # from PYGPU_SIM_CHAOS, which the simulated device reads itself at import.
+        self.chaos: tuple[int, int] | None = None
+        # Whether a trace() block is recording (traces do not nest).
+        self.tracing = False
+        # Whether the PYGPU_SIM_LEAK_CHECK report is registered with atexit.
+        self.leak_check_registered = False
+
+
+_state = _State()
 
 
 class _Restore:
     """The value of :func:`chaos`: already applied; as a context manager it
     puts back the previous setting on exit."""
 
-    def __init__(self, previous: Optional[Tuple[int, int]], current: Optional[Tuple[int, int]]) -> None:
+    def __init__(self, previous: tuple[int, int] | None, current: tuple[int, int] | None) -> None:
         self._previous = previous
         self.seed = None if current is None else current[0]
         self.max_delay_us = None if current is None else current[1]
 
-    def __enter__(self) -> "_Restore":
+    def __enter__(self) -> _Restore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -277,16 +317,15 @@ class _Restore:
         return f"<PyGPU.sim.chaos seed={self.seed} max_delay_us={self.max_delay_us}>"
 
 
-def _set_chaos(setting: Optional[Tuple[int, int]]) -> None:
-    global _chaos_state
+def _set_chaos(setting: tuple[int, int] | None) -> None:
     if setting is None:
         _core._sim_chaos(False)
     else:
         _core._sim_chaos(True, setting[0], setting[1])
-    _chaos_state = setting
+    _state.chaos = setting
 
 
-def chaos(seed: Optional[int], max_delay_us: int = DEFAULT_MAX_DELAY_US) -> _Restore:
+def chaos(seed: int | None, max_delay_us: int = DEFAULT_MAX_DELAY_US) -> _Restore:
     """Switch chaos mode on with `seed`, or off with ``chaos(None)``.
 
     In chaos mode every queued operation (copy, memset, event record, host
@@ -309,7 +348,15 @@ def chaos(seed: Optional[int], max_delay_us: int = DEFAULT_MAX_DELAY_US) -> _Res
     Returns
     -------
     context manager
-        Restores the previous chaos setting on exit.
+        Restores the previous chaos setting on exit; its ``seed`` and
+        ``max_delay_us`` are the setting now in force (None when off).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a seed or delay that is not an int in range.
+    RuntimeError
+        When the active backend is not the simulated device.
 
     Examples
     --------
@@ -322,7 +369,7 @@ def chaos(seed: Optional[int], max_delay_us: int = DEFAULT_MAX_DELAY_US) -> _Res
     <PyGPU.sim.chaos off>
     """
     _require("chaos()")
-    previous = _chaos_state
+    previous = _state.chaos
     if seed is None:
         setting = None
     else:
@@ -331,7 +378,7 @@ def chaos(seed: Optional[int], max_delay_us: int = DEFAULT_MAX_DELAY_US) -> _Res
     return _Restore(previous, setting)
 
 
-def _parse_chaos(text: str) -> Optional[Tuple[int, int]]:
+def _parse_chaos(text: str) -> tuple[int, int] | None:
     """``<seed>[:<max_delay_us>]`` -> (seed, delay); '' -> None."""
     text = text.strip()
     if not text:
@@ -352,7 +399,7 @@ class _Injection:
     def __init__(self, call: str, error: int, after: int, count: int) -> None:
         self.call, self.error, self.after, self.count = call, error, after, count
 
-    def __enter__(self) -> "_Injection":
+    def __enter__(self) -> _Injection:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -371,7 +418,7 @@ def _error_name(code: int) -> str:
         return str(code)
 
 
-def _error_code(error: Any) -> int:
+def _error_code(error: object) -> int:
     """A native error code from an int, a cudaError_t or an error name."""
     if isinstance(error, str):
         name = error.strip()
@@ -394,7 +441,7 @@ def _error_code(error: Any) -> int:
     return code
 
 
-def _call_name(call: Any) -> str:
+def _call_name(call: object) -> str:
     """The runtime call's CUDA name; hip* names are accepted for their cuda* twin."""
     if not isinstance(call, str):
         raise TypeError(f"call must be a str naming a runtime call, got {type(call).__name__}")
@@ -407,7 +454,7 @@ def _call_name(call: Any) -> str:
     return call
 
 
-def inject(call: str, error: Union[int, str, Any], after: int = 0, count: int = 1) -> _Injection:
+def inject(call: str, error: int | str | _core.cudaError_t, after: int = 0, count: int = 1) -> _Injection:
     """Make calls to `call` fail with `error`: the ones after the first `after`, `count` times.
 
     An injected failure is exactly like a real one: the call returns the
@@ -438,6 +485,10 @@ def inject(call: str, error: Union[int, str, Any], after: int = 0, count: int = 
     ------
     ValueError
         For an unknown call or error name, cudaSuccess, or a negative count.
+    TypeError
+        For a `call` that is not a str, or a non-int `after` or `count`.
+    RuntimeError
+        When the active backend is not the simulated device.
 
     Examples
     --------
@@ -466,9 +517,15 @@ def clear_injections() -> None:
 
     Examples
     --------
-    >>> import PyGPU.sim as sim
-    >>> _ = sim.inject("cudaMalloc", 2, count=0)
+    >>> import PyGPU, PyGPU.sim as sim
+    >>> _ = sim.inject("cudaMalloc", 2, count=0)  # every cudaMalloc fails
+    >>> PyGPU.cudaMalloc(256)[1].name
+    'cudaErrorMemoryAllocation'
     >>> sim.clear_injections()
+    >>> ptr, err = PyGPU.cudaMalloc(256)
+    >>> err.name
+    'cudaSuccess'
+    >>> _ = PyGPU.cudaFree(ptr)
     """
     _require("clear_injections()")
     _core._sim_clear_injections()
@@ -477,7 +534,7 @@ def clear_injections() -> None:
 _INJECT_ENTRY = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*?|\d+)\s*(?:@\s*(\d+))?\s*(?:[xX]\s*(\d+))?\s*$")
 
 
-def _parse_injections(text: str) -> List[Tuple[str, int, int, int]]:
+def _parse_injections(text: str) -> list[tuple[str, int, int, int]]:
     """``call=error[@after][xcount];...`` -> [(call, code, after, count)]."""
     out = []
     for entry in text.split(";"):
@@ -498,12 +555,12 @@ def _parse_injections(text: str) -> List[Tuple[str, int, int, int]]:
 
 def _apply_injections(text: str) -> None:
     entries = _parse_injections(text)
-    for call, code, after, count in entries:
-        try:
+    try:
+        for call, code, after, count in entries:
             _core._sim_inject(call, code, after, count)
-        except ValueError as exc:
-            _core._sim_clear_injections()
-            raise SimEnvironmentError(f"{INJECT_VAR}={text!r}: {exc}") from None
+    except ValueError as exc:
+        _core._sim_clear_injections()
+        raise SimEnvironmentError(f"{INJECT_VAR}={text!r}: {exc}") from None
 
 
 # -------------------------------------------------------------- inspection ---
@@ -523,6 +580,11 @@ class label:
     text : str or None
         The label; None or '' clears a pending label.
 
+    Raises
+    ------
+    TypeError
+        When `text` is neither a str nor None.
+
     Examples
     --------
     >>> import numpy as np, PyGPU, PyGPU.sim as sim
@@ -534,14 +596,14 @@ class label:
     >>> _ = PyGPU.cudaFree(ptr)
     """
 
-    def __init__(self, text: Optional[str]) -> None:
+    def __init__(self, text: str | None) -> None:
         _require("label()")
         if text is not None and not isinstance(text, str):
             raise TypeError(f"label must be a str or None, got {type(text).__name__}")
         self.text = text or None
         _core._sim_set_next_label(self.text)
 
-    def __enter__(self) -> "label":
+    def __enter__(self) -> label:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -551,7 +613,7 @@ class label:
         return f"<PyGPU.sim.label {self.text!r}>"
 
 
-def stats() -> Dict[str, Any]:
+def stats() -> dict[str, Any]:
     """Counters of the simulated device since import or the last :func:`reset`.
 
     Returns
@@ -585,10 +647,11 @@ def stats() -> Dict[str, Any]:
     >>> _ = PyGPU.cudaFree(ptr)
     """
     _require("stats()")
-    return json.loads(_core._sim_stats())
+    result: dict[str, Any] = json.loads(_core._sim_stats())
+    return result
 
 
-def allocations() -> List[Dict[str, Any]]:
+def allocations() -> list[dict[str, Any]]:
     """Every live allocation: device memory, pinned and registered host memory.
 
     Returns
@@ -609,15 +672,21 @@ def allocations() -> List[Dict[str, Any]]:
     >>> _ = PyGPU.cudaFree(ptr)
     """
     _require("allocations()")
-    return json.loads(_core._sim_allocations())
+    result: list[dict[str, Any]] = json.loads(_core._sim_allocations())
+    return result
 
 
-def leaks() -> List[Dict[str, Any]]:
+def leaks() -> list[dict[str, Any]]:
     """The allocations still live: what would leak if the program ended now.
 
     The same dicts as :func:`allocations`. Objects that still reference
     memory (a GPUArray in a variable) count: drop them first. Unreachable
     objects are collected (``gc.collect()``) before looking.
+
+    Returns
+    -------
+    list of dict
+        As :func:`allocations` returns them.
 
     Examples
     --------
@@ -641,7 +710,7 @@ def _size_text(n: int) -> str:
     return f"{n} bytes"
 
 
-def leak_report(live: Optional[List[Dict[str, Any]]] = None) -> str:
+def leak_report(live: list[dict[str, Any]] | None = None) -> str:
     """A printable report of live allocations (by default :func:`leaks`).
 
     Parameters
@@ -660,7 +729,8 @@ def leak_report(live: Optional[List[Dict[str, Any]]] = None) -> str:
     --------
     >>> import PyGPU, PyGPU.sim as sim
     >>> ptr, err = PyGPU.cudaMalloc(4096, label="weights")
-    >>> print(sim.leak_report())  # doctest: +ELLIPSIS
+    >>> mine = [a for a in sim.leaks() if a["address"] == int(ptr)]  # leave out what else is live
+    >>> print(sim.leak_report(mine))  # doctest: +ELLIPSIS
     PyGPU simulated device: 1 allocation still live (4096 bytes of device memory)
       device 0  0x...  4096 bytes  cudaMalloc  label 'weights'
     >>> _ = PyGPU.cudaFree(ptr)
@@ -669,13 +739,13 @@ def leak_report(live: Optional[List[Dict[str, Any]]] = None) -> str:
         live = leaks()
     if not live:
         return "PyGPU simulated device: no leaks (no allocation is live)"
-    totals: Dict[str, int] = {}
+    totals: dict[str, int] = {}
     for a in live:
         totals[a["kind"]] = totals.get(a["kind"], 0) + a["size"]
     words = {"device": "device memory", "pinned": "pinned host memory", "registered": "registered host memory"}
     parts = [f"{n} bytes of {words.get(k, k)}" for k, n in sorted(totals.items())]
-    lines = [f"PyGPU simulated device: {len(live)} allocation{'s' if len(live) != 1 else ''} still live "
-             f"({', '.join(parts)})"]
+    lines = [(f"PyGPU simulated device: {len(live)} allocation{'s' if len(live) != 1 else ''} still live "
+              f"({', '.join(parts)})")]
     for a in sorted(live, key=lambda a: (a["kind"] != "device", a["device"], a["address"])):
         where = f"device {a['device']}" if a["kind"] == "device" else a["kind"]
         text = f"  {where}  {a['address']:#x}  {a['size']} bytes  {a.get('origin') or '?'}"
@@ -687,42 +757,66 @@ def leak_report(live: Optional[List[Dict[str, Any]]] = None) -> str:
 
 # ------------------------------------------------------------------- trace ---
 
-_tracing = False
-
-
 class Trace:
     """Records the queued operations of a block; see :func:`trace`.
+
+    Parameters
+    ----------
+    path : str, path-like or None
+        Where the trace is written on exit (None: not written).
+    synchronize : bool, default True
+        Wait for all queued work on every device when the block ends.
 
     Attributes
     ----------
     path : str or None
         Where the trace is written on exit (None: not written).
+    synchronize : bool
+        As given.
     events : dict or None
         The parsed Chrome trace, ``{"traceEvents": [...]}``, once the block
         has ended.
+
+    Raises
+    ------
+    RuntimeError
+        On entering the block, when a trace is already being recorded or the
+        active backend is not the simulated device.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, PyGPU, PyGPU.sim as sim
+    >>> ptr, err = PyGPU.cudaMalloc(64)
+    >>> path = os.path.join(tempfile.mkdtemp(), "memset.json")
+    >>> with sim.Trace(path) as t:
+    ...     _ = PyGPU.cudaMemset(ptr, 0, 64)
+    >>> [e["name"] for e in t.events["traceEvents"] if e.get("ph") == "X"]
+    ['cudaMemset 64 B']
+    >>> os.path.getsize(path) > 0
+    True
+    >>> os.remove(path); os.rmdir(os.path.dirname(path))
+    >>> _ = PyGPU.cudaFree(ptr)
     """
 
-    def __init__(self, path: Union[str, "os.PathLike[str]", None], synchronize: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None, synchronize: bool = True) -> None:
         self.path = None if path is None else os.fspath(path)
         self.synchronize = synchronize
-        self.events: Optional[Dict[str, Any]] = None
+        self.events: dict[str, Any] | None = None
 
-    def __enter__(self) -> "Trace":
-        global _tracing
+    def __enter__(self) -> Trace:
         _require("trace()")
-        if _tracing:
+        if _state.tracing:
             raise RuntimeError("PyGPU.sim.trace(): a trace is already being recorded; traces do not nest")
         _core._sim_trace_start()
-        _tracing = True
+        _state.tracing = True
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        global _tracing
         try:
             if self.synchronize:
                 _synchronize_all()
         finally:
-            _tracing = False
+            _state.tracing = False
             self.events = json.loads(_core._sim_trace_stop())
         if self.path is not None:
             with open(self.path, "w", encoding="utf-8") as f:
@@ -739,6 +833,7 @@ def _synchronize_all() -> None:
     err.check()
     count, err = _core.cudaGetDeviceCount()
     err.check()
+    assert current is not None and count is not None  # set when err is cudaSuccess
     try:
         for device in range(count):
             _core.cudaSetDevice(device).check()
@@ -747,7 +842,7 @@ def _synchronize_all() -> None:
         _core.cudaSetDevice(current)
 
 
-def trace(path: Union[str, "os.PathLike[str]", None] = None, synchronize: bool = True) -> Trace:
+def trace(path: str | os.PathLike[str] | None = None, synchronize: bool = True) -> Trace:
     """Record every operation queued inside the block as a Chrome trace.
 
     Each copy, memset, event record, wait and host function queued while the
@@ -775,6 +870,12 @@ def trace(path: Union[str, "os.PathLike[str]", None] = None, synchronize: bool =
     Trace
         A context manager; ``.events`` is ``{"traceEvents": [...]}`` after
         the block.
+
+    Raises
+    ------
+    RuntimeError
+        On entering the block, when a trace is already being recorded (traces
+        do not nest) or the active backend is not the simulated device.
 
     Examples
     --------
@@ -810,17 +911,13 @@ def reset() -> None:
     >>> ptr.alive, sim.allocations()
     (False, [])
     """
-    global _chaos_state, _tracing
     _require("reset()")
     _core._sim_reset()
-    _chaos_state = None
-    _tracing = False
+    _state.chaos = None
+    _state.tracing = False
 
 
 # ------------------------------------------------------------- environment ---
-
-_leak_check_registered = False
-
 
 def _truthy(name: str, text: str) -> bool:
     v = text.strip().lower()
@@ -852,7 +949,7 @@ def _truthy_quiet(text: str) -> bool:
         return True
 
 
-def _env_snapshot() -> Dict[str, Optional[str]]:
+def _env_snapshot() -> dict[str, str | None]:
     return {name: os.environ.get(name) for name in
             (DEVICES_VAR, MEMORY_VAR, CHAOS_VAR, INJECT_VAR, LEAK_CHECK_VAR)}
 
@@ -866,18 +963,17 @@ def _apply_environment() -> None:
     Raises SimEnvironmentError (an ImportError and a ValueError) naming the
     variable for a value that cannot be used.
     """
-    global _chaos_state
     env = _env_snapshot()
-    if env[CHAOS_VAR] is not None:
-        _chaos_state = _parse_chaos(env[CHAOS_VAR])
-    if env[INJECT_VAR] is not None:
-        _apply_injections(env[INJECT_VAR])
-    if env[LEAK_CHECK_VAR] is not None and _truthy(LEAK_CHECK_VAR, env[LEAK_CHECK_VAR]):
+    chaos_text, inject_text, leak_check_text = env[CHAOS_VAR], env[INJECT_VAR], env[LEAK_CHECK_VAR]
+    if chaos_text is not None:
+        _state.chaos = _parse_chaos(chaos_text)
+    if inject_text is not None:
+        _apply_injections(inject_text)
+    if leak_check_text is not None and _truthy(LEAK_CHECK_VAR, leak_check_text):
         _register_leak_check()
 
 
 def _register_leak_check() -> None:
-    global _leak_check_registered
-    if not _leak_check_registered:
+    if not _state.leak_check_registered:
         atexit.register(_leak_check_at_exit)
-        _leak_check_registered = True
+        _state.leak_check_registered = True

@@ -52,7 +52,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from types import ModuleType
 
 import pytest
 
@@ -61,8 +62,8 @@ DEFAULT_CHAOS_SEEDS = (1, 2, 3)
 #: The largest delay of each queued operation in ``pygpu_chaos``, microseconds.
 DEFAULT_CHAOS_DELAY_US = 500
 
-# The environment when the plugin (and so PyGPU) was imported.
-def _sim_module():
+
+def _sim_module() -> ModuleType | None:
     """PyGPU.sim when the active backend is the simulated device, else None."""
     try:
         from . import sim
@@ -72,13 +73,34 @@ def _sim_module():
 
 
 @pytest.fixture
-def pygpu_sim() -> Iterator[Any]:
+def pygpu_sim() -> Iterator[ModuleType]:
     """The simulated device, reset before and after the test; yields PyGPU.sim.
 
     The reset frees all memory, invalidates streams and events, and clears
     statistics, injections, labels, traces and chaos mode (also when set by
     ``PYGPU_SIM_CHAOS``). Skips the test when the active backend is not the
     simulated device.
+
+    Yields
+    ------
+    module
+        :mod:`PyGPU.sim`, to inject errors, read statistics or check leaks.
+
+    Notes
+    -----
+    A fixture is not called directly: pytest passes its value to a test that
+    names it as a parameter. The example calls such a test by hand with the
+    value pytest would pass (without the resets).
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU, PyGPU.sim
+    >>> def test_counts_the_copy(pygpu_sim):
+    ...     before = pygpu_sim.stats()["bytes"]["HtoD"]
+    ...     a = PyGPU.to_gpu(np.arange(4, dtype=np.float32))
+    ...     assert pygpu_sim.stats()["bytes"]["HtoD"] - before == 16
+    ...     assert a.get().tolist() == [0.0, 1.0, 2.0, 3.0]
+    >>> test_counts_the_copy(PyGPU.sim)
     """
     sim = _sim_module()
     if sim is None:
@@ -90,7 +112,7 @@ def pygpu_sim() -> Iterator[Any]:
         sim.reset()
 
 
-def _chaos_param(param: Any) -> "tuple[int, int]":
+def _chaos_param(param: int | tuple[int, int] | list[int]) -> tuple[int, int]:
     if isinstance(param, (tuple, list)):
         seed, delay = param
         return int(seed), int(delay)
@@ -98,18 +120,56 @@ def _chaos_param(param: Any) -> "tuple[int, int]":
 
 
 @pytest.fixture(params=DEFAULT_CHAOS_SEEDS, ids=lambda p: f"seed{_chaos_param(p)[0]}")
-def pygpu_chaos(request: Any, pygpu_sim: Any) -> Iterator[int]:
+def pygpu_chaos(request: pytest.FixtureRequest, pygpu_sim: ModuleType) -> Iterator[int]:
     """Chaos mode on the simulated device, once per seed; yields the seed.
 
+    Depends on :func:`pygpu_sim` (the device is reset before and after).
     Parametrise with ``indirect=True`` to choose seeds: ints, or
-    (seed, max_delay_us) pairs.
+    (seed, max_delay_us) pairs; by default the seeds are
+    :data:`DEFAULT_CHAOS_SEEDS` with delays up to
+    :data:`DEFAULT_CHAOS_DELAY_US` microseconds.
+
+    Parameters
+    ----------
+    request : pytest.FixtureRequest
+        Given by pytest; ``request.param`` is the seed, or a
+        (seed, max_delay_us) pair.
+    pygpu_sim : module
+        The :func:`pygpu_sim` fixture's value, :mod:`PyGPU.sim`.
+
+    Yields
+    ------
+    int
+        The seed of this run.
+
+    Notes
+    -----
+    Chaos mode is switched off when the test ends, even when it fails. The
+    example runs a correctly synchronised test by hand, under the chaos
+    setting pytest would use for seed 1.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU, PyGPU.sim as sim
+    >>> from PyGPU.testing import DEFAULT_CHAOS_DELAY_US
+    >>> def test_stream_roundtrip(pygpu_chaos):
+    ...     stream = PyGPU.cudaStream_t()
+    ...     host, back = np.arange(64, dtype=np.int32), np.zeros(64, dtype=np.int32)
+    ...     dev, err = PyGPU.cudaMalloc(host.nbytes)
+    ...     _ = PyGPU.cudaMemcpyAsync(dev, host, host.nbytes, PyGPU.cudaMemcpyHostToDevice, stream)
+    ...     _ = PyGPU.cudaMemcpyAsync(back, dev, host.nbytes, PyGPU.cudaMemcpyDeviceToHost, stream)
+    ...     assert stream.synchronize() == PyGPU.cudaSuccess
+    ...     assert (back == host).all()
+    ...     _ = PyGPU.cudaFree(dev)
+    >>> with sim.chaos(1, max_delay_us=DEFAULT_CHAOS_DELAY_US):
+    ...     test_stream_roundtrip(1)
     """
     seed, delay = _chaos_param(request.param)
     with pygpu_sim.chaos(seed, max_delay_us=delay):
         yield seed
 
 
-def assert_no_leaks(ignore: Optional[Any] = None) -> None:
+def assert_no_leaks(ignore: Iterable[int] | None = None) -> None:
     """Fail (AssertionError with a leak report) when memory is still allocated.
 
     Collects unreachable objects first. Does nothing when the active backend
@@ -120,13 +180,25 @@ def assert_no_leaks(ignore: Optional[Any] = None) -> None:
     ignore : iterable of int, optional
         Addresses of allocations that may stay (fixtures' own buffers).
 
+    Raises
+    ------
+    AssertionError
+        When an allocation other than those in `ignore` is live; the message
+        is :func:`PyGPU.sim.leak_report` of them.
+
     Examples
     --------
     >>> import PyGPU
     >>> from PyGPU.testing import assert_no_leaks
+    >>> live = [a["address"] for a in PyGPU.sim.leaks()]  # allocations made before
     >>> ptr, err = PyGPU.cudaMalloc(256)
+    >>> assert_no_leaks(ignore=live)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    AssertionError: PyGPU simulated device: 1 allocation still live (256 bytes of device memory)
+      device 0  0x...  256 bytes  cudaMalloc
     >>> _ = PyGPU.cudaFree(ptr)
-    >>> assert_no_leaks()
+    >>> assert_no_leaks(ignore=live)
     """
     sim = _sim_module()
     if sim is None:
