@@ -1,0 +1,249 @@
+"""The errors each runtime function of ``PyGPU._core`` can return: the one table.
+
+The documentation renders it (``docs/_ext/pygpu_docs.py``: the summary table
+and one entry per function on the low-level API page) and
+``tests/test_docs.py`` checks it against the module: every public ``cuda*``
+function is listed, nothing else is, and every error named is a real
+``cudaError_t`` name.
+
+The codes follow CUDA's runtime API documentation, as the simulated device
+reproduces them (``src/PyGPU/sim/*.cpp``, plus the checks of ``bindings/*.cpp``
+made before a call reaches the backend). A code that only real hardware gives
+says so. The errors that any call can return (``COMMON``) are listed once.
+
+Each function maps to ``(errors, note)``: ``errors`` maps an error name to
+when it is returned, ``note`` is reStructuredText or ``""``.
+"""
+
+from __future__ import annotations
+
+Errors = dict[str, str]
+Entry = tuple[Errors, str]
+
+# Returned by any runtime call (not repeated below).
+COMMON: Errors = {
+    "cudaErrorInitializationError": "the simulated device's configuration is invalid (real runtimes: the runtime "
+                                    "could not initialise)",
+    "cudaErrorNotPermitted": "the call was made from a host function running on a stream (``cudaLaunchHostFunc``); "
+                             "CUDA forbids it and the simulated device diagnoses it",
+    "cudaErrorInsufficientDriver": "``cuda`` backend: no NVIDIA driver, or one too old for the runtime",
+    "cudaErrorNoDevice": "``cuda`` and ``hip`` backends: no device (``hipErrorNoDevice`` on HIP)",
+    "cudaErrorUnknown": "an internal failure (the simulated device turns any C++ exception into this code)",
+}
+
+BAD_POINTER = ("a memory argument is not a pointer object, int or buffer the call can use (a destroyed pointer "
+               "object, a read-only buffer written to, a non-contiguous buffer), or the byte count runs past "
+               "the end of a buffer or pointer object")
+STREAM_HANDLE = ("the stream was destroyed (by ``cudaStreamDestroy`` or ``cudaDeviceReset``), or the handle is not "
+                 "a stream")
+COPY_POINTERS = ("a pointer is NULL, unknown, freed, of the wrong kind for ``kind`` (device memory passed as host "
+                 "memory or the reverse), or the count runs past the end of its allocation; source and "
+                 "destination overlap; a pageable host range runs into memory the runtime allocated")
+COPY_KIND = "``kind`` is not a ``cudaMemcpyKind`` (0 to 4)"
+
+SECTIONS: list[tuple[str, dict[str, Entry]]] = [
+    ("Devices", {
+        "cudaGetDeviceCount": ({}, ("On a machine with no driver the ``cuda`` backend answers "
+                                   "``cudaErrorInsufficientDriver`` and the ``hip`` backend ``hipErrorNoDevice``.")),
+        "cudaGetDevice": ({}, ""),
+        "cudaSetDevice": ({
+            "cudaErrorInvalidDevice": "``device`` is not an ordinal in ``0 .. count - 1``",
+            "cudaErrorDevicesUnavailable": "hardware only: the device is busy, or in exclusive or prohibited "
+                                           "compute mode",
+        }, "The current device is per host thread; a new thread starts on device 0."),
+        "cudaDeviceSynchronize": ({}, "On hardware it also returns the error of earlier asynchronous work."),
+        "cudaDeviceReset": ({}, ("Destroys the current device's allocations, streams and events: objects that "
+                                "used them answer ``cudaErrorInvalidResourceHandle`` (streams, events) or "
+                                "``cudaErrorInvalidValue`` (pointers) afterwards.")),
+        "cudaGetDeviceProperties": ({
+            "cudaErrorInvalidDevice": "``device`` is not a valid ordinal",
+        }, ""),
+        "cudaMemGetInfo": ({}, ("Exact on the simulated device: every allocation is charged its size rounded up "
+                               "to 256 bytes.")),
+        "cudaDriverGetVersion": ({}, "0 on a machine with no driver (``cuda`` backend), with success."),
+        "cudaRuntimeGetVersion": ({}, ""),
+        "cudaDeviceCanAccessPeer": ({
+            "cudaErrorInvalidDevice": "``device`` or ``peerDevice`` is not a valid ordinal",
+        }, "A device is not its own peer: ``device == peerDevice`` gives 0."),
+        "cudaDeviceEnablePeerAccess": ({
+            "cudaErrorInvalidDevice": "``peerDevice`` is not a valid ordinal, or is the current device",
+            "cudaErrorPeerAccessAlreadyEnabled": "access from the current device to ``peerDevice`` is already "
+                                                 "enabled",
+            "cudaErrorInvalidValue": "``flags`` is not 0",
+        }, ""),
+        "cudaDeviceDisablePeerAccess": ({
+            "cudaErrorInvalidDevice": "``peerDevice`` is not a valid ordinal",
+            "cudaErrorPeerAccessNotEnabled": "access from the current device to ``peerDevice`` is not enabled",
+        }, ""),
+    }),
+    ("Errors", {
+        "cudaGetLastError": ({}, ("Returns the calling thread's last error (any code) and resets it; the call "
+                                 "itself never fails and cannot be injected. ``cudaErrorNotReady`` from queries "
+                                 "is a status and never becomes the last error.")),
+        "cudaPeekAtLastError": ({}, "As ``cudaGetLastError``, without resetting it."),
+        "cudaGetErrorName": ({}, ("Returns a ``str``, not a status: ``'unrecognized error code'`` for a code the "
+                                 "backend does not know. ``TypeError`` for anything but a ``cudaError_t`` or an "
+                                 "int.")),
+        "cudaGetErrorString": ({}, "Returns a ``str``, as ``cudaGetErrorName``."),
+    }),
+    ("Memory", {
+        "cudaMalloc": ({
+            "cudaErrorMemoryAllocation": "the device does not have ``size`` bytes free (rounded up to 256), or the "
+                                         "host cannot back the allocation",
+        }, "``cudaMalloc(0)`` succeeds with a NULL pointer. On failure the value is ``None``."),
+        "cudaFree": ({
+            "cudaErrorInvalidValue": "``ptr`` was not returned by ``cudaMalloc``, was already freed (double free), "
+                                     "points inside an allocation, or is pinned host memory; " + BAD_POINTER,
+        }, "``cudaFree(0)`` is a no-op. Waits for queued work that may use the memory."),
+        "cudaMallocHost": ({
+            "cudaErrorMemoryAllocation": "the host cannot provide ``size`` bytes of pinned memory",
+        }, "A zero-byte request succeeds with a NULL pointer."),
+        "cudaHostAlloc": ({
+            "cudaErrorInvalidValue": "``flags`` has bits other than ``cudaHostAllocPortable``, ``Mapped`` and "
+                                     "``WriteCombined``",
+            "cudaErrorMemoryAllocation": "the host cannot provide ``size`` bytes of pinned memory",
+        }, ""),
+        "cudaFreeHost": ({
+            "cudaErrorInvalidValue": "``ptr`` was not returned by ``cudaMallocHost``/``cudaHostAlloc``, was "
+                                     "already freed, points inside an allocation, or is device memory; "
+                                     + BAD_POINTER,
+        }, "``cudaFreeHost(0)`` is a no-op."),
+        "cudaHostRegister": ({
+            "cudaErrorInvalidValue": "``flags`` has unknown bits; ``ptr`` is NULL; ``size`` is 0 or larger than the "
+                                     "buffer; the range overlaps device memory or freed memory",
+            "cudaErrorHostMemoryAlreadyRegistered": "part of the range is already registered or pinned",
+        }, "``TypeError`` when ``size`` is missing and ``ptr`` is not a buffer."),
+        "cudaHostUnregister": ({
+            "cudaErrorHostMemoryNotRegistered": "``ptr`` is not the start of a range registered with "
+                                                "``cudaHostRegister`` (never registered, already unregistered, "
+                                                "inside a range, or memory of another kind)",
+            "cudaErrorInvalidValue": "``ptr`` is NULL, or " + BAD_POINTER,
+        }, ""),
+        "cudaPointerGetAttributes": ({
+            "cudaErrorInvalidValue": BAD_POINTER,
+        }, "Memory the runtime does not know is ``cudaMemoryTypeUnregistered`` with success (CUDA 11 and later)."),
+    }),
+    ("Copies and memsets", {
+        "cudaMemcpy": ({
+            "cudaErrorInvalidValue": COPY_POINTERS + "; " + BAD_POINTER,
+            "cudaErrorInvalidMemcpyDirection": COPY_KIND,
+        }, "A count of 0 moves nothing and succeeds (the kind is still checked)."),
+        "cudaMemcpyAsync": ({
+            "cudaErrorInvalidValue": COPY_POINTERS + "; " + BAD_POINTER,
+            "cudaErrorInvalidMemcpyDirection": COPY_KIND,
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaMemcpy2D": ({
+            "cudaErrorInvalidValue": COPY_POINTERS + "; " + BAD_POINTER,
+            "cudaErrorInvalidMemcpyDirection": COPY_KIND,
+            "cudaErrorInvalidPitchValue": "``width`` is larger than ``dpitch`` or ``spitch``, or a pitch exceeds the "
+                                          "device's ``memPitch``",
+        }, ""),
+        "cudaMemcpy2DAsync": ({
+            "cudaErrorInvalidValue": COPY_POINTERS + "; " + BAD_POINTER,
+            "cudaErrorInvalidMemcpyDirection": COPY_KIND,
+            "cudaErrorInvalidPitchValue": "``width`` is larger than ``dpitch`` or ``spitch``, or a pitch exceeds the "
+                                          "device's ``memPitch``",
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaMemcpyPeer": ({
+            "cudaErrorInvalidDevice": "``dstDevice`` or ``srcDevice`` is not a valid ordinal",
+            "cudaErrorInvalidValue": "a pointer is NULL or not device memory of the device named for it; the areas "
+                                     "overlap; " + BAD_POINTER,
+        }, "Needs no peer access."),
+        "cudaMemcpyPeerAsync": ({
+            "cudaErrorInvalidDevice": "``dstDevice`` or ``srcDevice`` is not a valid ordinal",
+            "cudaErrorInvalidValue": "a pointer is NULL or not device memory of the device named for it; the areas "
+                                     "overlap; " + BAD_POINTER,
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaMemset": ({
+            "cudaErrorInvalidValue": "``ptr`` is NULL, not device (or pinned) memory, freed, or the count runs past "
+                                     "the end of its allocation; " + BAD_POINTER,
+        }, "Asynchronous with respect to the host except into pinned memory, as documented."),
+        "cudaMemsetAsync": ({
+            "cudaErrorInvalidValue": "``ptr`` is NULL, not device (or pinned) memory, freed, or the count runs past "
+                                     "the end of its allocation; " + BAD_POINTER,
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+    }),
+    ("Streams", {
+        "cudaStreamCreate": ({}, ""),
+        "cudaStreamCreateWithFlags": ({
+            "cudaErrorInvalidValue": "``flags`` is neither ``cudaStreamDefault`` nor ``cudaStreamNonBlocking``",
+        }, ""),
+        "cudaStreamCreateWithPriority": ({
+            "cudaErrorInvalidValue": "``flags`` is neither ``cudaStreamDefault`` nor ``cudaStreamNonBlocking``",
+        }, "A priority outside ``cudaDeviceGetStreamPriorityRange()`` is clamped, as CUDA does."),
+        "cudaStreamDestroy": ({
+            "cudaErrorInvalidResourceHandle": "the stream is a default stream (``cudaStreamLegacy``, "
+                                              "``cudaStreamPerThread``) or was already destroyed",
+        }, ("Returns at once; work already queued still completes. ``TypeError`` for anything but a "
+           "``cudaStream_t``.")),
+        "cudaStreamSynchronize": ({
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaStreamQuery": ({
+            "cudaErrorNotReady": "work queued on the stream has not finished (a status, not a failure)",
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaStreamWaitEvent": ({
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE + "; or the event was destroyed",
+            "cudaErrorInvalidValue": "``flags`` is not ``cudaEventWaitDefault`` (0)",
+        }, "An event never recorded makes it a no-op."),
+        "cudaStreamGetFlags": ({
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaStreamGetPriority": ({
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ""),
+        "cudaDeviceGetStreamPriorityRange": ({}, ""),
+        "cudaLaunchHostFunc": ({
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ("``TypeError`` when ``fn`` is not callable. The function runs on a runtime thread: a runtime call from "
+           "it fails with ``cudaErrorNotPermitted``.")),
+    }),
+    ("Events", {
+        "cudaEventCreate": ({}, ""),
+        "cudaEventCreateWithFlags": ({
+            "cudaErrorInvalidValue": "``flags`` has bits other than ``cudaEventBlockingSync``, "
+                                     "``cudaEventDisableTiming`` and ``cudaEventInterprocess``, or has "
+                                     "``cudaEventInterprocess`` without ``cudaEventDisableTiming``",
+        }, ""),
+        "cudaEventDestroy": ({
+            "cudaErrorInvalidResourceHandle": "the event was already destroyed",
+        }, "Destroying an event whose record has not completed is allowed."),
+        "cudaEventRecord": ({
+            "cudaErrorInvalidResourceHandle": "the event or the stream was destroyed, or the stream belongs to "
+                                              "another device than the event",
+        }, ""),
+        "cudaEventQuery": ({
+            "cudaErrorNotReady": "the recorded work has not finished (a status, not a failure)",
+            "cudaErrorInvalidResourceHandle": "the event was destroyed",
+        }, "An event never recorded answers ``cudaSuccess``."),
+        "cudaEventSynchronize": ({
+            "cudaErrorInvalidResourceHandle": "the event was destroyed",
+        }, ""),
+        "cudaEventElapsedTime": ({
+            "cudaErrorInvalidResourceHandle": "an event was destroyed, never recorded, or created with "
+                                              "``cudaEventDisableTiming``",
+            "cudaErrorNotReady": "an event's recorded work has not finished",
+        }, "On failure the value is ``None``."),
+    }),
+]
+
+
+def functions() -> dict[str, Entry]:
+    """Every function of the table, in the order of the sections."""
+    out: dict[str, Entry] = {}
+    for _title, entries in SECTIONS:
+        out.update(entries)
+    return out
+
+
+def error_names() -> list[str]:
+    """Every error name the table mentions, common ones included."""
+    names = list(COMMON)
+    for errors, _note in functions().values():
+        names.extend(name for name in errors if name not in names)
+    return names
