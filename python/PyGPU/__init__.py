@@ -24,20 +24,19 @@ Examples
 
 from __future__ import annotations
 
+from typing import SupportsIndex
+
 from . import _backend, _core
+from ._core import *  # noqa: F403  (the low-level API; typed by _core.pyi, listed in __all__ below)
 from ._errors import CudaError
 from ._paths import get_cmake_dir, get_include
 
 backend: str = _backend.select()
-built_backends: tuple = _backend.built_backends
+built_backends: tuple[str, ...] = _backend.built_backends
 __version__: str = _core.__version__
 
-_LOW_LEVEL_PREFIXES = ("cuda", "hip", "pointer_wrapper", "DeviceArray", "HostAllocator", "PagelockedAllocator")
-_low_level = [name for name in dir(_core) if name.startswith(_LOW_LEVEL_PREFIXES)] + ["dtypes"]
-globals().update({name: getattr(_core, name) for name in _low_level})
-
 from . import gpuarray  # noqa: E402  (needs the backend chosen above)
-from .gpuarray import *  # noqa: E402,F401,F403
+from .gpuarray import *  # noqa: E402,F403
 
 if backend == "sim":  # PYGPU_SIM_INJECT, PYGPU_SIM_LEAK_CHECK... (see PyGPU.sim)
     from . import sim as _sim_env
@@ -45,23 +44,236 @@ if backend == "sim":  # PYGPU_SIM_INJECT, PYGPU_SIM_LEAK_CHECK... (see PyGPU.sim
     _sim_env._apply_environment()
 
 
-def from_dlpack(x, /, *, device=None, copy=None):
+def from_dlpack(
+    x: object, /, *, device: SupportsIndex | tuple[int, int] | None = None, copy: bool | None = None
+) -> gpuarray.GPUArray:
     """A zero-copy GPUArray view of an object exposing DLPack or ``__cuda_array_interface__``.
 
     The view keeps the producer alive. `device` and `copy` are the array API
     standard's keywords (see ``PyGPU._dlpack.from_dlpack``).
+
+    Parameters
+    ----------
+    x : object
+        An object with ``__dlpack__`` (and ``__dlpack_device__``), a DLPack
+        capsule, or an object with ``__cuda_array_interface__`` (version 0
+        to 3).
+    device : int or tuple, optional
+        None, or the device the data is on (an ordinal or a
+        ``(device_type, device_id)`` tuple).
+    copy : bool, optional
+        None or False; PyGPU imports zero-copy only.
+
+    Returns
+    -------
+    GPUArray
+        A view whose ``base`` keeps the producer's memory alive.
+
+    Raises
+    ------
+    BufferError
+        For host memory (use :func:`~PyGPU.gpuarray.to_gpu`), memory the backend cannot
+        address, ``copy=True`` or another `device`.
+    TypeError
+        For an object with neither interface, or a dtype PyGPU lacks.
+
+    Notes
+    -----
+    PyCUDA has no DLPack import.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU
+    >>> a = PyGPU.to_gpu(np.arange(3, dtype=np.float32))
+    >>> class Foreign:  # another library's device array, seen through the CUDA Array Interface
+    ...     def __init__(self, array):
+    ...         self.__cuda_array_interface__ = array.__cuda_array_interface__
+    >>> v = PyGPU.from_dlpack(Foreign(a))
+    >>> v.ptr == a.ptr, v.get()
+    (True, array([0., 1., 2.], dtype=float32))
+    >>> PyGPU.from_dlpack(a, device=0).get()
+    array([0., 1., 2.], dtype=float32)
+    >>> PyGPU.from_dlpack(a, copy=True)
+    Traceback (most recent call last):
+    ...
+    BufferError: from_dlpack(copy=True): PyGPU imports zero-copy only; call .copy() on the result
     """
     from ._dlpack import from_dlpack as convert
 
     return convert(x, device=device, copy=copy)
 
 
-def asarray(obj):
-    """Like :func:`from_dlpack`; a GPUArray is returned as is."""
+def asarray(obj: object) -> gpuarray.GPUArray:
+    """Like :func:`from_dlpack`; a GPUArray is returned as is.
+
+    Parameters
+    ----------
+    obj : object
+        A GPUArray, an object with ``__dlpack__`` or
+        ``__cuda_array_interface__``, or a DLPack capsule.
+
+    Returns
+    -------
+    GPUArray
+        `obj` itself, or a zero-copy view that keeps it alive.
+
+    Raises
+    ------
+    BufferError, TypeError
+        As :func:`from_dlpack`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU
+    >>> a = PyGPU.zeros(2, np.float32)
+    >>> PyGPU.asarray(a) is a
+    True
+    >>> b = PyGPU.asarray(a.__dlpack__())
+    >>> b is a, b.ptr == a.ptr
+    (False, True)
+    """
     from ._dlpack import asarray as convert
 
     return convert(obj)
 
 
-__all__ = ["CudaError", "backend", "built_backends", "__version__", "gpuarray", "from_dlpack", "asarray",
-           "get_include", "get_cmake_dir", *_low_level, *gpuarray.__all__]
+__all__ = [
+    "CudaError", "backend", "built_backends", "__version__", "gpuarray", "from_dlpack", "asarray",
+    "get_include", "get_cmake_dir", "dtypes",
+    # The classes, functions and constants of PyGPU._core, cuda* and hip*
+    # (tools/gen_core_stub.py writes this list from _core.pyi).
+    # <generated: low-level names>
+    "DeviceArray", "DeviceArray_bool", "DeviceArray_complex128", "DeviceArray_complex64", "DeviceArray_float16",
+    "DeviceArray_float32", "DeviceArray_float64", "DeviceArray_int16", "DeviceArray_int32", "DeviceArray_int64",
+    "DeviceArray_int8", "DeviceArray_uint16", "DeviceArray_uint32", "DeviceArray_uint64", "DeviceArray_uint8",
+    "HostAllocator", "HostAllocator_bool", "HostAllocator_complex128", "HostAllocator_complex64",
+    "HostAllocator_float16", "HostAllocator_float32", "HostAllocator_float64", "HostAllocator_int16",
+    "HostAllocator_int32", "HostAllocator_int64", "HostAllocator_int8", "HostAllocator_uint16", "HostAllocator_uint32",
+    "HostAllocator_uint64", "HostAllocator_uint8", "PagelockedAllocator", "PagelockedAllocator_bool",
+    "PagelockedAllocator_complex128", "PagelockedAllocator_complex64", "PagelockedAllocator_float16",
+    "PagelockedAllocator_float32", "PagelockedAllocator_float64", "PagelockedAllocator_int16",
+    "PagelockedAllocator_int32", "PagelockedAllocator_int64", "PagelockedAllocator_int8", "PagelockedAllocator_uint16",
+    "PagelockedAllocator_uint32", "PagelockedAllocator_uint64", "PagelockedAllocator_uint8", "cudaDeviceCanAccessPeer",
+    "cudaDeviceDisablePeerAccess", "cudaDeviceEnablePeerAccess", "cudaDeviceGetStreamPriorityRange", "cudaDeviceProp",
+    "cudaDeviceReset", "cudaDeviceSynchronize", "cudaDriverGetVersion", "cudaErrorAddressOfConstant",
+    "cudaErrorAlreadyAcquired", "cudaErrorAlreadyMapped", "cudaErrorArrayIsMapped", "cudaErrorAssert",
+    "cudaErrorCallRequiresNewerDriver", "cudaErrorCapturedEvent", "cudaErrorCdpNotSupported",
+    "cudaErrorCdpVersionMismatch", "cudaErrorCompatNotSupportedOnDevice", "cudaErrorContained",
+    "cudaErrorContextIsDestroyed", "cudaErrorCooperativeLaunchTooLarge", "cudaErrorCudartUnloading",
+    "cudaErrorDeviceAlreadyInUse", "cudaErrorDeviceNotLicensed", "cudaErrorDeviceUninitialized",
+    "cudaErrorDevicesUnavailable", "cudaErrorDuplicateSurfaceName", "cudaErrorDuplicateTextureName",
+    "cudaErrorDuplicateVariableName", "cudaErrorECCUncorrectable", "cudaErrorExternalDevice", "cudaErrorFileNotFound",
+    "cudaErrorFunctionNotLoaded", "cudaErrorGraphExecUpdateFailure", "cudaErrorHardwareStackError",
+    "cudaErrorHostMemoryAlreadyRegistered", "cudaErrorHostMemoryNotRegistered", "cudaErrorIllegalAddress",
+    "cudaErrorIllegalInstruction", "cudaErrorIllegalState", "cudaErrorIncompatibleDriverContext",
+    "cudaErrorInitializationError", "cudaErrorInsufficientDriver", "cudaErrorInvalidAddressSpace",
+    "cudaErrorInvalidChannelDescriptor", "cudaErrorInvalidClusterSize", "cudaErrorInvalidConfiguration",
+    "cudaErrorInvalidDevice", "cudaErrorInvalidDeviceFunction", "cudaErrorInvalidDevicePointer",
+    "cudaErrorInvalidFilterSetting", "cudaErrorInvalidGraphicsContext", "cudaErrorInvalidHostPointer",
+    "cudaErrorInvalidKernelImage", "cudaErrorInvalidMemcpyDirection", "cudaErrorInvalidNormSetting",
+    "cudaErrorInvalidPc", "cudaErrorInvalidPitchValue", "cudaErrorInvalidPtx", "cudaErrorInvalidResourceConfiguration",
+    "cudaErrorInvalidResourceHandle", "cudaErrorInvalidResourceType", "cudaErrorInvalidSource",
+    "cudaErrorInvalidSurface", "cudaErrorInvalidSymbol", "cudaErrorInvalidTexture", "cudaErrorInvalidTextureBinding",
+    "cudaErrorInvalidValue", "cudaErrorJitCompilationDisabled", "cudaErrorJitCompilerNotFound",
+    "cudaErrorLaunchFailure", "cudaErrorLaunchFileScopedSurf", "cudaErrorLaunchFileScopedTex",
+    "cudaErrorLaunchIncompatibleTexturing", "cudaErrorLaunchMaxDepthExceeded", "cudaErrorLaunchOutOfResources",
+    "cudaErrorLaunchPendingCountExceeded", "cudaErrorLaunchTimeout", "cudaErrorLossyQuery",
+    "cudaErrorMapBufferObjectFailed", "cudaErrorMemoryAllocation", "cudaErrorMemoryValueTooLarge",
+    "cudaErrorMisalignedAddress", "cudaErrorMissingConfiguration", "cudaErrorMixedDeviceExecution",
+    "cudaErrorMpsClientTerminated", "cudaErrorMpsConnectionFailed", "cudaErrorMpsMaxClientsReached",
+    "cudaErrorMpsMaxConnectionsReached", "cudaErrorMpsRpcFailure", "cudaErrorMpsServerNotReady", "cudaErrorNoDevice",
+    "cudaErrorNoKernelImageForDevice", "cudaErrorNotMapped", "cudaErrorNotMappedAsArray", "cudaErrorNotMappedAsPointer",
+    "cudaErrorNotPermitted", "cudaErrorNotReady", "cudaErrorNotSupported", "cudaErrorNotYetImplemented",
+    "cudaErrorNvlinkUncorrectable", "cudaErrorOperatingSystem", "cudaErrorPeerAccessAlreadyEnabled",
+    "cudaErrorPeerAccessNotEnabled", "cudaErrorPeerAccessUnsupported", "cudaErrorPriorLaunchFailure",
+    "cudaErrorProfilerAlreadyStarted", "cudaErrorProfilerAlreadyStopped", "cudaErrorProfilerDisabled",
+    "cudaErrorProfilerNotInitialized", "cudaErrorSetOnActiveProcess", "cudaErrorSharedObjectInitFailed",
+    "cudaErrorSharedObjectSymbolNotFound", "cudaErrorSoftwareValidityNotEstablished", "cudaErrorStartupFailure",
+    "cudaErrorStreamCaptureImplicit", "cudaErrorStreamCaptureInvalidated", "cudaErrorStreamCaptureIsolation",
+    "cudaErrorStreamCaptureMerge", "cudaErrorStreamCaptureUnjoined", "cudaErrorStreamCaptureUnmatched",
+    "cudaErrorStreamCaptureUnsupported", "cudaErrorStreamCaptureWrongThread", "cudaErrorStubLibrary",
+    "cudaErrorSymbolNotFound", "cudaErrorSyncDepthExceeded", "cudaErrorSynchronizationError",
+    "cudaErrorSystemDriverMismatch", "cudaErrorSystemNotReady", "cudaErrorTensorMemoryLeak",
+    "cudaErrorTextureFetchFailed", "cudaErrorTextureNotBound", "cudaErrorTimeout", "cudaErrorTooManyPeers",
+    "cudaErrorUnknown", "cudaErrorUnmapBufferObjectFailed", "cudaErrorUnsupportedDevSideSync",
+    "cudaErrorUnsupportedExecAffinity", "cudaErrorUnsupportedLimit", "cudaErrorUnsupportedPtxVersion", "cudaError_t",
+    "cudaEventBlockingSync", "cudaEventCreate", "cudaEventCreateWithFlags", "cudaEventDefault", "cudaEventDestroy",
+    "cudaEventDisableTiming", "cudaEventElapsedTime", "cudaEventInterprocess", "cudaEventQuery", "cudaEventRecord",
+    "cudaEventSynchronize", "cudaEvent_t", "cudaFree", "cudaFreeHost", "cudaGetDevice", "cudaGetDeviceCount",
+    "cudaGetDeviceProperties", "cudaGetErrorName", "cudaGetErrorString", "cudaGetLastError", "cudaHostAlloc",
+    "cudaHostAllocDefault", "cudaHostAllocMapped", "cudaHostAllocPortable", "cudaHostAllocWriteCombined",
+    "cudaHostRegister", "cudaHostRegisterDefault", "cudaHostRegisterIoMemory", "cudaHostRegisterMapped",
+    "cudaHostRegisterPortable", "cudaHostRegisterReadOnly", "cudaHostUnregister", "cudaLaunchHostFunc", "cudaMalloc",
+    "cudaMallocHost", "cudaMemGetInfo", "cudaMemcpy", "cudaMemcpy2D", "cudaMemcpy2DAsync", "cudaMemcpyAsync",
+    "cudaMemcpyDefault", "cudaMemcpyDeviceToDevice", "cudaMemcpyDeviceToHost", "cudaMemcpyHostToDevice",
+    "cudaMemcpyHostToHost", "cudaMemcpyPeer", "cudaMemcpyPeerAsync", "cudaMemoryTypeDevice", "cudaMemoryTypeHost",
+    "cudaMemoryTypeManaged", "cudaMemoryTypeUnregistered", "cudaMemset", "cudaMemsetAsync", "cudaPeekAtLastError",
+    "cudaPointerAttributes", "cudaPointerGetAttributes", "cudaRuntimeGetVersion", "cudaSetDevice", "cudaStreamCreate",
+    "cudaStreamCreateWithFlags", "cudaStreamCreateWithPriority", "cudaStreamDefault", "cudaStreamDestroy",
+    "cudaStreamGetFlags", "cudaStreamGetPriority", "cudaStreamLegacy", "cudaStreamNonBlocking", "cudaStreamPerThread",
+    "cudaStreamQuery", "cudaStreamSynchronize", "cudaStreamWaitEvent", "cudaStream_t", "cudaSuccess",
+    "hipDeviceCanAccessPeer", "hipDeviceDisablePeerAccess", "hipDeviceEnablePeerAccess",
+    "hipDeviceGetStreamPriorityRange", "hipDeviceProp", "hipDeviceProp_t", "hipDeviceReset", "hipDeviceSynchronize",
+    "hipDriverGetVersion", "hipErrorAddressOfConstant", "hipErrorAlreadyAcquired", "hipErrorAlreadyMapped",
+    "hipErrorArrayIsMapped", "hipErrorAssert", "hipErrorCallRequiresNewerDriver", "hipErrorCapturedEvent",
+    "hipErrorCdpNotSupported", "hipErrorCdpVersionMismatch", "hipErrorCompatNotSupportedOnDevice", "hipErrorContained",
+    "hipErrorContextIsDestroyed", "hipErrorCooperativeLaunchTooLarge", "hipErrorCudartUnloading",
+    "hipErrorDeviceAlreadyInUse", "hipErrorDeviceNotLicensed", "hipErrorDeviceUninitialized",
+    "hipErrorDevicesUnavailable", "hipErrorDuplicateSurfaceName", "hipErrorDuplicateTextureName",
+    "hipErrorDuplicateVariableName", "hipErrorECCUncorrectable", "hipErrorExternalDevice", "hipErrorFileNotFound",
+    "hipErrorFunctionNotLoaded", "hipErrorGraphExecUpdateFailure", "hipErrorHardwareStackError",
+    "hipErrorHostMemoryAlreadyRegistered", "hipErrorHostMemoryNotRegistered", "hipErrorIllegalAddress",
+    "hipErrorIllegalInstruction", "hipErrorIllegalState", "hipErrorIncompatibleDriverContext",
+    "hipErrorInitializationError", "hipErrorInsufficientDriver", "hipErrorInvalidAddressSpace",
+    "hipErrorInvalidChannelDescriptor", "hipErrorInvalidClusterSize", "hipErrorInvalidConfiguration",
+    "hipErrorInvalidDevice", "hipErrorInvalidDeviceFunction", "hipErrorInvalidDevicePointer",
+    "hipErrorInvalidFilterSetting", "hipErrorInvalidGraphicsContext", "hipErrorInvalidHandle",
+    "hipErrorInvalidHostPointer", "hipErrorInvalidKernelImage", "hipErrorInvalidMemcpyDirection",
+    "hipErrorInvalidNormSetting", "hipErrorInvalidPc", "hipErrorInvalidPitchValue", "hipErrorInvalidPtx",
+    "hipErrorInvalidResourceConfiguration", "hipErrorInvalidResourceHandle", "hipErrorInvalidResourceType",
+    "hipErrorInvalidSource", "hipErrorInvalidSurface", "hipErrorInvalidSymbol", "hipErrorInvalidTexture",
+    "hipErrorInvalidTextureBinding", "hipErrorInvalidValue", "hipErrorJitCompilationDisabled",
+    "hipErrorJitCompilerNotFound", "hipErrorLaunchFailure", "hipErrorLaunchFileScopedSurf",
+    "hipErrorLaunchFileScopedTex", "hipErrorLaunchIncompatibleTexturing", "hipErrorLaunchMaxDepthExceeded",
+    "hipErrorLaunchOutOfResources", "hipErrorLaunchPendingCountExceeded", "hipErrorLaunchTimeout", "hipErrorLossyQuery",
+    "hipErrorMapBufferObjectFailed", "hipErrorMemoryAllocation", "hipErrorMemoryValueTooLarge",
+    "hipErrorMisalignedAddress", "hipErrorMissingConfiguration", "hipErrorMixedDeviceExecution",
+    "hipErrorMpsClientTerminated", "hipErrorMpsConnectionFailed", "hipErrorMpsMaxClientsReached",
+    "hipErrorMpsMaxConnectionsReached", "hipErrorMpsRpcFailure", "hipErrorMpsServerNotReady", "hipErrorNoDevice",
+    "hipErrorNoKernelImageForDevice", "hipErrorNotMapped", "hipErrorNotMappedAsArray", "hipErrorNotMappedAsPointer",
+    "hipErrorNotPermitted", "hipErrorNotReady", "hipErrorNotSupported", "hipErrorNotYetImplemented",
+    "hipErrorNvlinkUncorrectable", "hipErrorOperatingSystem", "hipErrorOutOfMemory", "hipErrorPeerAccessAlreadyEnabled",
+    "hipErrorPeerAccessNotEnabled", "hipErrorPeerAccessUnsupported", "hipErrorPriorLaunchFailure",
+    "hipErrorProfilerAlreadyStarted", "hipErrorProfilerAlreadyStopped", "hipErrorProfilerDisabled",
+    "hipErrorProfilerNotInitialized", "hipErrorSetOnActiveProcess", "hipErrorSharedObjectInitFailed",
+    "hipErrorSharedObjectSymbolNotFound", "hipErrorSoftwareValidityNotEstablished", "hipErrorStartupFailure",
+    "hipErrorStreamCaptureImplicit", "hipErrorStreamCaptureInvalidated", "hipErrorStreamCaptureIsolation",
+    "hipErrorStreamCaptureMerge", "hipErrorStreamCaptureUnjoined", "hipErrorStreamCaptureUnmatched",
+    "hipErrorStreamCaptureUnsupported", "hipErrorStreamCaptureWrongThread", "hipErrorStubLibrary",
+    "hipErrorSymbolNotFound", "hipErrorSyncDepthExceeded", "hipErrorSynchronizationError",
+    "hipErrorSystemDriverMismatch", "hipErrorSystemNotReady", "hipErrorTensorMemoryLeak", "hipErrorTextureFetchFailed",
+    "hipErrorTextureNotBound", "hipErrorTimeout", "hipErrorTooManyPeers", "hipErrorUnknown",
+    "hipErrorUnmapBufferObjectFailed", "hipErrorUnsupportedDevSideSync", "hipErrorUnsupportedExecAffinity",
+    "hipErrorUnsupportedLimit", "hipErrorUnsupportedPtxVersion", "hipError_t", "hipEventBlockingSync", "hipEventCreate",
+    "hipEventCreateWithFlags", "hipEventDefault", "hipEventDestroy", "hipEventDisableTiming", "hipEventElapsedTime",
+    "hipEventInterprocess", "hipEventQuery", "hipEventRecord", "hipEventSynchronize", "hipEvent_t", "hipFree",
+    "hipFreeHost", "hipGetDevice", "hipGetDeviceCount", "hipGetDeviceProperties", "hipGetErrorName",
+    "hipGetErrorString", "hipGetLastError", "hipHostAlloc", "hipHostAllocDefault", "hipHostAllocMapped",
+    "hipHostAllocPortable", "hipHostAllocWriteCombined", "hipHostFree", "hipHostMalloc", "hipHostMallocDefault",
+    "hipHostMallocMapped", "hipHostMallocPortable", "hipHostMallocWriteCombined", "hipHostRegister",
+    "hipHostRegisterDefault", "hipHostRegisterIoMemory", "hipHostRegisterMapped", "hipHostRegisterPortable",
+    "hipHostRegisterReadOnly", "hipHostUnregister", "hipLaunchHostFunc", "hipMalloc", "hipMallocHost", "hipMemGetInfo",
+    "hipMemcpy", "hipMemcpy2D", "hipMemcpy2DAsync", "hipMemcpyAsync", "hipMemcpyDefault", "hipMemcpyDeviceToDevice",
+    "hipMemcpyDeviceToHost", "hipMemcpyHostToDevice", "hipMemcpyHostToHost", "hipMemcpyPeer", "hipMemcpyPeerAsync",
+    "hipMemoryTypeDevice", "hipMemoryTypeHost", "hipMemoryTypeManaged", "hipMemoryTypeUnregistered", "hipMemset",
+    "hipMemsetAsync", "hipPeekAtLastError", "hipPointerAttributes", "hipPointerGetAttributes", "hipRuntimeGetVersion",
+    "hipSetDevice", "hipStreamCreate", "hipStreamCreateWithFlags", "hipStreamCreateWithPriority", "hipStreamDefault",
+    "hipStreamDestroy", "hipStreamGetFlags", "hipStreamGetPriority", "hipStreamLegacy", "hipStreamNonBlocking",
+    "hipStreamPerThread", "hipStreamQuery", "hipStreamSynchronize", "hipStreamWaitEvent", "hipStream_t", "hipSuccess",
+    "pointer_wrapper_bool", "pointer_wrapper_complex128", "pointer_wrapper_complex64", "pointer_wrapper_float16",
+    "pointer_wrapper_float32", "pointer_wrapper_float64", "pointer_wrapper_int16", "pointer_wrapper_int32",
+    "pointer_wrapper_int64", "pointer_wrapper_int8", "pointer_wrapper_uint16", "pointer_wrapper_uint32",
+    "pointer_wrapper_uint64", "pointer_wrapper_uint8", "pointer_wrapper_void",
+    # </generated: low-level names>
+]
+__all__ += gpuarray.__all__

@@ -1,0 +1,232 @@
+"""The typed surface: the stubs of PyGPU._core cannot drift from the bindings,
+the package and a user's script pass ``mypy --strict``, and the code is ruff
+clean.
+
+mypy and ruff come with the ``test`` extra (``pip install ".[test]"``); these
+tests fail, never skip, when they are missing. Their caches live in pytest's
+cache directory.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import PyGPU
+from PyGPU import _core
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "python" / "PyGPU"
+TYPING = Path(__file__).resolve().parent / "typing"
+ALLOWLIST = TYPING / "stubtest_allowlist.txt"
+INSTALLED = Path(PyGPU.__file__).resolve().parent
+
+
+def run(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYGPU_BACKEND": "sim", **(env or {})}
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def tool_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> str:
+    """A cache directory for a tool: in pytest's cache, or a temporary one when that is off."""
+    cache = getattr(request.config, "cache", None)
+    return str(cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name))
+
+
+@pytest.fixture(scope="module")
+def mypy_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return tool_cache(request, tmp_path_factory, "mypy")
+
+
+def mypy(*args: str, cache: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run(["-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", cache,
+                "--no-color-output", "--no-error-summary", *args], env=env)
+
+
+# ------------------------------------------------------------------- stubs ---
+def test_stub_blocks_match_the_cpp_tables() -> None:
+    result = run([str(ROOT / "tools" / "gen_core_stub.py"), "--check"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stubtest_against_the_built_module(tmp_path: Path, mypy_cache: str) -> None:
+    """Every public name in both, same kinds (function, class, property...),
+    Final values; the checked-in stub alone, against the installed module (the
+    rest of the package is checked by test_mypy_strict_on_the_package)."""
+    stubs = tmp_path / "PyGPU"
+    stubs.mkdir()
+    (stubs / "__init__.pyi").write_text("")
+    (stubs / "_core.pyi").write_text((SOURCE / "_core.pyi").read_text())
+    allowlists = ["--allowlist", str(ALLOWLIST)]
+    if sys.version_info < (3, 12):
+        allowlists += ["--allowlist", str(TYPING / "stubtest_allowlist_py311.txt")]
+    result = run(["-m", "mypy.stubtest", "PyGPU._core", *allowlists, "--concise"],
+                 env={"MYPYPATH": str(tmp_path), "MYPY_CACHE_DIR": f"{mypy_cache}-stubtest"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def stub_module() -> ast.Module:
+    return ast.parse((SOURCE / "_core.pyi").read_text())
+
+
+# A parameter: (name, has a default); positional-only ones are named "/" (pybind11
+# calls them arg0, arg1... and a stub may name them as it likes).
+Param = tuple[str, bool]
+
+
+def stub_signatures() -> dict[str, list[list[Param]]]:
+    """The overloads of the stub's functions and methods ("Class.method"), without self."""
+    out: dict[str, list[list[Param]]] = {}
+
+    def params(fn: ast.FunctionDef, method: bool) -> list[Param]:
+        a = fn.args
+        assert a.vararg is None and a.kwarg is None and not a.kwonlyargs, f"{fn.name}: pybind11 has no such parameters"
+        positional = [*a.posonlyargs, *a.args]
+        first_default = len(positional) - len(a.defaults)
+        out = [("/" if i < len(a.posonlyargs) else p.arg, i >= first_default) for i, p in enumerate(positional)]
+        return out[1:] if method else out
+
+    for node in stub_module().body:
+        if isinstance(node, ast.FunctionDef):
+            out.setdefault(node.name, []).append(params(node, False))
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    out.setdefault(f"{node.name}.{item.name}", []).append(params(item, True))
+    return out
+
+
+def runtime_signatures(obj: object, method: bool) -> list[list[Param]]:
+    """The overloads pybind11 lists at the top of a docstring, without self."""
+    name = getattr(obj, "__name__", "")
+    out = []
+    for line in (getattr(obj, "__doc__", None) or "").splitlines():
+        m = re.match(rf"^(?:\d+\. )?{re.escape(name)}\((.*)\) -> .*$", line)
+        if m is None:
+            continue
+        params: list[Param] = []
+        depth, current = 0, ""
+        for ch in m.group(1) + ",":  # split on top-level commas only
+            depth += (ch in "([{") - (ch in ")]}")
+            if ch != "," or depth != 0:
+                current += ch
+                continue
+            pname = current.split(":")[0].split("=")[0].strip()
+            if pname:
+                params.append(("/" if re.fullmatch(r"arg\d+", pname) else pname, "=" in current))
+            current = ""
+        out.append(params[1:] if method else params)
+    assert out, f"{name}: no pybind11 signature in its docstring"
+    return out
+
+
+def runtime_callables() -> dict[str, object]:
+    """Module-level functions (hip* aliases aside) and the methods each _core class defines."""
+    out: dict[str, object] = {}
+    for name in dir(_core):
+        obj = getattr(_core, name)
+        if type(obj).__name__ == "builtin_function_or_method" and not name.startswith("hip"):
+            out[name] = obj
+        elif isinstance(obj, type) and obj.__module__ == "PyGPU._core" and obj.__name__ == name:
+            for attr, value in vars(obj).items():
+                # __repr__ is object's, _pybind11_conduit_v1_ pybind11's cross-module ABI hook
+                if type(value).__name__ == "instancemethod" and attr not in ("__repr__", "_pybind11_conduit_v1_"):
+                    out[f"{name}.{attr}"] = value
+    return out
+
+
+def restricts(stub: list[Param], runtime: list[Param]) -> bool:
+    """Whether a stub overload is a narrower form of the runtime signature: the
+    same parameters in order, some optional ones left out or made required."""
+    names = [n for n, _ in runtime]
+    if [n for n, _ in stub] != [n for n in names if n in {s for s, _ in stub}]:
+        return False
+    required = {n for n, has_default in runtime if not has_default}
+    return required <= {n for n, _ in stub} and all(not d or dict(runtime)[n] for n, d in stub)
+
+
+def test_stub_signatures_match_the_bindings() -> None:
+    """stubtest cannot read the signatures of pybind11 functions (they have no
+    __text_signature__): compare the parameter names, their order and their
+    defaults with the signatures pybind11 writes in the docstrings."""
+    stub = stub_signatures()
+    problems = []
+    callables = runtime_callables()
+    for name, obj in sorted(callables.items()):
+        if name not in stub:
+            problems.append(f"{name}: in the bindings, not in the stub")
+            continue
+        runtime, declared = runtime_signatures(obj, "." in name), stub[name]
+        if len(runtime) == len(declared):
+            same = runtime == declared
+        else:  # the stub splits one signature into overloads (precise types per form)
+            same = len(runtime) == 1 and all(restricts(s, runtime[0]) for s in declared) and \
+                {n for s in declared for n, _ in s} == {n for n, _ in runtime[0]}
+        if not same:
+            problems.append(f"{name}: bindings {runtime} != stub {declared}")
+    assert len(callables) > 150
+    assert not problems, "\n".join(problems)
+
+
+def test_stub_constants_match_the_module() -> None:
+    """Every `NAME: Final = value` of the stub has that value at run time."""
+    checked = 0
+    for node in stub_module().body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None \
+                and ast.unparse(node.annotation) == "Final":
+            assert getattr(_core, node.target.id) == ast.literal_eval(node.value), node.target.id
+            checked += 1
+    assert checked > 2 * 134  # the error codes and their hip* names, flags, kinds
+
+
+def test_installed_package_is_typed() -> None:
+    """The wheel ships the PEP 561 marker and the stubs as checked in."""
+    assert (INSTALLED / "py.typed").is_file()
+    for stub in sorted(SOURCE.glob("*.pyi")):
+        installed = INSTALLED / stub.name
+        assert installed.is_file(), f"{stub.name} is not installed"
+        assert installed.read_text() == stub.read_text(), f"the installed {stub.name} is not the checked-in one"
+
+
+# -------------------------------------------------------------------- mypy ---
+def test_mypy_strict_on_the_package(mypy_cache: str) -> None:
+    result = mypy(cache=mypy_cache)  # files and --strict from [tool.mypy]
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_on_a_user_script(mypy_cache: str) -> None:
+    # As a user sees PyGPU: the installed package, typed by py.typed.
+    result = mypy(str(TYPING / "user_script.py"), cache=mypy_cache)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_user_script_runs() -> None:
+    result = run([str(TYPING / "user_script.py")], env={"PYGPU_SIM_DEVICES": "2"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sim" in result.stdout
+
+
+def test_mypy_rejects_every_mistake(mypy_cache: str) -> None:
+    script = TYPING / "reject_script.py"
+    marked = {i for i, line in enumerate(script.read_text().splitlines(), 1) if "# E:" in line}
+    assert len(marked) >= 8
+    result = mypy(str(script), cache=mypy_cache)
+    assert result.returncode == 1, result.stdout + result.stderr
+    reported = {int(m.group(1)) for m in re.finditer(r"^[^:\n]*reject_script\.py:(\d+): error:", result.stdout,
+                                                     re.MULTILINE)}
+    assert reported == marked, result.stdout
+
+
+# -------------------------------------------------------------------- ruff ---
+def test_ruff_clean(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    cache = tool_cache(request, tmp_path_factory, "ruff")
+    result = run(["-m", "ruff", "check", "--cache-dir", cache, "--no-fix", "python", "tests", "bench",
+                  "examples", "tools"])
+    assert result.returncode == 0, result.stdout + result.stderr
