@@ -1,93 +1,34 @@
 // Recycled host blocks for the large numpy arrays that GPUArray.get() returns.
 //
-// A fresh large array costs its page faults: the kernel zeroes every page on
-// first touch, which takes about as long as the copy itself. get() in a loop
-// would pay that on every call, so large results come from blocks kept here
-// after their array is gone, already faulted in (and backed by transparent
-// huge pages where the host allows them, as numpy asks for its own large
-// arrays). The cache is bounded; what does not fit goes back to the host.
+// A fresh large array costs its page faults, about as much as the copy into
+// it: get() in a loop would pay that on every call, so large results live in
+// blocks of a BlockCache (PyGPU/common/block_cache.h), kept faulted in after
+// their array is gone.
 //
 // The array's base is a capsule that returns the block when numpy releases
 // the array: it works like any ndarray, except that it does not own its data
 // (`flags.owndata` is False, so `ndarray.resize` refuses, as for any view).
 #include <pybind11/numpy.h>
 
-#include <cstdlib>
-#include <limits>
-#include <mutex>
 #include <new>
 #include <vector>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
+#include "PyGPU/common/block_cache.h"
 #include "core.h"
 
 namespace pygpu {
 
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t(2) << 20;
-constexpr std::size_t kSmallest = std::size_t(1) << 20;  // below: numpy's own allocation is as good
-constexpr std::size_t kCachedBytes = std::size_t(256) << 20;
-
 struct Block {
     void* mem;
     std::size_t extent;
 };
 
-class BlockCache {
-public:
-    // A block of exactly `extent` bytes: a cached one, else a new one (NULL when the host has none).
-    void* take(std::size_t extent) {
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            for (auto it = blocks_.begin(); it != blocks_.end(); ++it) {
-                if (it->extent == extent) {
-                    void* mem = it->mem;
-                    bytes_ -= extent;
-                    blocks_.erase(it);
-                    return mem;
-                }
-            }
-        }
-        void* mem = std::aligned_alloc(kHugePage, extent);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-        if (mem != nullptr) madvise(mem, extent, MADV_HUGEPAGE);  // advice only
-#endif
-        return mem;
-    }
-
-    // Keeps a block for the next take of its extent; the oldest go back to the host first.
-    void give(void* mem, std::size_t extent) {
-        std::vector<void*> surplus;
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            if (extent > kCachedBytes) {
-                surplus.push_back(mem);
-            } else {
-                while (bytes_ + extent > kCachedBytes) {
-                    surplus.push_back(blocks_.front().mem);
-                    bytes_ -= blocks_.front().extent;
-                    blocks_.erase(blocks_.begin());
-                }
-                blocks_.push_back(Block{mem, extent});
-                bytes_ += extent;
-            }
-        }
-        for (void* m : surplus) std::free(m);
-    }
-
-private:
-    std::mutex mu_;
-    std::vector<Block> blocks_;  // oldest first; a few entries at most (each >= 1 MiB)
-    std::size_t bytes_ = 0;
-};
-
 // Never destroyed: arrays released during interpreter shutdown still give
 // their blocks back (the blocks stay reachable, so it is no leak).
 BlockCache& cache() {
-    static BlockCache* c = new BlockCache;
+    static BlockCache* c = new BlockCache(std::size_t(256) << 20);
     return *c;
 }
 
@@ -114,10 +55,9 @@ py::array host_array(const py::dtype& dtype, const py::tuple& shape_arg, const p
             throw py::value_error("shape and strides reach past the address space");
     }
     if (!empty && reach > nbytes) throw py::value_error("shape and strides reach past nbytes");
-    if (nbytes < kSmallest) throw py::value_error("recycled host blocks are for arrays of 1 MiB or more");
-    if (nbytes > std::numeric_limits<std::size_t>::max() - kHugePage) throw std::bad_alloc();
-    const std::size_t extent = (nbytes + kHugePage - 1) / kHugePage * kHugePage;
-    void* mem = cache().take(extent);
+    if (nbytes < BlockCache::kSmallest) throw py::value_error("recycled host blocks are for arrays of 1 MiB or more");
+    const std::size_t extent = BlockCache::extent_for(nbytes);
+    void* mem = extent != 0 ? cache().take(extent) : nullptr;
     if (mem == nullptr) throw std::bad_alloc();
     // The capsule (the array's base) gives the block back when numpy lets go of it.
     auto* block = new Block{mem, extent};

@@ -91,7 +91,14 @@ AddressArg::~AddressArg() {
 
 std::string AddressArg::parse(py::handle obj, bool writable, const char* what) {
     PyObject* o = obj.ptr();
-    if (py::isinstance<PointerBase>(obj)) {
+    // Ints first, and the pointer class by a cached type check: the two
+    // commonest arguments of the copy calls take no lookups.
+    if (PyLong_CheckExact(o)) {
+        address_ = static_cast<std::uintptr_t>(size_arg(obj, what));
+        return {};
+    }
+    static PyTypeObject* const pointer_type = reinterpret_cast<PyTypeObject*>(py::type::of<PointerBase>().ptr());
+    if (PyObject_TypeCheck(o, pointer_type)) {
         const auto& p = obj.cast<const PointerBase&>();
         if (!p.alive())
             return std::string(what) + " " + hex_address(reinterpret_cast<void*>(p.address)) +

@@ -159,3 +159,30 @@ def test_recycled_block_outlives_its_gpuarray():
 def test_host_array_rejects_layouts_outside_the_block(shape, strides, nbytes, message):
     with pytest.raises(ValueError, match=message):
         g._core._host_array(np.dtype(np.float64), shape, strides, nbytes)
+
+
+# ------------------------------------------------------------ staging blocks ---
+
+def test_large_pageable_async_copies_stage_the_source_at_call_time(gate):
+    # cudaMemcpyAsync from pageable memory stages the source when called (in
+    # recycled blocks for large copies), so the caller may overwrite its buffer
+    # at once, even while the copies wait behind a blocked stream.
+    stream, err = g.cudaStreamCreate()
+    assert err == g.cudaSuccess
+    n = 3 * MiB
+    dev, err = g.cudaMalloc(4 * n)
+    assert err == g.cudaSuccess
+    try:
+        with gate(stream):
+            host = np.empty(n, np.uint8)
+            for i in range(4):
+                host[:] = i + 1
+                assert g.cudaMemcpyAsync(int(dev) + i * n, host, n, H2D, stream) == g.cudaSuccess
+                host[:] = 0xFF
+        assert g.cudaStreamSynchronize(stream) == g.cudaSuccess
+        back = np.empty(4 * n, np.uint8)
+        assert g.cudaMemcpy(back, dev, back.nbytes, D2H) == g.cudaSuccess
+        np.testing.assert_array_equal(back, np.repeat(np.arange(1, 5, dtype=np.uint8), n))
+    finally:
+        g.cudaFree(dev)
+        g.cudaStreamDestroy(stream)

@@ -1,12 +1,16 @@
 #include "PyGPU/sim/copy.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <new>
 #include <set>
+#include <string>
 #include <vector>
 
+#include "PyGPU/common/block_cache.h"
 #include "PyGPU/sim/state.h"
 
 namespace pygpu {
@@ -18,6 +22,54 @@ const char* kind_label(int kind) {
     static const char* const kNames[] = {"cudaMemcpyHostToHost", "cudaMemcpyHostToDevice", "cudaMemcpyDeviceToHost",
                                          "cudaMemcpyDeviceToDevice", "cudaMemcpyDefault"};
     return kind >= 0 && kind <= 4 ? kNames[kind] : "an invalid kind";
+}
+
+// "the copy kind K says the destination is device memory", for the messages of
+// the pointer checks: made once, not on every copy.
+const char* side_context(int kind, bool destination, bool device) {
+    static const std::vector<std::string> kTexts = [] {
+        std::vector<std::string> t;
+        for (int k = 0; k <= 4; ++k)
+            for (const char* side : {"source", "destination"})
+                for (const char* mem : {"host", "device"})
+                    t.push_back(format("the copy kind %s says the %s is %s memory", kind_label(k), side, mem));
+        return t;
+    }();
+    return kTexts[static_cast<size_t>(kind * 4 + (destination ? 2 : 0) + (device ? 1 : 0))].c_str();
+}
+
+// The staging buffer of a pageable host-to-device copy, alive until the
+// queued copy has run. Large ones come from a cache of faulted-in blocks: a
+// fresh block's page faults would cost more than the copy.
+struct Staged {
+    char* data = nullptr;
+    size_t extent = 0;  // of a cached block; 0 for a small malloc'ed one
+    Staged() = default;
+    Staged(const Staged&) = delete;
+    Staged& operator=(const Staged&) = delete;
+    ~Staged();
+};
+
+BlockCache& staging_cache() {
+    static BlockCache* cache = new BlockCache(size_t(256) << 20);  // never destroyed: workers may outlive statics
+    return *cache;
+}
+
+Staged::~Staged() {
+    if (extent != 0) {
+        staging_cache().give(data, extent);
+    } else {
+        std::free(data);
+    }
+}
+
+std::shared_ptr<Staged> stage(size_t bytes) {
+    auto s = std::make_shared<Staged>();
+    const size_t extent = bytes >= BlockCache::kSmallest ? BlockCache::extent_for(bytes) : 0;
+    s->data = static_cast<char*>(extent != 0 ? staging_cache().take(extent) : std::malloc(bytes));
+    if (s->data == nullptr) throw std::bad_alloc();
+    s->extent = extent;
+    return s;
 }
 
 // A strided region: `height` rows of `width` bytes, rows `pitch` apart. A 1D
@@ -130,17 +182,15 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
         dst_device = device_of(st, r.dst) >= 0;
         src_device = device_of(st, r.src) >= 0;
     }
-    const std::string dst_ctx =
-        format("the copy kind %s says the destination is %s memory", kind_label(kind), dst_device ? "device" : "host");
-    const std::string src_ctx =
-        format("the copy kind %s says the source is %s memory", kind_label(kind), src_device ? "device" : "host");
+    const char* dst_ctx = side_context(kind, true, dst_device);
+    const char* src_ctx = side_context(kind, false, src_device);
     bool dst_pinned = false, src_pinned = false;
-    if (int e = dst_device ? check_device_range(st, "dst", r.dst, dspan, -1, dst_ctx.c_str())
-                           : check_host_range(st, "dst", r.dst, dspan, &dst_pinned, dst_ctx.c_str())) {
+    if (int e = dst_device ? check_device_range(st, "dst", r.dst, dspan, -1, dst_ctx)
+                           : check_host_range(st, "dst", r.dst, dspan, &dst_pinned, dst_ctx)) {
         return e;
     }
-    if (int e = src_device ? check_device_range(st, "src", r.src, sspan, -1, src_ctx.c_str())
-                           : check_host_range(st, "src", r.src, sspan, &src_pinned, src_ctx.c_str())) {
+    if (int e = src_device ? check_device_range(st, "src", r.src, sspan, -1, src_ctx)
+                           : check_host_range(st, "src", r.src, sspan, &src_pinned, src_ctx)) {
         return e;
     }
     if (is_2d) {
@@ -186,7 +236,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
         return err::cudaSuccess;
     }
     bool wait = false;
-    std::shared_ptr<std::vector<char>> staged;
+    std::shared_ptr<Staged> staged;
     if (!dst_device && !src_device) {
         wait = true;
     } else if (dst_device && !src_device) {
@@ -203,11 +253,11 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
             return copy(r, kind, is_2d, async, stream, true);
         } else {
             // Staged now, so the caller may reuse its buffer as soon as we return.
-            staged = std::make_shared<std::vector<char>>(r.width * r.height);
+            staged = stage(r.width * r.height);
             for (size_t row = 0; row < r.height; ++row) {
-                std::memcpy(staged->data() + row * r.width, r.src + row * r.spitch, r.width);
+                std::memcpy(staged->data + row * r.width, r.src + row * r.spitch, r.width);
             }
-            r.src = staged->data();
+            r.src = staged->data;
             r.spitch = r.width;
         }
     } else if (!dst_device && src_device) {

@@ -17,8 +17,8 @@ constexpr int kCudaVersion = 13000;
 // The current device of a thread is only valid for the devices it was set
 // on: when configure replaces them, every thread's current device is 0 again
 // (a thread's device 3 may not exist any more). The epoch tells.
-thread_local int tl_current_device = 0;
-thread_local uint64_t tl_device_epoch = 0;
+PYGPU_SIM_HOT_TLS thread_local int tl_current_device = 0;
+PYGPU_SIM_HOT_TLS thread_local uint64_t tl_device_epoch = 0;
 std::atomic<uint64_t> g_device_epoch{0};
 
 }  // namespace

@@ -2,12 +2,10 @@
 
 #include <atomic>
 #include <cstdlib>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 #include <iterator>
 #include <limits>
 
+#include "PyGPU/common/block_cache.h"
 #include "PyGPU/sim/state.h"
 
 namespace pygpu {
@@ -33,7 +31,7 @@ constexpr size_t kQuarantineLargest = size_t(16) << 20;
 // freed one leaving the quarantine is kept warm, already faulted in, for the
 // next allocation of the same extent: as a real device's memory, it costs no
 // page faults when reused. The cache is bounded and gives the oldest back.
-constexpr size_t kHugePage = size_t(2) << 20;
+constexpr size_t kHugePage = BlockCache::kHugePage;
 constexpr size_t kWarmSmallest = size_t(1) << 20;
 constexpr size_t kWarmBytes = size_t(256) << 20;
 
@@ -43,7 +41,6 @@ bool round_up(size_t n, size_t to, size_t* out) {
     return true;
 }
 
-void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
 
 // --- labels ------------------------------------------------------------------
 
@@ -190,7 +187,7 @@ void MemoryTable::keep_warm(const FreedRange& f, std::vector<void*>* out) {
 }
 
 static size_t block_extent(size_t charged) {
-    return charged >= kHugePage ? (charged + kHugePage - 1) / kHugePage * kHugePage : charged;
+    return charged >= kHugePage ? BlockCache::extent_for(charged) : charged;  // 0 when rounding overflows
 }
 
 void* MemoryTable::take_block(size_t charged, size_t* extent) {
@@ -206,13 +203,7 @@ void* MemoryTable::take_block(size_t charged, size_t* extent) {
             }
         }
     }
-    if (*extent < kHugePage) return std::aligned_alloc(kDeviceAlignment, *extent);
-    void* mem = std::aligned_alloc(kHugePage, *extent);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    // Advice only: where huge pages are off, ordinary pages back the block.
-    if (mem != nullptr) madvise(mem, *extent, MADV_HUGEPAGE);
-#endif
-    return mem;
+    return *extent < kHugePage ? std::aligned_alloc(kDeviceAlignment, *extent) : BlockCache::allocate(*extent);
 }
 
 const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {

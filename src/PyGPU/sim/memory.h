@@ -18,6 +18,9 @@ namespace sim {
 
 struct State;
 
+// An address as a pointer, for messages (%p) and the host allocator.
+inline void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
+
 enum class MemKind { device, pinned, registered };
 
 struct Allocation {

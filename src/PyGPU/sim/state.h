@@ -15,6 +15,15 @@
 #include <unordered_map>
 #include <vector>
 
+// Thread-locals read on every call (the current device, "am I a stream
+// worker"): the initial-exec model reads them without a __tls_get_addr call.
+// A few bytes of the static TLS surplus glibc keeps for dlopen()ed modules.
+#if defined(__GNUC__)
+#define PYGPU_SIM_HOT_TLS __attribute__((tls_model("initial-exec")))
+#else
+#define PYGPU_SIM_HOT_TLS
+#endif
+
 #include "PyGPU/sim/calls.h"
 #include "PyGPU/sim/config.h"
 #include "PyGPU/sim/device.h"
