@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import run_python
+
+from helpers import run_python, without_preload
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +23,7 @@ def _configure(tmp_path, *defines):
     result = subprocess.run(
         [cmake, "-S", str(ROOT), "-B", str(tmp_path / "build"), "-DSKBUILD_PROJECT_VERSION=0.1.0",
          f"-Dpybind11_DIR={pybind11.get_cmake_dir()}", *defines],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, env=without_preload(), check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 

@@ -18,6 +18,7 @@ import pytest
 
 import PyGPU as g
 import PyGPU.driver as cuda
+from helpers import without_preload
 
 SOURCE = r"""
 #include <pybind11/pybind11.h>
@@ -110,7 +111,7 @@ def ext(tmp_path_factory):
     target = out_dir / f"_pygpu_caster_test{sysconfig.get_config_var('EXT_SUFFIX')}"
     result = subprocess.run([cxx, "-std=c++17", "-O0", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
                              "-fvisibility=hidden", *_includes(pybind11_include), str(source), "-o", str(target)],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, env=without_preload(), check=False)
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(out_dir))
     try:
@@ -232,7 +233,7 @@ def test_signature_names_the_types(ext):
 
 # --- device_span: refused forms -------------------------------------------------
 
-@pytest.mark.parametrize("dtype, name", [(np.float64, "float64"), (np.int32, "int32"), (np.complex64, "complex64"),
+@pytest.mark.parametrize(("dtype", "name"), [(np.float64, "float64"), (np.int32, "int32"), (np.complex64, "complex64"),
                                          (np.bool_, "bool")])
 def test_wrong_dtype_names_both(ext, dtype, name):
     with pytest.raises(TypeError, match=rf"^expected a device array of dtype float32, got dtype {name}$"):
@@ -256,7 +257,7 @@ def test_host_buffers_are_refused(ext, obj):
         ext.span(obj)
 
 
-@pytest.mark.parametrize("device, message", [((1, 0), r"in host memory;"), ((3, 0), r"\(pinned host memory\)"),
+@pytest.mark.parametrize(("device", "message"), [((1, 0), r"in host memory;"), ((3, 0), r"\(pinned host memory\)"),
                                              ((4, 0), r"^device memory on a CUDA or ROCm device is required")])
 def test_wrong_device_type(ext, device, message):
     with pytest.raises(TypeError, match=message):
@@ -318,7 +319,7 @@ def test_malformed_interfaces(ext, dev_alloc):
     ptr = int(dev_alloc(64))
 
     class NotADict:
-        __cuda_array_interface__ = [1, 2]
+        __cuda_array_interface__ = (1, 2)
 
     with pytest.raises(TypeError, match="is not a dict"):
         ext.span(NotADict())
@@ -425,7 +426,7 @@ def test_headers_compile_with_nvcc(tmp_path):
     source.write_text(NVCC_SOURCE)
     result = subprocess.run([nvcc, "-std=c++17", "-c", "-Xcompiler", "-fPIC", *_includes(pybind11_include),
                              str(source), "-o", str(tmp_path / "casters.o")], capture_output=True, text=True,
-                            timeout=300)
+                            timeout=300, env=without_preload(), check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -451,7 +452,7 @@ def test_headers_compile_with_hip_headers(tmp_path):
     source.write_text(HIP_SOURCE)
     result = subprocess.run([cxx, "-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
                              "-D__HIP_PLATFORM_AMD__", "-I/usr/include", *_includes(pybind11_include), str(source)],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, env=without_preload(), check=False)
     assert result.returncode == 0, result.stderr
 
 
@@ -463,7 +464,8 @@ def test_headers_without_pybind11(tmp_path):
                       "int n(pygpu::device_span<float> x, pygpu::stream_ref s) {\n"
                       "    return static_cast<int>(x.size() + s.value());\n}\n")
     result = subprocess.run([cxx, "-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I",
-                             g.get_include(), str(source)], capture_output=True, text=True, timeout=120)
+                             g.get_include(), str(source)], capture_output=True, text=True, timeout=120,
+                            env=without_preload(), check=False)
     assert result.returncode == 0, result.stderr
 
 
@@ -478,7 +480,8 @@ def test_paths_docstring_examples():
 
 def test_get_include_and_cmake_dir():
     include = Path(g.get_include())
-    assert {"device_span.h", "stream_ref.h", "pybind11.h", "backend.h"} <= {p.name for p in (include / "pygpu").iterdir()}
+    headers = {p.name for p in (include / "pygpu").iterdir()}
+    assert {"device_span.h", "stream_ref.h", "pybind11.h", "backend.h"} <= headers
     cmake_dir = Path(g.get_cmake_dir())
     assert (cmake_dir / "PyGPUConfig.cmake").is_file() and (cmake_dir / "PyGPUConfigVersion.cmake").is_file()
     assert "get_include" in g.__all__ and "get_cmake_dir" in g.__all__

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import without_preload
+
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ROOT / "include"
 HEADERS = sorted(p.name for p in (INCLUDE / "pygpu").glob("*.h"))
@@ -22,7 +24,7 @@ def compile_source(tmp_path: Path, source: str) -> subprocess.CompletedProcess:
     path = tmp_path / "use.cpp"
     path.write_text(source)
     return subprocess.run([gxx, *CXXFLAGS, "-I", str(INCLUDE), str(path)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=without_preload(), check=False)
 
 
 def test_public_headers_are_present():

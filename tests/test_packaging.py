@@ -31,8 +31,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 
 
-def _clean_env(**extra: str) -> dict:
-    env = {k: v for k, v in without_preload().items() if not k.startswith("PYGPU_") and k != "PYTHONPATH"}
+def _clean_env(keep_preload: bool = False, **extra: str) -> dict:
+    """The environment without PyGPU's settings; without LD_PRELOAD (the
+    sanitizer run's ASan runtime) unless the child imports this installation
+    of PyGPU, which needs it (builds and other venvs must not inherit it)."""
+    base = dict(os.environ) if keep_preload else without_preload()
+    env = {k: v for k, v in base.items() if not k.startswith("PYGPU_") and k != "PYTHONPATH"}
     env.update(extra)
     return env
 
@@ -60,7 +64,8 @@ def test_version_is_single_sourced():
 
 
 def test_main_job_prints_the_version(tmp_path):
-    result = _run([sys.executable, "-m", "PyGPU"], cwd=tmp_path, env=_clean_env(PYGPU_BACKEND="sim"), timeout=120)
+    result = _run([sys.executable, "-m", "PyGPU"], cwd=tmp_path, env=_clean_env(keep_preload=True, PYGPU_BACKEND="sim"),
+                  timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == f"PyGPU {importlib.metadata.version('PyGPU')}"
 

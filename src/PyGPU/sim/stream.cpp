@@ -1,9 +1,8 @@
 #include "PyGPU/sim/stream.h"
 
-#include <cxxabi.h>
-
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include "PyGPU/sim/chaos.h"
@@ -15,9 +14,7 @@ namespace sim {
 
 namespace {
 
-thread_local bool tl_on_worker = false;
-
-void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
+PYGPU_SIM_HOT_TLS thread_local bool tl_on_worker = false;
 
 // Drains one stream, in order, until it is destroyed and empty. The worker
 // owns a reference to its stream, so a destroyed stream lives until its last
@@ -40,14 +37,16 @@ void worker_loop(std::shared_ptr<Stream> s) {
         if (item.run) {
             try {
                 item.run();
-            } catch (const abi::__forced_unwind&) {
-                // The thread is being cancelled (a host function that calls
-                // into a finalizing Python interpreter is ended this way):
-                // swallowing it aborts the process, so let it through.
-                throw;
             } catch (...) {
                 // Queued work is plain copies and C callbacks; nothing else
-                // must unwind through the worker and end the process.
+                // must unwind through the worker and end the process. But a
+                // thread cancellation (a host function that calls into a
+                // finalizing Python interpreter is ended this way) must go
+                // through: swallowing it aborts the process. It is no C++
+                // exception, so current_exception() is empty. (Not `catch
+                // (abi::__forced_unwind&)`: that binds a reference to null,
+                // undefined behaviour that UBSan reports.)
+                if (!std::current_exception()) throw;
             }
         }
         if (traced) {
