@@ -14,14 +14,13 @@ pip install: minutes, so only in the full profile or when asked for).
 from __future__ import annotations
 
 import argparse
-import datetime
+import datetime as dt
 import json
 import os
 import platform
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from . import build_time, imports, targets
 from ._figures import PROFILES
@@ -33,7 +32,7 @@ SIM_ONLY = ("bandwidth", "latency")
 DEFAULT_CASES = {"quick": ("calls", "bandwidth", "latency", "imports"), "full": CASES}
 
 
-def _env(backend: Optional[str]) -> Dict[str, str]:
+def _env(backend: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYGPU_BACKEND", None)
     if backend:
@@ -42,30 +41,29 @@ def _env(backend: Optional[str]) -> Dict[str, str]:
     return env
 
 
-def built_backends() -> List[str]:
+def built_backends() -> list[str]:
     proc = subprocess.run([sys.executable, "-c", "import PyGPU; print(','.join(PyGPU.built_backends))"],
-                          env=_env("sim"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(ROOT))
+                          env=_env("sim"), capture_output=True, text=True, cwd=str(ROOT), check=False)
     if proc.returncode != 0:
         raise SystemExit("bench: PyGPU cannot be imported here; install it first (pip install .):\n" +
                          proc.stderr.strip()[-2000:])
     return [b for b in proc.stdout.strip().split(",") if b]
 
 
-def run_backend(backend: str, cases: List[str], profile: str, figures: str) -> dict:
+def run_backend(backend: str, cases: list[str], profile: str, figures: str) -> dict:
     cmd = [sys.executable, "-m", "bench._worker", "--cases", ",".join(cases), "--profile", profile,
            "--figures", figures]
-    proc = subprocess.run(cmd, env=_env(backend), cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True)
+    proc = subprocess.run(cmd, env=_env(backend), cwd=str(ROOT), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {"error": f"backend '{backend}': the worker failed ({proc.returncode}): {proc.stderr.strip()[-3000:]}"}
     return json.loads(proc.stdout)
 
 
-def build_figures(profile: str) -> List[dict]:
+def build_figures(profile: str) -> list[dict]:
     compile_ = build_time.measure_compile(3 if profile == "full" else 1, quiet=True)
     pip = build_time.measure_pip(1, quiet=True)
     out = []
-    for key, name, r, text, ok in (
+    for _key, name, r, text, ok in (
             ("compile", "cmake --build, sim backend only", compile_, "< 20 s", compile_["met"]),
             ("pip", "clean pip install . (all backends)", pip, "<= 90 s", pip["met"])):
         w = r["wall_s"]
@@ -78,7 +76,7 @@ def build_figures(profile: str) -> List[dict]:
 
 # ------------------------------------------------------------------ output ---
 
-def fmt(v: Optional[float], unit: str) -> str:
+def fmt(v: float | None, unit: str) -> str:
     if v is None:
         return "-"
     if unit in ("ns/call",):
@@ -90,7 +88,7 @@ def fmt(v: Optional[float], unit: str) -> str:
     return f"{v:.3g}"
 
 
-def rows(figures: List[dict]) -> List[List[str]]:
+def rows(figures: list[dict]) -> list[list[str]]:
     """One row per (figure, reference): figure, backend, median [min-max] unit,
     reference, its median, ratio, target, met."""
     out = []
@@ -116,20 +114,19 @@ def rows(figures: List[dict]) -> List[List[str]]:
         for i, (ref, s) in enumerate(refs):
             r = ratios.get(ref, {}).get("of_medians")
             cells = [f["name"], f["backend"], value] if i == 0 else ["", "", ""]
-            out.append(cells + [ref, fmt(s["median"], unit), f"{r:.2f}x" if r is not None else "-",
-                                target if i == 0 else "", met if i == 0 else ""])
-        for ref, why in f.get("missing", {}).items():
-            if ref not in f["references"]:
-                out.append(["", "", "", f"{ref}: missing", "", "", "", ""])
+            ratio = f"{r:.2f}x" if r is not None else "-"
+            out.append([*cells, ref, fmt(s["median"], unit), ratio, target if i == 0 else "", met if i == 0 else ""])
+        out.extend(["", "", "", f"{ref}: missing", "", "", "", ""]
+                   for ref in f.get("missing", {}) if ref not in f["references"])
     return out
 
 
 HEADER = ["figure", "backend", "median [min-max]", "reference", "ref median", "ratio", "target", "met"]
 
 
-def table(figures: List[dict]) -> str:
+def table(figures: list[dict]) -> str:
     body = rows(figures)
-    widths = [max(len(r[i]) for r in [HEADER] + body) for i in range(len(HEADER))]
+    widths = [max(len(r[i]) for r in [HEADER, *body]) for i in range(len(HEADER))]
     widths = [min(w, 58) for w in widths]
     lines = []
     last_case = None
@@ -138,8 +135,7 @@ def table(figures: List[dict]) -> str:
             lines.append(f"\n== {case}")
             lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths)).rstrip())
             last_case = case
-        for r in f_rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in f_rows)
     return "\n".join(lines)
 
 
@@ -152,7 +148,7 @@ def _group(figures, body):
         i += n
 
 
-def markdown(figures: List[dict]) -> str:
+def markdown(figures: list[dict]) -> str:
     lines = []
     last_case = None
     for f_rows, case in _group(figures, rows(figures)):
@@ -167,15 +163,15 @@ def markdown(figures: List[dict]) -> str:
 def _git_commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=str(ROOT), stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True).stdout.strip()
+                              stderr=subprocess.DEVNULL, text=True, check=False).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=str(ROOT),
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False).stdout.strip()
         return head + ("+local changes" if dirty else "")
     except OSError:
         return "unknown"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", action="append", default=[], metavar="sim|cuda|hip",
                         help="backend(s) to measure, repeatable or comma-separated (default: every built one)")
@@ -190,7 +186,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--markdown", type=Path, help="write the table as Markdown here")
     args = parser.parse_args(argv)
 
-    cases = [c for item in args.only for c in item.replace(" ", ",").split(",") if c] or list(DEFAULT_CASES[args.profile])
+    cases = [c for item in args.only for c in item.replace(" ", ",").split(",") if c]
+    cases = cases or list(DEFAULT_CASES[args.profile])
     unknown = [c for c in cases if c not in CASES]
     if unknown:
         parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
@@ -200,12 +197,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not_built:
         parser.error(f"backend(s) {', '.join(not_built)} not built here (built: {', '.join(built)})")
 
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = dt.datetime.now(dt.timezone.utc)
     meta = {"profile": args.profile, "cases": cases, "backends": backends, "started": started.isoformat(),
             "python": platform.python_version(), "machine": platform.machine(), "cpu_count": os.cpu_count(),
             "load_before": list(os.getloadavg()), "commit": _git_commit()}
-    figures: List[dict] = []
-    errors: List[str] = []
+    figures: list[dict] = []
+    errors: list[str] = []
     per_backend = [c for c in cases if c in PER_BACKEND]
     for backend in backends:
         mine = [c for c in per_backend if backend == "sim" or c not in SIM_ONLY]
@@ -229,7 +226,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     order = {c: i for i, c in enumerate(CASES)}
     figures.sort(key=lambda f: order[f["case"]])  # stable: keeps the order within a case
     meta["load_after"] = list(os.getloadavg())
-    meta["seconds"] = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
+    meta["seconds"] = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
     summary = targets.summary(figures)
 
     missing = sorted({f"{k}: {w}" for f in figures for k, w in f.get("missing", {}).items()})

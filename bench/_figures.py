@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
 
 from ._timing import pair_ratio, stats
 
@@ -24,7 +24,7 @@ def size_label(n: int) -> str:
 
 
 def figure(case: str, name: str, backend: str, unit: str, samples: Sequence[float],
-           references: Optional[Dict[str, Sequence[float]]] = None, missing: Optional[Dict[str, str]] = None,
+           references: dict[str, Sequence[float]] | None = None, missing: dict[str, str] | None = None,
            higher_is_better: bool = False, note: str = "", **extra) -> dict:
     """One row of the report: the subject's samples and each reference's,
     already in `unit`, with the ratio of the medians (subject / reference)
@@ -40,10 +40,10 @@ def figure(case: str, name: str, backend: str, unit: str, samples: Sequence[floa
     return rec
 
 
-def scaled(samples: List[float], factor: float) -> List[float]:
+def scaled(samples: list[float], factor: float) -> list[float]:
     return [s * factor for s in samples]
 
 
-def bandwidth(samples_s: List[float], nbytes: int) -> List[float]:
+def bandwidth(samples_s: list[float], nbytes: int) -> list[float]:
     """Seconds per copy -> GB/s (10^9 bytes per second)."""
     return [nbytes / s / 1e9 for s in samples_s]

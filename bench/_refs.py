@@ -22,9 +22,6 @@ import ctypes
 import ctypes.util
 import glob
 import os
-from typing import Optional, Tuple
-
-
 
 # The runtime calls the benchmarks make through ctypes: (name, argtypes, restype).
 _CALLS = (
@@ -43,7 +40,7 @@ def _declare(lib: ctypes.CDLL, prefix: str) -> None:
         fn.argtypes = argtypes
         fn.restype = restype
 
-def cuda_python() -> Tuple[Optional[object], Optional[str]]:
+def cuda_python() -> tuple[object | None, str | None]:
     """The ``cuda.bindings.runtime`` module (cuda-bindings >= 12.6), or the older ``cuda.cudart``."""
     try:
         from cuda.bindings import runtime
@@ -58,17 +55,17 @@ def cuda_python() -> Tuple[Optional[object], Optional[str]]:
 
 
 def cuda_python_version() -> str:
+    found = (_dist_version(dist) for dist in ("cuda-bindings", "cuda-python"))
+    return next((v for v in found if v is not None), "unknown")
+
+
+def _dist_version(dist: str) -> str | None:
     try:
         from importlib.metadata import version
 
-        for dist in ("cuda-bindings", "cuda-python"):
-            try:
-                return f"{dist} {version(dist)}"
-            except Exception:
-                continue
-    except ImportError:
-        pass
-    return "unknown"
+        return f"{dist} {version(dist)}"
+    except Exception:
+        return None
 
 
 def _cudart_candidates():
@@ -86,7 +83,7 @@ def _cudart_candidates():
         yield found
 
 
-def cudart_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
+def cudart_ctypes() -> tuple[ctypes.CDLL | None, str | None]:
     """The CUDA runtime as a ctypes library, with the signatures the suite calls."""
     errors = []
     for path in _cudart_candidates():
@@ -102,7 +99,7 @@ def cudart_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
     return None, f"ctypes reference unavailable: {why}"
 
 
-def hip_ctypes() -> Tuple[Optional[ctypes.CDLL], Optional[str]]:
+def hip_ctypes() -> tuple[ctypes.CDLL | None, str | None]:
     """The HIP runtime as a ctypes library (hip* names, same signatures as the CUDA calls)."""
     errors = []
     candidates = [os.environ.get("PYGPU_BENCH_AMDHIP"), "libamdhip64.so",

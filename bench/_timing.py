@@ -14,9 +14,10 @@ import gc
 import statistics
 import time
 import timeit
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Callable
 
-Stats = Dict[str, float]
+Stats = dict[str, float]
 
 
 def stats(samples: Sequence[float]) -> Stats:
@@ -31,8 +32,8 @@ class Subject:
     seconds spent on what counts (for copies that need a sync or a reset).
     """
 
-    def __init__(self, name: str, stmt: Optional[str] = None, namespace: Optional[dict] = None,
-                 op: Optional[Callable[[int], float]] = None, between: Optional[Callable[[], None]] = None):
+    def __init__(self, name: str, stmt: str | None = None, namespace: dict | None = None,
+                 op: Callable[[int], float] | None = None, between: Callable[[], None] | None = None):
         if (stmt is None) == (op is None):
             raise ValueError("give either stmt or op")
         self.name = name
@@ -64,13 +65,13 @@ def calibrate(subject: Subject, sample_s: float, max_k: int = 1 << 22) -> int:
     return max(1, min(max_k, int(k * sample_s / t)))
 
 
-def compare(subjects: List[Subject], repeats: int, sample_s: float,
-            k: Optional[int] = None) -> Dict[str, List[float]]:
+def compare(subjects: list[Subject], repeats: int, sample_s: float,
+            k: int | None = None) -> dict[str, list[float]]:
     """Seconds per operation for every subject, `repeats` samples each,
     interleaved. `k` fixes the operations per sample (else calibrated per
     subject). The collector is paused while sampling, as timeit does."""
     ks = {s.name: (k if k is not None else calibrate(s, sample_s)) for s in subjects}
-    out: Dict[str, List[float]] = {s.name: [] for s in subjects}
+    out: dict[str, list[float]] = {s.name: [] for s in subjects}
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -85,7 +86,7 @@ def compare(subjects: List[Subject], repeats: int, sample_s: float,
     return out
 
 
-def timed_loop(fn: Callable[[], object], after: Optional[Callable[[], object]] = None) -> Callable[[int], float]:
+def timed_loop(fn: Callable[[], object], after: Callable[[], object] | None = None) -> Callable[[int], float]:
     """An `op(k)` for Subject: calls fn() k times then after() once, all timed."""
 
     def op(k: int) -> float:
@@ -99,7 +100,7 @@ def timed_loop(fn: Callable[[], object], after: Optional[Callable[[], object]] =
     return op
 
 
-def pair_ratio(a: Sequence[float], b: Sequence[float]) -> Tuple[float, float]:
+def pair_ratio(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     """(ratio of medians, median of the per-repeat ratios) of two interleaved series."""
     per = [x / y for x, y in zip(a, b) if y > 0]
     return statistics.median(a) / statistics.median(b), (statistics.median(per) if per else float("nan"))

@@ -39,8 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,11 +54,12 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _run_timed(cmd: Sequence[str], cwd: Optional[Path] = None, env: Optional[dict] = None) -> Dict[str, float]:
+def _run_timed(cmd: Sequence[str], cwd: Path | None = None, env: dict | None = None) -> dict[str, float]:
     """Run `cmd`, raise on failure; wall and CPU seconds (the command and its children)."""
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
     wall = time.perf_counter() - t0
     cpu = _children_cpu() - cpu0
     if proc.returncode != 0:
@@ -76,7 +77,7 @@ def _pybind11_dir() -> str:
     return pybind11.get_cmake_dir()
 
 
-def _ninja_steps(build_dir: Path, top: int = 8) -> List[Dict[str, object]]:
+def _ninja_steps(build_dir: Path, top: int = 8) -> list[dict[str, object]]:
     """The slowest steps of the last build, from .ninja_log (seconds)."""
     log = build_dir / ".ninja_log"
     if not log.exists():
@@ -99,7 +100,7 @@ exec /usr/bin/time -a -o "{log}" -f "%U %S $out" "$@"
 """
 
 
-def _cpu_per_step(log: Path) -> List[Dict[str, object]]:
+def _cpu_per_step(log: Path) -> list[dict[str, object]]:
     """CPU seconds of every compile and link step (from the launcher's log), slowest first."""
     steps = []
     if not log.exists():
@@ -115,12 +116,12 @@ def _cpu_per_step(log: Path) -> List[Dict[str, object]]:
     return steps
 
 
-def _summary(values: List[float]) -> Dict[str, float]:
+def _summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
 def measure_compile(repeats: int, defines: Sequence[str] = (), source: Path = ROOT, keep: bool = False,
-                    quiet: bool = False, per_step: bool = False) -> Dict[str, object]:
+                    quiet: bool = False, per_step: bool = False) -> dict[str, object]:
     """Configure (untimed) and build (timed) the sim-only project `repeats` times from scratch."""
     if shutil.which("ninja") is None:
         raise SystemExit("build_time: ninja is needed for the compile step (pip install ninja)")
@@ -166,7 +167,7 @@ def measure_compile(repeats: int, defines: Sequence[str] = (), source: Path = RO
             "target_s": COMPILE_TARGET_S, "met": wall["median"] < COMPILE_TARGET_S}
 
 
-def measure_pip(repeats: int, source: Path = ROOT, quiet: bool = False) -> Dict[str, object]:
+def measure_pip(repeats: int, source: Path = ROOT, quiet: bool = False) -> dict[str, object]:
     """`pip install .` into a fresh venv with a fresh build directory, `repeats` times."""
     walls, cpus, loads, runs = [], [], [], []
     for i in range(repeats):
@@ -181,7 +182,7 @@ def measure_pip(repeats: int, source: Path = ROOT, quiet: bool = False) -> Dict[
             r = _run_timed([py, "-m", "pip", "install", "-q", "-C", f"build-dir={tmp / 'build'}", str(source)],
                            cwd=tmp, env=env)
             probe = subprocess.run([py, "-c", "import PyGPU; print(','.join(PyGPU.built_backends))"], cwd=tmp,
-                                   env=env, stdout=subprocess.PIPE, text=True)
+                                   env=env, stdout=subprocess.PIPE, text=True, check=False)
             backends = probe.stdout.strip()
             walls.append(r["wall_s"])
             cpus.append(r["cpu_s"])
@@ -198,7 +199,7 @@ def measure_pip(repeats: int, source: Path = ROOT, quiet: bool = False) -> Dict[
             "target_s": PIP_TARGET_S, "met": wall["median"] <= PIP_TARGET_S}
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.build_time", description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=("compile", "pip", "all"), nargs="?", default="all")
     parser.add_argument("--repeats", type=int, default=None, help="default: 3 for compile, 1 for pip")
@@ -211,7 +212,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
 
-    results: Dict[str, object] = {"cpu_count": os.cpu_count()}
+    results: dict[str, object] = {"cpu_count": os.cpu_count()}
     if args.what in ("compile", "all"):
         results["compile"] = measure_compile(args.repeats or 3, args.defines, source=args.source, keep=args.keep,
                                              per_step=args.per_step)

@@ -18,8 +18,6 @@ subject and references.
 
 from __future__ import annotations
 
-from typing import Dict, List
-
 from . import _refs
 from ._figures import figure, scaled
 from ._timing import Subject, compare
@@ -28,12 +26,12 @@ CALLS = ("cudaGetDevice()", "cudaGetDeviceCount()", "cudaStreamQuery(s)", "cudaE
          "cudaGetErrorName(err)")
 
 
-def run(profile: dict, only: List[str] = ()) -> List[dict]:
+def run(profile: dict, only: list[str] = ()) -> list[dict]:
     import PyGPU as g
 
     backend = g.backend
-    ns: Dict[str, object] = {"g": g}
-    notes: Dict[str, str] = {}
+    ns: dict[str, object] = {"g": g}
+    notes: dict[str, str] = {}
     between = {}
     try:
         stream = g.cudaStream_t()
@@ -63,7 +61,7 @@ def run(profile: dict, only: List[str] = ()) -> List[dict]:
     hip_missing = None
     rt, rt_missing = _refs.cuda_python()
     lib, lib_missing = _refs.cudart_ctypes()
-    ref_stmts: Dict[str, Dict[str, str]] = {name: {} for name in CALLS}
+    ref_stmts: dict[str, dict[str, str]] = {name: {} for name in CALLS}
     if rt is not None:
         ns.update(rt=rt, rs=rt.cudaStream_t(0), re=rt.cudaEvent_t(0), rerr=rt.cudaError_t(1))
         ref_stmts["cudaGetDevice()"]["cuda-python"] = "rt.cudaGetDevice()"

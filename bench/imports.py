@@ -16,34 +16,33 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from typing import Dict, List, Optional
 
 from ._figures import figure
 
 _SNIPPET = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
 
 
-def _one(mod: str, backend: Optional[str], cwd: str) -> float:
+def _one(mod: str, backend: str | None, cwd: str) -> float:
     env = dict(os.environ)
     env.pop("PYGPU_BACKEND", None)
     if backend:
         env["PYGPU_BACKEND"] = backend
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([sys.executable, "-c", _SNIPPET.format(mod=mod)], cwd=cwd, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"import {mod} failed (PYGPU_BACKEND={backend}): {proc.stderr.strip()[-500:]}")
     return float(proc.stdout.strip().splitlines()[-1])
 
 
-def importtime_top(backend: Optional[str], cwd: str, top: int = 12) -> Dict[str, List[Dict[str, object]]]:
+def importtime_top(backend: str | None, cwd: str, top: int = 12) -> dict[str, list[dict[str, object]]]:
     """The slowest modules of ``import PyGPU`` by their own time (``-X importtime``), in ms."""
     env = dict(os.environ)
     env.pop("PYGPU_BACKEND", None)
     if backend:
         env["PYGPU_BACKEND"] = backend
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import PyGPU"], cwd=cwd, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          capture_output=True, text=True, check=False)
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
@@ -58,12 +57,12 @@ def importtime_top(backend: Optional[str], cwd: str, top: int = 12) -> Dict[str,
     return {"slowest_self": rows[:top], "pygpu_modules": pygpu}
 
 
-def run(profile: dict, backends: List[str]) -> List[dict]:
+def run(profile: dict, backends: list[str]) -> list[dict]:
     runs = profile["import_runs"]
     variants = [("auto", None)] + [(b, b) for b in backends if b == "sim"]
     with tempfile.TemporaryDirectory() as cwd:  # nothing beside the interpreter's own path
-        numpy_s: List[float] = []
-        pygpu_s: Dict[str, List[float]] = {label: [] for label, _ in variants}
+        numpy_s: list[float] = []
+        pygpu_s: dict[str, list[float]] = {label: [] for label, _ in variants}
         _one("numpy", None, cwd)  # warm the file cache
         for _ in range(runs):
             numpy_s.append(_one("numpy", None, cwd) * 1e3)

@@ -8,8 +8,6 @@ do.
 
 from __future__ import annotations
 
-from typing import List
-
 from ._figures import figure, scaled
 from ._timing import Subject, compare
 
@@ -25,7 +23,7 @@ CASES = (
 )
 
 
-def run(profile: dict, only: List[str] = ()) -> List[dict]:
+def run(profile: dict, only: list[str] = ()) -> list[dict]:
     import numpy as np
 
     import PyGPU as g

@@ -6,8 +6,6 @@ it judges. Ratios are of medians measured in the same run.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 SPEED_CALLS = ("cudaGetDevice()", "cudaGetDeviceCount()")
 
 
@@ -15,14 +13,14 @@ def _set(fig: dict, text: str, value: float, limit: float, met: bool) -> None:
     fig["target"] = {"text": text, "value": value, "limit": limit, "met": bool(met)}
 
 
-def _find(figures: List[dict], case: str, name: str, backend: str) -> Optional[dict]:
+def _find(figures: list[dict], case: str, name: str, backend: str) -> dict | None:
     for f in figures:
         if f["case"] == case and f["name"] == name and f["backend"] == backend and "skipped" not in f:
             return f
     return None
 
 
-def apply(figures: List[dict]) -> None:
+def apply(figures: list[dict]) -> None:
     # Call overhead: the CUDA backend at most 0.5x cuda-python; the simulated
     # device within 1.2x of the CUDA backend (the CUDA figure becomes a
     # reference of the sim figure).
@@ -62,7 +60,7 @@ def apply(figures: List[dict]) -> None:
             _set(f, "adds <= 30 ms to import numpy", f["added_ms"], 30.0, f["added_ms"] <= 30.0)
 
 
-def summary(figures: List[dict]) -> Dict[str, int]:
+def summary(figures: list[dict]) -> dict[str, int]:
     judged = [f for f in figures if "target" in f]
     met = sum(1 for f in judged if f["target"]["met"])
     return {"targets": len(judged), "met": met, "missed": len(judged) - met}

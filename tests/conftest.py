@@ -10,12 +10,11 @@ os.environ["PYGPU_BACKEND"] = "sim"
 os.environ["PYGPU_SIM_DEVICES"] = "2"
 os.environ["PYGPU_SIM_MEMORY"] = "1GiB"
 
-import pytest  # noqa: E402
+import pytest
 
-import PyGPU as g  # noqa: E402
-from helpers import Gate  # noqa: E402
-
-from PyGPU.testing import pygpu_chaos, pygpu_sim  # noqa: E402,F401  (PyGPU's fixtures, opt-in)
+import PyGPU as g
+from helpers import Gate
+from PyGPU.testing import pygpu_chaos, pygpu_sim  # noqa: F401  (PyGPU's fixtures, opt-in)
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import gc
 
 import numpy as np
 import pytest
-from helpers import dtype_sample as sample
 
 import PyGPU as g
+from helpers import dtype_sample as sample
 
 DTYPES = list(g.dtypes)  # the one dtype table
 KINDS = ["HostAllocator", "PagelockedAllocator"]
@@ -60,10 +60,10 @@ def test_default_construction_then_allocate(kind, name):
 
 
 def test_negative_sizes(kind, name):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must be >= 0"):
         alloc_cls(kind, name)(-1)
     a = alloc_cls(kind, name)(4)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must be >= 0"):
         a.allocate(-1)
     assert a.size() == 4 and a.ptr().is_safe()
 

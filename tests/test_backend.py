@@ -7,9 +7,9 @@ import ctypes
 import os
 
 import pytest
-from helpers import run_python
 
 import PyGPU as g
+from helpers import run_python
 from PyGPU import _core
 
 
@@ -109,7 +109,7 @@ def _gpu_backend(name):
 
 def test_cuda_backend_answers_with_its_own_codes():
     lines = _gpu_backend("cuda")
-    backend, count, code, name = lines[0].split()
+    backend, _count, code, name = lines[0].split()
     assert backend == "cuda"
     if code == "0":
         pytest.skip("a CUDA device is present: this test is for machines without one")
@@ -122,7 +122,7 @@ def test_cuda_backend_answers_with_its_own_codes():
 
 def test_hip_backend_answers_with_its_own_codes():
     lines = _gpu_backend("hip")
-    backend, count, code, name = lines[0].split()
+    backend, _count, code, name = lines[0].split()
     assert backend == "hip"
     if code == "0":
         pytest.skip("a HIP device is present: this test is for machines without one")

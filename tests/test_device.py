@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 import pytest
-from helpers import SIM_MEMORY, run_python
 
 import PyGPU as g
+from helpers import SIM_MEMORY, run_python
 
 
 def test_device_count():

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import PyGPU as g
+from helpers import run_python
 from PyGPU import _core, _dlpack
 from PyGPU.gpuarray import GPUArray
-from helpers import run_python
 
 # --- dlpack.h, for reading and forging capsules ----------------------------------
 
@@ -176,7 +176,7 @@ def test_every_dtype_round_trips(dtype):
         assert np.array_equal(view.get(), host)
 
 
-@pytest.mark.parametrize("dtype, code, bits", [
+@pytest.mark.parametrize(("dtype", "code", "bits"), [
     ("int8", 0, 8), ("int64", 0, 64), ("uint16", 1, 16), ("uint64", 1, 64), ("float16", 2, 16),
     ("float32", 2, 32), ("float64", 2, 64), ("complex64", 5, 64), ("complex128", 5, 128), ("bool", 6, 8)])
 def test_exported_dtype_codes(dtype, code, bits):
@@ -202,7 +202,7 @@ def test_writes_through_the_view_reach_the_producer(array):
 # --- capsules ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("max_version, name", [
+@pytest.mark.parametrize(("max_version", "name"), [
     (None, "dltensor"), ((0, 8), "dltensor"), ((1, 0), "dltensor_versioned"), ((1, 7), "dltensor_versioned"),
     ((2, 0), "dltensor_versioned")])
 def test_max_version_selects_the_capsule(array, max_version, name):
@@ -334,7 +334,7 @@ def test_import_applies_the_byte_offset(array):
     assert view.ptr == array.ptr and np.array_equal(view.get(), array.get())
 
 
-@pytest.mark.parametrize("code, bits, lanes, name", [
+@pytest.mark.parametrize(("code", "bits", "lanes", "name"), [
     (4, 16, 1, "bfloat16"), (2, 32, 4, "float32 (code 2, 32 bits, 4 lanes)"), (10, 8, 1, "float8_e4m3fn"),
     (2, 128, 1, "float128"), (3, 64, 1, "opaque_handle")])
 def test_unsupported_dtype_is_refused_and_the_capsule_left_intact(array, code, bits, lanes, name):
@@ -352,7 +352,9 @@ def test_unknown_major_version_is_released_and_refused(array):
     before = sys.getrefcount(array) - 1
     capsule = array.__dlpack__(max_version=(1, 0))
     managed(capsule).version.major = 2
-    with pytest.raises(BufferError, match="_dlpack_import: the capsule holds DLPack 2.1, but PyGPU reads DLPack 1.x"):
+    with pytest.raises(
+            BufferError, match=r"^_dlpack_import: the capsule holds DLPack 2\.1, but PyGPU reads DLPack 1\.x"
+    ):
         g.from_dlpack(capsule)
     assert capsule_name(capsule) == "used_dltensor_versioned"
     assert sys.getrefcount(array) - 1 == before  # dlpack.h: the consumer calls the deleter
@@ -423,7 +425,7 @@ def test_default_streams_and_no_sync_are_accepted(array, stream):
     assert np.array_equal(view.get(), array.get())
 
 
-@pytest.mark.parametrize("stream, error, message", [
+@pytest.mark.parametrize(("stream", "error", "message"), [
     (-2, ValueError, "__dlpack__: stream=-2 is not a stream"),
     ("1", TypeError, "__dlpack__: stream must be None or an int stream handle, got str"),
     (True, TypeError, "__dlpack__: stream must be None or an int stream handle, got bool")])
@@ -577,7 +579,7 @@ def test_cuda_array_interface_stream_is_synchronised(array, gate):
     assert np.array_equal(view.get(), array.get())
 
 
-@pytest.mark.parametrize("overrides, error, message", [
+@pytest.mark.parametrize(("overrides", "error", "message"), [
     ({"stream": 0}, ValueError, "__cuda_array_interface__: stream 0 is disallowed"),
     ({"mask": object()}, BufferError, "from_dlpack: masked arrays"),
     ({"version": 4}, ValueError, "from_dlpack: __cuda_array_interface__ version 4 is not supported"),

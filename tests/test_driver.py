@@ -9,13 +9,14 @@ import operator
 import re
 import threading
 import time
+from typing import ClassVar
 
 import numpy as np
 import pytest
-from helpers import SIM_MEMORY, free_bytes, run_python
 
 import PyGPU as g
 import PyGPU.driver as cuda
+from helpers import SIM_MEMORY, free_bytes, run_python
 
 
 def pinned_copy(host: np.ndarray) -> np.ndarray:
@@ -95,7 +96,7 @@ def test_pci_bus_id():
     assert ids[0] != ids[1]
     assert cuda.Device(ids[1]) == cuda.Device(1)
     assert cuda.Device(ids[1].lower()) == cuda.Device(1)
-    with pytest.raises(cuda.Error, match="cudaErrorInvalidDevice.*no device has PCI bus id"):
+    with pytest.raises(cuda.Error, match=r"cudaErrorInvalidDevice.*no device has PCI bus id"):
         cuda.Device("0000:99:00.0")
 
 
@@ -145,14 +146,14 @@ def test_attributes_match_the_properties(ordinal):
 
 def test_attribute_errors():
     dev = cuda.Device(0)
-    with pytest.raises(cuda.Error, match="cudaErrorInvalidValue.*attribute 13 is not available") as info:
+    with pytest.raises(cuda.Error, match=r"cudaErrorInvalidValue.*attribute 13 is not available") as info:
         dev.get_attribute(13)  # CLOCK_RATE: not among the runtime's properties
     assert info.value.code == g.cudaErrorInvalidValue
     for bad in ("WARP_SIZE", 10.0, None):
         with pytest.raises(TypeError, match="device_attribute"):
             dev.get_attribute(bad)
     with pytest.raises(AttributeError, match="NOT_AN_ATTRIBUTE"):
-        dev.NOT_AN_ATTRIBUTE
+        _ = dev.NOT_AN_ATTRIBUTE
     assert not hasattr(dev, "clock_rate") and not hasattr(dev, "_private")
 
 
@@ -286,10 +287,10 @@ def test_stream_wait_for_event(gate):
 # --------------------------------------------------------------------- events
 
 def test_event_flags():
-    assert cuda.event_flags.DEFAULT == g.cudaEventDefault
-    assert cuda.event_flags.BLOCKING_SYNC == g.cudaEventBlockingSync
-    assert cuda.event_flags.DISABLE_TIMING == g.cudaEventDisableTiming
-    assert cuda.event_flags.INTERPROCESS == g.cudaEventInterprocess
+    assert g.cudaEventDefault == cuda.event_flags.DEFAULT
+    assert g.cudaEventBlockingSync == cuda.event_flags.BLOCKING_SYNC
+    assert g.cudaEventDisableTiming == cuda.event_flags.DISABLE_TIMING
+    assert g.cudaEventInterprocess == cuda.event_flags.INTERPROCESS
     e = cuda.Event(cuda.event_flags.DISABLE_TIMING | cuda.event_flags.INTERPROCESS)
     assert e.handle == int(e) == int(e._event) != 0
     with pytest.raises(cuda.Error, match="cudaErrorInvalidValue"):
@@ -402,7 +403,7 @@ def test_double_free_raises_and_never_frees_twice():
     d = cuda.mem_alloc(1024)
     d.free()
     other = cuda.mem_alloc(1024)  # may reuse the address
-    with pytest.raises(cuda.Error, match="cudaErrorInvalidValue.*freed"):
+    with pytest.raises(cuda.Error, match=r"cudaErrorInvalidValue.*freed"):
         d.free()
     assert free_bytes() == free0 - 1024  # `other` is untouched
     del d
@@ -431,7 +432,7 @@ def test_mem_alloc_errors():
     with pytest.raises(cuda.MemoryError, match="cudaErrorMemoryAllocation") as info:
         cuda.mem_alloc(SIM_MEMORY + 1)
     assert info.value.code == g.cudaErrorMemoryAllocation
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size must be >= 0"):
         cuda.mem_alloc(-1)
     with pytest.raises(TypeError):
         cuda.mem_alloc(1.5)
@@ -453,9 +454,13 @@ def test_free_failure_on_drop_is_a_warning():
     holder = [cuda.mem_alloc(256)]
     ptr = holder[0]._ptr
     s = cuda.Stream()
-    with pytest.warns(RuntimeWarning, match="freeing a DeviceAllocation failed: cudaErrorNotPermitted"):
+
+    def drop_it_in_a_host_function():
         g.cudaLaunchHostFunc(s._stream, lambda _: holder.clear(), None)
         s.synchronize()
+
+    with pytest.warns(RuntimeWarning, match="freeing a DeviceAllocation failed: cudaErrorNotPermitted"):
+        drop_it_in_a_host_function()
     assert holder == [] and ptr.alive
     assert g.cudaFree(ptr) == g.cudaSuccess
 
@@ -496,7 +501,8 @@ def test_device_side_forms():
             return int(d)
 
     class Interface:
-        __cuda_array_interface__ = {"data": (int(d), False), "shape": (16,), "typestr": "<i4", "version": 3}
+        __cuda_array_interface__: ClassVar[dict[str, object]] = {
+            "data": (int(d), False), "shape": (16,), "typestr": "<i4", "version": 3}
 
     for dest in (d, int(d), np.uint64(int(d)), d._ptr, Holder(), Interface()):
         cuda.memcpy_htod(dest, a)
@@ -520,7 +526,7 @@ def test_host_side_forms():
 
 def test_copy_past_an_allocation():
     d = cuda.mem_alloc(100)
-    with pytest.raises(cuda.Error, match="cudaErrorInvalidValue.*100 bytes too many") as info:
+    with pytest.raises(cuda.Error, match=r"cudaErrorInvalidValue.*100 bytes too many") as info:
         cuda.memcpy_htod(d, np.zeros(200, dtype=np.uint8))
     assert info.value.code == g.cudaErrorInvalidValue
     with pytest.raises(cuda.Error, match="cudaErrorInvalidValue"):
@@ -559,7 +565,7 @@ def test_copy_wrong_types():
         cuda.memcpy_htod(d, "data")
     with pytest.raises(TypeError, match="src must be a host buffer"):
         cuda.memcpy_htod(d, 5)
-    with pytest.raises(TypeError, match="dest must be a host buffer.*device memory"):
+    with pytest.raises(TypeError, match=r"dest must be a host buffer.*device memory"):
         cuda.memcpy_dtoh(d, d)
     with pytest.raises(TypeError, match="size must be an int"):
         cuda.memcpy_dtod(d, d, 4.0)
@@ -668,7 +674,7 @@ def test_pagelocked_bad_arguments():
     flags_ = cuda.host_alloc_flags
     for flags in (0, flags_.PORTABLE, flags_.DEVICEMAP | flags_.WRITECOMBINED):
         assert cuda.pagelocked_empty(4, np.float32, mem_flags=flags).shape == (4,)
-    with pytest.raises(cuda.Error, match="cudaErrorInvalidValue.*mem_flags"):
+    with pytest.raises(cuda.Error, match=r"cudaErrorInvalidValue.*mem_flags"):
         cuda.pagelocked_empty(4, np.float32, mem_flags=8)
     with pytest.raises(TypeError, match="mem_flags"):
         cuda.pagelocked_empty(4, np.float32, mem_flags="portable")
@@ -738,7 +744,7 @@ def test_argument_handler_errors():
 # -------------------------------------------------------------------- autoinit
 
 def test_autoinit_in_process():
-    import PyGPU.autoinit as autoinit
+    from PyGPU import autoinit
 
     assert autoinit.device == cuda.Device(0)
     assert isinstance(autoinit.context, cuda.Context)

@@ -11,7 +11,7 @@ import PyGPU as g
 
 
 def test_success_object():
-    count, err = g.cudaGetDeviceCount()
+    _count, err = g.cudaGetDeviceCount()
     assert isinstance(err, g.cudaError_t)
     assert err == 0 and err == g.cudaSuccess and int(err) == 0
     assert err.name == "cudaSuccess" and err.description == "no error"
@@ -64,10 +64,10 @@ def test_error_name_rejects_wrong_types():
 
 def test_equality_and_hashing():
     a, b = g.cudaError_t(1), g.cudaError_t(1)
-    assert a == b and a == 1 and 1 == a and a != 2 and a != g.cudaError_t(2)
+    assert a == b and a == 1 and 1 == a and a != 2 and a != g.cudaError_t(2)  # noqa: SIM300  (reflected ==)
     assert hash(a) == hash(b) == hash(1)
     assert len({a, b, g.cudaError_t(2)}) == 2
-    assert a != "1" and a != 1.5 and a != None  # noqa: E711
+    assert a != "1" and a != 1.5 and a != None  # noqa: E711, PLR1714  (__ne__ with each, on purpose)
     assert a != 2**70
 
 

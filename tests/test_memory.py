@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 import pytest
-from helpers import SIM_MEMORY, from_device, to_device
 
 import PyGPU as g
+from helpers import SIM_MEMORY, from_device, to_device
 
 H2D, D2H, D2D, H2H, DEFAULT = (g.cudaMemcpyHostToDevice, g.cudaMemcpyDeviceToHost,
                                g.cudaMemcpyDeviceToDevice, g.cudaMemcpyHostToHost, g.cudaMemcpyDefault)
@@ -170,7 +170,7 @@ def test_invalid_kind(dev_alloc):
     ptr = dev_alloc(64)
     host = np.zeros(64, dtype=np.uint8)
     assert g.cudaMemcpy(ptr, host, 64, 7) == g.cudaErrorInvalidMemcpyDirection
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="kind must be >= 0"):
         g.cudaMemcpy(ptr, host, 64, -1)
 
 
@@ -212,7 +212,7 @@ def test_bytes_and_bytearray_are_buffers(dev_alloc):
 def test_memcpy_rejects_bad_arguments(dev_alloc):
     ptr = dev_alloc(64)
     host = np.zeros(64, dtype=np.uint8)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count must be >= 0"):
         g.cudaMemcpy(ptr, host, -1, H2D)
     with pytest.raises(TypeError):
         g.cudaMemcpy(ptr, "host", 64, H2D)
@@ -297,7 +297,7 @@ def test_memset_errors(dev_alloc):
     assert g.cudaMemset(0x4000, 0, 1) == g.cudaErrorInvalidValue
     host = np.zeros(10, dtype=np.uint8)
     assert g.cudaMemset(host, 1, 10) == g.cudaErrorInvalidValue  # host memory
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count must be >= 0"):
         g.cudaMemset(ptr, 0, -5)
 
 

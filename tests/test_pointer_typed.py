@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import from_device
-from helpers import dtype_sample as sample
 
 import PyGPU as g
+from helpers import dtype_sample as sample
+from helpers import from_device
 
 H2D, H2H = g.cudaMemcpyHostToDevice, g.cudaMemcpyHostToHost
 
@@ -69,7 +69,7 @@ def test_raw_address_is_unsafe(name):
     p = P(name)(0x1000)
     assert int(p) == 0x1000 and not p.is_safe() and p.alive
     assert name in repr(p) and hex(0x1000) in repr(p) and "unsafe" in repr(p)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="address must be >= 0"):
         P(name)(-1)
     with pytest.raises(TypeError):
         P(name)("0x1000")
@@ -211,15 +211,15 @@ def test_int_conversion_refuses_overflow_and_floats(name, pinned):
 @pytest.mark.parametrize("name", DTYPES)
 def test_unsafe_pointers_refuse_element_access(name, dev_alloc):
     for p in (P(name)(dev_alloc(NBYTES)), P(name)(0x1000), P(name)(np.zeros(8).ctypes.data)):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="unsafe pointer"):
             p[0]
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="unsafe pointer"):
             p.get()
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="unsafe pointer"):
             p.get(0)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="unsafe pointer"):
             p.set(0, 1)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="unsafe pointer"):
             p[0] = 1
 
 

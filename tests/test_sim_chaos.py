@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 import pytest
-from helpers import run_python
 
 import PyGPU as g
-import PyGPU.sim as sim
+from helpers import run_python
+from PyGPU import sim
 
 MIB = 1 << 20
 SEEDS = range(100)
@@ -59,7 +59,8 @@ def test_missing_synchronize_fails_under_chaos_and_the_fix_passes(pygpu_sim):
     fixed_failures = [seed for seed in SEEDS if not program.run(seed, synchronise=True)]
     elapsed = time.monotonic() - t0
     program.close()
-    assert len(buggy_failures) >= 99, f"the missing synchronisation went unnoticed for {100 - len(buggy_failures)} seeds"
+    unnoticed = 100 - len(buggy_failures)
+    assert len(buggy_failures) >= 99, f"the missing synchronisation went unnoticed for {unnoticed} seeds"
     assert fixed_failures == []
     assert elapsed < 10, elapsed
 
@@ -167,7 +168,8 @@ def test_chaos_from_the_environment():
 
 
 def test_reset_switches_chaos_from_the_environment_off():
-    code = CHAOS_PROGRAM + "sim.reset()\n" + CHAOS_PROGRAM.replace("import numpy as np, PyGPU as g, PyGPU.sim as sim", "")
+    again = CHAOS_PROGRAM.replace("import numpy as np, PyGPU as g, PyGPU.sim as sim", "")
+    code = CHAOS_PROGRAM + "sim.reset()\n" + again
     result = run_python(code, PYGPU_BACKEND="sim", PYGPU_SIM_CHAOS="12:400")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["[True]", "True", "[False]", "True"]

@@ -80,7 +80,7 @@ def test_pageable_dtoh_async_returns_when_done(pygpu_sim, gate):
 def test_pinned_copies_are_fully_asynchronous(pygpu_sim, gate):
     s = g.cudaStream_t()
     d = dev(N)
-    src_alloc, src = pinned(N, 7)
+    src_alloc, _src = pinned(N, 7)
     out_alloc, out = pinned(N, 0)
     gt = gate(s)
     assert g.cudaMemcpyAsync(d, src_alloc.ptr(), N, g.cudaMemcpyHostToDevice, s) == g.cudaSuccess

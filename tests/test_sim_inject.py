@@ -6,10 +6,10 @@ import threading
 
 import numpy as np
 import pytest
-from helpers import run_python
 
 import PyGPU as g
-import PyGPU.sim as sim
+from helpers import run_python
+from PyGPU import sim
 
 
 def mallocs(n: int, size: int = 256) -> list:
@@ -85,7 +85,7 @@ def test_injections_add_up_and_clear(pygpu_sim):
     sim.clear_injections()
     results = mallocs(1)
     assert results[0][1] == g.cudaSuccess
-    stream, err = g.cudaStreamCreate()
+    _stream, err = g.cudaStreamCreate()
     assert err == g.cudaSuccess
     free_all(results)
 
@@ -147,7 +147,7 @@ def test_bad_after_or_count(pygpu_sim, after, count, exc):
 
 
 def test_refused_injection_leaves_nothing_behind(pygpu_sim):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not an error name"):
         sim.inject("cudaMalloc", "nonsense")
     results = mallocs(3)
     assert all(err == g.cudaSuccess for _, err in results)
@@ -155,9 +155,8 @@ def test_refused_injection_leaves_nothing_behind(pygpu_sim):
 
 
 def test_context_manager_clears_on_exception(pygpu_sim):
-    with pytest.raises(RuntimeError):
-        with sim.inject("cudaMalloc", 2, count=0):
-            raise RuntimeError("inside")
+    with pytest.raises(RuntimeError), sim.inject("cudaMalloc", 2, count=0):
+        raise RuntimeError("inside")
     results = mallocs(1)
     assert results[0][1] == g.cudaSuccess
     free_all(results)
@@ -179,25 +178,22 @@ def test_injected_copy_failure_moves_nothing(pygpu_sim):
 
 
 def test_injected_stream_create_failure_raises_from_the_constructor(pygpu_sim):
-    with sim.inject("cudaStreamCreate", "cudaErrorMemoryAllocation"):
-        with pytest.raises(g.CudaError) as info:
-            g.cudaStream_t()
+    with sim.inject("cudaStreamCreate", "cudaErrorMemoryAllocation"), pytest.raises(g.CudaError) as info:
+        g.cudaStream_t()
     assert info.value.name == "cudaErrorMemoryAllocation"
 
 
 def test_injected_failure_through_gpuarray_is_a_cuda_error(pygpu_sim):
     host = np.arange(64, dtype=np.float32)
-    with sim.inject("cudaMalloc", "cudaErrorMemoryAllocation"):
-        with pytest.raises(g.CudaError) as info:
-            g.to_gpu(host)
+    with sim.inject("cudaMalloc", "cudaErrorMemoryAllocation"), pytest.raises(g.CudaError) as info:
+        g.to_gpu(host)
     assert info.value.name == "cudaErrorMemoryAllocation"
     assert info.value.code == g.cudaErrorMemoryAllocation
     assert "injected" in info.value.message
     assert sim.allocations() == []
     a = g.to_gpu(host)
-    with sim.inject("cudaMemcpy", "cudaErrorIllegalAddress"):
-        with pytest.raises(g.CudaError) as info:
-            a.get()
+    with sim.inject("cudaMemcpy", "cudaErrorIllegalAddress"), pytest.raises(g.CudaError) as info:
+        a.get()
     assert info.value.name == "cudaErrorIllegalAddress"
     assert np.array_equal(a.get(), host)
 

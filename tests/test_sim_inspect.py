@@ -7,10 +7,10 @@ import threading
 
 import numpy as np
 import pytest
-from helpers import SIM_MEMORY, run_python
 
 import PyGPU as g
-import PyGPU.sim as sim
+from helpers import SIM_MEMORY, run_python
+from PyGPU import sim
 from PyGPU.testing import assert_no_leaks
 
 ZERO = {"allocations": 0, "frees": 0, "current_bytes": 0, "peak_bytes": 0}
@@ -356,10 +356,8 @@ def test_trace_without_synchronising_leaves_pending_work_out(pygpu_sim, gate):
 
 
 def test_traces_do_not_nest(pygpu_sim):
-    with sim.trace():
-        with pytest.raises(RuntimeError, match="do not nest"):
-            with sim.trace():
-                pass
+    with sim.trace(), pytest.raises(RuntimeError, match="do not nest"), sim.trace():
+        pass
     with sim.trace() as t:  # usable again
         pass
     assert t.events["traceEvents"] == []
@@ -368,10 +366,14 @@ def test_traces_do_not_nest(pygpu_sim):
 def test_trace_is_written_when_the_block_raises(pygpu_sim, tmp_path):
     d, _ = g.cudaMalloc(256)
     path = tmp_path / "t.json"
-    with pytest.raises(KeyError):
+
+    def fail_while_tracing():
         with sim.trace(str(path)):
             g.cudaMemset(d, 0, 256)
             raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        fail_while_tracing()
     assert len([e for e in json.loads(path.read_text())["traceEvents"] if e["ph"] == "X"]) == 1
     g.cudaFree(d)
 

@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 import pytest
-from helpers import from_device, to_device
 
 import PyGPU as g
+from helpers import from_device, to_device
 
 H2D, D2H, D2D = g.cudaMemcpyHostToDevice, g.cudaMemcpyDeviceToHost, g.cudaMemcpyDeviceToDevice
 
@@ -299,7 +299,7 @@ def test_many_threads_with_their_own_streams():
         t.start()
     for t in threads:
         t.join()
-    assert results == {i: True for i in range(8)}
+    assert results == dict.fromkeys(range(8), True)
 
 
 def test_destroy_failure_in_destructor_is_a_warning():
@@ -308,7 +308,11 @@ def test_destroy_failure_in_destructor_is_a_warning():
     # fail: that must be a RuntimeWarning, never an exception or a crash.
     holder = [g.cudaStream_t()]
     other = g.cudaStream_t()
-    with pytest.warns(RuntimeWarning, match="destroying a cudaStream_t failed: cudaErrorNotPermitted"):
+
+    def drop_it_in_a_host_function():
         g.cudaLaunchHostFunc(other, lambda _: holder.clear(), None)
         other.synchronize()
+
+    with pytest.warns(RuntimeWarning, match="destroying a cudaStream_t failed: cudaErrorNotPermitted"):
+        drop_it_in_a_host_function()
     assert holder == []

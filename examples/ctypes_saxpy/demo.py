@@ -13,11 +13,11 @@ import sys
 import tempfile
 
 import numpy as np
+from build import build
+from saxpy_glue import SaxpyLibrary, default_build
 
 import PyGPU
 import PyGPU.driver as cuda
-from build import build
-from saxpy_glue import SaxpyLibrary, default_build
 
 
 def main(path: str) -> None:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import saxpy_ext
 
 import PyGPU
 import PyGPU.driver as cuda
-import saxpy_ext
+
+
+def refused(call, kind) -> str | None:
+    """The message of the `kind` exception that call() raises, or None."""
+    try:
+        call()
+    except kind as e:
+        return str(e)
+    return None
 
 
 def main() -> None:
@@ -29,10 +38,9 @@ def main() -> None:
 
     for bad, why in ((PyGPU.to_gpu(x.astype(np.float64)), "wrong dtype"),
                      (x, "host memory")):
-        try:
-            saxpy_ext.saxpy(1.0, bad, y_gpu)
-        except TypeError as e:
-            print(f"{why}: TypeError: {e}")
+        message = refused(lambda b=bad: saxpy_ext.saxpy(1.0, b, y_gpu), TypeError)
+        if message is not None:
+            print(f"{why}: TypeError: {message}")
     try:
         saxpy_ext.scal(1.0, m[:, ::2])
     except ValueError as e:

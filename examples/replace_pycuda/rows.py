@@ -19,12 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+# In the order of the PyCUDA script this was:
+# isort: off
 import PyGPU as gpuarray  # was: import pycuda.gpuarray as gpuarray
 import PyGPU.driver as cuda  # was: import pycuda.driver as cuda
-import PyGPU.autoinit  # noqa: F401  was: import pycuda.autoinit
+import PyGPU.autoinit  # was: import pycuda.autoinit
+# isort: on
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ctypes_saxpy"))
-from saxpy_glue import SaxpyLibrary, default_build  # noqa: E402  (the user's own library)
+from saxpy_glue import SaxpyLibrary, default_build  # the user's own library
 
 
 def main(lib):
@@ -48,7 +51,7 @@ def main(lib):
                   incx=x.strides[0] // x.dtype.itemsize, incy=y.strides[0] // y.dtype.itemsize)
     stop.record(stream)
     stop.synchronize()
-    print("%d launches in %.3f ms" % (rows + 1, stop.time_since(start)))
+    print(f"{rows + 1} launches in {stop.time_since(start):.3f} ms")
 
     result = out.get()
     expected = weights[:, None] * host
@@ -59,7 +62,7 @@ def main(lib):
     out.get_async(stream=stream, ary=pinned)
     stream.synchronize()
     assert np.array_equal(pinned, result)
-    print("ok: %s rows match numpy" % rows)
+    print(f"ok: {rows} rows match numpy")
 
 
 if __name__ == "__main__":

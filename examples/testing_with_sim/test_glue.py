@@ -111,9 +111,9 @@ def test_stencil_twice_under_chaos(pygpu_chaos, lib):
 def test_smooth_out_of_memory_leaves_input_alone(pygpu_sim, lib):
     """The out-of-memory path: the scratch allocation fails, the input is untouched, nothing leaks."""
     a = PyGPU.to_gpu(GRID)
-    with pygpu_sim.inject("cudaMalloc", "cudaErrorMemoryAllocation"):
-        with pytest.raises(MemoryError, match=r"smooth needs \d+ bytes of scratch device memory"):
-            lib.smooth(a, 3)
+    with pygpu_sim.inject("cudaMalloc", "cudaErrorMemoryAllocation"), \
+            pytest.raises(MemoryError, match=r"smooth needs \d+ bytes of scratch device memory"):
+        lib.smooth(a, 3)
     np.testing.assert_array_equal(a.get(), GRID)
     lib.smooth(a, 3)  # once memory is there again, it works
     np.testing.assert_allclose(a.get(), stencil_reference(stencil_reference(stencil_reference(GRID))), rtol=1e-5)
@@ -123,9 +123,9 @@ def test_smooth_out_of_memory_leaves_input_alone(pygpu_sim, lib):
 
 def test_failed_upload_is_reported(pygpu_sim, lib):
     """Any runtime failure becomes an exception, here an upload that fails."""
-    with pygpu_sim.inject("cudaMemcpy", "cudaErrorIllegalAddress"):
-        with pytest.raises(PyGPU.CudaError, match="cudaErrorIllegalAddress"):
-            PyGPU.to_gpu(X)
+    with pygpu_sim.inject("cudaMemcpy", "cudaErrorIllegalAddress"), \
+            pytest.raises(PyGPU.CudaError, match="cudaErrorIllegalAddress"):
+        PyGPU.to_gpu(X)
     assert_no_leaks()
 
 
