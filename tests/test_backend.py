@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 import pytest
 
@@ -37,6 +38,22 @@ def test_auto_without_gpu_falls_back_to_sim():
     assert result.stdout.strip() == "sim"
     result = run_python("import PyGPU; print(PyGPU.backend)")  # auto is the default
     assert result.stdout.strip() == "sim"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the /dev/kfd rule is Linux's")
+def test_auto_loads_hip_only_where_an_amd_gpu_driver_is():
+    # Without /dev/kfd (no AMD GPU driver) the HIP runtime cannot see a device,
+    # so auto does not pay for loading it; where the driver is, it is probed.
+    code = "import sys, PyGPU; print('PyGPU._backend_hip' in sys.modules, PyGPU.backend)"
+    result = run_python(code, PYGPU_BACKEND="auto")
+    assert result.returncode == 0, result.stderr
+    loaded, backend = result.stdout.split()
+    assert loaded == str("hip" in g.built_backends and os.path.exists("/dev/kfd"))
+    assert backend in ("sim", "cuda", "hip")
+    from PyGPU import _backend
+
+    assert _backend._may_see_devices("cuda")
+    assert _backend._may_see_devices("hip") == os.path.exists("/dev/kfd")
 
 
 @pytest.mark.parametrize("name", ["opencl", "SIMX"])

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-_HERE = Path(__file__).resolve().parent
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _here() -> Path:
+    """This package's directory (pathlib is imported on use: `import PyGPU` stays light)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent
 
 
 def get_include() -> str:
@@ -31,10 +39,11 @@ def get_include() -> str:
     >>> os.path.isfile(os.path.join(PyGPU.get_include(), "pygpu", "pybind11.h"))
     True
     """
-    for candidate in (_HERE / "include", _HERE.parents[1] / "include"):
+    here = _here()
+    for candidate in (here / "include", here.parents[1] / "include"):
         if (candidate / "pygpu" / "device_span.h").is_file():
             return str(candidate)
-    raise FileNotFoundError(f"PyGPU's headers are not installed beside {_HERE}; reinstall PyGPU (pip install PyGPU)")
+    raise FileNotFoundError(f"PyGPU's headers are not installed beside {here}; reinstall PyGPU (pip install PyGPU)")
 
 
 def get_cmake_dir() -> str:
@@ -62,9 +71,12 @@ def get_cmake_dir() -> str:
     """
     # An editable install keeps the Python files in the source tree and the
     # installed files under site-packages.
-    candidates = [_HERE / "cmake"] + [Path(p) / "PyGPU" / "cmake" for p in sys.path if p]
+    from pathlib import Path
+
+    here = _here()
+    candidates = [here / "cmake"] + [Path(p) / "PyGPU" / "cmake" for p in sys.path if p]
     for candidate in candidates:
         if (candidate / "PyGPUConfig.cmake").is_file():
             return str(candidate)
-    raise FileNotFoundError(f"PyGPU's CMake package is not installed beside {_HERE}; reinstall PyGPU "
+    raise FileNotFoundError(f"PyGPU's CMake package is not installed beside {here}; reinstall PyGPU "
                             "(pip install PyGPU)")

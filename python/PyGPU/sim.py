@@ -39,7 +39,6 @@ Examples
 from __future__ import annotations
 
 import atexit
-import difflib
 import gc
 import json
 import os
@@ -427,6 +426,8 @@ def _error_code(error: object) -> int:
         value = getattr(_core, name, None) if name.startswith(("cudaError", "hipError")) else None
         if isinstance(value, bool) or not isinstance(value, int):
             known = [n for n in dir(_core) if n.startswith("cudaError")]
+            import difflib  # only for this message
+
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else " (use a cudaError* name or an int)"
             raise ValueError(f"{error!r} is not an error name{hint}")
