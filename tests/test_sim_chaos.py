@@ -13,7 +13,8 @@ from PyGPU import sim
 
 MIB = 1 << 20
 SEEDS = range(100)
-DELAY_US = 1000  # P(both copies drawn under ~20 us) is about 2e-4 per seed
+DELAY_US = 3000  # P(both copies drawn under ~20 us) is about 4e-5 per seed; a long delay also
+# outlasts the host being descheduled between queueing and reading (a loaded or sanitized run)
 
 
 class Program:
