@@ -83,17 +83,25 @@ def _cudart_candidates():
         yield found
 
 
-def cudart_ctypes() -> tuple[ctypes.CDLL | None, str | None]:
-    """The CUDA runtime as a ctypes library, with the signatures the suite calls."""
+def _first_loadable(candidates, prefix: str) -> tuple[ctypes.CDLL | None, list[str]]:
+    """The first library of `candidates` that loads, declared with `prefix` names; else the reasons."""
     errors = []
-    for path in _cudart_candidates():
+    for path in filter(None, candidates):
         try:
             lib = ctypes.CDLL(path)
         except OSError as exc:
             errors.append(f"{path}: {exc}")
             continue
-        _declare(lib, "cuda")
+        _declare(lib, prefix)
         lib._pygpu_bench_path = path
+        return lib, errors
+    return None, errors
+
+
+def cudart_ctypes() -> tuple[ctypes.CDLL | None, str | None]:
+    """The CUDA runtime as a ctypes library, with the signatures the suite calls."""
+    lib, errors = _first_loadable(_cudart_candidates(), "cuda")
+    if lib is not None:
         return lib, None
     why = "; ".join(errors) if errors else "no libcudart.so found (set PYGPU_BENCH_CUDART or CUDA_HOME)"
     return None, f"ctypes reference unavailable: {why}"
@@ -101,16 +109,9 @@ def cudart_ctypes() -> tuple[ctypes.CDLL | None, str | None]:
 
 def hip_ctypes() -> tuple[ctypes.CDLL | None, str | None]:
     """The HIP runtime as a ctypes library (hip* names, same signatures as the CUDA calls)."""
-    errors = []
     candidates = [os.environ.get("PYGPU_BENCH_AMDHIP"), "libamdhip64.so",
                   *sorted(glob.glob("/opt/rocm*/lib/libamdhip64.so*"))]
-    for path in filter(None, candidates):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError as exc:
-            errors.append(f"{path}: {exc}")
-            continue
-        _declare(lib, "hip")
-        lib._pygpu_bench_path = path
+    lib, errors = _first_loadable(candidates, "hip")
+    if lib is not None:
         return lib, None
     return None, "HIP ctypes reference unavailable: " + ("; ".join(errors) or "no libamdhip64.so found")

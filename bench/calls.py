@@ -69,26 +69,24 @@ def run(profile: dict, only: list[str] = ()) -> list[dict]:
         ref_stmts["cudaStreamQuery(s)"]["cuda-python"] = "rt.cudaStreamQuery(rs)"
         ref_stmts["cudaEventRecord(e, s)"]["cuda-python"] = "rt.cudaEventRecord(re, rs)"
         ref_stmts["cudaGetErrorName(err)"]["cuda-python"] = "rt.cudaGetErrorName(rerr)"
-    if lib is not None:
+    # A bare foreign call into the runtime: the CUDA one, and on the HIP
+    # backend HIP's own (its cost, called the same way).
+    ctypes_refs = [("ctypes", lib, "cuda")]
+    if backend == "hip":
+        hip, hip_missing = _refs.hip_ctypes()
+        ctypes_refs.append(("ctypes HIP", hip, "hip"))
+    for ref, library, prefix in ctypes_refs:
+        if library is None:
+            continue
         import ctypes
 
-        ns.update(lib=lib, pint=ctypes.byref(ctypes.c_int()))
-        ref_stmts["cudaGetDevice()"]["ctypes"] = "lib.cudaGetDevice(pint)"
-        ref_stmts["cudaGetDeviceCount()"]["ctypes"] = "lib.cudaGetDeviceCount(pint)"
-        ref_stmts["cudaStreamQuery(s)"]["ctypes"] = "lib.cudaStreamQuery(None)"
-        ref_stmts["cudaEventRecord(e, s)"]["ctypes"] = "lib.cudaEventRecord(None, None)"
-        ref_stmts["cudaGetErrorName(err)"]["ctypes"] = "lib.cudaGetErrorName(1)"
-    if backend == "hip":  # the HIP runtime's own cost, called the same way
-        hip, hip_missing = _refs.hip_ctypes()
-        if hip is not None:
-            import ctypes
-
-            ns.update(hip=hip, hint=ctypes.byref(ctypes.c_int()))
-            ref_stmts["cudaGetDevice()"]["ctypes HIP"] = "hip.hipGetDevice(hint)"
-            ref_stmts["cudaGetDeviceCount()"]["ctypes HIP"] = "hip.hipGetDeviceCount(hint)"
-            ref_stmts["cudaStreamQuery(s)"]["ctypes HIP"] = "hip.hipStreamQuery(None)"
-            ref_stmts["cudaEventRecord(e, s)"]["ctypes HIP"] = "hip.hipEventRecord(None, None)"
-            ref_stmts["cudaGetErrorName(err)"]["ctypes HIP"] = "hip.hipGetErrorName(1)"
+        var, pint = f"lib_{prefix}", f"pint_{prefix}"
+        ns.update({var: library, pint: ctypes.byref(ctypes.c_int())})
+        ref_stmts["cudaGetDevice()"][ref] = f"{var}.{prefix}GetDevice({pint})"
+        ref_stmts["cudaGetDeviceCount()"][ref] = f"{var}.{prefix}GetDeviceCount({pint})"
+        ref_stmts["cudaStreamQuery(s)"][ref] = f"{var}.{prefix}StreamQuery(None)"
+        ref_stmts["cudaEventRecord(e, s)"][ref] = f"{var}.{prefix}EventRecord(None, None)"
+        ref_stmts["cudaGetErrorName(err)"][ref] = f"{var}.{prefix}GetErrorName(1)"
     missing = {}
     if backend == "hip" and hip_missing:
         missing["ctypes HIP"] = hip_missing

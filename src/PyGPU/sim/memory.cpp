@@ -41,7 +41,6 @@ bool round_up(size_t n, size_t to, size_t* out) {
     return true;
 }
 
-
 // --- labels ------------------------------------------------------------------
 
 // The calling thread's label for its next allocation. A label set before a
