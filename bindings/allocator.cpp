@@ -65,13 +65,12 @@ struct PyHostAllocator {
     }
 };
 
-struct PyPagelockedAllocator : PyHostAllocator {};
-template <class T>
-struct HostAllocatorT : PyHostAllocator {};
-template <class T>
-struct PagelockedAllocatorT : PyPagelockedAllocator {};
+// HostAllocator_<dtype> and PagelockedAllocator_<dtype> (DtypeFamily in
+// core.h); PagelockedAllocator itself is a stateless subclass of HostAllocator.
+DtypeFamily pageable_classes;  // hold no references: the module owns the classes
+DtypeFamily pinned_classes;
 
-py::object allocate(PyHostAllocator& a, py::handle n_obj) {
+py::object allocate_block(PyHostAllocator& a, py::handle n_obj) {
     std::size_t n = size_arg(n_obj, "n");
     std::string why = a.in_use();
     if (!why.empty()) return invalid_value("allocate", why);
@@ -161,22 +160,24 @@ void install_buffer_procs(py::handle cls) {
     PyType_Modified(type);
 }
 
-template <class Holder, class Base>
-void bind_allocator(py::module_& m, const std::string& name, const dtype_info& dtype, bool pinned) {
-    auto make = [&dtype, pinned] {
-        auto a = std::make_unique<Holder>();
-        a->dtype = &dtype;
-        a->pinned = pinned;
-        return a;
-    };
-    py::class_<Holder, Base>(m, name.c_str(), ("A block of " + std::string(dtype.name) + " elements.").c_str())
-        .def(py::init(make), "An empty allocator; allocate(n) gives it memory.")
-        .def(py::init([make](py::handle n) {
-                 auto a = make();
-                 py::object err = allocate(*a, n);
-                 if (err.cast<const Error&>().code != success()) err.attr("check")();
-                 return a;
-             }), py::arg("n"), "An allocator with n zero-filled elements (raises PyGPU.CudaError on failure).");
+// An empty allocator for the HostAllocator_<dtype> or PagelockedAllocator_<dtype> class `type`.
+std::unique_ptr<PyHostAllocator> empty_allocator(PyTypeObject* type) {
+    auto a = std::make_unique<PyHostAllocator>();
+    a->dtype = pinned_classes.dtype_of(type);
+    a->pinned = a->dtype != nullptr;
+    if (!a->pinned) a->dtype = pageable_classes.dtype_of(type);
+    if (a->dtype == nullptr)
+        throw py::type_error(std::string(type->tp_name) + " has no dtype: construct a HostAllocator_<dtype> or "
+                             "PagelockedAllocator_<dtype> class, e.g. HostAllocator_float32");
+    return a;
+}
+
+// An allocator of n zero-filled elements; raises PyGPU.CudaError on failure.
+std::unique_ptr<PyHostAllocator> sized_allocator(PyTypeObject* type, py::handle n) {
+    auto a = empty_allocator(type);
+    py::object err = allocate_block(*a, n);
+    if (err.cast<const Error&>().code != success()) err.attr("check")();
+    return a;
 }
 
 }  // namespace
@@ -187,7 +188,10 @@ A block of pageable host memory of n elements, zero-filled: ``ptr()`` is a
 safe pointer wrapper to it, ``numpy.asarray(alloc)`` a zero-copy view. The
 memory is freed on destruction or by free(), which (like allocate()) refuses
 while a view of it is alive. Concrete classes: HostAllocator_<dtype>.)doc");
-    host.def("allocate", &allocate, py::arg("n"), "Replace the block with n zero-filled elements: cudaError_t.")
+    def_family_init<>(host, &empty_allocator, "An empty allocator; allocate(n) gives it memory.");
+    def_family_init<py::handle>(host, &sized_allocator, py::arg("n"),
+                                "An allocator with n zero-filled elements (raises PyGPU.CudaError on failure).");
+    host.def("allocate", &allocate_block, py::arg("n"), "Replace the block with n zero-filled elements: cudaError_t.")
         .def("ptr", &block_pointer, "A safe pointer wrapper to the block.")
         .def("size", [](const PyHostAllocator& a) { return a.count; }, "Number of elements.")
         .def("free", &free_block, "Free the block now: cudaError_t.")
@@ -199,18 +203,13 @@ while a view of it is alive. Concrete classes: HostAllocator_<dtype>.)doc");
                 return "<" + type_name(self) + " " + std::to_string(a.count) + " elements at " + hex_address(a.mem) + ">";
             });
     install_buffer_procs(host);
-    py::class_<PyPagelockedAllocator, PyHostAllocator>(m, "PagelockedAllocator", R"doc(
+    py::object pinned = stateless_subclass(host, "PagelockedAllocator", R"doc(
 A HostAllocator whose block is pinned (page-locked) host memory from the
 runtime (cudaMallocHost), so stream-ordered copies to and from it are fully
 asynchronous. Concrete classes: PagelockedAllocator_<dtype>.)doc");
-
-#define PYGPU_BIND_ALLOCATORS_(name_, type_, format_, kind_)                                                  \
-    bind_allocator<HostAllocatorT<type_>, PyHostAllocator>(m, "HostAllocator_" #name_, dtype_of<type_>::info(), \
-                                                           false);                                            \
-    bind_allocator<PagelockedAllocatorT<type_>, PyPagelockedAllocator>(m, "PagelockedAllocator_" #name_,        \
-                                                                       dtype_of<type_>::info(), true);
-    PYGPU_DTYPES(PYGPU_BIND_ALLOCATORS_)
-#undef PYGPU_BIND_ALLOCATORS_
+    m.attr("PagelockedAllocator") = pinned;
+    pageable_classes.create(m, host, "HostAllocator_", "A block of");
+    pinned_classes.create(m, pinned, "PagelockedAllocator_", "A block of");
 }
 
 }  // namespace pygpu

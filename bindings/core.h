@@ -13,6 +13,8 @@
 //    TypeError, a negative size a ValueError, and a value the runtime would
 //    reject (a too-small buffer, a freed pointer, a destroyed stream) an error
 //    object with a message, produced without calling the runtime.
+//  - The files are compiled as one translation unit (CMakeLists.txt: a unity
+//    build), so names in their anonymous namespaces must differ across files.
 #ifndef PYGPU_BINDINGS_CORE_H
 #define PYGPU_BINDINGS_CORE_H
 
@@ -22,6 +24,8 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "pygpu/backend.h"
 #include "pygpu/dtypes.h"
@@ -106,12 +110,69 @@ std::string hex_address(const void* p);
 // The name of an object's type, for messages.
 inline std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
 
+// --------------------------------------------------- per-dtype classes ---
+// The classes <family>_<dtype> (pointer_wrapper_int8, DeviceArray_float32,
+// HostAllocator_uint8, PagelockedAllocator_bool, ...) are not one bound C++
+// type each. A family is one bound class holding the dtype as data; its
+// per-dtype classes are made at import as Python subclasses of it with no
+// state of their own (`__slots__ = ()`), and an instance's dtype follows from
+// its class. One set of pybind11 instantiations so serves every dtype of the
+// table: bound one C++ type each, the 4 x 14 classes were a third of _core's
+// machine code and of its build time (docs/performance.md).
+class DtypeFamily {
+public:
+    // Make <prefix><dtype> for every dtype of the table, subclasses of `base`
+    // with the docstring "<lead> <dtype> elements (see <base>).", and set them
+    // on `m`.
+    void create(py::module_& m, py::handle base, const std::string& prefix, const std::string& lead);
+    // The dtype of the family's class `type` is, or derives from (a user's
+    // subclass works too); nullptr when it is none of them.
+    const dtype_info* dtype_of(PyTypeObject* type) const;
+    // The family's class for `dtype`.
+    py::handle type_for(const dtype_info& dtype) const;
+
+private:
+    std::vector<std::pair<PyTypeObject*, const dtype_info*>> classes_;
+};
+
+// A Python subclass of the bound class `base` with no state of its own.
+py::object stateless_subclass(py::handle base, const std::string& name, const std::string& doc);
+
+// Bind an __init__ overload on a family's base class: `make(type, args...)`
+// returns the std::unique_ptr<Class> for an instance of Python class `type`
+// (the per-dtype class being constructed). pybind11's py::init does the same,
+// but its factory cannot see which subclass it constructs. Args are the
+// Python arguments' C++ types, given explicitly.
+template <class... Args, class Class, class Make, class... Extra>
+void def_family_init(py::class_<Class>& cls, Make make, const Extra&... extra) {
+    cls.def("__init__", [make](py::detail::value_and_holder& v_h, Args... args) {
+            std::unique_ptr<Class> obj = make(Py_TYPE(reinterpret_cast<PyObject*>(v_h.inst)), std::forward<Args>(args)...);
+            py::detail::initimpl::construct<py::class_<Class>>(v_h, std::move(obj), false);
+        }, py::detail::is_new_style_constructor(), extra...);
+}
+
+// A new instance of `type` (Class's bound class or a subclass of it, such as
+// a per-dtype class) holding `obj`, made from C++: what the class's __init__
+// does, without the Python call (for objects returned by calls).
+template <class Class>
+py::object family_instance(py::handle type, std::unique_ptr<Class> obj) {
+    static py::detail::type_info* const bound = py::detail::get_type_info(typeid(Class), true);
+    auto* t = reinterpret_cast<PyTypeObject*>(type.ptr());
+    py::object self = py::reinterpret_steal<py::object>(t->tp_new(t, py::tuple().ptr(), nullptr));
+    if (!self) throw py::error_already_set();
+    auto* inst = reinterpret_cast<py::detail::instance*>(self.ptr());
+    py::detail::value_and_holder v_h = inst->get_value_and_holder(bound);
+    py::detail::initimpl::construct<py::class_<Class>>(v_h, std::move(obj), false);
+    return self;
+}
+
 // ------------------------------------------------------------ pointers ---
 // Every allocation made through the bindings carries a liveness token;
 // freeing it through the bindings kills the token, so a pointer object that
 // outlives its allocation is refused instead of reaching the runtime (or host
 // memory). pointer_wrapper_void is pointer_wrapper_base; the typed
-// pointer_wrapper_<dtype> classes are pointer_wrapper<T>.
+// pointer_wrapper_<dtype> classes are its per-dtype classes (DtypeFamily),
+// holding the same C++ type with its dtype set.
 using Liveness = liveness;
 using LivenessToken = liveness_token;
 using PointerBase = pointer_wrapper_base;

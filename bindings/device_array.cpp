@@ -1,8 +1,9 @@
-// DeviceArray_<dtype>: pygpu::DeviceArray<T> for every dtype of the table.
+// DeviceArray and DeviceArray_<dtype>: pygpu::DeviceArray<T> for every dtype
+// of the table.
 //
-// The Python base class DeviceArray holds the methods, written once against
-// the untyped device_array_base; each DeviceArray_<dtype> class only adds the
-// constructors that build a DeviceArray<T>.
+// One bound class, DeviceArray, holds the untyped device_array_base; the
+// DeviceArray_<dtype> classes are its per-dtype classes (DtypeFamily in
+// core.h), whose constructors build the array with their dtype.
 #include "pygpu/device_array.h"
 
 #include "core.h"
@@ -56,9 +57,6 @@ struct PyDeviceArray {
     }
 };
 
-template <class T>
-struct PyDeviceArrayT : PyDeviceArray {};
-
 PyDeviceArray::~PyDeviceArray() {
     own_token->alive = false;
     own_token->freed_by = "the DeviceArray's destruction";
@@ -102,11 +100,21 @@ std::size_t bytes_of(const std::vector<std::ptrdiff_t>& shape, std::size_t items
 
 std::string class_name(const dtype_info& dt) { return std::string("DeviceArray_") + dt.name; }
 
-// --- constructors, one instantiation per dtype --------------------------------
+// --- constructors ----------------------------------------------------------
 
-template <class T>
-std::unique_ptr<PyDeviceArrayT<T>> from_buffer(py::buffer buffer) {
-    const dtype_info& want = dtype_of<T>::info();
+DtypeFamily device_array_classes;  // holds no references: the module owns the classes
+
+// The dtype of the DeviceArray_<dtype> class being constructed.
+const dtype_info& dtype_to_construct(PyTypeObject* type) {
+    const dtype_info* dt = device_array_classes.dtype_of(type);
+    if (dt == nullptr)
+        throw py::type_error(std::string(type->tp_name) +
+                             " has no dtype: construct a DeviceArray_<dtype> class, e.g. DeviceArray_float32");
+    return *dt;
+}
+
+std::unique_ptr<PyDeviceArray> from_buffer(PyTypeObject* type, py::buffer buffer) {
+    const dtype_info& want = dtype_to_construct(type);
     std::unique_ptr<Py_buffer, BufferRelease> view(new Py_buffer());
     if (PyObject_GetBuffer(buffer.ptr(), view.get(), PyBUF_RECORDS_RO) != 0) {
         view.release();
@@ -123,22 +131,22 @@ std::unique_ptr<PyDeviceArrayT<T>> from_buffer(py::buffer buffer) {
     }
     std::vector<std::ptrdiff_t> shape(view->shape, view->shape + view->ndim);
     std::vector<std::ptrdiff_t> strides(view->strides, view->strides + view->ndim);
-    auto out = std::make_unique<PyDeviceArrayT<T>>();
-    out->arr = std::make_unique<DeviceArray<T>>(&backend(), static_cast<T*>(view->buf), shape, strides, !view->readonly);
+    auto out = std::make_unique<PyDeviceArray>();
+    out->arr = std::make_unique<device_array_base>(&backend(), want, view->buf, shape, strides, !view->readonly);
     out->source = std::move(view);
     return out;
 }
 
-template <class T>
-std::unique_ptr<PyDeviceArrayT<T>> from_shape(py::handle shape, const std::string& order) {
-    auto out = std::make_unique<PyDeviceArrayT<T>>();
-    out->arr = std::make_unique<DeviceArray<T>>(&backend(), shape_arg(shape), order_arg(order));
+std::unique_ptr<PyDeviceArray> from_shape(PyTypeObject* type, py::handle shape, const std::string& order) {
+    const dtype_info& want = dtype_to_construct(type);
+    auto out = std::make_unique<PyDeviceArray>();
+    out->arr = std::make_unique<device_array_base>(&backend(), want, shape_arg(shape), order_arg(order));
     return out;
 }
 
-template <class T>
-std::unique_ptr<PyDeviceArrayT<T>> from_pointer(const PointerBase& host, py::handle shape, const std::string& order) {
-    const dtype_info& want = dtype_of<T>::info();
+std::unique_ptr<PyDeviceArray> from_pointer(PyTypeObject* type, const PointerBase& host, py::handle shape,
+                                            const std::string& order) {
+    const dtype_info& want = dtype_to_construct(type);
     if (host.dtype != &want)
         throw py::type_error(class_name(want) + " needs a pointer_wrapper_" + want.name + ", got a pointer_wrapper_" +
                              (host.dtype ? host.dtype->name : "void"));
@@ -151,45 +159,30 @@ std::unique_ptr<PyDeviceArrayT<T>> from_pointer(const PointerBase& host, py::han
     if ((host.extent != 0 || host.token) && need > host.extent)
         throw py::value_error("the pointer reaches " + std::to_string(host.extent) + " bytes but the shape needs " +
                               std::to_string(need));
-    auto out = std::make_unique<PyDeviceArrayT<T>>();
-    out->arr = std::make_unique<DeviceArray<T>>(&backend(), reinterpret_cast<T*>(host.address), dims,
-                                                detail::contiguous_strides(dims, want.itemsize, o == 'F'));
+    auto out = std::make_unique<PyDeviceArray>();
+    out->arr = std::make_unique<device_array_base>(&backend(), want, reinterpret_cast<void*>(host.address), dims,
+                                                   detail::contiguous_strides(dims, want.itemsize, o == 'F'));
     out->host_token = host.token;
     return out;
 }
 
-template <class T>
-std::unique_ptr<PyDeviceArrayT<T>> from_addresses(py::handle host, py::handle device, py::handle shape,
-                                                  const std::string& order) {
+std::unique_ptr<PyDeviceArray> from_addresses(PyTypeObject* type, py::handle host, py::handle device,
+                                              py::handle shape, const std::string& order) {
+    const dtype_info& want = dtype_to_construct(type);
     std::vector<std::ptrdiff_t> dims = shape_arg(shape);
     char o = order_arg(order);
-    auto* h = reinterpret_cast<T*>(static_cast<std::uintptr_t>(size_arg(host, "host_address")));
+    auto* h = reinterpret_cast<void*>(static_cast<std::uintptr_t>(size_arg(host, "host_address")));
     auto d = static_cast<std::uintptr_t>(size_arg(device, "device_address"));
-    auto out = std::make_unique<PyDeviceArrayT<T>>();
-    out->arr = std::make_unique<DeviceArray<T>>(&backend(), h, dims,
-                                                detail::contiguous_strides(dims, sizeof(T), o == 'F'));
+    auto out = std::make_unique<PyDeviceArray>();
+    out->arr = std::make_unique<device_array_base>(&backend(), want, h, dims,
+                                                   detail::contiguous_strides(dims, want.itemsize, o == 'F'));
     if (d != 0) out->arr->adopt_device(reinterpret_cast<void*>(d));
     return out;
 }
 
-template <class T>
-void bind_device_array(py::module_& m, const char* dtype_name) {
-    std::string name = std::string("DeviceArray_") + dtype_name;
-    std::string doc = "A DeviceArray of " + std::string(dtype_name) + " elements (see DeviceArray).";
-    py::class_<PyDeviceArrayT<T>, PyDeviceArray>(m, name.c_str(), doc.c_str(), py::buffer_protocol())
-        .def(py::init(&from_buffer<T>), py::arg("buffer"),
-             "View a buffer (numpy array) of this dtype as the host side; keeps it alive, keeps its layout.")
-        .def(py::init(&from_shape<T>), py::arg("shape"), py::arg("order") = "C",
-             "A zero-filled host side of this shape, in C or F order.")
-        .def(py::init(&from_pointer<T>), py::arg("host"), py::arg("shape"), py::arg("order") = "C",
-             "The host memory a safe pointer_wrapper of this dtype points to, with this shape.")
-        .def(py::init(&from_addresses<T>), py::arg("host_address"), py::arg("device_address"), py::arg("shape"),
-             py::arg("order") = "C", "Memory owned elsewhere, both sides (never freed by the array).");
-}
-
 // --- the shared methods -------------------------------------------------------
 
-py::object allocate(PyDeviceArray& a) {
+py::object allocate_device_side(PyDeviceArray& a) {
     a.forget_dead_device();
     bool was = a.arr->allocated();
     int code = a.arr->allocate();
@@ -292,13 +285,23 @@ py::buffer_info host_buffer(PyDeviceArray& a) {
 }  // namespace
 
 void bind_device_arrays(py::module_& m) {
-    py::class_<PyDeviceArray>(m, "DeviceArray", R"doc(
+    py::class_<PyDeviceArray> cls(m, "DeviceArray", R"doc(
 The low-level array: a host side (a buffer it views, or memory it owns) and a
 device side allocated on demand by allocate(). Copies return cudaError_t
 objects; with a stream they are stream-ordered. ``numpy.asarray(da)`` is a
 zero-copy view of the host side. Concrete classes: DeviceArray_<dtype>.)doc",
-                              py::buffer_protocol())
-        .def_buffer(&host_buffer)
+                              py::buffer_protocol());
+    def_family_init<py::buffer>(cls, &from_buffer, py::arg("buffer"),
+        "View a buffer (numpy array) of this dtype as the host side; keeps it alive, keeps its layout.");
+    def_family_init<py::handle, const std::string&>(cls, &from_shape, py::arg("shape"), py::arg("order") = "C",
+        "A zero-filled host side of this shape, in C or F order.");
+    def_family_init<const PointerBase&, py::handle, const std::string&>(cls, &from_pointer, py::arg("host"),
+        py::arg("shape"), py::arg("order") = "C",
+        "The host memory a safe pointer_wrapper of this dtype points to, with this shape.");
+    def_family_init<py::handle, py::handle, py::handle, const std::string&>(cls, &from_addresses,
+        py::arg("host_address"), py::arg("device_address"), py::arg("shape"), py::arg("order") = "C",
+        "Memory owned elsewhere, both sides (never freed by the array).");
+    cls.def_buffer(&host_buffer)
         // numpy swallows a failed buffer export and makes a 0-d object array;
         // it lets an exception from __array__ through, so refuse here too.
         .def("__array__", [](py::handle self, py::object dtype, py::object copy) {
@@ -311,7 +314,7 @@ zero-copy view of the host side. Concrete classes: DeviceArray_<dtype>.)doc",
                 return view;
             }, py::arg("dtype") = py::none(), py::arg("copy") = py::none(),
             "The host side as a numpy array (zero-copy unless a dtype or copy asks otherwise).")
-        .def("allocate", &allocate, "Allocate the device side (idempotent): cudaError_t.")
+        .def("allocate", &allocate_device_side, "Allocate the device side (idempotent): cudaError_t.")
         .def("allocated", [](const PyDeviceArray& a) { return a.arr->allocated(); }, "Whether the device side exists.")
         .def("free", &free_array, "Release the device side now: cudaError_t.")
         .def("to_device", &transfer<true>, py::arg("stream") = py::none(),
@@ -340,9 +343,7 @@ zero-copy view of the host side. Concrete classes: DeviceArray_<dtype>.)doc",
                        (a.arr->allocated() ? " allocated" : " not allocated") + ">";
             });
 
-#define PYGPU_BIND_DEVICE_ARRAY_(name_, type_, format_, kind_) bind_device_array<type_>(m, #name_);
-    PYGPU_DTYPES(PYGPU_BIND_DEVICE_ARRAY_)
-#undef PYGPU_BIND_DEVICE_ARRAY_
+    device_array_classes.create(m, cls, "DeviceArray_", "A DeviceArray of");
 }
 
 }  // namespace pygpu

@@ -15,7 +15,7 @@ struct ErrorCache {
     const pygpu_backend* for_backend = nullptr;
     std::unordered_map<std::uint64_t, py::object> failures;  // (code, call) -> object
 };
-ErrorCache& cache() {
+ErrorCache& error_cache() {
     static auto* c = new ErrorCache();
     return *c;
 }
@@ -42,7 +42,7 @@ py::object error_object(int code, const char* call, std::string message) {
 
 py::object error_object(int code, const char* call) {
     const pygpu_backend& b = backend();
-    ErrorCache& c = cache();
+    ErrorCache& c = error_cache();
     if (c.for_backend != &b) {  // first call, or a new backend was activated
         c.failures.clear();
         c.success = make_error(b.codes.success, "", "");

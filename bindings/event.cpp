@@ -59,7 +59,7 @@ py::object record(py::handle obj, py::handle stream) {
 
 int query(pygpu_event_t h) { return backend().event_query(h); }
 
-int synchronize(pygpu_event_t h) {
+int synchronize_event(pygpu_event_t h) {
     py::gil_scoped_release release;  // may wait long, and host callbacks need the GIL
     return backend().event_synchronize(h);
 }
@@ -110,7 +110,7 @@ PyGPU.CudaError on failure; ``cudaEventCreate*`` return (event, err).)doc")
         .def("record", &record, py::arg("stream") = py::none(), "Record the event in stream order: cudaError_t.")
         .def("query", [](py::handle self) { return on_event(self, "cudaEventQuery", query); },
              "cudaSuccess once the recorded work is done (or never recorded), cudaErrorNotReady before.")
-        .def("synchronize", [](py::handle self) { return on_event(self, "cudaEventSynchronize", synchronize); },
+        .def("synchronize", [](py::handle self) { return on_event(self, "cudaEventSynchronize", synchronize_event); },
              "Wait for the event's recorded work: cudaError_t.")
         .def("elapsed_time", [](py::handle self, py::handle end) { return elapsed(self, end); }, py::arg("end"),
              "Milliseconds from this event to `end`: (ms, err).")
@@ -129,7 +129,7 @@ PyGPU.CudaError on failure; ``cudaEventCreate*`` return (event, err).)doc")
           "Record the event in stream order.");
     m.def("cudaEventQuery", [](py::handle e) { return on_event(e, "cudaEventQuery", query); }, py::arg("event"),
           "cudaSuccess once the recorded work is done (or never recorded), cudaErrorNotReady before.");
-    m.def("cudaEventSynchronize", [](py::handle e) { return on_event(e, "cudaEventSynchronize", synchronize); },
+    m.def("cudaEventSynchronize", [](py::handle e) { return on_event(e, "cudaEventSynchronize", synchronize_event); },
           py::arg("event"), "Wait for the event's recorded work.");
     m.def("cudaEventElapsedTime", &elapsed, py::arg("start"), py::arg("end"),
           "Milliseconds between two completed, timed events: (ms, err).");

@@ -27,7 +27,7 @@ struct Block {
 
 // Never destroyed: arrays released during interpreter shutdown still give
 // their blocks back (the blocks stay reachable, so it is no leak).
-BlockCache& cache() {
+BlockCache& block_cache() {
     static BlockCache* c = new BlockCache(std::size_t(256) << 20);
     return *c;
 }
@@ -57,13 +57,13 @@ py::array host_array(const py::dtype& dtype, const py::tuple& shape_arg, const p
     if (!empty && reach > nbytes) throw py::value_error("shape and strides reach past nbytes");
     if (nbytes < BlockCache::kSmallest) throw py::value_error("recycled host blocks are for arrays of 1 MiB or more");
     const std::size_t extent = BlockCache::extent_for(nbytes);
-    void* mem = extent != 0 ? cache().take(extent) : nullptr;
+    void* mem = extent != 0 ? block_cache().take(extent) : nullptr;
     if (mem == nullptr) throw std::bad_alloc();
     // The capsule (the array's base) gives the block back when numpy lets go of it.
     auto* block = new Block{mem, extent};
     py::capsule owner(block, [](void* p) {
         auto* b = static_cast<Block*>(p);
-        cache().give(b->mem, b->extent);
+        block_cache().give(b->mem, b->extent);
         delete b;
     });
     return py::array(dtype, shape, strides, mem, owner);

@@ -208,43 +208,32 @@ std::string pointer_repr(py::handle self) {
     return "<" + type_name(self) + " " + hex_address(reinterpret_cast<void*>(p.address)) + " (" + kind + extent + ")>";
 }
 
-// A pointer from an int (unsafe, unknown extent) or any pointer wrapper
-// (same address, extent, safety and liveness), typed as `dtype`.
-PointerBase pointer_from(py::handle source, const dtype_info* dtype) {
-    PointerBase p;
-    if (py::isinstance<PointerBase>(source)) {
-        p = source.cast<const PointerBase&>();
-    } else {
-        p.address = static_cast<std::uintptr_t>(size_arg(source, "address"));
-    }
-    p.dtype = dtype;
-    return p;
-}
+// The typed pointer classes (DtypeFamily in core.h).
+DtypeFamily pointer_classes;  // holds no references: the module owns the classes
 
-template <class T>
-void bind_typed_pointer(py::module_& m, const char* dtype_name) {
-    std::string name = std::string("pointer_wrapper_") + dtype_name;
-    py::class_<pointer_wrapper<T>, PointerBase>(m, name.c_str(), ("A typed pointer to " + std::string(dtype_name) +
-                                                                   " elements (see pointer_wrapper_void).").c_str())
-        .def(py::init([](py::handle source) { return pointer_wrapper<T>(pointer_from(source, &dtype_of<T>::info())); }),
-             py::arg("address"), "Wrap an int (unsafe) or retype another pointer wrapper (keeps what it knows).")
-        .def("__add__", [](const pointer_wrapper<T>& p, py::handle n) { return p + size_arg(n, "offset"); },
-             py::is_operator());
+// A pointer from an int (unsafe, unknown extent) or any pointer wrapper
+// (same address, extent, safety and liveness), typed as the class `type`
+// being constructed: pointer_wrapper_void, or a pointer_wrapper_<dtype>.
+std::unique_ptr<PointerBase> pointer_from(PyTypeObject* type, py::handle source) {
+    auto p = std::make_unique<PointerBase>();
+    if (py::isinstance<PointerBase>(source)) {
+        *p = source.cast<const PointerBase&>();
+    } else {
+        p->address = static_cast<std::uintptr_t>(size_arg(source, "address"));
+    }
+    p->dtype = pointer_classes.dtype_of(type);
+    return p;
 }
 
 }  // namespace
 
 py::object pointer_object(const PointerBase& p) {
     if (p.dtype == nullptr) return py::cast(p);
-#define PYGPU_TYPED_POINTER_(name_, type_, format_, kind_) \
-    if (p.dtype == &dtype_of<type_>::info()) return py::cast(pointer_wrapper<type_>(p));
-    PYGPU_DTYPES(PYGPU_TYPED_POINTER_)
-#undef PYGPU_TYPED_POINTER_
-    throw std::logic_error("pointer with a dtype outside the table");
+    return family_instance(pointer_classes.type_for(*p.dtype), std::make_unique<PointerBase>(p));
 }
 
 void bind_pointers(py::module_& m) {
-    py::class_<PointerBase>(m, "pointer_wrapper_void", R"doc(
+    py::class_<PointerBase> cls(m, "pointer_wrapper_void", R"doc(
 An address, as returned by cudaMalloc and cudaMallocHost; pointer_wrapper_<dtype>
 classes derive from it.
 
@@ -253,10 +242,11 @@ elements (bytes for the void pointer) within its known extent. A *safe*
 pointer (host memory owned by this process) gives element access with bounds
 checks: ``p[i]``, ``p.get(i)``, ``p.set(i, value)``; an unsafe one (device
 memory, or an address of unknown origin) raises ValueError instead. Pointers
-to memory allocated through PyGPU know when it was freed and are then refused.)doc")
-        .def(py::init([](py::handle address) { return pointer_from(address, nullptr); }), py::arg("address"),
-             "Wrap a raw address (unsafe: its extent and kind are unknown), or untype a pointer wrapper.")
-        .def("__int__", [](const PointerBase& p) { return p.address; })
+to memory allocated through PyGPU know when it was freed and are then refused.)doc");
+    def_family_init<py::handle>(cls, &pointer_from, py::arg("address"),
+        "Wrap a raw address (unsafe: its extent and kind are unknown), or retype another pointer wrapper "
+        "(keeps what it knows).");
+    cls.def("__int__", [](const PointerBase& p) { return p.address; })
         .def("__index__", [](const PointerBase& p) { return p.address; })
         .def("is_safe", &PointerBase::readable, "True for host memory owned by this process and still allocated.")
         .def("is_device", [](const PointerBase& p) { return p.device; }, "True for device memory.")
@@ -275,7 +265,7 @@ to memory allocated through PyGPU know when it was freed and are then refused.)d
         .def("print_address", [](const PointerBase& p) {
                 py::print(hex_address(reinterpret_cast<void*>(p.address)));
             }, "Print the address (compatibility with the original PyGPU).")
-        .def("__add__", [](const PointerBase& p, py::handle n) { return p.advanced(size_arg(n, "offset")); },
+        .def("__add__", [](const PointerBase& p, py::handle n) { return pointer_object(p.advanced(size_arg(n, "offset"))); },
              py::is_operator())
         .def("__eq__", [](const PointerBase& p, py::handle other) -> py::object {
                 if (!py::isinstance<PointerBase>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
@@ -284,9 +274,7 @@ to memory allocated through PyGPU know when it was freed and are then refused.)d
         .def("__hash__", [](const PointerBase& p) { return py::hash(py::int_(p.address)); })
         .def("__repr__", &pointer_repr);
 
-#define PYGPU_BIND_POINTER_(name_, type_, format_, kind_) bind_typed_pointer<type_>(m, #name_);
-    PYGPU_DTYPES(PYGPU_BIND_POINTER_)
-#undef PYGPU_BIND_POINTER_
+    pointer_classes.create(m, cls, "pointer_wrapper_", "A typed pointer to");
 
     py::list names;
 #define PYGPU_DTYPE_NAME_(name_, type_, format_, kind_) names.append(#name_);

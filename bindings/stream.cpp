@@ -57,7 +57,7 @@ py::object on_stream(py::handle obj, const char* call, F&& f) {
     return error_object(code, call);
 }
 
-int synchronize(pygpu_stream_t h) {
+int synchronize_stream(pygpu_stream_t h) {
     py::gil_scoped_release release;  // may wait long, and host callbacks need the GIL
     return backend().stream_synchronize(h);
 }
@@ -131,7 +131,7 @@ raises PyGPU.CudaError on failure; ``cudaStreamCreate*`` return (stream, err).)d
         .def_property_readonly("destroyed", [](const Stream& s) { return s.destroyed; },
                                "True once the stream was destroyed.")
         .def("__int__", [](const Stream& s) { return reinterpret_cast<std::uintptr_t>(s.handle); })
-        .def("synchronize", [](py::handle self) { return on_stream(self, "cudaStreamSynchronize", synchronize); },
+        .def("synchronize", [](py::handle self) { return on_stream(self, "cudaStreamSynchronize", synchronize_stream); },
              "Wait for the stream's queued work: cudaError_t.")
         .def("query", [](py::handle self) {
                 return on_stream(self, "cudaStreamQuery", [](pygpu_stream_t h) { return backend().stream_query(h); });
@@ -163,7 +163,7 @@ raises PyGPU.CudaError on failure; ``cudaStreamCreate*`` return (stream, err).)d
         }, py::arg("flags"), py::arg("priority"), "Create a stream with flags and a priority: (stream, err).");
     m.def("cudaStreamDestroy", [](py::handle s) { return destroy(stream_object(s, "cudaStreamDestroy"), "cudaStreamDestroy"); },
           py::arg("stream"), "Destroy a stream; work already queued on it still completes.");
-    m.def("cudaStreamSynchronize", [](py::handle s) { return on_stream(s, "cudaStreamSynchronize", synchronize); },
+    m.def("cudaStreamSynchronize", [](py::handle s) { return on_stream(s, "cudaStreamSynchronize", synchronize_stream); },
           py::arg("stream") = py::none(), "Wait for the stream's queued work.");
     m.def("cudaStreamQuery", [](py::handle s) {
             return on_stream(s, "cudaStreamQuery", [](pygpu_stream_t h) { return backend().stream_query(h); });

@@ -127,18 +127,34 @@ def runtime_signatures(obj: object, method: bool) -> list[list[Param]]:
     return out
 
 
+# Constructors of the per-dtype classes' bases (DeviceArray_<dtype> etc. are
+# made at import as subclasses that inherit them): on the bases themselves
+# they raise TypeError, so the stub declares them on the per-dtype classes,
+# where runtime_callables() checks them.
+FAMILY_BASE_CONSTRUCTORS = {"DeviceArray.__init__", "HostAllocator.__init__"}
+
+
 def runtime_callables() -> dict[str, object]:
-    """Module-level functions (hip* aliases aside) and the methods each _core class defines."""
+    """Module-level functions (hip* aliases aside), the methods each _core class
+    defines, and the bound methods a class inherits where the stub declares them
+    on it (the per-dtype classes' constructors)."""
     out: dict[str, object] = {}
+    stub = stub_signatures()
     for name in dir(_core):
         obj = getattr(_core, name)
         if type(obj).__name__ == "builtin_function_or_method" and not name.startswith("hip"):
             out[name] = obj
         elif isinstance(obj, type) and obj.__module__ == "PyGPU._core" and obj.__name__ == name:
-            for attr, value in vars(obj).items():
+            for attr in dir(obj):
+                value = getattr(obj, attr)
                 # __repr__ is object's, _pybind11_conduit_v1_ pybind11's cross-module ABI hook
-                if type(value).__name__ == "instancemethod" and attr not in ("__repr__", "_pybind11_conduit_v1_"):
+                if type(value).__name__ != "instancemethod" or attr in ("__repr__", "_pybind11_conduit_v1_"):
+                    continue
+                if attr in vars(obj) or f"{name}.{attr}" in stub:
                     out[f"{name}.{attr}"] = value
+    for name in FAMILY_BASE_CONSTRUCTORS:
+        assert name in out and name not in stub, name
+        del out[name]
     return out
 
 
