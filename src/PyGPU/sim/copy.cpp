@@ -229,8 +229,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
         // hand-offs to the stream's worker and back.
         st.stats.moved(direction_of(dst_device, src_device), bytes);
         run_inline(st, *s,
-                   work_info(format("%s %s %zu B", is_2d ? "cudaMemcpy2D" : "cudaMemcpy",
-                                    direction_name(dst_device, src_device), bytes),
+                   work_info(is_2d ? "cudaMemcpy2D" : "cudaMemcpy", direction_name(dst_device, src_device), bytes,
                              {Range{reinterpret_cast<uintptr_t>(r.dst), dspan}, Range{reinterpret_cast<uintptr_t>(r.src), sspan}}),
                    [&r] { run_copy(r); }, lock);
         return err::cudaSuccess;
@@ -269,7 +268,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
     if (!staged) ranges.push_back(Range{reinterpret_cast<uintptr_t>(r.src), sspan});
     const char* call = is_2d ? (async ? "cudaMemcpy2DAsync" : "cudaMemcpy2D") : (async ? "cudaMemcpyAsync" : "cudaMemcpy");
     WorkInfoPtr info =
-        work_info(format("%s %s %zu B", call, direction_name(dst_device, src_device), bytes), std::move(ranges));
+        work_info(call, direction_name(dst_device, src_device), bytes, std::move(ranges));
     CompletionPtr done;
     const int dst_dev = dst_device ? device_of(st, r.dst) : -1;
     const int src_dev = src_device ? device_of(st, r.src) : -1;
@@ -309,7 +308,7 @@ int peer(void* dst, int dst_device, const void* src, int src_device, size_t coun
         return fail(err::cudaErrorInvalidValue, "dst %p and src %p overlap over a copy of %zu bytes", dst, src, count);
     }
     const Region2D r{static_cast<char*>(dst), count, static_cast<const char*>(src), count, count, 1};
-    WorkInfoPtr info = work_info(format("%s %zu B", async ? "cudaMemcpyPeerAsync" : "cudaMemcpyPeer", count),
+    WorkInfoPtr info = work_info(async ? "cudaMemcpyPeerAsync" : "cudaMemcpyPeer", nullptr, count,
                                  {Range{reinterpret_cast<uintptr_t>(dst), count}, Range{reinterpret_cast<uintptr_t>(src), count}});
     st.stats.moved(Direction::peer, count);
     if (async) {
@@ -340,7 +339,7 @@ int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
     }
     char* p = static_cast<char*>(ptr);
     const unsigned char byte = static_cast<unsigned char>(value);
-    WorkInfoPtr info = work_info(format("%s %zu B", async ? "cudaMemsetAsync" : "cudaMemset", count),
+    WorkInfoPtr info = work_info(async ? "cudaMemsetAsync" : "cudaMemset", nullptr, count,
                                  {Range{reinterpret_cast<uintptr_t>(ptr), count}});
     CompletionPtr done = enqueue(st, s, std::move(info), [p, byte, count] { std::memset(p, byte, count); });
     st.stats.moved(Direction::memset, count);

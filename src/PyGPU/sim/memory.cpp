@@ -82,7 +82,9 @@ Allocation take_allocation(State& st, uintptr_t base, const char* how) {
 // about to wait for before releasing it (mu held). CUDA synchronises these
 // frees implicitly, so nothing races; but a program that relies on it
 // stalls the host, and usually meant to synchronise (or free later) itself.
-void report_waits(State& st, const Allocation& a, const std::string& who) {
+// `who()` names the waiting call; it is formatted only when there is a report.
+template <class Who>
+void report_waits(State& st, const Allocation& a, const Who& who) {
     const std::vector<std::string> users = pending_work_using(st, a.base, a.size);
     if (users.empty()) return;
     std::string list;
@@ -95,7 +97,7 @@ void report_waits(State& st, const Allocation& a, const std::string& who) {
     st.stats.report(format("%s had to wait for queued work that uses %s: %s. The simulator waited, as CUDA's "
                            "implicit synchronisation does, so nothing raced; synchronise the stream before "
                            "releasing memory to make the order explicit",
-                           who.c_str(), describe(a).c_str(), list.c_str()));
+                           who().c_str(), describe(a).c_str(), list.c_str()));
 }
 
 // Takes a live range out of the table (and its charge off its device), waits
@@ -105,7 +107,7 @@ void report_waits(State& st, const Allocation& a, const std::string& who) {
 // unified addressing work queued on any device may touch the range.
 int detach_wait_release(State& st, std::unique_lock<std::mutex>& lock, uintptr_t base, const char* how) {
     if (const Allocation* live = st.memory.containing(base)) {
-        report_waits(st, *live, format("%s(%p)", how, addr(base)));
+        report_waits(st, *live, [&] { return format("%s(%p)", how, addr(base)); });
     }
     take_allocation(st, base, how);
     std::vector<CompletionPtr> pending = pending_everywhere(st);
@@ -366,7 +368,7 @@ std::vector<Released> detach_allocations_of_device(State& st, int device) {
     std::vector<Released> out;
     const std::string who = format("cudaDeviceReset of device %d", device);
     for (uintptr_t b : bases) {
-        report_waits(st, *st.memory.containing(b), who);
+        report_waits(st, *st.memory.containing(b), [&] { return who; });
         take_allocation(st, b, "cudaDeviceReset");
         out.push_back(Released{b});
     }

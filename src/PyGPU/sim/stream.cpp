@@ -279,7 +279,7 @@ std::vector<std::string> pending_work_using(State& st, uintptr_t base, size_t si
             if (f.done->done()) continue;
             for (const Range& r : f.info->ranges) {
                 if (r.base < base + size && base < r.base + r.size) {
-                    out.push_back(format("%s on %s", f.info->name.c_str(), stream_name(s).c_str()));
+                    out.push_back(format("%s on %s", f.info->name().c_str(), stream_name(s).c_str()));
                     break;
                 }
             }

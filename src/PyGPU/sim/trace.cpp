@@ -129,7 +129,7 @@ std::string trace_stop_json() {
     for (const TraceRecord& r : records) {
         separator();
         out += "{\"name\": ";
-        json_string(out, r.info ? r.info->name : std::string());
+        json_string(out, r.info ? r.info->name() : std::string());
         out += ", \"cat\": \"pygpu.sim\", \"ph\": \"X\", \"ts\": ";
         json_micros(out, micros(origin, r.start));
         out += ", \"dur\": ";

@@ -65,13 +65,29 @@ struct Range {
 // What an operation is, for traces and reports. Shared by the work item and
 // the stream's list of operations in flight.
 struct WorkInfo {
-    std::string name;           // "cudaMemcpyAsync HtoD 4096 B", "cudaEventRecord", ...
-    std::vector<Range> ranges;  // memory it touches (copies, memsets); empty for host functions
+    const char* call;                 // "cudaMemcpyAsync", "cudaEventRecord", ... (a string literal)
+    const char* direction = nullptr;  // "HtoD", ... for copies between spaces, else null
+    size_t bytes = 0;                 // bytes copied or set (copies, memsets)
+    bool has_bytes = false;
+    std::vector<Range> ranges;        // memory it touches (copies, memsets); empty for host functions
+
+    // "cudaMemcpyAsync HtoD 4096 B", "cudaEventRecord": made only when read
+    // (traces, reports of pending work), never on the call's path.
+    std::string name() const {
+        std::string out = call;
+        if (direction != nullptr) out.append(" ").append(direction);
+        if (has_bytes) out.append(" ").append(std::to_string(bytes)).append(" B");
+        return out;
+    }
 };
 using WorkInfoPtr = std::shared_ptr<const WorkInfo>;
 
-inline WorkInfoPtr work_info(std::string name, std::vector<Range> ranges = {}) {
-    return std::make_shared<const WorkInfo>(WorkInfo{std::move(name), std::move(ranges)});
+// Work without a size: a marker, an event record, a host function.
+inline WorkInfoPtr work_info(const char* call) { return std::make_shared<const WorkInfo>(WorkInfo{call}); }
+
+// A copy or memset of `bytes` touching `ranges`; `direction` null for peer copies and memsets.
+inline WorkInfoPtr work_info(const char* call, const char* direction, size_t bytes, std::vector<Range> ranges) {
+    return std::make_shared<const WorkInfo>(WorkInfo{call, direction, bytes, true, std::move(ranges)});
 }
 
 struct WorkItem {
