@@ -130,7 +130,7 @@ def measure_compile(repeats: int, defines: Sequence[str] = (), source: Path = RO
         tmp = Path(tempfile.mkdtemp(prefix="pygpu-compile-"))
         try:
             configure = ["cmake", "-S", str(source), "-B", str(tmp), "-G", "Ninja",
-                         "-DPYGPU_WITH_CUDA=OFF", "-DPYGPU_WITH_HIP=OFF", "-DSKBUILD_PROJECT_VERSION=0.1.0",
+                         "-DPYGPU_WITH_CUDA=OFF", "-DPYGPU_WITH_HIP=OFF",
                          f"-Dpybind11_DIR={_pybind11_dir()}", f"-DPython_EXECUTABLE={sys.executable}",
                          *[f"-D{d}" for d in defines]]
             cpu_log = tmp / "cpu-per-step.log"

@@ -21,7 +21,7 @@ def _configure(tmp_path, *defines):
     if cmake is None or not (ROOT / "CMakeLists.txt").exists():
         pytest.skip("cmake or the source tree is not available")
     result = subprocess.run(
-        [cmake, "-S", str(ROOT), "-B", str(tmp_path / "build"), "-DSKBUILD_PROJECT_VERSION=0.1.0",
+        [cmake, "-S", str(ROOT), "-B", str(tmp_path / "build"),
          f"-Dpybind11_DIR={pybind11.get_cmake_dir()}", *defines],
         capture_output=True, text=True, timeout=300, env=without_preload(), check=False)
     assert result.returncode == 0, result.stdout + result.stderr

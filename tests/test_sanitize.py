@@ -38,7 +38,7 @@ def test_sanitize_option_instruments_every_module(tmp_path):
         pytest.skip("cmake, make or the source tree is not available")
     build = tmp_path / "build"
     result = subprocess.run(
-        [cmake, "-S", str(ROOT), "-B", str(build), "-G", "Unix Makefiles", "-DSKBUILD_PROJECT_VERSION=0.1.0",
+        [cmake, "-S", str(ROOT), "-B", str(build), "-G", "Unix Makefiles",
          "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", "-DPYGPU_SANITIZE=ON",
          f"-Dpybind11_DIR={pybind11.get_cmake_dir()}"],
         capture_output=True, text=True, timeout=300, env=without_preload(), check=False)
