@@ -119,7 +119,7 @@ def asarray(obj: object) -> gpuarray.GPUArray:
 
     Raises
     ------
-    BufferError, TypeError
+    BufferError, TypeError, ValueError
         As :func:`from_dlpack`.
 
     Examples
