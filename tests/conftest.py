@@ -1,11 +1,14 @@
 """Shared fixtures. Every test runs on the simulated device, with two virtual
-devices of 1 GiB each so multi-device rules and capacity limits are testable."""
+devices of 1 GiB each so multi-device rules and capacity limits are testable;
+the tests marked ``gpu`` run on the backend PYGPU_BACKEND names, in a child
+interpreter (fixture ``hardware``)."""
 
 from __future__ import annotations
 
 import gc
 import os
 
+os.environ["PYGPU_TEST_GPU_BACKEND"] = os.environ.get("PYGPU_BACKEND", "auto")  # for the tests marked gpu
 os.environ["PYGPU_BACKEND"] = "sim"
 os.environ["PYGPU_SIM_DEVICES"] = "2"
 os.environ["PYGPU_SIM_MEMORY"] = "1GiB"
@@ -13,7 +16,7 @@ os.environ["PYGPU_SIM_MEMORY"] = "1GiB"
 import pytest
 
 import PyGPU as g
-from helpers import Gate
+from helpers import Gate, Hardware
 from PyGPU.testing import pygpu_chaos, pygpu_sim  # noqa: F401  (PyGPU's fixtures, opt-in)
 
 
@@ -37,6 +40,16 @@ def gate():
     for gt in gates:
         gt.open()
     gc.enable()
+
+
+@pytest.fixture(scope="session")
+def hardware() -> Hardware:
+    """The backend PYGPU_BACKEND named, for the tests marked gpu; they skip, saying
+    what the backend answered, where no device does."""
+    hw = Hardware(os.environ["PYGPU_TEST_GPU_BACKEND"])
+    if hw.missing is not None:
+        pytest.skip(hw.missing)
+    return hw
 
 
 @pytest.fixture(autouse=True)

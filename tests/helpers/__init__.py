@@ -1,0 +1,15 @@
+"""Helpers shared by the tests, one module per concept; every test imports
+them as ``from helpers import X`` (pytest puts tests/ on sys.path: there is no
+tests/__init__.py, so conftest.py and the test files are imported with their
+directory prepended)."""
+
+from __future__ import annotations
+
+from .gate import Gate
+from .hardware import Hardware
+from .memory import SIM_MEMORY, free_bytes, from_device, to_device
+from .processes import preload_removed, run_python, without_preload
+from .samples import dtype_sample, sample
+
+__all__ = ["SIM_MEMORY", "Gate", "Hardware", "dtype_sample", "free_bytes", "from_device", "preload_removed",
+           "run_python", "sample", "to_device", "without_preload"]
