@@ -28,6 +28,7 @@ def _configure(tmp_path, *defines):
     return result.stdout
 
 
+@pytest.mark.build
 def test_switches_turn_backends_off(tmp_path):
     out = _configure(tmp_path, "-DPYGPU_WITH_CUDA=OFF", "-DPYGPU_WITH_HIP=OFF")
     assert "PyGPU: skipping backend 'cuda': switched off (PYGPU_WITH_CUDA=OFF)" in out
@@ -37,6 +38,7 @@ def test_switches_turn_backends_off(tmp_path):
     assert 'built_backends = ("sim",)' in info
 
 
+@pytest.mark.build
 def test_default_build_reports_each_backend(tmp_path):
     out = _configure(tmp_path)
     for name in ("cuda", "hip"):

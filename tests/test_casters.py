@@ -20,6 +20,8 @@ import PyGPU as g
 import PyGPU.driver as cuda
 from helpers import without_preload
 
+pytestmark = pytest.mark.build  # the test extension is compiled once per session
+
 SOURCE = r"""
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

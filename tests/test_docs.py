@@ -189,12 +189,14 @@ def built_site(tmp_path_factory):
     return result, out / "html"  # with --keep-going the pages are written even when a warning fails the build
 
 
+@pytest.mark.build
 def test_the_site_builds_without_warnings(built_site):
     result, _html = built_site
     assert result.returncode == 0 and "WARNING" not in result.stderr, \
         f"sphinx -W failed:\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 
 
+@pytest.mark.build
 def test_the_low_level_page_documents_every_runtime_function(built_site):
     _result, html = built_site
     ids = _html_ids(html / "low-level-api.html")
@@ -206,6 +208,7 @@ def test_the_low_level_page_documents_every_runtime_function(built_site):
     assert "cudaErrorHostMemoryNotRegistered" in text and "cudaErrorInvalidPitchValue" in text
 
 
+@pytest.mark.build
 @pytest.mark.parametrize(("page", "names"), [
     ("api/pygpu.html", ["PyGPU.CudaError", "PyGPU.get_include", "PyGPU.from_dlpack", "PyGPU.backend"]),
     ("api/core.html", ["PyGPU.cudaError_t", "PyGPU.cudaStream_t", "PyGPU.cudaEvent_t", "PyGPU.DeviceArray",
@@ -222,6 +225,7 @@ def test_the_api_reference_is_generated(built_site, page, names):
     assert not missing, f"{page} lacks {missing}"
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("page", ["getting-started", "low-level-api", "gpuarray", "simulated-device",
                                   "gluing-kernels", "performance", "reliability"])
 def test_every_page_is_in_the_site(built_site, page):

@@ -24,7 +24,8 @@ EXAMPLES = ROOT / "examples"
 CTYPES = EXAMPLES / "ctypes_saxpy"
 PYBIND11 = EXAMPLES / "pybind11_ext"
 
-pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the source tree (examples/) is not available")
+pytestmark = [pytest.mark.build,  # the examples are compiled (C++, CMake, nvcc) before they run
+              pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the source tree (examples/) is not available")]
 
 
 def run(args, cwd=None, backend="sim", timeout=300, **env) -> subprocess.CompletedProcess:

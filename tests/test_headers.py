@@ -11,6 +11,8 @@ import pytest
 
 from helpers import without_preload
 
+pytestmark = pytest.mark.build  # each test runs the C++ compiler
+
 ROOT = Path(__file__).resolve().parents[1]
 INCLUDE = ROOT / "include"
 HEADERS = sorted(p.name for p in (INCLUDE / "pygpu").glob("*.h"))

@@ -81,10 +81,12 @@ def _configure(tmp_path, *defines) -> str:
     return re.search(r'^version = "(.*)"$', info, re.M).group(1)
 
 
+@pytest.mark.build
 def test_plain_cmake_reads_the_version_from_pyproject(tmp_path):
     assert _configure(tmp_path) == PROJECT["version"]
 
 
+@pytest.mark.build
 def test_a_prerelease_version_reaches_python_as_written(tmp_path):
     # scikit-build-core passes 1.2.3 for project(VERSION) and 1.2.3rc1 as written.
     version = _configure(tmp_path, "-DSKBUILD_PROJECT_VERSION=1.2.3", "-DSKBUILD_PROJECT_VERSION_FULL=1.2.3rc1")
@@ -160,6 +162,7 @@ def sdist(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.build
 def test_sdist_has_the_sources_and_nothing_built(sdist):
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
@@ -208,6 +211,7 @@ def _gpu_toolkits_hidden(env: dict) -> tuple[dict, list[str]]:
     return env, [f"cmake.define.CMAKE_IGNORE_PATH={';'.join(ignore)}"] if ignore else []
 
 
+@pytest.mark.build
 @pytest.mark.packaging_build
 def test_sdist_builds_a_sim_only_wheel_where_cuda_and_hip_are_hidden(sdist, tmp_path):
     with tarfile.open(sdist) as tar:

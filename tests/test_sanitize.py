@@ -31,6 +31,7 @@ def _module_files() -> dict:
     return {name: Path(importlib.util.find_spec(f"PyGPU.{name}").origin) for name in names}
 
 
+@pytest.mark.build
 def test_sanitize_option_instruments_every_module(tmp_path):
     pybind11 = pytest.importorskip("pybind11")
     cmake = shutil.which("cmake")

@@ -1,4 +1,4 @@
-"""Mistakes ``mypy --strict`` must reject: tests/test_typing.py checks that
+"""Mistakes ``mypy --strict`` must reject: tools/lint.py checks that
 mypy reports exactly the lines with an "E:" comment here, so the check of
 user_script.py cannot pass vacuously (for example with stubs that make
 everything Any). This file is never run."""

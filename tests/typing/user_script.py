@@ -1,9 +1,9 @@
 """A typed user script: realistic glue code that must pass ``mypy --strict``.
 
-tests/test_typing.py type-checks this file (and runs it on the simulated
-device, so it is real code, not just annotations). The ``assert_type`` lines
-pin what the stubs promise; ``reject_script.py`` beside it holds the mistakes
-mypy must refuse.
+tools/lint.py type-checks this file, and tests/test_typing.py runs it on the
+simulated device, so it is real code, not just annotations. The
+``assert_type`` lines pin what the stubs promise; ``reject_script.py`` beside
+it holds the mistakes mypy must refuse.
 """
 
 from __future__ import annotations
