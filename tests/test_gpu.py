@@ -24,7 +24,7 @@ for device in range(count):
     assert prop.warpSize in (32, 64) and prop.maxThreadsPerBlock >= prop.warpSize, prop.name
 assert g.cudaSetDevice(0) == g.cudaSuccess
 (free, total), err = g.cudaMemGetInfo()
-assert err == g.cudaSuccess and 0 < free <= total == g.cudaGetDeviceProperties(0)[0].totalGlobalMem, (free, total)
+assert err == g.cudaSuccess and 0 < free <= total, (free, total)
 assert g.cudaGetDeviceProperties(count)[1] == g.cudaErrorInvalidDevice
 print(g.backend, count)
 """)

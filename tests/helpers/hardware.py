@@ -33,7 +33,7 @@ class Hardware:
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines() or [f"exit status {result.returncode}"]
             return f"PYGPU_BACKEND={requested}: PyGPU does not import: {lines[-1]}"
-        backend, name, code, count, *built = result.stdout.split()
+        backend, name, code, count, *built = result.stdout.strip().splitlines()[-1].split()
         return backend, name, int(code), int(count), built
 
     def _probe(self, requested: str) -> tuple[str | None, str | None]:
