@@ -41,6 +41,20 @@ def test_header_compiles_on_its_own(tmp_path, header):
     assert result.returncode == 0, result.stderr
 
 
+
+@pytest.mark.parametrize("header", ["backend.h", "sim_api.h"])
+def test_c_interface_compiles_as_c(tmp_path, header):
+    """The backend interfaces are plain C: a C compiler takes them, pedantic."""
+    gcc = shutil.which("gcc")
+    if gcc is None or not INCLUDE.is_dir():
+        pytest.skip("gcc or the source tree is not available")
+    path = tmp_path / "use.c"
+    path.write_text(f'#include "pygpu/{header}"\nint pygpu_use(void) {{ return 0; }}\n')
+    result = subprocess.run([gcc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", "-I",
+                             str(INCLUDE), str(path)], capture_output=True, text=True, timeout=120,
+                            env=without_preload(), check=False)
+    assert result.returncode == 0, result.stderr
+
 PROGRAM = r"""
 #include "pygpu/device_array.h"
 #include "pygpu/pointer_wrapper.h"

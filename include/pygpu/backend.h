@@ -142,6 +142,90 @@ typedef struct pygpu_backend_codes {
     int not_supported;           /* cudaErrorNotSupported */
 } pygpu_backend_codes;
 
+/* The runtime entries of the table: one row each, written once here and
+ * expanded wherever a list of entries is needed (the struct below, the
+ * simulated device's call counters and error injection).
+ *   REPORT(return_type, member, (parameters))
+ *       error reporting: reports on the calls rather than being one, so the
+ *       simulated device neither counts it nor injects failures into it;
+ *   CALL(return_type, member, cuda_name, (parameters))
+ *       a runtime call, with the name of the CUDA runtime function whose
+ *       semantics it has (the name statistics and error injection use).
+ * The order of the rows is the layout of the struct: a new entry is a new
+ * PYGPU_BACKEND_ABI_VERSION. */
+#define PYGPU_BACKEND_ENTRIES(REPORT, CALL)                                                              \
+    /* errors */                                                                                         \
+    REPORT(const char*, get_error_name, (int status))                                                    \
+    REPORT(const char*, get_error_string, (int status))                                                  \
+    REPORT(int, get_last_error, (void))                                                                  \
+    REPORT(int, peek_at_last_error, (void))                                                              \
+    REPORT(const char*, last_message, (void))                                                            \
+    /* devices */                                                                                        \
+    CALL(int, get_device_count, cudaGetDeviceCount, (int* count))                                        \
+    CALL(int, get_device, cudaGetDevice, (int* device))                                                  \
+    CALL(int, set_device, cudaSetDevice, (int device))                                                   \
+    CALL(int, device_synchronize, cudaDeviceSynchronize, (void))                                         \
+    CALL(int, device_reset, cudaDeviceReset, (void))                                                     \
+    CALL(int, get_device_properties, cudaGetDeviceProperties, (pygpu_device_prop* prop, int device))     \
+    CALL(int, mem_get_info, cudaMemGetInfo, (size_t* free_bytes, size_t* total_bytes))                   \
+    CALL(int, driver_get_version, cudaDriverGetVersion, (int* version))                                  \
+    CALL(int, runtime_get_version, cudaRuntimeGetVersion, (int* version))                                \
+    CALL(int, device_can_access_peer, cudaDeviceCanAccessPeer, (int* can_access, int device,             \
+                                                                int peer_device))                        \
+    CALL(int, device_enable_peer_access, cudaDeviceEnablePeerAccess, (int peer_device,                   \
+                                                                      unsigned int flags))               \
+    CALL(int, device_disable_peer_access, cudaDeviceDisablePeerAccess, (int peer_device))                \
+    /* memory */                                                                                         \
+    CALL(int, malloc, cudaMalloc, (void** ptr, size_t size))                                             \
+    CALL(int, free, cudaFree, (void* ptr))                                                               \
+    CALL(int, malloc_host, cudaMallocHost, (void** ptr, size_t size))                                    \
+    CALL(int, host_alloc, cudaHostAlloc, (void** ptr, size_t size, unsigned int flags))                  \
+    CALL(int, free_host, cudaFreeHost, (void* ptr))                                                      \
+    CALL(int, host_register, cudaHostRegister, (void* ptr, size_t size, unsigned int flags))             \
+    CALL(int, host_unregister, cudaHostUnregister, (void* ptr))                                          \
+    CALL(int, pointer_get_attributes, cudaPointerGetAttributes, (pygpu_pointer_attributes* attributes,   \
+                                                                 const void* ptr))                       \
+    CALL(int, memcpy, cudaMemcpy, (void* dst, const void* src, size_t count, int kind))                  \
+    CALL(int, memcpy_async, cudaMemcpyAsync, (void* dst, const void* src, size_t count, int kind,        \
+                                              pygpu_stream_t stream))                                    \
+    CALL(int, memcpy_2d, cudaMemcpy2D, (void* dst, size_t dpitch, const void* src, size_t spitch,        \
+                                        size_t width, size_t height, int kind))                          \
+    CALL(int, memcpy_2d_async, cudaMemcpy2DAsync, (void* dst, size_t dpitch, const void* src,            \
+                                                   size_t spitch, size_t width, size_t height, int kind, \
+                                                   pygpu_stream_t stream))                               \
+    CALL(int, memcpy_peer, cudaMemcpyPeer, (void* dst, int dst_device, const void* src, int src_device,  \
+                                            size_t count))                                               \
+    CALL(int, memcpy_peer_async, cudaMemcpyPeerAsync, (void* dst, int dst_device, const void* src,       \
+                                                       int src_device, size_t count,                     \
+                                                       pygpu_stream_t stream))                           \
+    CALL(int, memset, cudaMemset, (void* ptr, int value, size_t count))                                  \
+    CALL(int, memset_async, cudaMemsetAsync, (void* ptr, int value, size_t count,                        \
+                                              pygpu_stream_t stream))                                    \
+    /* streams */                                                                                        \
+    CALL(int, stream_create_with_priority, cudaStreamCreateWithPriority, (pygpu_stream_t* stream,        \
+                                                                          unsigned int flags,            \
+                                                                          int priority))                 \
+    CALL(int, stream_destroy, cudaStreamDestroy, (pygpu_stream_t stream))                                \
+    CALL(int, stream_synchronize, cudaStreamSynchronize, (pygpu_stream_t stream))                        \
+    CALL(int, stream_query, cudaStreamQuery, (pygpu_stream_t stream))                                    \
+    CALL(int, stream_wait_event, cudaStreamWaitEvent, (pygpu_stream_t stream, pygpu_event_t event,       \
+                                                       unsigned int flags))                              \
+    CALL(int, stream_get_flags, cudaStreamGetFlags, (pygpu_stream_t stream, unsigned int* flags))        \
+    CALL(int, stream_get_priority, cudaStreamGetPriority, (pygpu_stream_t stream, int* priority))        \
+    CALL(int, device_get_stream_priority_range, cudaDeviceGetStreamPriorityRange, (int* least,           \
+                                                                                   int* greatest))       \
+    CALL(int, launch_host_func, cudaLaunchHostFunc, (pygpu_stream_t stream, pygpu_host_fn fn,            \
+                                                     void* user_data))                                   \
+    /* events */                                                                                         \
+    CALL(int, event_create_with_flags, cudaEventCreateWithFlags, (pygpu_event_t* event,                  \
+                                                                  unsigned int flags))                   \
+    CALL(int, event_destroy, cudaEventDestroy, (pygpu_event_t event))                                    \
+    CALL(int, event_record, cudaEventRecord, (pygpu_event_t event, pygpu_stream_t stream))               \
+    CALL(int, event_query, cudaEventQuery, (pygpu_event_t event))                                        \
+    CALL(int, event_synchronize, cudaEventSynchronize, (pygpu_event_t event))                            \
+    CALL(int, event_elapsed_time, cudaEventElapsedTime, (float* ms, pygpu_event_t start,                 \
+                                                         pygpu_event_t end))
+
 typedef struct pygpu_backend {
     uint32_t abi_version; /* PYGPU_BACKEND_ABI_VERSION */
     uint32_t struct_size; /* sizeof(pygpu_backend) */
@@ -149,66 +233,12 @@ typedef struct pygpu_backend {
     const char* api_prefix; /* "cuda" or "hip": how the native error names start */
     pygpu_backend_codes codes;
 
-    /* errors */
-    const char* (*get_error_name)(int status);
-    const char* (*get_error_string)(int status);
-    int (*get_last_error)(void);
-    int (*peek_at_last_error)(void);
-    const char* (*last_message)(void);
-
-    /* devices */
-    int (*get_device_count)(int* count);
-    int (*get_device)(int* device);
-    int (*set_device)(int device);
-    int (*device_synchronize)(void);
-    int (*device_reset)(void);
-    int (*get_device_properties)(pygpu_device_prop* prop, int device);
-    int (*mem_get_info)(size_t* free_bytes, size_t* total_bytes);
-    int (*driver_get_version)(int* version);
-    int (*runtime_get_version)(int* version);
-    int (*device_can_access_peer)(int* can_access, int device, int peer_device);
-    int (*device_enable_peer_access)(int peer_device, unsigned int flags);
-    int (*device_disable_peer_access)(int peer_device);
-
-    /* memory */
-    int (*malloc)(void** ptr, size_t size);
-    int (*free)(void* ptr);
-    int (*malloc_host)(void** ptr, size_t size);
-    int (*host_alloc)(void** ptr, size_t size, unsigned int flags);
-    int (*free_host)(void* ptr);
-    int (*host_register)(void* ptr, size_t size, unsigned int flags);
-    int (*host_unregister)(void* ptr);
-    int (*pointer_get_attributes)(pygpu_pointer_attributes* attributes, const void* ptr);
-    int (*memcpy)(void* dst, const void* src, size_t count, int kind);
-    int (*memcpy_async)(void* dst, const void* src, size_t count, int kind, pygpu_stream_t stream);
-    int (*memcpy_2d)(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
-                     size_t height, int kind);
-    int (*memcpy_2d_async)(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
-                           size_t height, int kind, pygpu_stream_t stream);
-    int (*memcpy_peer)(void* dst, int dst_device, const void* src, int src_device, size_t count);
-    int (*memcpy_peer_async)(void* dst, int dst_device, const void* src, int src_device,
-                             size_t count, pygpu_stream_t stream);
-    int (*memset)(void* ptr, int value, size_t count);
-    int (*memset_async)(void* ptr, int value, size_t count, pygpu_stream_t stream);
-
-    /* streams */
-    int (*stream_create_with_priority)(pygpu_stream_t* stream, unsigned int flags, int priority);
-    int (*stream_destroy)(pygpu_stream_t stream);
-    int (*stream_synchronize)(pygpu_stream_t stream);
-    int (*stream_query)(pygpu_stream_t stream);
-    int (*stream_wait_event)(pygpu_stream_t stream, pygpu_event_t event, unsigned int flags);
-    int (*stream_get_flags)(pygpu_stream_t stream, unsigned int* flags);
-    int (*stream_get_priority)(pygpu_stream_t stream, int* priority);
-    int (*device_get_stream_priority_range)(int* least, int* greatest);
-    int (*launch_host_func)(pygpu_stream_t stream, pygpu_host_fn fn, void* user_data);
-
-    /* events */
-    int (*event_create_with_flags)(pygpu_event_t* event, unsigned int flags);
-    int (*event_destroy)(pygpu_event_t event);
-    int (*event_record)(pygpu_event_t event, pygpu_stream_t stream);
-    int (*event_query)(pygpu_event_t event);
-    int (*event_synchronize)(pygpu_event_t event);
-    int (*event_elapsed_time)(float* ms, pygpu_event_t start, pygpu_event_t end);
+    /* The rows of PYGPU_BACKEND_ENTRIES, in its order. */
+#define PYGPU_BACKEND_REPORT_MEMBER_(ret, member, params) ret(*member) params;
+#define PYGPU_BACKEND_CALL_MEMBER_(ret, member, cuda_name, params) ret(*member) params;
+    PYGPU_BACKEND_ENTRIES(PYGPU_BACKEND_REPORT_MEMBER_, PYGPU_BACKEND_CALL_MEMBER_)
+#undef PYGPU_BACKEND_REPORT_MEMBER_
+#undef PYGPU_BACKEND_CALL_MEMBER_
 
     /* Backend-specific extension tables, by name (the simulated device's
      * inspection API, for example); NULL when the backend has none. */

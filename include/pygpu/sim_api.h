@@ -64,8 +64,8 @@ typedef struct pygpu_sim_api {
 
     /* Back to the initial state: wait for all queued work, free every
      * allocation, invalidate every stream and event, clear statistics,
-     * reports, injections, labels, peer access and chaos, every device's
-     * last error on the calling thread, current device 0. Returns 0. */
+     * reports, injections, labels, peer access, traces and chaos, every
+     * device's last error on the calling thread, current device 0. Returns 0. */
     int (*reset)(void);
 } pygpu_sim_api;
 

@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "PyGPU/common/backend_complete.h"
 #include "runtime.h"
 
 namespace {
@@ -81,7 +82,9 @@ int event_create_with_flags(pygpu_event_t* event, unsigned int flags) {
     return status;
 }
 
-pygpu_backend make_table() {
+// By member name, in a constexpr function so that the check below runs at
+// compile time.
+constexpr pygpu_backend make_table() {
     pygpu_backend t{};
     t.abi_version = PYGPU_BACKEND_ABI_VERSION;
     t.struct_size = sizeof(pygpu_backend);
@@ -168,10 +171,10 @@ pygpu_backend make_table() {
     return t;
 }
 
-const pygpu_backend* table() {
-    static const pygpu_backend t = make_table();
-    return &t;
-}
+constexpr pygpu_backend kTable = make_table();
+static_assert(pygpu_backend_complete(kTable), "an entry of PYGPU_BACKEND_ENTRIES is not filled");
+
+const pygpu_backend* table() { return &kTable; }
 
 // Loading never fails: with no driver or no device, every call answers with
 // the runtime's own code (cudaErrorInsufficientDriver, hipErrorNoDevice).

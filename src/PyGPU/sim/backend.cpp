@@ -1,9 +1,10 @@
-// Fills the pygpu_backend table: every entry forwards to pygpu::sim, where
-// each call has CUDA's semantics and error codes (see the concept files).
+// Fills the pygpu_backend table, by member name: every entry is a function of
+// pygpu::sim with CUDA's semantics and error codes (see the concept files).
 #include "PyGPU/sim/backend.h"
 
 #include <cstring>
 
+#include "PyGPU/common/backend_complete.h"
 #include "PyGPU/sim/copy.h"
 #include "PyGPU/sim/device.h"
 #include "PyGPU/sim/errors.h"
@@ -23,83 +24,87 @@ const void* extension(const char* name) {
     return nullptr;
 }
 
-const pygpu_backend kTable = {
-    PYGPU_BACKEND_ABI_VERSION,
-    sizeof(pygpu_backend),
-    "sim",
-    "cuda",  // the simulator speaks CUDA's error codes and names
-    {
-        err::cudaSuccess,
-        err::cudaErrorInvalidValue,
-        err::cudaErrorMemoryAllocation,
-        err::cudaErrorInvalidDevice,
-        err::cudaErrorInvalidResourceHandle,
-        err::cudaErrorNotReady,
-        err::cudaErrorNoDevice,
-        err::cudaErrorInsufficientDriver,
-        err::cudaErrorNotSupported,
-    },
+constexpr pygpu_backend make_table() {
+    pygpu_backend t{};
+    t.abi_version = PYGPU_BACKEND_ABI_VERSION;
+    t.struct_size = sizeof(pygpu_backend);
+    t.name = "sim";
+    t.api_prefix = "cuda";  // the simulator speaks CUDA's error codes and names
+    t.codes.success = err::cudaSuccess;
+    t.codes.invalid_value = err::cudaErrorInvalidValue;
+    t.codes.memory_allocation = err::cudaErrorMemoryAllocation;
+    t.codes.invalid_device = err::cudaErrorInvalidDevice;
+    t.codes.invalid_resource_handle = err::cudaErrorInvalidResourceHandle;
+    t.codes.not_ready = err::cudaErrorNotReady;
+    t.codes.no_device = err::cudaErrorNoDevice;
+    t.codes.insufficient_driver = err::cudaErrorInsufficientDriver;
+    t.codes.not_supported = err::cudaErrorNotSupported;
 
     // errors
-    error_name,
-    error_string,
-    get_last_error,
-    peek_at_last_error,
-    last_message,
+    t.get_error_name = error_name;
+    t.get_error_string = error_string;
+    t.get_last_error = get_last_error;
+    t.peek_at_last_error = peek_at_last_error;
+    t.last_message = last_message;
 
     // devices
-    get_device_count,
-    get_device,
-    set_device,
-    device_synchronize,
-    device_reset,
-    get_device_properties,
-    mem_get_info,
-    driver_get_version,
-    runtime_get_version,
-    device_can_access_peer,
-    device_enable_peer_access,
-    device_disable_peer_access,
+    t.get_device_count = get_device_count;
+    t.get_device = get_device;
+    t.set_device = set_device;
+    t.device_synchronize = device_synchronize;
+    t.device_reset = device_reset;
+    t.get_device_properties = get_device_properties;
+    t.mem_get_info = mem_get_info;
+    t.driver_get_version = driver_get_version;
+    t.runtime_get_version = runtime_get_version;
+    t.device_can_access_peer = device_can_access_peer;
+    t.device_enable_peer_access = device_enable_peer_access;
+    t.device_disable_peer_access = device_disable_peer_access;
 
-    // memory
-    malloc_device,
-    free_device,
-    malloc_host,
-    host_alloc,
-    free_host,
-    host_register,
-    host_unregister,
-    pointer_get_attributes,
-    memcpy_sync,
-    memcpy_async,
-    memcpy_2d,
-    memcpy_2d_async,
-    memcpy_peer,
-    memcpy_peer_async,
-    memset_sync,
-    memset_async,
+    // memory (malloc, free, memcpy and memset would shadow the C library's
+    // functions in this namespace, hence the longer names)
+    t.malloc = malloc_device;
+    t.free = free_device;
+    t.malloc_host = malloc_host;
+    t.host_alloc = host_alloc;
+    t.free_host = free_host;
+    t.host_register = host_register;
+    t.host_unregister = host_unregister;
+    t.pointer_get_attributes = pointer_get_attributes;
+    t.memcpy = memcpy_sync;
+    t.memcpy_async = memcpy_async;
+    t.memcpy_2d = memcpy_2d;
+    t.memcpy_2d_async = memcpy_2d_async;
+    t.memcpy_peer = memcpy_peer;
+    t.memcpy_peer_async = memcpy_peer_async;
+    t.memset = memset_sync;
+    t.memset_async = memset_async;
 
     // streams
-    stream_create_with_priority,
-    stream_destroy,
-    stream_synchronize,
-    stream_query,
-    stream_wait_event,
-    stream_get_flags,
-    stream_get_priority,
-    device_get_stream_priority_range,
-    launch_host_func,
+    t.stream_create_with_priority = stream_create_with_priority;
+    t.stream_destroy = stream_destroy;
+    t.stream_synchronize = stream_synchronize;
+    t.stream_query = stream_query;
+    t.stream_wait_event = stream_wait_event;
+    t.stream_get_flags = stream_get_flags;
+    t.stream_get_priority = stream_get_priority;
+    t.device_get_stream_priority_range = device_get_stream_priority_range;
+    t.launch_host_func = launch_host_func;
 
     // events
-    event_create_with_flags,
-    event_destroy,
-    event_record,
-    event_query,
-    event_synchronize,
-    event_elapsed_time,
+    t.event_create_with_flags = event_create_with_flags;
+    t.event_destroy = event_destroy;
+    t.event_record = event_record;
+    t.event_query = event_query;
+    t.event_synchronize = event_synchronize;
+    t.event_elapsed_time = event_elapsed_time;
 
-    extension,
-};
+    t.extension = extension;
+    return t;
+}
+
+constexpr pygpu_backend kTable = make_table();
+static_assert(pygpu_backend_complete(kTable), "an entry of PYGPU_BACKEND_ENTRIES is not filled");
 
 }  // namespace
 

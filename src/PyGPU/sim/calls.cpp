@@ -10,7 +10,7 @@ namespace sim {
 namespace {
 
 const char* const kNames[] = {
-#define PYGPU_SIM_CALL_NAME_(name) #name,
+#define PYGPU_SIM_CALL_NAME_(ret, member, name, params) #name,
     PYGPU_SIM_CALLS(PYGPU_SIM_CALL_NAME_)
 #undef PYGPU_SIM_CALL_NAME_
 };

@@ -1,75 +1,35 @@
-// The runtime calls of the simulated device, by name: one table that gives
-// every API entry its CUDA name, which the call counters (statistics) and
-// error injection key on.
+// The runtime calls of the simulated device, by name: every CALL row of the
+// backend table (PYGPU_BACKEND_ENTRIES in pygpu/backend.h) with its CUDA name,
+// which the call counters (statistics) and error injection key on. A new
+// backend entry is written once, there, and appears here.
 //
-// The error-reporting entries (cudaGetErrorName, cudaGetErrorString,
-// cudaGetLastError, cudaPeekAtLastError, the last message) are not in the
-// table: they report on calls rather than being calls, the bindings use them
-// for every error object, and an injected failure of "get the last error"
-// would have no meaning.
+// The REPORT rows (cudaGetErrorName, cudaGetErrorString, cudaGetLastError,
+// cudaPeekAtLastError, the last message) are not calls: they report on calls,
+// the bindings use them for every error object, and an injected failure of
+// "get the last error" would have no meaning.
 #ifndef PYGPU_SIM_CALLS_H
 #define PYGPU_SIM_CALLS_H
 
 #include <cstddef>
 #include <cstdint>
 
+#include "pygpu/backend.h"
+
 namespace pygpu {
 namespace sim {
 
-// X(name): the CUDA name of one backend table entry.
-#define PYGPU_SIM_CALLS(X)                 \
-    X(cudaGetDeviceCount)                  \
-    X(cudaGetDevice)                       \
-    X(cudaSetDevice)                       \
-    X(cudaDeviceSynchronize)               \
-    X(cudaDeviceReset)                     \
-    X(cudaGetDeviceProperties)             \
-    X(cudaMemGetInfo)                      \
-    X(cudaDriverGetVersion)                \
-    X(cudaRuntimeGetVersion)               \
-    X(cudaDeviceCanAccessPeer)             \
-    X(cudaDeviceEnablePeerAccess)          \
-    X(cudaDeviceDisablePeerAccess)         \
-    X(cudaMalloc)                          \
-    X(cudaFree)                            \
-    X(cudaMallocHost)                      \
-    X(cudaHostAlloc)                       \
-    X(cudaFreeHost)                        \
-    X(cudaHostRegister)                    \
-    X(cudaHostUnregister)                  \
-    X(cudaPointerGetAttributes)            \
-    X(cudaMemcpy)                          \
-    X(cudaMemcpyAsync)                     \
-    X(cudaMemcpy2D)                        \
-    X(cudaMemcpy2DAsync)                   \
-    X(cudaMemcpyPeer)                      \
-    X(cudaMemcpyPeerAsync)                 \
-    X(cudaMemset)                          \
-    X(cudaMemsetAsync)                     \
-    X(cudaStreamCreateWithPriority)        \
-    X(cudaStreamDestroy)                   \
-    X(cudaStreamSynchronize)               \
-    X(cudaStreamQuery)                     \
-    X(cudaStreamWaitEvent)                 \
-    X(cudaStreamGetFlags)                  \
-    X(cudaStreamGetPriority)               \
-    X(cudaDeviceGetStreamPriorityRange)    \
-    X(cudaLaunchHostFunc)                  \
-    X(cudaEventCreateWithFlags)            \
-    X(cudaEventDestroy)                    \
-    X(cudaEventRecord)                     \
-    X(cudaEventQuery)                      \
-    X(cudaEventSynchronize)                \
-    X(cudaEventElapsedTime)
+// X(return_type, member, cuda_name, (parameters)) for every CALL row.
+#define PYGPU_SIM_NOT_A_CALL_(ret, member, params)
+#define PYGPU_SIM_CALLS(X) PYGPU_BACKEND_ENTRIES(PYGPU_SIM_NOT_A_CALL_, X)
 
 enum class Call {
-#define PYGPU_SIM_CALL_ENUM_(name) name,
+#define PYGPU_SIM_CALL_ENUM_(ret, member, name, params) name,
     PYGPU_SIM_CALLS(PYGPU_SIM_CALL_ENUM_)
 #undef PYGPU_SIM_CALL_ENUM_
 };
 
 constexpr size_t kCallCount = 0
-#define PYGPU_SIM_CALL_COUNT_(name) +1
+#define PYGPU_SIM_CALL_COUNT_(ret, member, name, params) +1
     PYGPU_SIM_CALLS(PYGPU_SIM_CALL_COUNT_)
 #undef PYGPU_SIM_CALL_COUNT_
     ;

@@ -23,20 +23,21 @@
 namespace pygpu {
 namespace sim {
 
+// Chaos delays (chaos.h): the default longest delay, in microseconds.
+constexpr uint32_t kDefaultChaosDelayUs = 2000;
+
 struct Config {
     int devices = 1;
     size_t memory_bytes = size_t(4) << 30;
     bool chaos = false;
     uint64_t chaos_seed = 0;
-    uint32_t chaos_max_delay_us = 2000;  // kDefaultChaosDelayUs
+    uint32_t chaos_max_delay_us = kDefaultChaosDelayUs;
 };
 
-// Upper bound on PYGPU_SIM_DEVICES: each device holds a table of state and
-// a worker thread for its default stream, so an absurd count is a typo.
+// Upper bound on PYGPU_SIM_DEVICES: each device holds a table of state and,
+// once used, a worker thread for its default stream, so an absurd count is a
+// typo.
 constexpr int kMaxDevices = 1024;
-
-// Chaos delays (chaos.h): the default longest delay, in microseconds.
-constexpr uint32_t kDefaultChaosDelayUs = 2000;
 
 // Parsers, exposed for tests. They return false and fill *why (a message
 // naming the variable and the value) when the text is not acceptable.

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
 namespace pygpu {
@@ -131,34 +132,17 @@ int device_synchronize() {
 
 int device_reset() {
     return api(Call::cudaDeviceReset, [&] {
-        State& st = state();
-        std::vector<Released> released;
-        std::vector<CompletionPtr> pending;
-        {
-            std::lock_guard<std::mutex> lock(st.mu);
-            const int dev = current_device();  // under the lock: configure may replace the devices
-            // cudaDeviceReset destroys all allocations and resets all state on
-            // the current device. First make everything unreachable (no new work
-            // can name it), then wait, then release: the same order as free, so
-            // that nothing queued before the reset runs on released memory.
-            invalidate_streams_of_device(st, dev);
-            invalidate_events_of_device(st, dev);
-            released = detach_allocations_of_device(st, dev);
-            Device& d = *st.devices[static_cast<size_t>(dev)];
-            // Peer mappings belong to the contexts being destroyed, in both
-            // directions.
-            for (char& enabled : d.peer_enabled) enabled = 0;
-            for (auto& other : st.devices) other->peer_enabled[static_cast<size_t>(dev)] = 0;
-            ++d.generation;  // per-thread default streams are re-created on next use
-            // Waits for every device, not only this one: under unified
-            // addressing a copy queued on another device may use this
-            // device's memory or its pinned buffers.
-            pending = pending_everywhere(st);
-        }
-        wait_all(pending);
-        release(st, released);
+        reset_device(state());
         return err::cudaSuccess;
     });
+}
+
+void reset_peer_access(State& st, const ResetScope& scope, ResetBatch&) {
+    for (const auto& d : st.devices) {
+        for (size_t peer = 0; peer < d->peer_enabled.size(); ++peer) {
+            if (scope.covers(d->index) || scope.covers(static_cast<int>(peer))) d->peer_enabled[peer] = 0;
+        }
+    }
 }
 
 int get_device_properties(pygpu_device_prop* prop, int device) {

@@ -1,5 +1,5 @@
 // Simulated devices: their properties, the per-thread current device,
-// device-wide synchronisation and reset, and peer access.
+// device-wide synchronisation and reset (reset.h), and peer access.
 #ifndef PYGPU_SIM_DEVICE_H
 #define PYGPU_SIM_DEVICE_H
 
@@ -15,6 +15,8 @@ namespace sim {
 
 struct State;
 struct Stream;
+struct ResetScope;
+struct ResetBatch;
 
 struct Device {
     Device(int index_, size_t capacity_, int device_count)
@@ -27,7 +29,7 @@ struct Device {
     std::shared_ptr<Stream> legacy;                // the legacy default stream (handle NULL)
     std::vector<std::shared_ptr<Stream>> streams;  // every other stream, destroyed ones until drained
     std::vector<char> peer_enabled;                // [peer] = 1 once enabled from this device
-    uint64_t generation = 0;                       // bumped by device_reset
+    uint64_t generation = 0;                       // bumped by a reset (reset.h)
 };
 
 // The calling host thread's current device (CUDA: per host thread, 0 until
@@ -37,6 +39,10 @@ int current_device();
 void reset_current_device();
 // Every thread's current device becomes 0 (PyGPU.sim configure replaced the devices).
 void forget_current_devices();
+
+// Reset (reset.h), mu held: peer mappings from and to the reset device (all
+// of them) go with the contexts being destroyed.
+void reset_peer_access(State& st, const ResetScope& scope, ResetBatch& batch);
 
 // 0 when `device` is a valid ordinal, else fails with cudaErrorInvalidDevice
 // and a message that names `what` ("device", "peer device", ...).

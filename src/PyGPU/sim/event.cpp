@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
 namespace pygpu {
@@ -26,9 +27,9 @@ int resolve_event(State& st, pygpu_event_t handle, std::shared_ptr<Event>* out) 
                 handle);
 }
 
-void invalidate_events_of_device(State& st, int device) {
+void reset_events(State& st, const ResetScope& scope, ResetBatch&) {
     for (auto it = st.events.begin(); it != st.events.end();) {
-        if (it->second->device == device) {
+        if (scope.covers(it->second->device)) {
             it = st.events.erase(it);
         } else {
             ++it;

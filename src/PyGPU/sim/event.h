@@ -13,6 +13,8 @@ namespace pygpu {
 namespace sim {
 
 struct State;
+struct ResetScope;
+struct ResetBatch;
 
 struct Event {
     Event(uintptr_t handle_, int device_, unsigned flags_) : handle(handle_), device(device_), flags(flags_) {}
@@ -28,8 +30,9 @@ struct Event {
 // Looks a handle up (mu held); cudaErrorInvalidResourceHandle when unknown
 // or destroyed. A handle is never dereferenced.
 int resolve_event(State& st, pygpu_event_t handle, std::shared_ptr<Event>* out);
-// device_reset: every event of the device becomes invalid (mu held).
-void invalidate_events_of_device(State& st, int device);
+// Reset (reset.h), mu held: every event of the reset device (of every
+// device) becomes invalid. Recorded markers still complete.
+void reset_events(State& st, const ResetScope& scope, ResetBatch& batch);
 
 int event_create_with_flags(pygpu_event_t* event, unsigned int flags);
 int event_destroy(pygpu_event_t event);

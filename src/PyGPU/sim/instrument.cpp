@@ -1,11 +1,11 @@
 #include "PyGPU/sim/instrument.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <exception>
 
 #include "PyGPU/sim/chaos.h"
 #include "PyGPU/sim/json.h"
+#include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/trace.h"
 
@@ -133,40 +133,7 @@ int reset() {
                     "the simulated device cannot be reset from a host function running on a stream");
     }
     try {
-        State& st = state();
-        std::vector<Released> released;
-        for (;;) {
-            std::unique_lock<std::mutex> lock(st.mu);
-            // Everything queued finishes first, so that nothing runs on
-            // memory released below; loop in case other threads queue more.
-            std::vector<CompletionPtr> pending = pending_everywhere(st);
-            if (!pending.empty()) {
-                lock.unlock();
-                wait_all(pending);
-                continue;
-            }
-            for (const auto& kv : st.streams) close_stream(*kv.second);
-            st.streams.clear();
-            st.events.clear();
-            for (const auto& d : st.devices) {
-                for (const auto& s : d->streams) close_stream(*s);  // per-thread streams too
-                d->streams.clear();
-                d->legacy->inflight.clear();
-                std::fill(d->peer_enabled.begin(), d->peer_enabled.end(), 0);
-                ++d->generation;  // per-thread default streams are re-created on next use
-            }
-            released = detach_all_allocations(st, "PyGPU.sim reset");
-            st.stats.clear(st.devices.size());
-            break;
-        }
-        release(st, released);
-        clear_call_counts();
-        clear_injections();
-        set_chaos(false, 0, kDefaultChaosDelayUs);  // off, PYGPU_SIM_CHAOS included
-        trace_clear();
-        forget_labels();
-        reset_current_device();
-        clear_last_error();
+        reset_simulator(state());
         return err::cudaSuccess;
     } catch (const std::exception&) {
         return fail(err::cudaErrorMemoryAllocation, "the simulator ran out of host memory while resetting");

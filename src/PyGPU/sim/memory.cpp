@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "PyGPU/common/block_cache.h"
+#include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
 namespace pygpu {
@@ -360,30 +361,18 @@ int device_of(State& st, const void* p) {
     return al != nullptr && al->kind == MemKind::device ? al->device : -1;
 }
 
-std::vector<Released> detach_allocations_of_device(State& st, int device) {
+void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
     std::vector<uintptr_t> bases;
     st.memory.for_each_live([&](const Allocation& a) {
-        if (a.device == device) bases.push_back(a.base);
+        if (scope.covers(a.device)) bases.push_back(a.base);
     });
-    std::vector<Released> out;
-    const std::string who = format("cudaDeviceReset of device %d", device);
+    const char* how = scope.whole() ? "PyGPU.sim reset" : "cudaDeviceReset";
+    const std::string who = scope.whole() ? std::string() : format("cudaDeviceReset of device %d", scope.device);
     for (uintptr_t b : bases) {
-        report_waits(st, *st.memory.containing(b), [&] { return who; });
-        take_allocation(st, b, "cudaDeviceReset");
-        out.push_back(Released{b});
-    }
-    return out;
-}
-
-std::vector<Released> detach_all_allocations(State& st, const char* how) {
-    std::vector<uintptr_t> bases;
-    st.memory.for_each_live([&](const Allocation& a) { bases.push_back(a.base); });
-    std::vector<Released> out;
-    for (uintptr_t b : bases) {
+        if (!scope.whole()) report_waits(st, *st.memory.containing(b), [&] { return who; });
         take_allocation(st, b, how);
-        out.push_back(Released{b});
+        batch.released.push_back(Released{b});
     }
-    return out;
 }
 
 void release(State& st, const std::vector<Released>& ranges) {

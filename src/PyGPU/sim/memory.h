@@ -17,6 +17,8 @@ namespace pygpu {
 namespace sim {
 
 struct State;
+struct ResetScope;
+struct ResetBatch;
 
 // An address as a pointer, for messages (%p) and the host allocator.
 inline void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
@@ -117,14 +119,13 @@ int check_host_range(State& st, const char* role, const void* p, size_t n, bool*
 // The device owning the device allocation that contains p, else -1.
 int device_of(State& st, const void* p);
 
-// Takes every allocation of `device` (device memory, and the pinned and
-// registered host memory made while it was current) out of the table, for
-// device_reset, reporting those that queued work still uses. Release them
-// with release() once queued work has finished.
-std::vector<Released> detach_allocations_of_device(State& st, int device);
-// Takes every allocation out of the table (PyGPU.sim reset; nothing is queued).
-std::vector<Released> detach_all_allocations(State& st, const char* how);
-// Takes State::mu itself.
+// Reset (reset.h), mu held: takes every allocation of the reset device
+// (device memory, and the pinned and registered host memory made while it was
+// current), or every allocation, out of the table into `batch`. A device
+// reset reports those that queued work still uses; PyGPU.sim.reset() runs
+// when nothing is queued.
+void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch);
+// Releases detached ranges once queued work has finished. Takes State::mu itself.
 void release(State& st, const std::vector<Released>& ranges);
 
 // The label of the calling thread's next successful allocation (device,

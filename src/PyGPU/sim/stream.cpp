@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "PyGPU/sim/chaos.h"
+#include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/trace.h"
 
@@ -250,17 +251,31 @@ void close_stream(Stream& s) {
     s.cv.notify_all();
 }
 
-void invalidate_streams_of_device(State& st, int device) {
+void reset_streams(State& st, const ResetScope& scope, ResetBatch&) {
     for (auto it = st.streams.begin(); it != st.streams.end();) {
-        if (it->second->device == device) {
+        if (scope.covers(it->second->device)) {
             close_stream(*it->second);
             it = st.streams.erase(it);
         } else {
             ++it;
         }
     }
-    for (const auto& s : st.devices[static_cast<size_t>(device)]->streams) {
-        if (s->kind == StreamKind::per_thread) close_stream(*s);
+    for (const auto& d : st.devices) {
+        if (!scope.covers(d->index)) continue;
+        if (scope.whole()) {
+            // Nothing is queued (PyGPU.sim.reset() runs when the device is
+            // idle): the lists can go at once.
+            for (const auto& s : d->streams) close_stream(*s);
+            d->streams.clear();
+            d->legacy->inflight.clear();
+        } else {
+            // Destroyed streams stay listed until their queued work has run
+            // (enqueue forgets them), so the reset can wait for it.
+            for (const auto& s : d->streams) {
+                if (s->kind == StreamKind::per_thread) close_stream(*s);
+            }
+        }
+        ++d->generation;  // per-thread default streams are re-created on next use
     }
 }
 

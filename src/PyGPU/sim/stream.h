@@ -1,8 +1,12 @@
 // Streams of the simulated device: queues of work drained in order by a
 // worker thread, with CUDA's legacy default stream rules.
 //
-// Work never runs on the caller's thread, so a query right after queueing can
-// really see cudaErrorNotReady and a missing synchronisation really races.
+// Queued work runs on the stream's worker, later, so a query right after
+// queueing can really see cudaErrorNotReady and a missing synchronisation
+// really races. The one exception is a synchronous call (cudaMemcpy,
+// cudaMemset, ...) that finds its stream idle: its work runs on the calling
+// thread only when that cannot be told apart from queueing it and waiting
+// (can_run_inline below).
 #ifndef PYGPU_SIM_STREAM_H
 #define PYGPU_SIM_STREAM_H
 
@@ -22,6 +26,8 @@ namespace pygpu {
 namespace sim {
 
 struct State;
+struct ResetScope;
+struct ResetBatch;
 
 enum class StreamKind {
     legacy,      // NULL / cudaStreamLegacy: one per device, never destroyed
@@ -105,8 +111,10 @@ void run_inline(State& st, Stream& s, WorkInfoPtr info, const std::function<void
 
 // Marks a stream destroyed (mu held): queued work still completes.
 void close_stream(Stream& s);
-// device_reset: every stream of the device becomes invalid (mu held).
-void invalidate_streams_of_device(State& st, int device);
+// Reset (reset.h), mu held: every stream of the reset device (of every
+// device) becomes invalid; its per-thread default streams are re-created on
+// next use. Queued work still completes: the reset waits for it.
+void reset_streams(State& st, const ResetScope& scope, ResetBatch& batch);
 
 // Completions of everything queued and unfinished on the device's streams,
 // or on every device's streams (mu held).

@@ -1,0 +1,117 @@
+#include "PyGPU/sim/reset.h"
+
+#include <mutex>
+
+#include "PyGPU/sim/chaos.h"
+#include "PyGPU/sim/state.h"
+#include "PyGPU/sim/trace.h"
+
+namespace pygpu {
+namespace sim {
+
+namespace {
+
+enum class Reach {
+    device,     // cudaDeviceReset (its device) and PyGPU.sim.reset() (every device)
+    simulator,  // PyGPU.sim.reset() only
+};
+
+enum class Phase {
+    locked,   // State::mu held, nothing new can reach what is cleared
+    settled,  // after the work queued before the reset has finished; State::mu not held
+};
+
+using ResetFn = void (*)(State&, const ResetScope&, ResetBatch&);
+
+struct ResetStep {
+    const char* subsystem;
+    Reach reach;
+    Phase phase;
+    ResetFn run;
+};
+
+// A subsystem-wide clear that needs neither the state nor the scope.
+template <void (*Clear)()>
+void clear_all(State&, const ResetScope&, ResetBatch&) {
+    Clear();
+}
+
+void reset_statistics(State& st, const ResetScope&, ResetBatch&) { st.stats.clear(st.devices.size()); }
+void release_memory(State& st, const ResetScope&, ResetBatch& batch) { release(st, batch.released); }
+void chaos_off() { set_chaos(false, 0, kDefaultChaosDelayUs); }  // PYGPU_SIM_CHAOS's setting included
+
+// The registry: what each subsystem clears, in the order it runs. A new
+// subsystem (the kernel tables, for example) is one row here.
+//
+// The rule of order:
+//  - Phase locked runs first, under State::mu, so no call can name what it
+//    makes unreachable. cudaDeviceReset runs it at once and then waits for
+//    the work queued on EVERY device (under unified addressing a copy queued
+//    on another device may use this device's memory); PyGPU.sim.reset()
+//    first waits until nothing is queued anywhere and runs it under the lock
+//    it found the device idle with. Either way no queued work runs on memory
+//    released in phase settled: the same order as cudaFree.
+//  - In phase locked, streams and events go before memory (no new work can
+//    use an allocation being detached), and memory before statistics
+//    (detaching counts frees, which PyGPU.sim.reset() then clears).
+//  - In phase settled, the memory goes back first; the calling thread's
+//    last error is cleared last, so nothing that runs before it can leave
+//    one behind.
+const ResetStep kRegistry[] = {
+    {"streams", Reach::device, Phase::locked, reset_streams},
+    {"events", Reach::device, Phase::locked, reset_events},
+    {"memory", Reach::device, Phase::locked, reset_memory},
+    {"peer access", Reach::device, Phase::locked, reset_peer_access},
+    {"statistics", Reach::simulator, Phase::locked, reset_statistics},
+
+    {"memory", Reach::device, Phase::settled, release_memory},
+    {"calls", Reach::simulator, Phase::settled, clear_all<clear_call_counts>},
+    {"injections", Reach::simulator, Phase::settled, clear_all<clear_injections>},
+    {"chaos", Reach::simulator, Phase::settled, clear_all<chaos_off>},
+    {"trace", Reach::simulator, Phase::settled, clear_all<trace_clear>},
+    {"labels", Reach::simulator, Phase::settled, clear_all<forget_labels>},
+    {"current device", Reach::simulator, Phase::settled, clear_all<reset_current_device>},
+    {"last error", Reach::simulator, Phase::settled, clear_all<clear_last_error>},
+};
+
+void run_phase(Phase phase, State& st, const ResetScope& scope, ResetBatch& batch) {
+    for (const ResetStep& step : kRegistry) {
+        if (step.phase != phase) continue;
+        if (step.reach == Reach::simulator && !scope.whole()) continue;
+        step.run(st, scope, batch);
+    }
+}
+
+}  // namespace
+
+void reset_device(State& st) {
+    ResetBatch batch;
+    std::unique_lock<std::mutex> lock(st.mu);
+    const ResetScope scope{current_device()};  // under the lock: configure may replace the devices
+    run_phase(Phase::locked, st, scope, batch);
+    const std::vector<CompletionPtr> pending = pending_everywhere(st);
+    lock.unlock();
+    wait_all(pending);
+    run_phase(Phase::settled, st, scope, batch);
+}
+
+void reset_simulator(State& st) {
+    const ResetScope scope{ResetScope::kWholeSimulator};
+    ResetBatch batch;
+    for (;;) {
+        std::unique_lock<std::mutex> lock(st.mu);
+        // Loop: other threads may queue more while this one waits.
+        std::vector<CompletionPtr> pending = pending_everywhere(st);
+        if (!pending.empty()) {
+            lock.unlock();
+            wait_all(pending);
+            continue;
+        }
+        run_phase(Phase::locked, st, scope, batch);
+        break;
+    }
+    run_phase(Phase::settled, st, scope, batch);
+}
+
+}  // namespace sim
+}  // namespace pygpu
