@@ -83,7 +83,12 @@ def _public_members(module: types.ModuleType) -> list[tuple[str, object]]:
     """(qualified name, object) of the public functions, classes, methods and
     properties defined in `module`: names without a leading underscore, plus
     the module's ``__all__``, that the module itself defines (imports and
-    re-exports are checked where they are defined)."""
+    re-exports are checked where they are defined). A private module
+    (``PyGPU._memory``) has none: its classes and functions that are public
+    carry the public module's name (``PyGPU.driver``) and are checked there,
+    and its internal helpers get a one-line docstring."""
+    if any(part.startswith("_") and not part.startswith("__") for part in module.__name__.split(".")):
+        return []
     names = [name for name in vars(module) if not name.startswith("_")]
     names += [name for name in getattr(module, "__all__", ()) if name not in names]
     members: list[tuple[str, object]] = []
@@ -167,3 +172,7 @@ def test_the_examples_check_can_fail() -> None:
         setattr(module, obj.__name__, obj)
     module.imported = np.zeros  # defined elsewhere: not this module's to document
     assert _missing_examples(module) == ["undocumented", "Thing.size"]
+    private = types.ModuleType("package._private")
+    undocumented.__module__ = private.__name__
+    private.undocumented = undocumented
+    assert _missing_examples(private) == []  # an internal helper: one line is enough

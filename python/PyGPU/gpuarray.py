@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 import numpy as np
 
 from . import _copy, _core, _layout
+from ._memory import mem_alloc, pointer_of
+from ._stream import stream_handle
 
 if TYPE_CHECKING:  # names for annotations only: nothing here is imported at run time
     import numpy.typing as npt
     from typing_extensions import CapsuleType, TypeAlias
 
     from ._errors import CudaError
-    from .driver import DeviceAllocation, Stream
+    from .driver import Stream
 
     # What the constructor and the creation functions accept (numpy's rules).
     _ShapeLike: TypeAlias = Union[SupportsIndex, Iterable[SupportsIndex]]
@@ -72,19 +74,6 @@ class DtypeMismatchError(TypeError, ValueError):
     """
 
 
-_driver_mem_alloc: Callable[[int], DeviceAllocation] | None = None  # PyGPU.driver.mem_alloc, imported on first use
-
-
-def _mem_alloc(nbytes: int) -> DeviceAllocation:
-    """The default allocator, ``PyGPU.driver.mem_alloc``."""
-    global _driver_mem_alloc  # noqa: PLW0603 - a cache for a lazy import
-    if _driver_mem_alloc is None:
-        from .driver import mem_alloc
-
-        _driver_mem_alloc = mem_alloc
-    return _driver_mem_alloc(nbytes)
-
-
 def _check_dtype(dtype: Any) -> np.dtype[Any]:
     try:
         dt: np.dtype[Any] = np.dtype(dtype)
@@ -96,11 +85,7 @@ def _check_dtype(dtype: Any) -> np.dtype[Any]:
 
 
 def _stream_arg(stream: _StreamLike) -> _core.cudaStream_t | int | None:
-    if stream is None:
-        return None
-    from .driver import _stream_handle
-
-    return _stream_handle(stream)
+    return None if stream is None else stream_handle(stream)
 
 
 def _needs_kernel(name: str) -> Callable[..., NoReturn]:
@@ -270,7 +255,7 @@ class GPUArray:
         self.mem_size: int = size
         self.itemsize: int = itemsize
         self.nbytes: int = itemsize * size
-        self.allocator = allocator = allocator if allocator is not None else _mem_alloc
+        self.allocator = allocator = allocator if allocator is not None else mem_alloc
         self._offset = 0  # element 0 relative to int(gpudata)
         if gpudata is None:
             low, high = (0, self.nbytes) if order else _layout.span(shape, strides, itemsize)
@@ -409,7 +394,7 @@ class GPUArray:
         and a freed allocation is refused by its liveness token; else ``ptr``.
         """
         if self._offset == 0:
-            pointer = getattr(self.gpudata, "_ptr", None)
+            pointer = pointer_of(self.gpudata)
             if pointer is not None:
                 return pointer
         return self.ptr
@@ -863,7 +848,7 @@ class GPUArray:
         >>> int(a.device_data()) == a.ptr, int(a[1:].device_data()) == a.ptr + 4
         (True, True)
         """
-        pointer = getattr(self.gpudata, "_ptr", None)  # driver.DeviceAllocation keeps its pointer object
+        pointer = pointer_of(self.gpudata)
         cls: type[_core.pointer_wrapper_void] = getattr(_core, f"pointer_wrapper_{self.dtype.name}")
         if pointer is not None and self._offset == 0:
             return cls(pointer)
