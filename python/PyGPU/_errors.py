@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from . import _core as _g
+from ._public import public
 
 
 class CudaError(RuntimeError):
@@ -68,6 +69,28 @@ class CudaError(RuntimeError):
 
     def __reduce__(self) -> tuple[type[CudaError], tuple[int, str, str, str, str]]:
         return (type(self), (self.code, self.name, self.description, self.message, self.call))
+
+
+@public("PyGPU.gpuarray")
+class DtypeMismatchError(TypeError, ValueError):
+    """Two arrays of different dtypes met where one dtype is needed.
+
+    Notes
+    -----
+    PyCUDA raises ValueError for this in ``set`` and TypeError in ``get``;
+    this exception is both, so code written for either keeps working and one
+    kind of failure has one exception type.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.zeros(3, dtype=np.float32)
+    >>> try:
+    ...     a.set(np.zeros(3, dtype=np.float64))
+    ... except ValueError as e:  # also a TypeError
+    ...     print(type(e).__name__, "-", e)
+    DtypeMismatchError - ary and self must have the same dtype (float64 != float32)
+    """
 
 
 def exception(err: _g.cudaError_t, message: str = "", call: str = "") -> CudaError:

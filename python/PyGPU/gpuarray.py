@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 import numpy as np
 
 from . import _copy, _core, _layout
+from ._errors import CudaError, DtypeMismatchError, check
 from ._memory import mem_alloc, pointer_of
 from ._stream import stream_handle
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # names for annotations only: nothing here is imported at run
     import numpy.typing as npt
     from typing_extensions import CapsuleType, TypeAlias
 
-    from ._errors import CudaError
     from .driver import Stream
 
     # What the constructor and the creation functions accept (numpy's rules).
@@ -52,26 +52,6 @@ _SUCCESS = _core.cudaError_t(0)  # immutable: every new array's last_status()
 # blocks (PyGPU._core._host_array): a fresh array's page faults cost as much as the copy.
 _RECYCLED_HOST_BYTES = 1 << 20
 
-
-class DtypeMismatchError(TypeError, ValueError):
-    """Two arrays of different dtypes met where one dtype is needed.
-
-    Notes
-    -----
-    PyCUDA raises ValueError for this in ``set`` and TypeError in ``get``;
-    this exception is both, so code written for either keeps working and one
-    kind of failure has one exception type.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.zeros(3, dtype=np.float32)
-    >>> try:
-    ...     a.set(np.zeros(3, dtype=np.float64))
-    ... except ValueError as e:  # also a TypeError
-    ...     print(type(e).__name__, "-", e)
-    DtypeMismatchError - ary and self must have the same dtype (float64 != float32)
-    """
 
 
 def _check_dtype(dtype: Any) -> np.dtype[Any]:
@@ -462,7 +442,7 @@ class GPUArray:
             return
         s = _stream_arg(stream) if (async_ or stream is not None) else None
         if self._order and _host_order(ary, self._order):  # one copy of the whole block
-            _check(_core.cudaMemcpy(self._address(), ary, self.nbytes, _H2D) if s is None
+            check(_core.cudaMemcpy(self._address(), ary, self.nbytes, _H2D) if s is None
                    else _core.cudaMemcpyAsync(self._address(), ary, self.nbytes, _H2D, s))
             self._host = ary
             return
@@ -583,7 +563,7 @@ class GPUArray:
             return ary
         s = _stream_arg(stream) if (async_ or stream is not None) else None
         if self._order and _host_order(ary, self._order):  # one copy of the whole block
-            _check(_core.cudaMemcpy(ary, self._address(), self.nbytes, _D2H) if s is None
+            check(_core.cudaMemcpy(ary, self._address(), self.nbytes, _D2H) if s is None
                    else _core.cudaMemcpyAsync(ary, self._address(), self.nbytes, _D2H, s))
         elif _copy.same_layout(ary.shape, ary.strides, self.shape, self.strides):
             _copy.copy(_copy.host_view(ary), self._device_view(), self.itemsize, _D2H, s)
@@ -723,8 +703,7 @@ class GPUArray:
         if self.flags.forc and raw == raw[:1] * len(raw):
             err = (_core.cudaMemset(self.ptr, raw[0], self.nbytes) if s is None
                    else _core.cudaMemsetAsync(self.ptr, raw[0], self.nbytes, s))
-            if err:
-                err.check()
+            check(err)
         else:
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
             staged.fill(scalar)
@@ -752,7 +731,7 @@ class GPUArray:
         try:
             fn()
             self._last_status = _core.cudaError_t(0)
-        except _core_error() as exc:
+        except CudaError as exc:
             self._last_status = _core.cudaError_t(exc.code)
         return self._last_status
 
@@ -1225,17 +1204,6 @@ def _host_order(ary: npt.NDArray[Any], order: str) -> bool:
     return ary.flags.c_contiguous if order == "C" else ary.flags.f_contiguous
 
 
-def _check(err: _core.cudaError_t) -> None:
-    if err:
-        err.check()
-
-
-def _core_error() -> type[CudaError]:
-    from ._errors import CudaError
-
-    return CudaError
-
-
 # --- creation ------------------------------------------------------------------
 
 def to_gpu(ary: npt.ArrayLike, allocator: _Allocator | None = None) -> GPUArray:
@@ -1282,7 +1250,7 @@ def to_gpu(ary: npt.ArrayLike, allocator: _Allocator | None = None) -> GPUArray:
         strides = (_layout.c_strides if order == "C" else _layout.f_strides)(ary.shape, dtype.itemsize)
         result._setup(ary.shape, dtype, strides, order, allocator, None, None)
         if result.size:
-            _check(_core.cudaMemcpy(result._address(), ary, result.nbytes, _H2D))
+            check(_core.cudaMemcpy(result._address(), ary, result.nbytes, _H2D))
         result._host = ary
         return result
     result = GPUArray(ary.shape, ary.dtype, allocator,
