@@ -47,7 +47,7 @@ def _status(self: GPUArray, fn: Callable[[], object]) -> _core.cudaError_t:
 
 @public("PyGPU.gpuarray")
 def to_device(self: GPUArray) -> _core.cudaError_t:
-    """Original PyGPU API: copy the associated host array (from to_gpu, set or get) to the device.
+    """Original PyGPU API: copy the associated host array (from to_gpu or set, or made by to_host) to the device.
 
     Returns
     -------
@@ -94,7 +94,11 @@ def to_host(self: GPUArray) -> _core.cudaError_t:
     >>> host
     array([5, 5], dtype=int32)
     """
-    return _status(self, lambda: self.get(ary=self._host))
+
+    def copy() -> None:
+        self._host = self.get(ary=self._host)
+
+    return _status(self, copy)
 
 
 @public("PyGPU.gpuarray")

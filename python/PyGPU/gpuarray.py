@@ -451,6 +451,7 @@ class GPUArray:
         pinned memory. With `async_`/`stream` the copy is stream-ordered: into
         pinned memory it is then truly asynchronous (synchronise the stream
         before reading), into pageable memory it completes before returning.
+        The result is the caller's: this array keeps no reference to it.
 
         Parameters
         ----------
@@ -531,7 +532,6 @@ class GPUArray:
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
             _copy.copy(_copy.host_view(staged), self._device_view(), self.itemsize, _D2H, s)
             ary[...] = staged
-        self._host = ary
         return ary
 
     def get_async(self, stream: StreamLike = None, ary: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
