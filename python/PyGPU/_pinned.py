@@ -26,14 +26,12 @@ if TYPE_CHECKING:
 
 @public("PyGPU.driver")
 class host_alloc_flags(enum.IntFlag):
-    """``mem_flags`` for :func:`pagelocked_empty` (accepted; see its notes).
+    """``mem_flags`` for :func:`pagelocked_empty` (accepted and checked; see its notes).
 
     Examples
     --------
     >>> import PyGPU.driver as cuda
     >>> a = cuda.pagelocked_zeros(4, "float32", mem_flags=cuda.host_alloc_flags.PORTABLE)
-    >>> a.tolist(), int(cuda.host_alloc_flags.DEVICEMAP)
-    ([0.0, 0.0, 0.0, 0.0], 2)
     """
 
     PORTABLE = 1
@@ -43,6 +41,7 @@ class host_alloc_flags(enum.IntFlag):
 
 
 def _pinned_allocator(dtype: np.dtype[Any]) -> Callable[[int], _g.PagelockedAllocator]:
+    """The PagelockedAllocator class for `dtype`; TypeError for a dtype PyGPU lacks."""
     if dtype.isnative and dtype.name in _g.dtypes and np.dtype(dtype.name) == dtype:
         allocator: Callable[[int], _g.PagelockedAllocator] = getattr(_g, f"PagelockedAllocator_{dtype.name}")
         return allocator
@@ -54,24 +53,20 @@ def _pinned_allocator(dtype: np.dtype[Any]) -> Callable[[int], _g.PagelockedAllo
 @public("PyGPU.driver")
 def pagelocked_empty(shape: ShapeLike, dtype: npt.DTypeLike, order: Literal["C", "F"] = "C",
                      mem_flags: int = 0) -> npt.NDArray[Any]:
-    """A numpy array in page-locked (pinned) host memory.
+    """A numpy array in page-locked (pinned) host memory, freed with its last view.
 
     Parameters
     ----------
     shape : int or tuple of int
-        The array's shape.
     dtype : numpy dtype
-        One of ``PyGPU.dtypes`` (TypeError otherwise).
+        One of ``PyGPU.dtypes``.
     order : {"C", "F"}, default "C"
-        Memory layout.
     mem_flags : int, default 0
-        A combination of :class:`host_alloc_flags`. Accepted and checked; the
-        memory is always portable pinned memory, visible to every device.
+        A combination of :class:`host_alloc_flags`.
 
     Returns
     -------
     numpy.ndarray
-        Keeps the pinned memory alive; it is freed with the last view.
 
     Raises
     ------
@@ -80,14 +75,13 @@ def pagelocked_empty(shape: ShapeLike, dtype: npt.DTypeLike, order: Literal["C",
     ValueError
         For an `order` other than "C" or "F", or a negative dimension.
     CudaError
-        ``cudaErrorInvalidValue`` for unknown `mem_flags` bits,
-        ``cudaErrorMemoryAllocation`` when pinned memory runs out.
+        ``cudaErrorInvalidValue`` for unknown `mem_flags` bits, ``cudaErrorMemoryAllocation`` when pinned
+        memory runs out.
 
     Notes
     -----
-    PyCUDA allocates with ``cuMemHostAlloc(mem_flags)``; PyGPU always
-    allocates portable pinned memory (``cudaHostAllocPortable``), which
-    satisfies every flag a program can observe here.
+    PyCUDA allocates with ``cuMemHostAlloc(mem_flags)``; PyGPU always allocates portable pinned memory,
+    which satisfies every flag a program can observe here.
 
     Examples
     --------
@@ -114,25 +108,19 @@ def pagelocked_empty(shape: ShapeLike, dtype: npt.DTypeLike, order: Literal["C",
     return np.asarray(allocator).reshape(dims, order=order)
 
 
+@public("PyGPU.driver")
 def pagelocked_zeros(shape: ShapeLike, dtype: npt.DTypeLike, order: Literal["C", "F"] = "C",
                      mem_flags: int = 0) -> npt.NDArray[Any]:
     """Like :func:`pagelocked_empty`, filled with zeros.
 
     Parameters
     ----------
-    shape : int or tuple of int
-        The array's shape.
-    dtype : numpy dtype
-        One of ``PyGPU.dtypes``.
-    order : {"C", "F"}, default "C"
-        Memory layout.
-    mem_flags : int, default 0
+    shape, dtype, order, mem_flags
         As :func:`pagelocked_empty`.
 
     Returns
     -------
     numpy.ndarray
-        Zeros in pinned memory.
 
     Raises
     ------
@@ -152,6 +140,7 @@ def pagelocked_zeros(shape: ShapeLike, dtype: npt.DTypeLike, order: Literal["C",
 
 
 def _order_of(array: npt.NDArray[Any]) -> Literal["C", "F"]:
+    """"C" or "F", the order `array` is contiguous in; ValueError for neither."""
     if array.flags.c_contiguous:
         return "C"
     if array.flags.f_contiguous:
@@ -174,13 +163,11 @@ def pagelocked_empty_like(array: npt.NDArray[Any], mem_flags: int = 0) -> npt.ND
     Returns
     -------
     numpy.ndarray
-        Uninitialised, in pinned memory.
 
     Raises
     ------
     ValueError
-        When `array` is neither C- nor F-contiguous ("could not detect array
-        order", as PyCUDA says).
+        When `array` is neither C- nor F-contiguous.
     TypeError, CudaError
         As :func:`pagelocked_empty`.
 
@@ -193,20 +180,18 @@ def pagelocked_empty_like(array: npt.NDArray[Any], mem_flags: int = 0) -> npt.ND
     return pagelocked_empty(array.shape, array.dtype, _order_of(array), mem_flags)
 
 
+@public("PyGPU.driver")
 def pagelocked_zeros_like(array: npt.NDArray[Any], mem_flags: int = 0) -> npt.NDArray[Any]:
     """Like :func:`pagelocked_empty_like`, filled with zeros.
 
     Parameters
     ----------
-    array : numpy.ndarray
-        C- or F-contiguous.
-    mem_flags : int, default 0
-        As :func:`pagelocked_empty`.
+    array, mem_flags
+        As :func:`pagelocked_empty_like`.
 
     Returns
     -------
     numpy.ndarray
-        Zeros in pinned memory.
 
     Raises
     ------

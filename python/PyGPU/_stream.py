@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 class Stream:
     """A stream: work queued on it runs in order, asynchronously to the host.
 
+    ``_stream`` is the wrapped ``cudaStream_t``: pass it (or the Stream, to PyGPU.driver's functions) to the
+    low-level API.
+
     Parameters
     ----------
     flags : int, default 0
@@ -36,19 +39,11 @@ class Stream:
     CudaError
         When the stream cannot be created (e.g. invalid flags).
 
-    Notes
-    -----
-    ``_stream`` is the wrapped ``cudaStream_t``; pass it (or the Stream, to
-    functions of this module) to the low-level API. ``int(stream)`` and
-    ``handle`` are the raw handle.
-
     Examples
     --------
     >>> import PyGPU.driver as cuda
     >>> s = cuda.Stream()
     >>> s.synchronize()
-    >>> s.is_done()
-    True
     """
 
     def __init__(self, flags: int = 0) -> None:
@@ -56,70 +51,38 @@ class Stream:
 
     @property
     def handle(self) -> int:
-        """The raw stream handle (also ``handle_int`` and ``int(stream)``).
-
-        Examples
-        --------
-        >>> import PyGPU.driver as cuda
-        >>> s = cuda.Stream()
-        >>> s.handle == s.handle_int == int(s) != 0
-        True
-        """
+        """The raw stream handle (also ``handle_int`` and ``int(stream)``)."""
         return int(self._stream)
 
     handle_int = handle
 
     def synchronize(self) -> None:
-        """Wait until all work queued on the stream is done.
-
-        Raises
-        ------
-        CudaError
-            When queued work failed.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU.driver as cuda
-        >>> s, src, out = cuda.Stream(), np.array([1, 2, 3], np.int32), cuda.pagelocked_zeros(3, np.int32)
-        >>> dev = cuda.mem_alloc(out.nbytes)
-        >>> cuda.memcpy_htod_async(dev, src, s)
-        >>> cuda.memcpy_dtoh_async(out, dev, s)
-        >>> s.synchronize()
-        >>> out.tolist()
-        [1, 2, 3]
-        >>> dev.free()
-        """
-        check(self._stream.synchronize())
-
-    def is_done(self) -> bool:
-        """Whether all work queued on the stream is done.
-
-        Returns
-        -------
-        bool
-            False while work is pending (``cudaErrorNotReady``).
-
-        Raises
-        ------
-        CudaError
-            When queued work failed.
+        """Wait until all work queued on the stream is done (CudaError when it failed).
 
         Examples
         --------
         >>> import PyGPU.driver as cuda
-        >>> s = cuda.Stream()
-        >>> s.is_done()  # nothing queued
+        >>> cuda.Stream().synchronize()
+        """
+        check(self._stream.synchronize())
+
+    def is_done(self) -> bool:
+        """Whether all work queued on the stream is done (CudaError when it failed).
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> cuda.Stream().is_done()  # nothing queued
         True
         """
         return ready(self._stream.query())
 
     def wait_for_event(self, event: Event | _g.cudaEvent_t) -> None:
-        """Make later work on this stream wait for the event's last record.
+        """Make later work on this stream wait for the event's last record (nothing to wait for if never recorded).
 
         Parameters
         ----------
         event : Event or cudaEvent_t
-            Recorded (or never recorded: then there is nothing to wait for).
 
         Raises
         ------
@@ -130,17 +93,9 @@ class Stream:
 
         Examples
         --------
-        >>> import numpy as np, PyGPU.driver as cuda
+        >>> import PyGPU.driver as cuda
         >>> producer, consumer = cuda.Stream(), cuda.Stream()
-        >>> src, out = np.array([7, 8], np.int32), cuda.pagelocked_zeros(2, np.int32)
-        >>> dev = cuda.mem_alloc(out.nbytes)
-        >>> cuda.memcpy_htod_async(dev, src, producer)
         >>> consumer.wait_for_event(cuda.Event().record(producer))
-        >>> cuda.memcpy_dtoh_async(out, dev, consumer)  # runs after the upload
-        >>> consumer.synchronize()
-        >>> out.tolist()
-        [7, 8]
-        >>> dev.free()
         """
         from ._event import event_handle  # _event imports this module
 
