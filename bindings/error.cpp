@@ -66,11 +66,12 @@ std::string hex_address(const void* p) {
     return buf;
 }
 
-// Raise PyGPU.CudaError for `e` (defined in Python, so it pickles simply).
+// Raise PyGPU.CudaError for `e`, built by PyGPU._errors.exception: the one
+// place a cudaError_t becomes an exception (CudaError is defined in Python, so
+// it pickles simply). Only failures get here: success imports nothing.
 [[noreturn]] static void raise_error(const Error& e) {
-    py::object cls = py::module_::import("PyGPU._errors").attr("CudaError");
-    py::object exc = cls(e.code, name_of(e.code), description_of(e.code), e.message, e.call);
-    PyErr_SetObject(cls.ptr(), exc.ptr());
+    py::object exc = py::module_::import("PyGPU._errors").attr("exception")(py::cast(e));
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
     throw py::error_already_set();
 }
 

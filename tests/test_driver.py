@@ -17,6 +17,8 @@ import pytest
 import PyGPU as g
 import PyGPU.driver as cuda
 from helpers import SIM_MEMORY, free_bytes, run_python
+from PyGPU._memory import device_pointer, pointer_of
+from PyGPU._stream import stream_handle
 
 
 def pinned_copy(host: np.ndarray) -> np.ndarray:
@@ -256,16 +258,27 @@ def test_destroyed_stream_raises():
 def test_stream_handle_conversion():
     s = cuda.Stream()
     raw = g.cudaStream_t()
-    assert cuda._stream_handle(None) is None
-    assert cuda._stream_handle(s) is s._stream
-    assert cuda._stream_handle(raw) is raw
-    assert cuda._stream_handle(0) == 0 and type(cuda._stream_handle(np.int64(2))) is int
+    assert stream_handle(None) is None
+    assert stream_handle(s) is s._stream
+    assert stream_handle(raw) is raw
+    assert stream_handle(0) == 0 and type(stream_handle(np.int64(2))) is int
     for bad in ("stream", 1.5, [s]):
         with pytest.raises(TypeError, match="expected a stream"):
-            cuda._stream_handle(bad)
+            stream_handle(bad)
     # what it returns is accepted by the low-level API
     for form in (None, s, raw, 0):
-        assert g.cudaStreamQuery(cuda._stream_handle(form)) == g.cudaSuccess
+        assert g.cudaStreamQuery(stream_handle(form)) == g.cudaSuccess
+
+
+def test_device_pointer_and_pointer_of():
+    d = cuda.mem_alloc(16)
+    assert device_pointer(d) is pointer_of(d) is d._ptr  # the pointer object: a freed allocation is refused
+    assert device_pointer(int(d)) == int(d) and pointer_of(int(d)) is None
+    with pytest.raises(TypeError, match="got a host buffer"):
+        device_pointer(np.zeros(2))
+    d.free()
+    with pytest.raises(cuda.Error, match="cudaErrorInvalidValue"):
+        cuda.memcpy_htod(d, np.zeros(2))
 
 
 def test_stream_wait_for_event(gate):
@@ -602,7 +615,7 @@ def test_async_copy_stream_forms(form):
     d = cuda.mem_alloc(a.nbytes)
     cuda.memcpy_htod_async(d, a, stream)
     cuda.memcpy_dtoh_async(out, d, stream)
-    g.cudaStreamSynchronize(cuda._stream_handle(stream))
+    g.cudaStreamSynchronize(stream_handle(stream))
     np.testing.assert_array_equal(out, a)
 
 

@@ -83,6 +83,50 @@ def test_check_raises_cuda_error_with_details():
     assert str(exc).startswith("cudaSetDevice failed: cudaErrorInvalidDevice: invalid device ordinal")
 
 
+def test_one_boundary_builds_every_cuda_error(monkeypatch):
+    """err.check() (C++), the driver and GPUArray all raise what PyGPU._errors.exception builds;
+    success calls nothing."""
+    import numpy as np
+
+    import PyGPU._errors as errors
+    import PyGPU.driver as cuda
+
+    seen = []
+    real = errors.exception
+
+    def spy(err, message="", call=""):
+        seen.append((int(err), call or err.call))
+        return real(err, message, call)
+
+    monkeypatch.setattr(errors, "exception", spy)
+    assert g.cudaSuccess == g.cudaGetDeviceCount()[1] and g.cudaGetDeviceCount()[1].check() is None
+    errors.check(g.cudaGetDeviceCount()[1])
+    assert seen == []
+    with pytest.raises(g.CudaError, match="cudaSetDevice failed"):
+        g.cudaSetDevice(99).check()
+    with pytest.raises(g.CudaError, match="cudaMalloc failed"):
+        cuda.mem_alloc(1 << 62)
+    with pytest.raises(g.CudaError, match="cudaStreamCreate"):
+        g.cudaStream_t(99)  # a constructor: throw_cuda_error in C++
+    a = g.to_gpu(np.zeros(2, np.float32))
+    a.gpudata.free()
+    with pytest.raises(g.CudaError, match="cudaMemcpy"):
+        a.get()
+    assert [code for code, _call in seen] == [g.cudaErrorInvalidDevice, g.cudaErrorMemoryAllocation,
+                                               g.cudaErrorInvalidValue, g.cudaErrorInvalidValue]
+    assert [call for _code, call in seen][:2] == ["cudaSetDevice", "cudaMalloc"]
+
+
+def test_dtype_mismatch_error_lives_with_the_errors():
+    import PyGPU._errors as errors
+
+    assert g.DtypeMismatchError is g.gpuarray.DtypeMismatchError is errors.DtypeMismatchError
+    assert issubclass(g.DtypeMismatchError, TypeError) and issubclass(g.DtypeMismatchError, ValueError)
+    assert g.DtypeMismatchError.__module__ == "PyGPU.gpuarray"  # its public name, in reprs and pickles
+    clone = pickle.loads(pickle.dumps(g.DtypeMismatchError("float32 != int32")))
+    assert type(clone) is g.DtypeMismatchError and str(clone) == "float32 != int32"
+
+
 def test_cuda_error_pickles():
     with pytest.raises(g.CudaError) as info:
         g.cudaFree(0x10).check()

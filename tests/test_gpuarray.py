@@ -1180,17 +1180,54 @@ def test_to_device_and_to_host_use_the_associated_host_array():
     same(host, np.full(10, -1.0, np.float32))
 
 
-def test_the_associated_host_array_is_the_last_one_set_or_got():
+def test_the_associated_host_array_is_the_last_one_set():
     a = g.to_gpu(np.zeros(4, np.int32))
     mine = np.arange(4, dtype=np.int32)
     a.set(mine)
     a.fill(3)
     assert a.to_host() == g.cudaSuccess
     same(mine, np.full(4, 3, np.int32))
-    got = a.get()
+    got = a.get()  # a get() result is the caller's, never the associated host array
     got[:] = 9
+    assert a.to_device() == g.cudaSuccess  # sends `mine`
+    same(a.get(), np.full(4, 3, np.int32))
+
+
+@pytest.mark.parametrize("n", [16, (1 << 20) // 4 + 1])  # a fresh array, and a recycled host block
+def test_get_does_not_keep_its_result_alive(n):
+    a = g.to_gpu(np.arange(n, dtype=np.float32))
+    result = a.get()
+    ref = weakref.ref(result)
+    del result
+    gc.collect()
+    assert ref() is None
+    assert a.to_device() == g.cudaSuccess  # the host side is to_gpu's array, alive with `a`
+
+
+def test_a_later_get_does_not_alias_an_earlier_one():
+    a = g.zeros(8, np.int32)
+    first = a.get()
+    first[:] = 7
+    second = a.get()
+    assert not np.shares_memory(first, second)
+    same(second, np.zeros(8, np.int32))
+    same(first, np.full(8, 7, np.int32))
+    assert a.to_device() == g.cudaErrorInvalidValue  # no host side: get() made none
+
+
+def test_the_seed_host_side_is_made_by_to_host_and_kept():
+    a = g.zeros(4, np.int32).fill(2)
+    assert a.to_host() == g.cudaSuccess
+    ptr = a.host_data()
+    assert [ptr[i] for i in range(4)] == [2] * 4
+    host = a._host
+    a.fill(5)
+    assert a.to_host() == g.cudaSuccess and a._host is host  # the same host side, refilled
+    assert [ptr[i] for i in range(4)] == [5] * 4
+    host[:] = 8
     assert a.to_device() == g.cudaSuccess
-    same(a.get(), np.full(4, 9, np.int32))
+    same(a.get(), np.full(4, 8, np.int32))
+    assert not np.shares_memory(a.get(), host)
 
 
 def test_to_host_without_a_host_array_makes_one():

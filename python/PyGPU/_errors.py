@@ -1,6 +1,14 @@
-"""PyGPU.CudaError: the exception the high-level layer raises for a failed call."""
+"""The error boundary: CudaError, DtypeMismatchError, and the one place a failed cudaError_t becomes an exception.
+
+The C++ side (``cudaError_t.check()``) raises through :func:`exception` too.
+"""
 
 from __future__ import annotations
+
+from typing import NoReturn
+
+from . import _core as _g
+from ._public import public
 
 
 class CudaError(RuntimeError):
@@ -61,3 +69,54 @@ class CudaError(RuntimeError):
 
     def __reduce__(self) -> tuple[type[CudaError], tuple[int, str, str, str, str]]:
         return (type(self), (self.code, self.name, self.description, self.message, self.call))
+
+
+@public("PyGPU.gpuarray")
+class DtypeMismatchError(TypeError, ValueError):
+    """Two arrays of different dtypes met where one dtype is needed.
+
+    Notes
+    -----
+    PyCUDA raises ValueError for this in ``set`` and TypeError in ``get``;
+    this exception is both, so code written for either keeps working and one
+    kind of failure has one exception type.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.zeros(3, dtype=np.float32)
+    >>> try:
+    ...     a.set(np.zeros(3, dtype=np.float64))
+    ... except ValueError as e:  # also a TypeError
+    ...     print(type(e).__name__, "-", e)
+    DtypeMismatchError - ary and self must have the same dtype (float64 != float32)
+    """
+
+
+def exception(err: _g.cudaError_t, message: str = "", call: str = "") -> CudaError:
+    """The CudaError for a failed `err` (`message` and `call` override the ones it carries)."""
+    return CudaError(int(err), err.name, err.description, message or err.message, call or err.call)
+
+
+def raise_error(err: _g.cudaError_t, message: str = "", call: str = "") -> NoReturn:
+    """Raise the CudaError for a failed `err`."""
+    raise exception(err, message, call)
+
+
+def check(err: _g.cudaError_t, message: str = "") -> None:
+    """Raise CudaError when `err` is a failure (``bool(err)``); the success path calls nothing."""
+    if err:
+        raise exception(err, message)
+
+
+def ready(err: _g.cudaError_t) -> bool:
+    """A query's answer: False for cudaErrorNotReady, True for success, else raise."""
+    if int(err) == _g.cudaErrorNotReady:
+        return False
+    check(err)
+    return True
+
+
+def error_for(code: int, message: str, call: str) -> CudaError:
+    """The CudaError for a native `code` found wrong in Python (no runtime call made)."""
+    return exception(_g.cudaError_t(code), message, call)

@@ -13,7 +13,6 @@ docstring says so.
 
 from __future__ import annotations
 
-import builtins
 import numbers
 import operator
 import warnings
@@ -22,21 +21,22 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 
 import numpy as np
 
-from . import _copy, _core, _layout
+from . import _copy, _core, _layout, _operators, _seed_api
+from ._dtypes import check_dtype
+from ._errors import DtypeMismatchError, check
+from ._memory import mem_alloc, pointer_of
+from ._stream import stream_handle
 
 if TYPE_CHECKING:  # names for annotations only: nothing here is imported at run time
     import numpy.typing as npt
     from typing_extensions import CapsuleType, TypeAlias
 
-    from ._errors import CudaError
-    from .driver import DeviceAllocation, Stream
+    from ._stream import StreamLike
 
     # What the constructor and the creation functions accept (numpy's rules).
-    _ShapeLike: TypeAlias = Union[SupportsIndex, Iterable[SupportsIndex]]
+    ShapeLike: TypeAlias = Union[SupportsIndex, Iterable[SupportsIndex]]
     # nbytes -> an object whose int() is the device address (PyCUDA's allocator protocol).
-    _Allocator: TypeAlias = Callable[[int], SupportsInt]
-    # A stream as PyGPU.driver takes it: a driver.Stream, a cudaStream_t, an int handle or None (legacy default).
-    _StreamLike: TypeAlias = Union[Stream, _core.cudaStream_t, int, None]
+    Allocator: TypeAlias = Callable[[int], SupportsInt]
 
 __all__ = [
     "GPUArray", "DtypeMismatchError", "to_gpu", "to_gpu_async", "empty", "zeros", "ones", "empty_like",
@@ -44,89 +44,14 @@ __all__ = [
 ]
 
 _H2D, _D2H, _D2D = _core.cudaMemcpyHostToDevice, _core.cudaMemcpyDeviceToHost, _core.cudaMemcpyDeviceToDevice
-_SUPPORTED = frozenset(np.dtype(name) for name in _core.dtypes)
 _SUCCESS = _core.cudaError_t(0)  # immutable: every new array's last_status()
 # get() puts results of this size and more in recycled, already faulted-in host
 # blocks (PyGPU._core._host_array): a fresh array's page faults cost as much as the copy.
 _RECYCLED_HOST_BYTES = 1 << 20
 
 
-class DtypeMismatchError(TypeError, ValueError):
-    """Two arrays of different dtypes met where one dtype is needed.
-
-    Notes
-    -----
-    PyCUDA raises ValueError for this in ``set`` and TypeError in ``get``;
-    this exception is both, so code written for either keeps working and one
-    kind of failure has one exception type.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.zeros(3, dtype=np.float32)
-    >>> try:
-    ...     a.set(np.zeros(3, dtype=np.float64))
-    ... except ValueError as e:  # also a TypeError
-    ...     print(type(e).__name__, "-", e)
-    DtypeMismatchError - ary and self must have the same dtype (float64 != float32)
-    """
-
-
-_driver_mem_alloc: Callable[[int], DeviceAllocation] | None = None  # PyGPU.driver.mem_alloc, imported on first use
-
-
-def _mem_alloc(nbytes: int) -> DeviceAllocation:
-    """The default allocator, ``PyGPU.driver.mem_alloc``."""
-    global _driver_mem_alloc  # noqa: PLW0603 - a cache for a lazy import
-    if _driver_mem_alloc is None:
-        from .driver import mem_alloc
-
-        _driver_mem_alloc = mem_alloc
-    return _driver_mem_alloc(nbytes)
-
-
-def _check_dtype(dtype: Any) -> np.dtype[Any]:
-    try:
-        dt: np.dtype[Any] = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"{dtype!r} is not a dtype: {exc}") from None
-    if dt not in _SUPPORTED:
-        raise TypeError(f"dtype {dt} is not supported by GPUArray (supported: {', '.join(_core.dtypes)})")
-    return dt
-
-
-def _stream_arg(stream: _StreamLike) -> _core.cudaStream_t | int | None:
-    if stream is None:
-        return None
-    from .driver import _stream_handle
-
-    return _stream_handle(stream)
-
-
-def _needs_kernel(name: str) -> Callable[..., NoReturn]:
-    def method(self: GPUArray, *args: Any, **kwargs: Any) -> NoReturn:
-        raise NotImplementedError(
-            f"GPUArray.{name} needs a device kernel, which PyGPU does not launch yet; copy the data to the "
-            "host with get(), or launch your own kernel on the array's ptr")
-
-    method.__name__ = name
-    method.__doc__ = f"""Not available: {name} needs a device kernel (raises NotImplementedError).
-
-    Raises
-    ------
-    NotImplementedError
-        Always: PyGPU does not launch kernels yet. Copy the data to the host
-        with ``get()``, or launch your own kernel on the array's ``ptr``.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.to_gpu(np.ones(2)).{name}()
-    Traceback (most recent call last):
-    ...
-    NotImplementedError: GPUArray.{name} needs a device kernel, which PyGPU does not launch yet; ...
-    """
-    return method
+def _stream_arg(stream: StreamLike) -> _core.cudaStream_t | int | None:
+    return None if stream is None else stream_handle(stream)
 
 
 class _Flags:
@@ -216,7 +141,7 @@ class GPUArray:
 
     __array_priority__ = 100
     # Declared here so that the creation hot path (_setup) can assign them in chains.
-    allocator: _Allocator
+    allocator: Allocator
     gpudata: Any
     base: Any
     _offset: int
@@ -224,10 +149,10 @@ class GPUArray:
     _last_status: _core.cudaError_t
     _host_keeper: _core.DeviceArray
 
-    def __init__(self, shape: _ShapeLike, dtype: npt.DTypeLike, allocator: _Allocator | None = None,
+    def __init__(self, shape: ShapeLike, dtype: npt.DTypeLike, allocator: Allocator | None = None,
                  base: Any = None, gpudata: SupportsInt | None = None, strides: Iterable[SupportsInt] | None = None,
                  order: str = "C") -> None:  # PyCUDA's signature, positional arguments included
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         shape = _layout.normalize_shape(shape)
         layout = ""  # "C" or "F" when known contiguous from the arguments
         if strides is None:
@@ -253,7 +178,7 @@ class GPUArray:
         self._setup(shape, dtype, strides, order, allocator, gpudata, base)
 
     def _setup(self, shape: tuple[int, ...], dtype: np.dtype[Any], strides: tuple[int, ...], order: str,
-               allocator: _Allocator | None, gpudata: Any, base: Any) -> None:
+               allocator: Allocator | None, gpudata: Any, base: Any) -> None:
         """Fill in a new array from checked, normalised arguments (the hot path of every creation).
 
         `order` is "C" or "F" when `strides` are dense in that order, else "";
@@ -270,7 +195,7 @@ class GPUArray:
         self.mem_size: int = size
         self.itemsize: int = itemsize
         self.nbytes: int = itemsize * size
-        self.allocator = allocator = allocator if allocator is not None else _mem_alloc
+        self.allocator = allocator = allocator if allocator is not None else mem_alloc
         self._offset = 0  # element 0 relative to int(gpudata)
         if gpudata is None:
             low, high = (0, self.nbytes) if order else _layout.span(shape, strides, itemsize)
@@ -409,7 +334,7 @@ class GPUArray:
         and a freed allocation is refused by its liveness token; else ``ptr``.
         """
         if self._offset == 0:
-            pointer = getattr(self.gpudata, "_ptr", None)
+            pointer = pointer_of(self.gpudata)
             if pointer is not None:
                 return pointer
         return self.ptr
@@ -418,7 +343,7 @@ class GPUArray:
         return _copy.View(self.ptr, self.shape, self.strides)
 
     # --- data movement --------------------------------------------------------
-    def set(self, ary: npt.ArrayLike, async_: bool = False, stream: _StreamLike = None) -> None:
+    def set(self, ary: npt.ArrayLike, async_: bool = False, stream: StreamLike = None) -> None:
         """Copy a host array into this array (any strides on either side).
 
         Parameters
@@ -477,7 +402,7 @@ class GPUArray:
             return
         s = _stream_arg(stream) if (async_ or stream is not None) else None
         if self._order and _host_order(ary, self._order):  # one copy of the whole block
-            _check(_core.cudaMemcpy(self._address(), ary, self.nbytes, _H2D) if s is None
+            check(_core.cudaMemcpy(self._address(), ary, self.nbytes, _H2D) if s is None
                    else _core.cudaMemcpyAsync(self._address(), ary, self.nbytes, _H2D, s))
             self._host = ary
             return
@@ -489,7 +414,7 @@ class GPUArray:
         _copy.copy(self._device_view(), _copy.host_view(ary), self.itemsize, _H2D, s)
         self._host = ary
 
-    def set_async(self, ary: npt.ArrayLike, stream: _StreamLike = None) -> None:
+    def set_async(self, ary: npt.ArrayLike, stream: StreamLike = None) -> None:
         """``set(ary, async_=True, stream=stream)``.
 
         Parameters
@@ -517,7 +442,7 @@ class GPUArray:
         self.set(ary, async_=True, stream=stream)
 
     def get(self, ary: npt.NDArray[Any] | None = None, pagelocked: bool = False, async_: bool = False,
-            stream: _StreamLike = None) -> npt.NDArray[Any]:
+            stream: StreamLike = None) -> npt.NDArray[Any]:
         """Copy this array to the host and return the host array.
 
         The result keeps this array's axis order (as PyCUDA). With `ary`, a
@@ -526,6 +451,7 @@ class GPUArray:
         pinned memory. With `async_`/`stream` the copy is stream-ordered: into
         pinned memory it is then truly asynchronous (synchronise the stream
         before reading), into pageable memory it completes before returning.
+        The result is the caller's: this array keeps no reference to it.
 
         Parameters
         ----------
@@ -598,7 +524,7 @@ class GPUArray:
             return ary
         s = _stream_arg(stream) if (async_ or stream is not None) else None
         if self._order and _host_order(ary, self._order):  # one copy of the whole block
-            _check(_core.cudaMemcpy(ary, self._address(), self.nbytes, _D2H) if s is None
+            check(_core.cudaMemcpy(ary, self._address(), self.nbytes, _D2H) if s is None
                    else _core.cudaMemcpyAsync(ary, self._address(), self.nbytes, _D2H, s))
         elif _copy.same_layout(ary.shape, ary.strides, self.shape, self.strides):
             _copy.copy(_copy.host_view(ary), self._device_view(), self.itemsize, _D2H, s)
@@ -606,10 +532,9 @@ class GPUArray:
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
             _copy.copy(_copy.host_view(staged), self._device_view(), self.itemsize, _D2H, s)
             ary[...] = staged
-        self._host = ary
         return ary
 
-    def get_async(self, stream: _StreamLike = None, ary: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
+    def get_async(self, stream: StreamLike = None, ary: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
         """``get(ary, async_=True, stream=stream)``.
 
         Parameters
@@ -640,7 +565,7 @@ class GPUArray:
         """
         return self.get(ary=ary, async_=True, stream=stream)
 
-    def _copy_from(self, src: GPUArray, stream: _StreamLike = None) -> None:
+    def _copy_from(self, src: GPUArray, stream: StreamLike = None) -> None:
         """Device-to-device copy of a same-shape, same-dtype array."""
         if src.shape != self.shape:
             raise ValueError(f"shape mismatch: {src.shape} into {self.shape}")
@@ -661,7 +586,7 @@ class GPUArray:
         b_low, b_high = _layout.span(other.shape, other.strides, other.itemsize)
         return self.ptr + a_low < other.ptr + b_high and other.ptr + b_low < self.ptr + a_high
 
-    def copy(self, stream: _StreamLike = None) -> GPUArray:
+    def copy(self, stream: StreamLike = None) -> GPUArray:
         """A new array with the same strides (allocating what they reach) and contents.
 
         Parameters
@@ -691,7 +616,7 @@ class GPUArray:
         new._copy_from(self, stream=stream)
         return new
 
-    def fill(self, value: Any, stream: _StreamLike = None) -> GPUArray:
+    def fill(self, value: Any, stream: StreamLike = None) -> GPUArray:
         """Set every element to `value` (numpy's conversion rules) and return self.
 
         Uses cudaMemset when all bytes of the value are equal (zero, for
@@ -738,155 +663,20 @@ class GPUArray:
         if self.flags.forc and raw == raw[:1] * len(raw):
             err = (_core.cudaMemset(self.ptr, raw[0], self.nbytes) if s is None
                    else _core.cudaMemsetAsync(self.ptr, raw[0], self.nbytes, s))
-            if err:
-                err.check()
+            check(err)
         else:
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
             staged.fill(scalar)
             _copy.copy(self._device_view(), _copy.host_view(staged), self.itemsize, _H2D, s)
         return self
 
-    # --- the original PyGPU extras --------------------------------------------
-    def allocate(self) -> _core.cudaError_t:
-        """Original PyGPU API: the device side exists from construction, so success.
-
-        Returns
-        -------
-        cudaError_t
-            Always ``cudaSuccess``.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> gpuarray.empty(2, np.float32).allocate()
-        <cudaError_t: code=0 cudaSuccess>
-        """
-        return _core.cudaError_t(0)
-
-    def _status(self, fn: Callable[[], object]) -> _core.cudaError_t:
-        try:
-            fn()
-            self._last_status = _core.cudaError_t(0)
-        except _core_error() as exc:
-            self._last_status = _core.cudaError_t(exc.code)
-        return self._last_status
-
-    def to_device(self) -> _core.cudaError_t:
-        """Original PyGPU API: copy the associated host array (from to_gpu, set or get) to the device.
-
-        Returns
-        -------
-        cudaError_t
-            The status, also kept for :meth:`last_status`:
-            ``cudaErrorInvalidValue`` when there is no associated host array.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> host = np.zeros(3, dtype=np.float32)
-        >>> a = gpuarray.to_gpu(host)
-        >>> host[:] = 7
-        >>> a.to_device()
-        <cudaError_t: code=0 cudaSuccess>
-        >>> a.get()
-        array([7., 7., 7.], dtype=float32)
-        >>> gpuarray.empty(3, np.float32).to_device()
-        <cudaError_t: code=1 cudaErrorInvalidValue>
-        """
-        host = self._host
-        if host is None:
-            self._last_status = _core.cudaError_t(_core.cudaErrorInvalidValue)
-            return self._last_status
-        return self._status(lambda: self.set(host))
-
-    def to_host(self) -> _core.cudaError_t:
-        """Original PyGPU API: copy the device data into the associated host array (made on first use).
-
-        Returns
-        -------
-        cudaError_t
-            The status, also kept for :meth:`last_status`.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> host = np.zeros(2, dtype=np.int32)
-        >>> a = gpuarray.to_gpu(host)
-        >>> a.fill(5).to_host()
-        <cudaError_t: code=0 cudaSuccess>
-        >>> host
-        array([5, 5], dtype=int32)
-        """
-        return self._status(lambda: self.get(ary=self._host))
-
-    def host_data(self) -> _core.pointer_wrapper_void:
-        """Original PyGPU API: a safe pointer wrapper to the associated host array (contiguous only).
-
-        Returns
-        -------
-        pointer_wrapper_<dtype>
-            Bounds-checked element access to the host array, valid while
-            this array lives.
-
-        Raises
-        ------
-        ValueError
-            When the associated host array is not contiguous.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.array([1, 2, 3], dtype=np.int32))
-        >>> p = a.host_data()
-        >>> int(p[2]), p.count()
-        (3, 3)
-        """
-        if self._host is None:
-            self.to_host()
-        keeper: _core.DeviceArray = getattr(_core, f"DeviceArray_{self.dtype.name}")(self._host)
-        self._host_keeper = keeper  # the wrapper stays valid while this array lives
-        return keeper.host_data()
-
-    def device_data(self) -> _core.pointer_wrapper_void:
-        """Original PyGPU API: an (unsafe) pointer wrapper to element 0 on the device.
-
-        Returns
-        -------
-        pointer_wrapper_<dtype>
-            The typed device pointer (no bounds, and no lifetime: keep this
-            array alive while using it).
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.zeros(4, np.float32)
-        >>> int(a.device_data()) == a.ptr, int(a[1:].device_data()) == a.ptr + 4
-        (True, True)
-        """
-        pointer = getattr(self.gpudata, "_ptr", None)  # driver.DeviceAllocation keeps its pointer object
-        cls: type[_core.pointer_wrapper_void] = getattr(_core, f"pointer_wrapper_{self.dtype.name}")
-        if pointer is not None and self._offset == 0:
-            return cls(pointer)
-        return cls(self.ptr)
-
-    def last_status(self) -> _core.cudaError_t:
-        """Original PyGPU API: the status of the last to_device()/to_host().
-
-        Returns
-        -------
-        cudaError_t
-            ``cudaSuccess`` for a new array.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.empty(2, np.float32)
-        >>> a.last_status()
-        <cudaError_t: code=0 cudaSuccess>
-        >>> a.to_device().name, a.last_status().name
-        ('cudaErrorInvalidValue', 'cudaErrorInvalidValue')
-        """
-        return self._last_status
+    # --- the original PyGPU API (PyGPU._seed_api) ------------------------------
+    allocate = _seed_api.allocate
+    to_device = _seed_api.to_device
+    to_host = _seed_api.to_host
+    host_data = _seed_api.host_data
+    device_data = _seed_api.device_data
+    last_status = _seed_api.last_status
 
     # --- views ----------------------------------------------------------------
     def __getitem__(self, index: Any) -> GPUArray:
@@ -1038,7 +828,7 @@ class GPUArray:
         """
         if dtype is None:
             return self._view(self.shape, self.strides)
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         old, new = self.itemsize, dtype.itemsize
         if old == new:
             return self._view(self.shape, self.strides, dtype=dtype)
@@ -1126,7 +916,7 @@ class GPUArray:
     def __reduce__(self) -> tuple[Callable[..., GPUArray], tuple[npt.NDArray[Any]]]:
         return (to_gpu, (self.get(),))
 
-    def astype(self, dtype: npt.DTypeLike, stream: _StreamLike = None) -> GPUArray:
+    def astype(self, dtype: npt.DTypeLike, stream: StreamLike = None) -> GPUArray:
         """A copy; converting to another dtype needs a device kernel (NotImplementedError).
 
         Parameters
@@ -1157,7 +947,7 @@ class GPUArray:
         >>> gpuarray.to_gpu(a.get().astype(np.float64)).get()  # another dtype: convert on the host
         array([0., 1., 2.])
         """
-        if _check_dtype(dtype) == self.dtype:
+        if check_dtype(dtype) == self.dtype:
             return self.copy(stream=stream)
         raise NotImplementedError("GPUArray.astype to another dtype needs a device kernel, which PyGPU does not "
                                   "launch yet; convert on the host: to_gpu(a.get().astype(dtype))")
@@ -1175,7 +965,7 @@ class GPUArray:
         """
         if self.dtype.kind != "c":
             return self
-        return _needs_kernel("real")(self)
+        return _operators.method("real")(self)
 
     @property
     def imag(self) -> GPUArray:
@@ -1189,7 +979,7 @@ class GPUArray:
         """
         if self.dtype.kind != "c":
             return zeros_like(self)
-        return _needs_kernel("imag")(self)
+        return _operators.method("imag")(self)
 
     def conj(self, out: GPUArray | None = None) -> GPUArray:
         """The conjugate: `self` for real dtypes (as PyCUDA); complex ones need a kernel.
@@ -1222,16 +1012,13 @@ class GPUArray:
         """
         if self.dtype.kind != "c":
             return self
-        return _needs_kernel("conj")(self)
+        return _operators.method("conj")(self)
 
     conjugate = conj
 
-    for _name in ("__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
-                  "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__rfloordiv__",
-                  "__mod__", "__pow__", "__rpow__", "__neg__", "__abs__", "__eq__", "__ne__", "__lt__", "__le__",
-                  "__gt__", "__ge__", "__and__", "__or__", "__xor__", "__invert__", "mul_add", "dot", "sum", "max",
-                  "min", "any", "all", "reverse", "bind_to_texref", "bind_to_texref_ext"):
-        locals()[_name] = _needs_kernel(_name)
+    # --- the operator table (PyGPU._operators): kernel stubs today, kernels tomorrow
+    for _name in _operators.METHODS:
+        locals()[_name] = _operators.method(_name)
     del _name
 
 
@@ -1240,513 +1027,23 @@ def _host_order(ary: npt.NDArray[Any], order: str) -> bool:
     return ary.flags.c_contiguous if order == "C" else ary.flags.f_contiguous
 
 
-def _check(err: _core.cudaError_t) -> None:
-    if err:
-        err.check()
-
-
-def _core_error() -> type[CudaError]:
-    from ._errors import CudaError
-
-    return CudaError
-
-
-# --- creation ------------------------------------------------------------------
-
-def to_gpu(ary: npt.ArrayLike, allocator: _Allocator | None = None) -> GPUArray:
-    """A GPUArray holding a copy of `ary`, with its layout (C stays C, F stays F).
-
-    Parameters
-    ----------
-    ary : array_like
-        The host data (``numpy.asarray`` is applied); its dtype must be one
-        of ``PyGPU.dtypes``.
-    allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
-
-    Returns
-    -------
-    GPUArray
-        Dense, with the axis order of `ary` (a strided or reversed view is
-        copied dense); `ary` becomes its associated host array.
-
-    Raises
-    ------
-    TypeError
-        For an unsupported dtype.
-    PyGPU.CudaError
-        When allocating or copying fails.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.to_gpu(np.eye(2)).get()
-    array([[1., 0.],
-           [0., 1.]])
-    >>> f = gpuarray.to_gpu(np.asfortranarray(np.ones((2, 3), np.float32)))
-    >>> f.flags.f_contiguous, f.strides
-    (True, (4, 8))
-    >>> gpuarray.to_gpu(np.arange(10, dtype=np.int64)[::3]).get()
-    array([0, 3, 6, 9])
-    """
-    ary = np.asarray(ary)
-    dtype = ary.dtype
-    order = "C" if ary.flags.c_contiguous else "F" if ary.flags.f_contiguous else ""
-    if order and dtype in _SUPPORTED:  # the hot path: one allocation, one copy
-        result = GPUArray.__new__(GPUArray)
-        strides = (_layout.c_strides if order == "C" else _layout.f_strides)(ary.shape, dtype.itemsize)
-        result._setup(ary.shape, dtype, strides, order, allocator, None, None)
-        if result.size:
-            _check(_core.cudaMemcpy(result._address(), ary, result.nbytes, _H2D))
-        result._host = ary
-        return result
-    result = GPUArray(ary.shape, ary.dtype, allocator,
-                      strides=_layout.compact_strides(ary.shape, ary.strides, ary.itemsize))
-    result.set(ary)
-    return result
-
-
-def to_gpu_async(ary: npt.ArrayLike, allocator: _Allocator | None = None, stream: _StreamLike = None) -> GPUArray:
-    """``to_gpu`` with the copy queued on `stream`.
-
-    Parameters
-    ----------
-    ary : array_like
-        The host data; keep it unchanged until the stream has copied it.
-    allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
-    stream : PyGPU.driver.Stream, cudaStream_t or int, optional
-        The stream to queue the copy on (None: the legacy default stream).
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    TypeError
-        For an unsupported dtype.
-    PyGPU.CudaError
-        When allocating or copying fails.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray, PyGPU.driver as cuda
-    >>> s = cuda.Stream()
-    >>> a = gpuarray.to_gpu_async(np.arange(3, dtype=np.float32), stream=s)
-    >>> s.synchronize()
-    >>> a.get()
-    array([0., 1., 2.], dtype=float32)
-    """
-    ary = np.asarray(ary)
-    result = GPUArray(ary.shape, ary.dtype, allocator,
-                      strides=_layout.compact_strides(ary.shape, ary.strides, ary.itemsize))
-    result.set_async(ary, stream)
-    return result
-
-
-empty = GPUArray
-
-
-def zeros(shape: _ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: _Allocator | None = None,
-          order: str = "C") -> GPUArray:
-    """A new array of zeros (dtype float64 by default, as PyCUDA).
-
-    Parameters
-    ----------
-    shape : int or iterable of ints
-        Elements per axis.
-    dtype : numpy dtype or name, optional
-        One of ``PyGPU.dtypes`` (default float64).
-    allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
-    order : {"C", "F"}, optional
-        The layout.
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    TypeError, ValueError, PyGPU.CudaError
-        As :class:`GPUArray`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.zeros((2, 2)).get()
-    array([[0., 0.],
-           [0., 0.]])
-    >>> gpuarray.zeros(3, np.int8).get()
-    array([0, 0, 0], dtype=int8)
-    """
-    return GPUArray(shape, dtype, allocator, order=order).fill(0)
-
-
-def ones(shape: _ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: _Allocator | None = None,
-         order: str = "C") -> GPUArray:
-    """A new array of ones (dtype float64 by default, as PyCUDA).
-
-    Parameters
-    ----------
-    shape : int or iterable of ints
-        Elements per axis.
-    dtype : numpy dtype or name, optional
-        One of ``PyGPU.dtypes`` (default float64).
-    allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
-    order : {"C", "F"}, optional
-        The layout.
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    TypeError, ValueError, PyGPU.CudaError
-        As :class:`GPUArray`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.ones((2, 3), np.complex64, order="F").get()
-    array([[1.+0.j, 1.+0.j, 1.+0.j],
-           [1.+0.j, 1.+0.j, 1.+0.j]], dtype=complex64)
-    """
-    return GPUArray(shape, dtype, allocator, order=order).fill(1)
-
-
-def _like(other: GPUArray, dtype: npt.DTypeLike | None, order: str) -> GPUArray:
-    dtype = other.dtype if dtype is None else _check_dtype(dtype)
-    strides: tuple[int, ...] | None = None
-    if order == "A":
-        order = "F" if other.flags.f_contiguous and not other.flags.c_contiguous else "C"
-    elif order == "K":
-        if other.flags.c_contiguous or other.ndim <= 1:
-            order = "C"
-        elif other.flags.f_contiguous:
-            order = "F"
-        else:  # keep the axis order, dense and with positive strides
-            strides = _layout.compact_strides(other.shape, other.strides, dtype.itemsize)
-    elif order not in ("C", "F"):
-        raise ValueError(f"invalid order: {order!r} (use 'A', 'K', 'C' or 'F')")
-    return GPUArray(other.shape, dtype, other.allocator, order=order if strides is None else "C", strides=strides)
-
-
-def empty_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
-    """An uninitialised array like `other_ary` (numpy's order rules).
-
-    Parameters
-    ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
-        "K" keeps the axis order of `other_ary` (dense, positive strides), "A"
-        is F when `other_ary` is only F-contiguous and C otherwise.
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    ValueError
-        For an invalid `order`.
-    TypeError
-        For an unsupported dtype.
-
-    Notes
-    -----
-    PyCUDA's ``empty_like`` keeps only C or F order; a transposed view gets
-    its axis order kept here, as numpy does.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.zeros((2, 3), np.float32, order="F")
-    >>> b = gpuarray.empty_like(a)
-    >>> b.shape, b.dtype, b.flags.f_contiguous
-    ((2, 3), dtype('float32'), True)
-    >>> gpuarray.empty_like(a, dtype=np.int16, order="C").strides
-    (6, 2)
-    """
-    return _like(other_ary, dtype, order)
-
-
-def zeros_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
-    """An array of zeros like `other_ary`.
-
-    Parameters
-    ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
-        As :func:`empty_like`.
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    ValueError, TypeError
-        As :func:`empty_like`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.int32))
-    >>> gpuarray.zeros_like(a).get()
-    array([0, 0, 0], dtype=int32)
-    """
-    return _like(other_ary, dtype, order).fill(0)
-
-
-def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
-    """An array of ones like `other_ary`.
-
-    Parameters
-    ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
-        As :func:`empty_like`.
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    ValueError, TypeError
-        As :func:`empty_like`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.zeros(2, np.int32)
-    >>> gpuarray.ones_like(a, dtype=np.float64).get()
-    array([1., 1.])
-    """
-    return _like(other_ary, dtype, order).fill(1)
-
-
-def concatenate(arrays: Iterable[GPUArray], axis: int = 0, allocator: _Allocator | None = None) -> GPUArray:
-    """Join arrays of one dtype along an existing axis (device-to-device copies).
-
-    Parameters
-    ----------
-    arrays : iterable of GPUArray
-        At least one; the same dtype, and the same shape outside `axis`.
-    axis : int, optional
-        The axis to join along (negative counts from the end).
-    allocator : callable, optional
-        For the result (default: the first array's).
-
-    Returns
-    -------
-    GPUArray
-        A new C-contiguous array.
-
-    Raises
-    ------
-    TypeError
-        When an element is not a GPUArray.
-    DtypeMismatchError
-        When the dtypes differ.
-    ValueError
-        For no arrays, 0-d arrays, shapes that differ outside `axis`, or
-        an `axis` out of bounds.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.array([[1, 2]], dtype=np.int32))
-    >>> b = gpuarray.to_gpu(np.array([[3, 4], [5, 6]], dtype=np.int32))
-    >>> gpuarray.concatenate([a, b]).get()
-    array([[1, 2],
-           [3, 4],
-           [5, 6]], dtype=int32)
-    >>> gpuarray.concatenate([a, a], axis=-1).get()
-    array([[1, 2, 1, 2]], dtype=int32)
-    """
-    arrays = list(arrays)
-    if not arrays:
-        raise ValueError("need at least one array to concatenate")
-    first = arrays[0]
-    if any(not isinstance(a, GPUArray) for a in arrays):
-        raise TypeError("concatenate takes GPUArrays")
-    if first.ndim == 0:
-        raise ValueError("zero-dimensional arrays cannot be concatenated")
-    axis = _normalize_axis(axis, first.ndim)
-    for a in arrays[1:]:
-        if a.dtype != first.dtype:
-            raise DtypeMismatchError(f"all arrays must have one dtype ({a.dtype} != {first.dtype})")
-        if a.ndim != first.ndim or any(n != m for i, (n, m) in enumerate(zip(a.shape, first.shape)) if i != axis):
-            raise ValueError(f"shapes {first.shape} and {a.shape} do not match outside axis {axis}")
-    shape = list(first.shape)
-    shape[axis] = builtins.sum(a.shape[axis] for a in arrays)
-    result = GPUArray(tuple(shape), first.dtype, allocator if allocator is not None else first.allocator)
-    start = 0
-    for a in arrays:
-        index = [slice(None)] * first.ndim
-        index[axis] = slice(start, start + a.shape[axis])
-        result[tuple(index)] = a
-        start += a.shape[axis]
-    return result
-
-
-def stack(arrays: Iterable[GPUArray], axis: int = 0, allocator: _Allocator | None = None) -> GPUArray:
-    """Join arrays of one shape and dtype along a new axis.
-
-    Parameters
-    ----------
-    arrays : iterable of GPUArray
-        At least one; all of the same shape and dtype.
-    axis : int, optional
-        The position of the new axis in the result.
-    allocator : callable, optional
-        For the result (default: the first array's).
-
-    Returns
-    -------
-    GPUArray
-        A new C-contiguous array.
-
-    Raises
-    ------
-    TypeError, DtypeMismatchError, ValueError
-        As :func:`concatenate`; ValueError also when the shapes differ.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.array([1, 2], dtype=np.int32))
-    >>> b = gpuarray.to_gpu(np.array([3, 4], dtype=np.int32))
-    >>> gpuarray.stack([a, b]).get()
-    array([[1, 2],
-           [3, 4]], dtype=int32)
-    >>> gpuarray.stack([a, b], axis=1).get()
-    array([[1, 3],
-           [2, 4]], dtype=int32)
-    """
-    arrays = list(arrays)
-    if not arrays:
-        raise ValueError("need at least one array to stack")
-    if any(not isinstance(a, GPUArray) for a in arrays):
-        raise TypeError("stack takes GPUArrays")
-    if any(a.shape != arrays[0].shape for a in arrays):
-        raise ValueError("all input arrays must have the same shape")
-    axis = _normalize_axis(axis, arrays[0].ndim + 1)
-    expand = (slice(None),) * axis + (None,)
-    return concatenate([a[expand] for a in arrays], axis=axis, allocator=allocator)
-
-
-def transpose(a: GPUArray, axes: Iterable[SupportsIndex] | None = None) -> GPUArray:
-    """``a.transpose(axes)``: a view with the axes permuted (reversed by default).
-
-    Parameters
-    ----------
-    a : GPUArray
-        The array.
-    axes : iterable of int, optional
-        A permutation of the axes.
-
-    Returns
-    -------
-    GPUArray
-        A view.
-
-    Raises
-    ------
-    ValueError
-        When `axes` is not a permutation of the axes.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32).reshape(2, 2))
-    >>> gpuarray.transpose(a).get()
-    array([[0, 2],
-           [1, 3]], dtype=int32)
-    """
-    return a.transpose(axes)
-
-
-def reshape(a: GPUArray, shape: _ShapeLike, order: str = "C") -> GPUArray:
-    """``a.reshape(shape, order=order)``: a view with a new shape where one can do it.
-
-    Parameters
-    ----------
-    a : GPUArray
-        The array.
-    shape : int or iterable of ints
-        The new shape; one dimension may be -1.
-    order : {"C", "F"}, optional
-        The order to read and place the elements in.
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :meth:`GPUArray.reshape`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32))
-    >>> gpuarray.reshape(a, (2, 2)).get()
-    array([[0, 1],
-           [2, 3]], dtype=int32)
-    """
-    return a.reshape(shape, order=order)
-
-
-def _normalize_axis(axis: int, ndim: int) -> int:
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of bounds for {ndim} dimension(s)")
-    return axis % ndim
-
-
-def _kernel_function(name: str) -> Callable[..., NoReturn]:
-    def function(*args: Any, **kwargs: Any) -> NoReturn:
-        raise NotImplementedError(f"{name} needs a device kernel, which PyGPU does not launch yet")
-
-    function.__name__ = name
-    function.__doc__ = f"""Not available: {name} needs a device kernel (raises NotImplementedError).
-
-    Raises
-    ------
-    NotImplementedError
-        Always: PyGPU does not launch kernels yet. Compute on the host
-        (``a.get()``), or launch your own kernel on the arrays' ``ptr``.
-
-    Examples
-    --------
-    >>> import PyGPU.gpuarray as gpuarray
-    >>> gpuarray.{name}()
-    Traceback (most recent call last):
-    ...
-    NotImplementedError: {name} needs a device kernel, which PyGPU does not launch yet
-    """
-    return function
-
-
-# PyCUDA's kernel-backed functions. Some shadow builtins (sum, max, min) in
-# this module, as in pycuda.gpuarray: code here uses builtins.* explicitly.
-for _name in ("arange", "where", "take", "if_positive", "maximum", "minimum", "sum", "dot", "vdot", "subset_dot",
-              "max", "min", "subset_max", "subset_min", "multi_take", "multi_put", "multi_take_put", "cumsum"):
-    globals()[_name] = _kernel_function(_name)
+# The creation functions (they need the class above) and the operator table's functions.
+from ._creation import (  # noqa: E402
+    concatenate,
+    empty,
+    empty_like,
+    ones,
+    ones_like,
+    reshape,
+    stack,
+    to_gpu,
+    to_gpu_async,
+    transpose,
+    zeros,
+    zeros_like,
+)
+
+for _name in _operators.FUNCTIONS:
+    globals()[_name] = _operators.function(_name)
     __all__.append(_name)
 del _name

@@ -1,0 +1,501 @@
+"""GPUArray's creation functions: to_gpu, empty, zeros, ones, *_like, concatenate, stack, transpose, reshape."""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, SupportsIndex
+
+import numpy as np
+
+from . import _core, _layout
+from ._dtypes import SUPPORTED, check_dtype
+from ._errors import DtypeMismatchError, check
+from ._public import public
+from .gpuarray import GPUArray
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import numpy.typing as npt
+
+    from ._stream import StreamLike
+    from .gpuarray import Allocator, ShapeLike
+
+_H2D = _core.cudaMemcpyHostToDevice
+
+
+@public("PyGPU.gpuarray")
+def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
+    """A GPUArray holding a copy of `ary`, with its layout (C stays C, F stays F).
+
+    Parameters
+    ----------
+    ary : array_like
+        The host data (``numpy.asarray`` is applied); its dtype must be one
+        of ``PyGPU.dtypes``.
+    allocator : callable, optional
+        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+
+    Returns
+    -------
+    GPUArray
+        Dense, with the axis order of `ary` (a strided or reversed view is
+        copied dense); `ary` becomes its associated host array.
+
+    Raises
+    ------
+    TypeError
+        For an unsupported dtype.
+    PyGPU.CudaError
+        When allocating or copying fails.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> gpuarray.to_gpu(np.eye(2)).get()
+    array([[1., 0.],
+           [0., 1.]])
+    >>> f = gpuarray.to_gpu(np.asfortranarray(np.ones((2, 3), np.float32)))
+    >>> f.flags.f_contiguous, f.strides
+    (True, (4, 8))
+    >>> gpuarray.to_gpu(np.arange(10, dtype=np.int64)[::3]).get()
+    array([0, 3, 6, 9])
+    """
+    ary = np.asarray(ary)
+    dtype = ary.dtype
+    order = "C" if ary.flags.c_contiguous else "F" if ary.flags.f_contiguous else ""
+    if order and dtype in SUPPORTED:  # the hot path: one allocation, one copy
+        result = GPUArray.__new__(GPUArray)
+        strides = (_layout.c_strides if order == "C" else _layout.f_strides)(ary.shape, dtype.itemsize)
+        result._setup(ary.shape, dtype, strides, order, allocator, None, None)
+        if result.size:
+            check(_core.cudaMemcpy(result._address(), ary, result.nbytes, _H2D))
+        result._host = ary
+        return result
+    result = GPUArray(ary.shape, ary.dtype, allocator,
+                      strides=_layout.compact_strides(ary.shape, ary.strides, ary.itemsize))
+    result.set(ary)
+    return result
+
+
+@public("PyGPU.gpuarray")
+def to_gpu_async(ary: npt.ArrayLike, allocator: Allocator | None = None, stream: StreamLike = None) -> GPUArray:
+    """``to_gpu`` with the copy queued on `stream`.
+
+    Parameters
+    ----------
+    ary : array_like
+        The host data; keep it unchanged until the stream has copied it.
+    allocator : callable, optional
+        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+    stream : PyGPU.driver.Stream, cudaStream_t or int, optional
+        The stream to queue the copy on (None: the legacy default stream).
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    TypeError
+        For an unsupported dtype.
+    PyGPU.CudaError
+        When allocating or copying fails.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray, PyGPU.driver as cuda
+    >>> s = cuda.Stream()
+    >>> a = gpuarray.to_gpu_async(np.arange(3, dtype=np.float32), stream=s)
+    >>> s.synchronize()
+    >>> a.get()
+    array([0., 1., 2.], dtype=float32)
+    """
+    ary = np.asarray(ary)
+    result = GPUArray(ary.shape, ary.dtype, allocator,
+                      strides=_layout.compact_strides(ary.shape, ary.strides, ary.itemsize))
+    result.set_async(ary, stream)
+    return result
+
+
+empty = GPUArray
+
+
+@public("PyGPU.gpuarray")
+def zeros(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Allocator | None = None,
+          order: str = "C") -> GPUArray:
+    """A new array of zeros (dtype float64 by default, as PyCUDA).
+
+    Parameters
+    ----------
+    shape : int or iterable of ints
+        Elements per axis.
+    dtype : numpy dtype or name, optional
+        One of ``PyGPU.dtypes`` (default float64).
+    allocator : callable, optional
+        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+    order : {"C", "F"}, optional
+        The layout.
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    TypeError, ValueError, PyGPU.CudaError
+        As :class:`GPUArray`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> gpuarray.zeros((2, 2)).get()
+    array([[0., 0.],
+           [0., 0.]])
+    >>> gpuarray.zeros(3, np.int8).get()
+    array([0, 0, 0], dtype=int8)
+    """
+    return GPUArray(shape, dtype, allocator, order=order).fill(0)
+
+
+@public("PyGPU.gpuarray")
+def ones(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Allocator | None = None,
+         order: str = "C") -> GPUArray:
+    """A new array of ones (dtype float64 by default, as PyCUDA).
+
+    Parameters
+    ----------
+    shape : int or iterable of ints
+        Elements per axis.
+    dtype : numpy dtype or name, optional
+        One of ``PyGPU.dtypes`` (default float64).
+    allocator : callable, optional
+        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+    order : {"C", "F"}, optional
+        The layout.
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    TypeError, ValueError, PyGPU.CudaError
+        As :class:`GPUArray`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> gpuarray.ones((2, 3), np.complex64, order="F").get()
+    array([[1.+0.j, 1.+0.j, 1.+0.j],
+           [1.+0.j, 1.+0.j, 1.+0.j]], dtype=complex64)
+    """
+    return GPUArray(shape, dtype, allocator, order=order).fill(1)
+
+
+def _like(other: GPUArray, dtype: npt.DTypeLike | None, order: str) -> GPUArray:
+    dtype = other.dtype if dtype is None else check_dtype(dtype)
+    strides: tuple[int, ...] | None = None
+    if order == "A":
+        order = "F" if other.flags.f_contiguous and not other.flags.c_contiguous else "C"
+    elif order == "K":
+        if other.flags.c_contiguous or other.ndim <= 1:
+            order = "C"
+        elif other.flags.f_contiguous:
+            order = "F"
+        else:  # keep the axis order, dense and with positive strides
+            strides = _layout.compact_strides(other.shape, other.strides, dtype.itemsize)
+    elif order not in ("C", "F"):
+        raise ValueError(f"invalid order: {order!r} (use 'A', 'K', 'C' or 'F')")
+    return GPUArray(other.shape, dtype, other.allocator, order=order if strides is None else "C", strides=strides)
+
+
+@public("PyGPU.gpuarray")
+def empty_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
+    """An uninitialised array like `other_ary` (numpy's order rules).
+
+    Parameters
+    ----------
+    other_ary : GPUArray
+        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
+    dtype : numpy dtype or name, optional
+        Another element type.
+    order : {"K", "A", "C", "F"}, optional
+        "K" keeps the axis order of `other_ary` (dense, positive strides), "A"
+        is F when `other_ary` is only F-contiguous and C otherwise.
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    ValueError
+        For an invalid `order`.
+    TypeError
+        For an unsupported dtype.
+
+    Notes
+    -----
+    PyCUDA's ``empty_like`` keeps only C or F order; a transposed view gets
+    its axis order kept here, as numpy does.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.zeros((2, 3), np.float32, order="F")
+    >>> b = gpuarray.empty_like(a)
+    >>> b.shape, b.dtype, b.flags.f_contiguous
+    ((2, 3), dtype('float32'), True)
+    >>> gpuarray.empty_like(a, dtype=np.int16, order="C").strides
+    (6, 2)
+    """
+    return _like(other_ary, dtype, order)
+
+
+@public("PyGPU.gpuarray")
+def zeros_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
+    """An array of zeros like `other_ary`.
+
+    Parameters
+    ----------
+    other_ary : GPUArray
+        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
+    dtype : numpy dtype or name, optional
+        Another element type.
+    order : {"K", "A", "C", "F"}, optional
+        As :func:`empty_like`.
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`empty_like`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.int32))
+    >>> gpuarray.zeros_like(a).get()
+    array([0, 0, 0], dtype=int32)
+    """
+    return _like(other_ary, dtype, order).fill(0)
+
+
+@public("PyGPU.gpuarray")
+def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
+    """An array of ones like `other_ary`.
+
+    Parameters
+    ----------
+    other_ary : GPUArray
+        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
+    dtype : numpy dtype or name, optional
+        Another element type.
+    order : {"K", "A", "C", "F"}, optional
+        As :func:`empty_like`.
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`empty_like`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.zeros(2, np.int32)
+    >>> gpuarray.ones_like(a, dtype=np.float64).get()
+    array([1., 1.])
+    """
+    return _like(other_ary, dtype, order).fill(1)
+
+
+@public("PyGPU.gpuarray")
+def concatenate(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator | None = None) -> GPUArray:
+    """Join arrays of one dtype along an existing axis (device-to-device copies).
+
+    Parameters
+    ----------
+    arrays : iterable of GPUArray
+        At least one; the same dtype, and the same shape outside `axis`.
+    axis : int, optional
+        The axis to join along (negative counts from the end).
+    allocator : callable, optional
+        For the result (default: the first array's).
+
+    Returns
+    -------
+    GPUArray
+        A new C-contiguous array.
+
+    Raises
+    ------
+    TypeError
+        When an element is not a GPUArray.
+    DtypeMismatchError
+        When the dtypes differ.
+    ValueError
+        For no arrays, 0-d arrays, shapes that differ outside `axis`, or
+        an `axis` out of bounds.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.to_gpu(np.array([[1, 2]], dtype=np.int32))
+    >>> b = gpuarray.to_gpu(np.array([[3, 4], [5, 6]], dtype=np.int32))
+    >>> gpuarray.concatenate([a, b]).get()
+    array([[1, 2],
+           [3, 4],
+           [5, 6]], dtype=int32)
+    >>> gpuarray.concatenate([a, a], axis=-1).get()
+    array([[1, 2, 1, 2]], dtype=int32)
+    """
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    first = arrays[0]
+    if any(not isinstance(a, GPUArray) for a in arrays):
+        raise TypeError("concatenate takes GPUArrays")
+    if first.ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = _normalize_axis(axis, first.ndim)
+    for a in arrays[1:]:
+        if a.dtype != first.dtype:
+            raise DtypeMismatchError(f"all arrays must have one dtype ({a.dtype} != {first.dtype})")
+        if a.ndim != first.ndim or any(n != m for i, (n, m) in enumerate(zip(a.shape, first.shape)) if i != axis):
+            raise ValueError(f"shapes {first.shape} and {a.shape} do not match outside axis {axis}")
+    shape = list(first.shape)
+    shape[axis] = builtins.sum(a.shape[axis] for a in arrays)
+    result = GPUArray(tuple(shape), first.dtype, allocator if allocator is not None else first.allocator)
+    start = 0
+    for a in arrays:
+        index = [slice(None)] * first.ndim
+        index[axis] = slice(start, start + a.shape[axis])
+        result[tuple(index)] = a
+        start += a.shape[axis]
+    return result
+
+
+@public("PyGPU.gpuarray")
+def stack(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator | None = None) -> GPUArray:
+    """Join arrays of one shape and dtype along a new axis.
+
+    Parameters
+    ----------
+    arrays : iterable of GPUArray
+        At least one; all of the same shape and dtype.
+    axis : int, optional
+        The position of the new axis in the result.
+    allocator : callable, optional
+        For the result (default: the first array's).
+
+    Returns
+    -------
+    GPUArray
+        A new C-contiguous array.
+
+    Raises
+    ------
+    TypeError, DtypeMismatchError, ValueError
+        As :func:`concatenate`; ValueError also when the shapes differ.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.to_gpu(np.array([1, 2], dtype=np.int32))
+    >>> b = gpuarray.to_gpu(np.array([3, 4], dtype=np.int32))
+    >>> gpuarray.stack([a, b]).get()
+    array([[1, 2],
+           [3, 4]], dtype=int32)
+    >>> gpuarray.stack([a, b], axis=1).get()
+    array([[1, 3],
+           [2, 4]], dtype=int32)
+    """
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    if any(not isinstance(a, GPUArray) for a in arrays):
+        raise TypeError("stack takes GPUArrays")
+    if any(a.shape != arrays[0].shape for a in arrays):
+        raise ValueError("all input arrays must have the same shape")
+    axis = _normalize_axis(axis, arrays[0].ndim + 1)
+    expand = (slice(None),) * axis + (None,)
+    return concatenate([a[expand] for a in arrays], axis=axis, allocator=allocator)
+
+
+@public("PyGPU.gpuarray")
+def transpose(a: GPUArray, axes: Iterable[SupportsIndex] | None = None) -> GPUArray:
+    """``a.transpose(axes)``: a view with the axes permuted (reversed by default).
+
+    Parameters
+    ----------
+    a : GPUArray
+        The array.
+    axes : iterable of int, optional
+        A permutation of the axes.
+
+    Returns
+    -------
+    GPUArray
+        A view.
+
+    Raises
+    ------
+    ValueError
+        When `axes` is not a permutation of the axes.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32).reshape(2, 2))
+    >>> gpuarray.transpose(a).get()
+    array([[0, 2],
+           [1, 3]], dtype=int32)
+    """
+    return a.transpose(axes)
+
+
+@public("PyGPU.gpuarray")
+def reshape(a: GPUArray, shape: ShapeLike, order: str = "C") -> GPUArray:
+    """``a.reshape(shape, order=order)``: a view with a new shape where one can do it.
+
+    Parameters
+    ----------
+    a : GPUArray
+        The array.
+    shape : int or iterable of ints
+        The new shape; one dimension may be -1.
+    order : {"C", "F"}, optional
+        The order to read and place the elements in.
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :meth:`GPUArray.reshape`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32))
+    >>> gpuarray.reshape(a, (2, 2)).get()
+    array([[0, 1],
+           [2, 3]], dtype=int32)
+    """
+    return a.reshape(shape, order=order)
+
+
+def _normalize_axis(axis: int, ndim: int) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for {ndim} dimension(s)")
+    return axis % ndim

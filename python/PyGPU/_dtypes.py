@@ -1,0 +1,23 @@
+"""The dtypes GPUArray supports (PyGPU.dtypes) and the check every constructor makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _core
+
+SUPPORTED = frozenset(np.dtype(name) for name in _core.dtypes)
+
+
+def check_dtype(dtype: Any) -> np.dtype[Any]:
+    """`dtype` as a numpy dtype; TypeError when it is not one or GPUArray does not support it."""
+    try:
+        dt: np.dtype[Any] = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{dtype!r} is not a dtype: {exc}") from None
+    if dt not in SUPPORTED:
+        raise TypeError(f"dtype {dt} is not supported by GPUArray (supported: {', '.join(_core.dtypes)})")
+    return dt
+
