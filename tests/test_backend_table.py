@@ -74,14 +74,14 @@ def test_table_size_matches_the_rows_and_no_entry_is_null(backend):
     assert table.extension
 
 
-def test_sim_calls_are_the_call_rows():
+def test_sim_calls_are_the_call_rows(pygpu_sim):
     """Error injection knows exactly the CALL rows, by their CUDA names."""
     for name in [name for kind, _, name in _rows() if kind == "CALL"]:
-        with sim.inject(name, "cudaErrorUnknown", after=1 << 40):
+        with pygpu_sim.inject(name, "cudaErrorUnknown", after=1 << 40):
             pass
     for name in ("cudaGetErrorName", "cudaGetErrorString", "cudaGetLastError", "cudaPeekAtLastError"):
         with pytest.raises(ValueError, match="is not a runtime call of the simulated device"):
-            sim.inject(name, "cudaErrorUnknown")
+            pygpu_sim.inject(name, "cudaErrorUnknown")
 
 
 def test_sim_counts_call_rows_in_table_order(pygpu_sim):
