@@ -1,9 +1,13 @@
 // Devices: count, selection, properties, synchronisation, reset, memory info,
 // versions and peer access.
-#include "core.h"
+#include "error.h"
+#include "event.h"
+#include "pointer.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_device {
 namespace {
 
 py::tuple int_call(int (*fn)(int*), const char* call) {
@@ -14,7 +18,7 @@ py::tuple int_call(int (*fn)(int*), const char* call) {
 
 }  // namespace
 
-void bind_devices(py::module_& m) {
+void bind(py::module_& m) {
     auto prop = py::class_<pygpu_device_prop>(m, "cudaDeviceProp",
                                               "Device properties (cudaGetDeviceProperties); field names are CUDA's.");
     prop.def_property_readonly("name", [](const pygpu_device_prop& p) { return std::string(p.name); }, "The device's name.");
@@ -91,5 +95,7 @@ void bind_devices(py::module_& m) {
             return error_object(backend().device_disable_peer_access(peer), "cudaDeviceDisablePeerAccess");
         }, py::arg("peerDevice"), "Stop the current device accessing `peerDevice`'s memory.");
 }
+
+}  // namespace bind_device
 
 }  // namespace pygpu

@@ -2,10 +2,11 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "core.h"
+#include "error.h"
 
 namespace pygpu {
 
+namespace bind_error {
 namespace {
 
 // Objects kept for the life of the process (never destroyed: their
@@ -35,12 +36,14 @@ int code_of(py::handle obj) {
 }
 
 }  // namespace
+}  // namespace bind_error
 
 py::object error_object(int code, const char* call, std::string message) {
-    return make_error(code, call, std::move(message));
+    return bind_error::make_error(code, call, std::move(message));
 }
 
 py::object error_object(int code, const char* call) {
+    using namespace bind_error;
     const pygpu_backend& b = backend();
     ErrorCache& c = error_cache();
     if (c.for_backend != &b) {  // first call, or a new backend was activated
@@ -66,6 +69,8 @@ std::string hex_address(const void* p) {
     return buf;
 }
 
+namespace bind_error {
+
 // Raise PyGPU.CudaError for `e` (defined in Python, so it pickles simply).
 [[noreturn]] static void raise_error(const Error& e) {
     py::object cls = py::module_::import("PyGPU._errors").attr("CudaError");
@@ -74,8 +79,10 @@ std::string hex_address(const void* p) {
     throw py::error_already_set();
 }
 
+}  // namespace bind_error
+
 [[noreturn]] void throw_cuda_error(int code, const char* call, const std::string& message) {
-    raise_error(Error{code, call, message.empty() ? last_message() : message});
+    bind_error::raise_error(Error{code, call, message.empty() ? last_message() : message});
 }
 
 void warn_if_destroy_failed(int code, const char* what) {
@@ -84,7 +91,9 @@ void warn_if_destroy_failed(int code, const char* what) {
     if (PyErr_WarnEx(PyExc_RuntimeWarning, msg.c_str(), 1) < 0) PyErr_WriteUnraisable(nullptr);
 }
 
-void bind_errors(py::module_& m) {
+namespace bind_error {
+
+void bind(py::module_& m) {
     py::class_<Error>(m, "cudaError_t", R"doc(
 The status of a runtime call: the active backend's native error code, its name
 and description, and for failures the call that failed and a detail message.
@@ -152,5 +161,7 @@ raises PyGPU.CudaError when the status is not success.)doc")
     PYGPU_CUDA_ERRORS(PYGPU_ERROR_CONSTANT_)
 #undef PYGPU_ERROR_CONSTANT_
 }
+
+}  // namespace bind_error
 
 }  // namespace pygpu

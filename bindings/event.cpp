@@ -1,8 +1,11 @@
 // cudaEvent_t objects and the event runtime calls.
-#include "core.h"
+#include "error.h"
+#include "event.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_event {
 namespace {
 
 std::unique_ptr<Event> create(unsigned int flags, int& code) {
@@ -75,6 +78,7 @@ py::tuple elapsed(py::handle start, py::handle end) {
 }
 
 }  // namespace
+}  // namespace bind_event
 
 Event::~Event() {
     if (destroyed || g_backend == nullptr) return;
@@ -83,7 +87,7 @@ Event::~Event() {
 }
 
 bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why) {
-    const Event& e = event_object(obj, "event");
+    const Event& e = bind_event::event_object(obj, "event");
     if (e.destroyed) {
         why = "the event was destroyed";
         return false;
@@ -92,7 +96,9 @@ bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why) {
     return true;
 }
 
-void bind_events(py::module_& m) {
+namespace bind_event {
+
+void bind(py::module_& m) {
     py::class_<Event>(m, "cudaEvent_t", R"doc(
 An event, owning its handle (destroyed when the object goes; a failure to
 destroy is a RuntimeWarning). ``cudaEvent_t(flags=0)`` creates one and raises
@@ -139,5 +145,7 @@ PyGPU.CudaError on failure; ``cudaEventCreate*`` return (event, err).)doc")
     m.attr("cudaEventDisableTiming") = static_cast<int>(PYGPU_EVENT_DISABLE_TIMING);
     m.attr("cudaEventInterprocess") = static_cast<int>(PYGPU_EVENT_INTERPROCESS);
 }
+
+}  // namespace bind_event
 
 }  // namespace pygpu

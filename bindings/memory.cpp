@@ -1,11 +1,15 @@
 // Device and pinned host memory, copies, memsets and pointer attributes.
 #include <map>
 
-#include "core.h"
+#include "address_arg.h"
+#include "error.h"
+#include "pointer.h"
+#include "stream.h"
 #include "pygpu/sim_api.h"
 
 namespace pygpu {
 
+namespace bind_memory {
 namespace {
 
 int current_device() {
@@ -75,7 +79,7 @@ std::map<std::uintptr_t, std::unique_ptr<AddressArg>>& registered_buffers() {
 
 }  // namespace
 
-void bind_memory(py::module_& m) {
+void bind(py::module_& m) {
     py::class_<pygpu_pointer_attributes>(m, "cudaPointerAttributes",
                                          "What the runtime knows about an address (cudaPointerGetAttributes).")
         .def_property_readonly("type", [](const pygpu_pointer_attributes& a) { return a.type; },
@@ -290,5 +294,7 @@ void bind_memory(py::module_& m) {
     m.attr("cudaHostRegisterIoMemory") = static_cast<int>(PYGPU_HOST_REGISTER_IO_MEMORY);
     m.attr("cudaHostRegisterReadOnly") = static_cast<int>(PYGPU_HOST_REGISTER_READ_ONLY);
 }
+
+}  // namespace bind_memory
 
 }  // namespace pygpu

@@ -1,8 +1,12 @@
 // cudaStream_t objects, the stream runtime calls, and host callbacks.
-#include "core.h"
+#include "address_arg.h"
+#include "error.h"
+#include "event.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_stream {
 namespace {
 
 // Record `code` as the stream's last status and return its error object.
@@ -85,6 +89,7 @@ void run_host_call(void* user_data) {
 }
 
 }  // namespace
+}  // namespace bind_stream
 
 Stream::~Stream() {
     if (!owned || destroyed || g_backend == nullptr) return;
@@ -114,7 +119,9 @@ bool stream_arg(py::handle obj, pygpu_stream_t& out, std::string& why) {
                          type_name(obj));
 }
 
-void bind_streams(py::module_& m) {
+namespace bind_stream {
+
+void bind(py::module_& m) {
     py::class_<Stream>(m, "cudaStream_t", R"doc(
 A stream, owning its handle (destroyed when the object goes; a failure to
 destroy is a RuntimeWarning). ``int(s)`` is the raw handle, for kernels
@@ -217,5 +224,7 @@ raises PyGPU.CudaError on failure; ``cudaStreamCreate*`` return (stream, err).)d
     m.attr("cudaStreamDefault") = static_cast<int>(PYGPU_STREAM_DEFAULT);
     m.attr("cudaStreamNonBlocking") = static_cast<int>(PYGPU_STREAM_NON_BLOCKING);
 }
+
+}  // namespace bind_stream
 
 }  // namespace pygpu
