@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "error.h"
+#include "runtime_doc.h"
 
 namespace pygpu {
 
@@ -137,20 +138,20 @@ raises PyGPU.CudaError when the status is not success.)doc")
                                       py::make_tuple(e.code));
             });
 
-    m.def("cudaGetLastError", [] {
+    def_runtime(m, "cudaGetLastError", [] {
             const pygpu_backend& b = backend();
             std::string detail = last_message();
             int code = b.get_last_error();
             return code == b.codes.success ? error_object(code, "") : error_object(code, "", detail);
         }, "Return the calling thread's last error and reset it to success.");
-    m.def("cudaPeekAtLastError", [] {
+    def_runtime(m, "cudaPeekAtLastError", [] {
             const pygpu_backend& b = backend();
             int code = b.peek_at_last_error();
             return code == b.codes.success ? error_object(code, "") : error_object(code, "", last_message());
         }, "Return the calling thread's last error without resetting it.");
-    m.def("cudaGetErrorName", [](py::handle err) { return name_of(code_of(err)); }, py::arg("error"),
+    def_runtime(m, "cudaGetErrorName", [](py::handle err) { return name_of(code_of(err)); }, py::arg("error"),
           "The name of an error code (a cudaError_t or an int).");
-    m.def("cudaGetErrorString", [](py::handle err) { return description_of(code_of(err)); }, py::arg("error"),
+    def_runtime(m, "cudaGetErrorString", [](py::handle err) { return description_of(code_of(err)); }, py::arg("error"),
           "The description of an error code (a cudaError_t or an int).");
     m.def("_last_message", [] { return last_message(); },
           "The backend's detail message for the calling thread's last failure ('' if none).");

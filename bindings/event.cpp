@@ -1,6 +1,7 @@
 // cudaEvent_t objects and the event runtime calls.
 #include "error.h"
 #include "event.h"
+#include "runtime_doc.h"
 #include "stream.h"
 
 namespace pygpu {
@@ -127,17 +128,17 @@ PyGPU.CudaError on failure; ``cudaEventCreate*`` return (event, err).)doc")
                 return "<cudaEvent_t " + hex_address(e.handle) + (e.destroyed ? " destroyed>" : ">");
             });
 
-    m.def("cudaEventCreate", [] { return create_call(0, "cudaEventCreate"); }, "Create an event: (event, err).");
-    m.def("cudaEventCreateWithFlags", [](unsigned int flags) { return create_call(flags, "cudaEventCreateWithFlags"); },
+    def_runtime(m, "cudaEventCreate", [] { return create_call(0, "cudaEventCreate"); }, "Create an event: (event, err).");
+    def_runtime(m, "cudaEventCreateWithFlags", [](unsigned int flags) { return create_call(flags, "cudaEventCreateWithFlags"); },
           py::arg("flags"), "Create an event with cudaEvent* flags: (event, err).");
-    m.def("cudaEventDestroy", &destroy, py::arg("event"), "Destroy an event.");
-    m.def("cudaEventRecord", &record, py::arg("event"), py::arg("stream") = py::none(),
+    def_runtime(m, "cudaEventDestroy", &destroy, py::arg("event"), "Destroy an event.");
+    def_runtime(m, "cudaEventRecord", &record, py::arg("event"), py::arg("stream") = py::none(),
           "Record the event in stream order.");
-    m.def("cudaEventQuery", [](py::handle e) { return on_event(e, "cudaEventQuery", query); }, py::arg("event"),
+    def_runtime(m, "cudaEventQuery", [](py::handle e) { return on_event(e, "cudaEventQuery", query); }, py::arg("event"),
           "cudaSuccess once the recorded work is done (or never recorded), cudaErrorNotReady before.");
-    m.def("cudaEventSynchronize", [](py::handle e) { return on_event(e, "cudaEventSynchronize", synchronize_event); },
+    def_runtime(m, "cudaEventSynchronize", [](py::handle e) { return on_event(e, "cudaEventSynchronize", synchronize_event); },
           py::arg("event"), "Wait for the event's recorded work.");
-    m.def("cudaEventElapsedTime", &elapsed, py::arg("start"), py::arg("end"),
+    def_runtime(m, "cudaEventElapsedTime", &elapsed, py::arg("start"), py::arg("end"),
           "Milliseconds between two completed, timed events: (ms, err).");
 
     m.attr("cudaEventDefault") = static_cast<int>(PYGPU_EVENT_DEFAULT);
