@@ -8,10 +8,15 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "core.h"
+#include "address_arg.h"
+#include "dtype_family.h"
+#include "error.h"
+#include "family_init.h"
+#include "pointer.h"
 
 namespace pygpu {
 
+namespace bind_allocator {
 namespace {
 
 struct PyHostAllocator {
@@ -65,8 +70,8 @@ struct PyHostAllocator {
     }
 };
 
-// HostAllocator_<dtype> and PagelockedAllocator_<dtype> (DtypeFamily in
-// core.h); PagelockedAllocator itself is a stateless subclass of HostAllocator.
+// HostAllocator_<dtype> and PagelockedAllocator_<dtype> (dtype_family.h);
+// PagelockedAllocator itself is a stateless subclass of HostAllocator.
 DtypeFamily pageable_classes;  // hold no references: the module owns the classes
 DtypeFamily pinned_classes;
 
@@ -182,7 +187,7 @@ std::unique_ptr<PyHostAllocator> sized_allocator(PyTypeObject* type, py::handle 
 
 }  // namespace
 
-void bind_allocators(py::module_& m) {
+void bind(py::module_& m) {
     py::class_<PyHostAllocator> host(m, "HostAllocator", R"doc(
 A block of pageable host memory of n elements, zero-filled: ``ptr()`` is a
 safe pointer wrapper to it, ``numpy.asarray(alloc)`` a zero-copy view. The
@@ -211,5 +216,7 @@ asynchronous. Concrete classes: PagelockedAllocator_<dtype>.)doc");
     pageable_classes.create(m, host, "HostAllocator_", "A block of");
     pinned_classes.create(m, pinned, "PagelockedAllocator_", "A block of");
 }
+
+}  // namespace bind_allocator
 
 }  // namespace pygpu

@@ -1,9 +1,14 @@
 // Devices: count, selection, properties, synchronisation, reset, memory info,
 // versions and peer access.
-#include "core.h"
+#include "error.h"
+#include "event.h"
+#include "pointer.h"
+#include "runtime_doc.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_device {
 namespace {
 
 py::tuple int_call(int (*fn)(int*), const char* call) {
@@ -14,7 +19,7 @@ py::tuple int_call(int (*fn)(int*), const char* call) {
 
 }  // namespace
 
-void bind_devices(py::module_& m) {
+void bind(py::module_& m) {
     auto prop = py::class_<pygpu_device_prop>(m, "cudaDeviceProp",
                                               "Device properties (cudaGetDeviceProperties); field names are CUDA's.");
     prop.def_property_readonly("name", [](const pygpu_device_prop& p) { return std::string(p.name); }, "The device's name.");
@@ -45,16 +50,16 @@ void bind_devices(py::module_& m) {
                std::to_string(p.multiProcessorCount) + " SMs>";
     });
 
-    m.def("cudaGetDeviceCount", [] { return int_call(backend().get_device_count, "cudaGetDeviceCount"); },
+    def_runtime(m, "cudaGetDeviceCount", [] { return int_call(backend().get_device_count, "cudaGetDeviceCount"); },
           "The number of devices: (count, err).");
-    m.def("cudaGetDevice", [] { return int_call(backend().get_device, "cudaGetDevice"); },
+    def_runtime(m, "cudaGetDevice", [] { return int_call(backend().get_device, "cudaGetDevice"); },
           "The calling thread's current device: (device, err).");
-    m.def("cudaSetDevice", [](int device) { return error_object(backend().set_device(device), "cudaSetDevice"); },
+    def_runtime(m, "cudaSetDevice", [](int device) { return error_object(backend().set_device(device), "cudaSetDevice"); },
           py::arg("device"), "Make `device` current for the calling thread.");
-    m.def("cudaDeviceSynchronize", [] {
+    def_runtime(m, "cudaDeviceSynchronize", [] {
             return error_object(nogil([] { return backend().device_synchronize(); }), "cudaDeviceSynchronize");
         }, "Wait for all work queued on the current device.");
-    m.def("cudaDeviceReset", [] {
+    def_runtime(m, "cudaDeviceReset", [] {
             int device = -1;
             backend().get_device(&device);
             int code = nogil([] { return backend().device_reset(); });
@@ -65,31 +70,33 @@ void bind_devices(py::module_& m) {
             }
             return error_object(code, "cudaDeviceReset");
         }, "Destroy all allocations, streams and events of the current device and reset its state.");
-    m.def("cudaGetDeviceProperties", [](int device) {
+    def_runtime(m, "cudaGetDeviceProperties", [](int device) {
             pygpu_device_prop p{};
             int code = backend().get_device_properties(&p, device);
             return value_and_error(py::cast(p), code, "cudaGetDeviceProperties");
         }, py::arg("device"), "The properties of `device`: (cudaDeviceProp, err).");
-    m.def("cudaMemGetInfo", [] {
+    def_runtime(m, "cudaMemGetInfo", [] {
             std::size_t free_bytes = 0, total_bytes = 0;
             int code = backend().mem_get_info(&free_bytes, &total_bytes);
             return value_and_error(py::make_tuple(free_bytes, total_bytes), code, "cudaMemGetInfo");
         }, "Free and total memory of the current device: ((free, total), err).");
-    m.def("cudaDriverGetVersion", [] { return int_call(backend().driver_get_version, "cudaDriverGetVersion"); },
+    def_runtime(m, "cudaDriverGetVersion", [] { return int_call(backend().driver_get_version, "cudaDriverGetVersion"); },
           "The driver's version (1000 * major + 10 * minor; 0 when no driver): (version, err).");
-    m.def("cudaRuntimeGetVersion", [] { return int_call(backend().runtime_get_version, "cudaRuntimeGetVersion"); },
+    def_runtime(m, "cudaRuntimeGetVersion", [] { return int_call(backend().runtime_get_version, "cudaRuntimeGetVersion"); },
           "The runtime's version (1000 * major + 10 * minor): (version, err).");
-    m.def("cudaDeviceCanAccessPeer", [](int device, int peer) {
+    def_runtime(m, "cudaDeviceCanAccessPeer", [](int device, int peer) {
             int can = 0;
             int code = backend().device_can_access_peer(&can, device, peer);
             return value_and_error(py::int_(can), code, "cudaDeviceCanAccessPeer");
         }, py::arg("device"), py::arg("peerDevice"), "Whether `device` can access `peerDevice`'s memory: (0 or 1, err).");
-    m.def("cudaDeviceEnablePeerAccess", [](int peer, unsigned int flags) {
+    def_runtime(m, "cudaDeviceEnablePeerAccess", [](int peer, unsigned int flags) {
             return error_object(backend().device_enable_peer_access(peer, flags), "cudaDeviceEnablePeerAccess");
         }, py::arg("peerDevice"), py::arg("flags") = 0, "Let the current device access `peerDevice`'s memory.");
-    m.def("cudaDeviceDisablePeerAccess", [](int peer) {
+    def_runtime(m, "cudaDeviceDisablePeerAccess", [](int peer) {
             return error_object(backend().device_disable_peer_access(peer), "cudaDeviceDisablePeerAccess");
         }, py::arg("peerDevice"), "Stop the current device accessing `peerDevice`'s memory.");
 }
+
+}  // namespace bind_device
 
 }  // namespace pygpu

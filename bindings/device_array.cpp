@@ -1,15 +1,22 @@
-// DeviceArray and DeviceArray_<dtype>: pygpu::DeviceArray<T> for every dtype
-// of the table.
+// DeviceArray and DeviceArray_<dtype>: the low-level array of a host side and
+// a device side (include/pygpu/device_array.h), for every dtype of the table.
 //
-// One bound class, DeviceArray, holds the untyped device_array_base; the
-// DeviceArray_<dtype> classes are its per-dtype classes (DtypeFamily in
-// core.h), whose constructors build the array with their dtype.
+// One bound class, DeviceArray, holds the untyped device_array_base (the
+// dtype is data, not a template argument); the DeviceArray_<dtype> classes are
+// its per-dtype classes (dtype_family.h), whose constructors build the array
+// with their dtype (family_init.h).
 #include "pygpu/device_array.h"
 
-#include "core.h"
+#include "address_arg.h"
+#include "dtype_family.h"
+#include "error.h"
+#include "family_init.h"
+#include "pointer.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_device_array {
 namespace {
 
 struct BufferRelease {
@@ -284,7 +291,7 @@ py::buffer_info host_buffer(PyDeviceArray& a) {
 
 }  // namespace
 
-void bind_device_arrays(py::module_& m) {
+void bind(py::module_& m) {
     py::class_<PyDeviceArray> cls(m, "DeviceArray", R"doc(
 The low-level array: a host side (a buffer it views, or memory it owns) and a
 device side allocated on demand by allocate(). Copies return cudaError_t
@@ -345,5 +352,7 @@ zero-copy view of the host side. Concrete classes: DeviceArray_<dtype>.)doc",
 
     device_array_classes.create(m, cls, "DeviceArray_", "A DeviceArray of");
 }
+
+}  // namespace bind_device_array
 
 }  // namespace pygpu

@@ -11,10 +11,12 @@
 #include <type_traits>
 #include <vector>
 
-#include "core.h"
+#include "error.h"
+#include "pygpu/dtypes.h"
 
 namespace pygpu {
 
+namespace bind_dlpack {
 namespace {
 
 // ------------------------------------------------------------ the ABI ---
@@ -416,7 +418,7 @@ py::tuple dlpack_import(py::handle capsule) {
 
 }  // namespace
 
-void bind_dlpack(py::module_& m) {
+void bind(py::module_& m) {
     py::class_<Keepalive>(m, "_DLPackKeepalive", R"doc(
 Owns a consumed DLPack tensor: the producer's memory stays valid while this
 object lives (it is the `base` of the imported view), and the producer's
@@ -441,5 +443,7 @@ device_id, read_only, keepalive). `keepalive` releases the tensor when
 collected. ValueError for a capsule already consumed, TypeError for a dtype
 PyGPU does not have (the capsule is then left unconsumed).)doc");
 }
+
+}  // namespace bind_dlpack
 
 }  // namespace pygpu

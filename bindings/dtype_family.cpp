@@ -1,5 +1,5 @@
-// DtypeFamily: the per-dtype Python classes of a bound class (core.h).
-#include "core.h"
+// DtypeFamily: the per-dtype Python classes of a bound class (dtype_family.h).
+#include "dtype_family.h"
 
 namespace pygpu {
 

@@ -2,10 +2,12 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "core.h"
+#include "error.h"
+#include "runtime_doc.h"
 
 namespace pygpu {
 
+namespace bind_error {
 namespace {
 
 // Objects kept for the life of the process (never destroyed: their
@@ -35,12 +37,14 @@ int code_of(py::handle obj) {
 }
 
 }  // namespace
+}  // namespace bind_error
 
 py::object error_object(int code, const char* call, std::string message) {
-    return make_error(code, call, std::move(message));
+    return bind_error::make_error(code, call, std::move(message));
 }
 
 py::object error_object(int code, const char* call) {
+    using namespace bind_error;
     const pygpu_backend& b = backend();
     ErrorCache& c = error_cache();
     if (c.for_backend != &b) {  // first call, or a new backend was activated
@@ -66,6 +70,8 @@ std::string hex_address(const void* p) {
     return buf;
 }
 
+namespace bind_error {
+
 // Raise PyGPU.CudaError for `e`, built by PyGPU._errors.exception: the one
 // place a cudaError_t becomes an exception (CudaError is defined in Python, so
 // it pickles simply). Only failures get here: success imports nothing.
@@ -75,8 +81,10 @@ std::string hex_address(const void* p) {
     throw py::error_already_set();
 }
 
+}  // namespace bind_error
+
 [[noreturn]] void throw_cuda_error(int code, const char* call, const std::string& message) {
-    raise_error(Error{code, call, message.empty() ? last_message() : message});
+    bind_error::raise_error(Error{code, call, message.empty() ? last_message() : message});
 }
 
 void warn_if_destroy_failed(int code, const char* what) {
@@ -85,7 +93,9 @@ void warn_if_destroy_failed(int code, const char* what) {
     if (PyErr_WarnEx(PyExc_RuntimeWarning, msg.c_str(), 1) < 0) PyErr_WriteUnraisable(nullptr);
 }
 
-void bind_errors(py::module_& m) {
+namespace bind_error {
+
+void bind(py::module_& m) {
     py::class_<Error>(m, "cudaError_t", R"doc(
 The status of a runtime call: the active backend's native error code, its name
 and description, and for failures the call that failed and a detail message.
@@ -129,20 +139,20 @@ raises PyGPU.CudaError when the status is not success.)doc")
                                       py::make_tuple(e.code));
             });
 
-    m.def("cudaGetLastError", [] {
+    def_runtime(m, "cudaGetLastError", [] {
             const pygpu_backend& b = backend();
             std::string detail = last_message();
             int code = b.get_last_error();
             return code == b.codes.success ? error_object(code, "") : error_object(code, "", detail);
         }, "Return the calling thread's last error and reset it to success.");
-    m.def("cudaPeekAtLastError", [] {
+    def_runtime(m, "cudaPeekAtLastError", [] {
             const pygpu_backend& b = backend();
             int code = b.peek_at_last_error();
             return code == b.codes.success ? error_object(code, "") : error_object(code, "", last_message());
         }, "Return the calling thread's last error without resetting it.");
-    m.def("cudaGetErrorName", [](py::handle err) { return name_of(code_of(err)); }, py::arg("error"),
+    def_runtime(m, "cudaGetErrorName", [](py::handle err) { return name_of(code_of(err)); }, py::arg("error"),
           "The name of an error code (a cudaError_t or an int).");
-    m.def("cudaGetErrorString", [](py::handle err) { return description_of(code_of(err)); }, py::arg("error"),
+    def_runtime(m, "cudaGetErrorString", [](py::handle err) { return description_of(code_of(err)); }, py::arg("error"),
           "The description of an error code (a cudaError_t or an int).");
     m.def("_last_message", [] { return last_message(); },
           "The backend's detail message for the calling thread's last failure ('' if none).");
@@ -153,5 +163,7 @@ raises PyGPU.CudaError when the status is not success.)doc")
     PYGPU_CUDA_ERRORS(PYGPU_ERROR_CONSTANT_)
 #undef PYGPU_ERROR_CONSTANT_
 }
+
+}  // namespace bind_error
 
 }  // namespace pygpu

@@ -1,8 +1,12 @@
 // cudaEvent_t objects and the event runtime calls.
-#include "core.h"
+#include "error.h"
+#include "event.h"
+#include "runtime_doc.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_event {
 namespace {
 
 std::unique_ptr<Event> create(unsigned int flags, int& code) {
@@ -75,6 +79,7 @@ py::tuple elapsed(py::handle start, py::handle end) {
 }
 
 }  // namespace
+}  // namespace bind_event
 
 Event::~Event() {
     if (destroyed || g_backend == nullptr) return;
@@ -83,7 +88,7 @@ Event::~Event() {
 }
 
 bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why) {
-    const Event& e = event_object(obj, "event");
+    const Event& e = bind_event::event_object(obj, "event");
     if (e.destroyed) {
         why = "the event was destroyed";
         return false;
@@ -92,7 +97,9 @@ bool event_arg(py::handle obj, pygpu_event_t& out, std::string& why) {
     return true;
 }
 
-void bind_events(py::module_& m) {
+namespace bind_event {
+
+void bind(py::module_& m) {
     py::class_<Event>(m, "cudaEvent_t", R"doc(
 An event, owning its handle (destroyed when the object goes; a failure to
 destroy is a RuntimeWarning). ``cudaEvent_t(flags=0)`` creates one and raises
@@ -121,17 +128,17 @@ PyGPU.CudaError on failure; ``cudaEventCreate*`` return (event, err).)doc")
                 return "<cudaEvent_t " + hex_address(e.handle) + (e.destroyed ? " destroyed>" : ">");
             });
 
-    m.def("cudaEventCreate", [] { return create_call(0, "cudaEventCreate"); }, "Create an event: (event, err).");
-    m.def("cudaEventCreateWithFlags", [](unsigned int flags) { return create_call(flags, "cudaEventCreateWithFlags"); },
+    def_runtime(m, "cudaEventCreate", [] { return create_call(0, "cudaEventCreate"); }, "Create an event: (event, err).");
+    def_runtime(m, "cudaEventCreateWithFlags", [](unsigned int flags) { return create_call(flags, "cudaEventCreateWithFlags"); },
           py::arg("flags"), "Create an event with cudaEvent* flags: (event, err).");
-    m.def("cudaEventDestroy", &destroy, py::arg("event"), "Destroy an event.");
-    m.def("cudaEventRecord", &record, py::arg("event"), py::arg("stream") = py::none(),
+    def_runtime(m, "cudaEventDestroy", &destroy, py::arg("event"), "Destroy an event.");
+    def_runtime(m, "cudaEventRecord", &record, py::arg("event"), py::arg("stream") = py::none(),
           "Record the event in stream order.");
-    m.def("cudaEventQuery", [](py::handle e) { return on_event(e, "cudaEventQuery", query); }, py::arg("event"),
+    def_runtime(m, "cudaEventQuery", [](py::handle e) { return on_event(e, "cudaEventQuery", query); }, py::arg("event"),
           "cudaSuccess once the recorded work is done (or never recorded), cudaErrorNotReady before.");
-    m.def("cudaEventSynchronize", [](py::handle e) { return on_event(e, "cudaEventSynchronize", synchronize_event); },
+    def_runtime(m, "cudaEventSynchronize", [](py::handle e) { return on_event(e, "cudaEventSynchronize", synchronize_event); },
           py::arg("event"), "Wait for the event's recorded work.");
-    m.def("cudaEventElapsedTime", &elapsed, py::arg("start"), py::arg("end"),
+    def_runtime(m, "cudaEventElapsedTime", &elapsed, py::arg("start"), py::arg("end"),
           "Milliseconds between two completed, timed events: (ms, err).");
 
     m.attr("cudaEventDefault") = static_cast<int>(PYGPU_EVENT_DEFAULT);
@@ -139,5 +146,7 @@ PyGPU.CudaError on failure; ``cudaEventCreate*`` return (event, err).)doc")
     m.attr("cudaEventDisableTiming") = static_cast<int>(PYGPU_EVENT_DISABLE_TIMING);
     m.attr("cudaEventInterprocess") = static_cast<int>(PYGPU_EVENT_INTERPROCESS);
 }
+
+}  // namespace bind_event
 
 }  // namespace pygpu

@@ -14,10 +14,11 @@
 #include <vector>
 
 #include "PyGPU/common/block_cache.h"
-#include "core.h"
+#include "backend_access.h"
 
 namespace pygpu {
 
+namespace bind_host_blocks {
 namespace {
 
 struct Block {
@@ -71,9 +72,11 @@ py::array host_array(const py::dtype& dtype, const py::tuple& shape_arg, const p
 
 }  // namespace
 
-void bind_host_blocks(py::module_& m) {
+void bind(py::module_& m) {
     m.def("_host_array", &host_array, py::arg("dtype"), py::arg("shape"), py::arg("strides"), py::arg("nbytes"),
           "An uninitialised host array of at least 1 MiB in a recycled, already faulted-in block (GPUArray.get()).");
 }
+
+}  // namespace bind_host_blocks
 
 }  // namespace pygpu

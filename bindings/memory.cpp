@@ -1,11 +1,16 @@
 // Device and pinned host memory, copies, memsets and pointer attributes.
 #include <map>
 
-#include "core.h"
+#include "address_arg.h"
+#include "error.h"
+#include "pointer.h"
+#include "runtime_doc.h"
+#include "stream.h"
 #include "pygpu/sim_api.h"
 
 namespace pygpu {
 
+namespace bind_memory {
 namespace {
 
 int current_device() {
@@ -75,7 +80,7 @@ std::map<std::uintptr_t, std::unique_ptr<AddressArg>>& registered_buffers() {
 
 }  // namespace
 
-void bind_memory(py::module_& m) {
+void bind(py::module_& m) {
     py::class_<pygpu_pointer_attributes>(m, "cudaPointerAttributes",
                                          "What the runtime knows about an address (cudaPointerGetAttributes).")
         .def_property_readonly("type", [](const pygpu_pointer_attributes& a) { return a.type; },
@@ -92,7 +97,7 @@ void bind_memory(py::module_& m) {
                        " hostPointer=" + hex_address(a.host_pointer) + ">";
             });
 
-    m.def("cudaMalloc", [](py::handle size, py::handle label) {
+    def_runtime(m, "cudaMalloc", [](py::handle size, py::handle label) {
             std::size_t n = size_arg(size, "size");
             NextLabel next(label);
             void* p = nullptr;
@@ -103,7 +108,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("size"), py::arg("label") = py::none(),
         "Allocate `size` bytes of device memory: (pointer, err). `label` names the allocation on the "
         "simulated device (PyGPU.sim); other backends ignore it.");
-    m.def("cudaFree", [](py::handle ptr) {
+    def_runtime(m, "cudaFree", [](py::handle ptr) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
             if (!why.empty()) return invalid_value("cudaFree", why);
@@ -112,7 +117,7 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaFree");
         }, py::arg("ptr"), "Free device memory (waits for queued work that may use it).");
 
-    m.def("cudaMallocHost", [](py::handle size, py::handle label) {
+    def_runtime(m, "cudaMallocHost", [](py::handle size, py::handle label) {
             std::size_t n = size_arg(size, "size");
             NextLabel next(label);
             void* p = nullptr;
@@ -123,7 +128,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("size"), py::arg("label") = py::none(),
         "Allocate `size` bytes of pinned host memory: (pointer, err). `label` names the allocation on the "
         "simulated device (PyGPU.sim); other backends ignore it.");
-    m.def("cudaHostAlloc", [](py::handle size, unsigned int flags, py::handle label) {
+    def_runtime(m, "cudaHostAlloc", [](py::handle size, unsigned int flags, py::handle label) {
             std::size_t n = size_arg(size, "size");
             NextLabel next(label);
             void* p = nullptr;
@@ -134,7 +139,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("size"), py::arg("flags") = 0, py::arg("label") = py::none(),
         "Allocate pinned host memory with cudaHostAlloc* flags: (pointer, err). `label` names the allocation "
         "on the simulated device (PyGPU.sim); other backends ignore it.");
-    m.def("cudaFreeHost", [](py::handle ptr) {
+    def_runtime(m, "cudaFreeHost", [](py::handle ptr) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
             if (!why.empty()) return invalid_value("cudaFreeHost", why);
@@ -142,7 +147,7 @@ void bind_memory(py::module_& m) {
             if (code == backend().codes.success) untrack_allocation(p.address(), "cudaFreeHost");
             return error_object(code, "cudaFreeHost");
         }, py::arg("ptr"), "Free pinned host memory from cudaMallocHost or cudaHostAlloc.");
-    m.def("cudaHostRegister", [](py::handle ptr, py::object size, unsigned int flags) {
+    def_runtime(m, "cudaHostRegister", [](py::handle ptr, py::object size, unsigned int flags) {
             auto p = std::make_unique<AddressArg>();
             std::string why = p->parse(ptr, false, "ptr");
             if (!why.empty()) return invalid_value("cudaHostRegister", why);
@@ -157,7 +162,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("ptr"), py::arg("size") = py::none(), py::arg("flags") = 0,
         "Page-lock host memory (a buffer, whose size is the default and which is kept alive until "
         "cudaHostUnregister, or an address and a size).");
-    m.def("cudaHostUnregister", [](py::handle ptr) {
+    def_runtime(m, "cudaHostUnregister", [](py::handle ptr) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
             if (!why.empty()) return invalid_value("cudaHostUnregister", why);
@@ -167,7 +172,7 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaHostUnregister");
         }, py::arg("ptr"), "Unregister memory registered with cudaHostRegister.");
 
-    m.def("cudaMemcpy", [](py::handle dst, py::handle src, py::handle count, py::handle kind) {
+    def_runtime(m, "cudaMemcpy", [](py::handle dst, py::handle src, py::handle count, py::handle kind) {
             std::size_t n = size_arg(count, "count");
             int k = kind_arg(kind);
             CopyEnds ends(dst, n, src, n);
@@ -176,7 +181,7 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaMemcpy");
         }, py::arg("dst"), py::arg("src"), py::arg("count"), py::arg("kind"),
         "Copy `count` bytes (synchronous as documented for cudaMemcpy).");
-    m.def("cudaMemcpyAsync", [](py::handle dst, py::handle src, py::handle count, py::handle kind, py::handle stream) {
+    def_runtime(m, "cudaMemcpyAsync", [](py::handle dst, py::handle src, py::handle count, py::handle kind, py::handle stream) {
             std::size_t n = size_arg(count, "count");
             int k = kind_arg(kind);
             pygpu_stream_t s = nullptr;
@@ -188,7 +193,7 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaMemcpyAsync");
         }, py::arg("dst"), py::arg("src"), py::arg("count"), py::arg("kind"), py::arg("stream") = py::none(),
         "Copy `count` bytes in stream order.");
-    m.def("cudaMemcpy2D", [](py::handle dst, py::handle dpitch, py::handle src, py::handle spitch,
+    def_runtime(m, "cudaMemcpy2D", [](py::handle dst, py::handle dpitch, py::handle src, py::handle spitch,
                              py::handle width, py::handle height, py::handle kind) {
             std::size_t dp = size_arg(dpitch, "dpitch"), sp = size_arg(spitch, "spitch");
             std::size_t w = size_arg(width, "width"), h = size_arg(height, "height");
@@ -199,7 +204,7 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaMemcpy2D");
         }, py::arg("dst"), py::arg("dpitch"), py::arg("src"), py::arg("spitch"), py::arg("width"),
         py::arg("height"), py::arg("kind"), "Copy a pitched 2-D region of `height` rows of `width` bytes.");
-    m.def("cudaMemcpy2DAsync", [](py::handle dst, py::handle dpitch, py::handle src, py::handle spitch,
+    def_runtime(m, "cudaMemcpy2DAsync", [](py::handle dst, py::handle dpitch, py::handle src, py::handle spitch,
                                   py::handle width, py::handle height, py::handle kind, py::handle stream) {
             std::size_t dp = size_arg(dpitch, "dpitch"), sp = size_arg(spitch, "spitch");
             std::size_t w = size_arg(width, "width"), h = size_arg(height, "height");
@@ -216,7 +221,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("dst"), py::arg("dpitch"), py::arg("src"), py::arg("spitch"), py::arg("width"),
         py::arg("height"), py::arg("kind"), py::arg("stream") = py::none(),
         "Copy a pitched 2-D region in stream order.");
-    m.def("cudaMemcpyPeer", [](py::handle dst, int dst_device, py::handle src, int src_device, py::handle count) {
+    def_runtime(m, "cudaMemcpyPeer", [](py::handle dst, int dst_device, py::handle src, int src_device, py::handle count) {
             std::size_t n = size_arg(count, "count");
             CopyEnds ends(dst, n, src, n);
             if (!ends.why.empty()) return invalid_value("cudaMemcpyPeer", ends.why);
@@ -224,7 +229,7 @@ void bind_memory(py::module_& m) {
             return error_object(code, "cudaMemcpyPeer");
         }, py::arg("dst"), py::arg("dstDevice"), py::arg("src"), py::arg("srcDevice"), py::arg("count"),
         "Copy `count` bytes between the memory of two devices.");
-    m.def("cudaMemcpyPeerAsync", [](py::handle dst, int dst_device, py::handle src, int src_device,
+    def_runtime(m, "cudaMemcpyPeerAsync", [](py::handle dst, int dst_device, py::handle src, int src_device,
                                     py::handle count, py::handle stream) {
             std::size_t n = size_arg(count, "count");
             pygpu_stream_t s = nullptr;
@@ -239,7 +244,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("dst"), py::arg("dstDevice"), py::arg("src"), py::arg("srcDevice"), py::arg("count"),
         py::arg("stream") = py::none(), "Copy between the memory of two devices in stream order.");
 
-    m.def("cudaMemset", [](py::handle ptr, int value, py::handle count) {
+    def_runtime(m, "cudaMemset", [](py::handle ptr, int value, py::handle count) {
             std::size_t n = size_arg(count, "count");
             AddressArg p;
             std::string why = p.parse(ptr, true, "ptr");
@@ -248,7 +253,7 @@ void bind_memory(py::module_& m) {
             int code = nogil([&] { return backend().memset(p.ptr(), value, n); });
             return error_object(code, "cudaMemset");
         }, py::arg("ptr"), py::arg("value"), py::arg("count"), "Set `count` bytes to the low byte of `value`.");
-    m.def("cudaMemsetAsync", [](py::handle ptr, int value, py::handle count, py::handle stream) {
+    def_runtime(m, "cudaMemsetAsync", [](py::handle ptr, int value, py::handle count, py::handle stream) {
             std::size_t n = size_arg(count, "count");
             pygpu_stream_t s = nullptr;
             std::string why;
@@ -262,7 +267,7 @@ void bind_memory(py::module_& m) {
         }, py::arg("ptr"), py::arg("value"), py::arg("count"), py::arg("stream") = py::none(),
         "Set `count` bytes to the low byte of `value` in stream order.");
 
-    m.def("cudaPointerGetAttributes", [](py::handle ptr) {
+    def_runtime(m, "cudaPointerGetAttributes", [](py::handle ptr) {
             AddressArg p;
             std::string why = p.parse(ptr, false, "ptr");
             if (!why.empty()) return py::tuple(py::make_tuple(py::none(), invalid_value("cudaPointerGetAttributes", why)));
@@ -290,5 +295,7 @@ void bind_memory(py::module_& m) {
     m.attr("cudaHostRegisterIoMemory") = static_cast<int>(PYGPU_HOST_REGISTER_IO_MEMORY);
     m.attr("cudaHostRegisterReadOnly") = static_cast<int>(PYGPU_HOST_REGISTER_READ_ONLY);
 }
+
+}  // namespace bind_memory
 
 }  // namespace pygpu

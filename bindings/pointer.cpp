@@ -1,14 +1,20 @@
-// pointer_wrapper_void, the liveness registry of allocations made through the
-// bindings, and the conversion of memory and size arguments.
+// pointer_wrapper_void and pointer_wrapper_<dtype> (pointer.h), the liveness
+// registry of allocations made through the bindings, and the conversion of
+// memory and size arguments (address_arg.h).
 #include <cstring>
 #include <map>
 
-#include "core.h"
+#include "address_arg.h"
+#include "dtype_family.h"
+#include "error.h"
+#include "family_init.h"
+#include "pointer.h"
 
 namespace pygpu {
 
 // ----------------------------------------------------- liveness registry ---
 // Accessed with the GIL held only, so it needs no lock of its own.
+namespace bind_pointer {
 namespace {
 struct Tracked {
     LivenessToken token;
@@ -20,18 +26,19 @@ std::map<std::uintptr_t, Tracked>& registry() {
     return *r;
 }
 }  // namespace
+}  // namespace bind_pointer
 
 LivenessToken track_allocation(std::uintptr_t base, bool device, int device_ordinal) {
     auto token = std::make_shared<Liveness>();
-    auto& r = registry();
+    auto& r = bind_pointer::registry();
     auto it = r.find(base);
     if (it != r.end()) it->second.token->alive = false;  // stale entry: address reused
-    r[base] = Tracked{token, device, device_ordinal};
+    r[base] = bind_pointer::Tracked{token, device, device_ordinal};
     return token;
 }
 
 bool untrack_allocation(std::uintptr_t base, const char* call) {
-    auto& r = registry();
+    auto& r = bind_pointer::registry();
     auto it = r.find(base);
     if (it == r.end()) return false;
     it->second.token->alive = false;
@@ -41,7 +48,7 @@ bool untrack_allocation(std::uintptr_t base, const char* call) {
 }
 
 void untrack_device(int device_ordinal) {
-    auto& r = registry();
+    auto& r = bind_pointer::registry();
     for (auto it = r.begin(); it != r.end();) {
         if (it->second.device_ordinal == device_ordinal) {
             it->second.token->alive = false;
@@ -54,7 +61,7 @@ void untrack_device(int device_ordinal) {
 }
 
 void untrack_all(const char* call) {
-    auto& r = registry();
+    auto& r = bind_pointer::registry();
     for (auto& entry : r) {
         entry.second.token->alive = false;
         entry.second.token->freed_by = call;
@@ -159,6 +166,7 @@ std::string AddressArg::check_extent(std::size_t count, const char* what) const 
 }
 
 // ------------------------------------------------------ pointer wrappers ---
+namespace bind_pointer {
 namespace {
 
 // numpy does the value conversions, so element reads and writes follow its
@@ -208,7 +216,7 @@ std::string pointer_repr(py::handle self) {
     return "<" + type_name(self) + " " + hex_address(reinterpret_cast<void*>(p.address)) + " (" + kind + extent + ")>";
 }
 
-// The typed pointer classes (DtypeFamily in core.h).
+// The typed pointer classes (dtype_family.h).
 DtypeFamily pointer_classes;  // holds no references: the module owns the classes
 
 // A pointer from an int (unsafe, unknown extent) or any pointer wrapper
@@ -226,13 +234,16 @@ std::unique_ptr<PointerBase> pointer_from(PyTypeObject* type, py::handle source)
 }
 
 }  // namespace
+}  // namespace bind_pointer
 
 py::object pointer_object(const PointerBase& p) {
     if (p.dtype == nullptr) return py::cast(p);
-    return family_instance(pointer_classes.type_for(*p.dtype), std::make_unique<PointerBase>(p));
+    return family_instance(bind_pointer::pointer_classes.type_for(*p.dtype), std::make_unique<PointerBase>(p));
 }
 
-void bind_pointers(py::module_& m) {
+namespace bind_pointer {
+
+void bind(py::module_& m) {
     py::class_<PointerBase> cls(m, "pointer_wrapper_void", R"doc(
 An address, as returned by cudaMalloc and cudaMallocHost; pointer_wrapper_<dtype>
 classes derive from it.
@@ -282,5 +293,7 @@ to memory allocated through PyGPU know when it was freed and are then refused.)d
 #undef PYGPU_DTYPE_NAME_
     m.attr("dtypes") = py::tuple(names);
 }
+
+}  // namespace bind_pointer
 
 }  // namespace pygpu

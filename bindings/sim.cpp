@@ -7,10 +7,15 @@
 #include <limits>
 #include <string>
 
-#include "core.h"
+#include "address_arg.h"
+#include "error.h"
+#include "event.h"
+#include "pointer.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_sim {
 namespace {
 
 // The sim extension of the active backend, or NULL.
@@ -87,7 +92,7 @@ void invalidate_all() {
 
 }  // namespace
 
-void bind_sim(py::module_& m) {
+void bind(py::module_& m) {
     m.def("_sim_available", [] { return find_sim() != nullptr; },
           "True when the active backend is the simulated device (never raises).");
 
@@ -169,5 +174,7 @@ void bind_sim(py::module_& m) {
         "Back to the initial state: wait for queued work, free every allocation, invalidate every stream and "
         "event, clear statistics, reports, injections, labels, peer access, chaos and traces.");
 }
+
+}  // namespace bind_sim
 
 }  // namespace pygpu

@@ -1,8 +1,13 @@
 // cudaStream_t objects, the stream runtime calls, and host callbacks.
-#include "core.h"
+#include "address_arg.h"
+#include "error.h"
+#include "event.h"
+#include "runtime_doc.h"
+#include "stream.h"
 
 namespace pygpu {
 
+namespace bind_stream {
 namespace {
 
 // Record `code` as the stream's last status and return its error object.
@@ -85,6 +90,7 @@ void run_host_call(void* user_data) {
 }
 
 }  // namespace
+}  // namespace bind_stream
 
 Stream::~Stream() {
     if (!owned || destroyed || g_backend == nullptr) return;
@@ -114,7 +120,9 @@ bool stream_arg(py::handle obj, pygpu_stream_t& out, std::string& why) {
                          type_name(obj));
 }
 
-void bind_streams(py::module_& m) {
+namespace bind_stream {
+
+void bind(py::module_& m) {
     py::class_<Stream>(m, "cudaStream_t", R"doc(
 A stream, owning its handle (destroyed when the object goes; a failure to
 destroy is a RuntimeWarning). ``int(s)`` is the raw handle, for kernels
@@ -155,20 +163,20 @@ raises PyGPU.CudaError on failure; ``cudaStreamCreate*`` return (stream, err).)d
     per_thread->handle = reinterpret_cast<pygpu_stream_t>(std::uintptr_t{2});
     m.attr("cudaStreamPerThread") = py::cast(std::move(per_thread));
 
-    m.def("cudaStreamCreate", [] { return create_call(0, 0, "cudaStreamCreate"); }, "Create a stream: (stream, err).");
-    m.def("cudaStreamCreateWithFlags", [](unsigned int flags) { return create_call(flags, 0, "cudaStreamCreateWithFlags"); },
+    def_runtime(m, "cudaStreamCreate", [] { return create_call(0, 0, "cudaStreamCreate"); }, "Create a stream: (stream, err).");
+    def_runtime(m, "cudaStreamCreateWithFlags", [](unsigned int flags) { return create_call(flags, 0, "cudaStreamCreateWithFlags"); },
           py::arg("flags"), "Create a stream with cudaStream* flags: (stream, err).");
-    m.def("cudaStreamCreateWithPriority", [](unsigned int flags, int priority) {
+    def_runtime(m, "cudaStreamCreateWithPriority", [](unsigned int flags, int priority) {
             return create_call(flags, priority, "cudaStreamCreateWithPriority");
         }, py::arg("flags"), py::arg("priority"), "Create a stream with flags and a priority: (stream, err).");
-    m.def("cudaStreamDestroy", [](py::handle s) { return destroy(stream_object(s, "cudaStreamDestroy"), "cudaStreamDestroy"); },
+    def_runtime(m, "cudaStreamDestroy", [](py::handle s) { return destroy(stream_object(s, "cudaStreamDestroy"), "cudaStreamDestroy"); },
           py::arg("stream"), "Destroy a stream; work already queued on it still completes.");
-    m.def("cudaStreamSynchronize", [](py::handle s) { return on_stream(s, "cudaStreamSynchronize", synchronize_stream); },
+    def_runtime(m, "cudaStreamSynchronize", [](py::handle s) { return on_stream(s, "cudaStreamSynchronize", synchronize_stream); },
           py::arg("stream") = py::none(), "Wait for the stream's queued work.");
-    m.def("cudaStreamQuery", [](py::handle s) {
+    def_runtime(m, "cudaStreamQuery", [](py::handle s) {
             return on_stream(s, "cudaStreamQuery", [](pygpu_stream_t h) { return backend().stream_query(h); });
         }, py::arg("stream") = py::none(), "cudaSuccess when the stream's work is done, cudaErrorNotReady while pending.");
-    m.def("cudaStreamWaitEvent", [](py::handle s, py::handle e, unsigned int flags) {
+    def_runtime(m, "cudaStreamWaitEvent", [](py::handle s, py::handle e, unsigned int flags) {
             pygpu_event_t event = nullptr;
             std::string why;
             if (!event_arg(e, event, why)) return invalid_handle("cudaStreamWaitEvent", why);
@@ -177,26 +185,26 @@ raises PyGPU.CudaError on failure; ``cudaStreamCreate*`` return (stream, err).)d
             });
         }, py::arg("stream"), py::arg("event"), py::arg("flags") = 0,
         "Make later work on the stream wait for the event's most recent record.");
-    m.def("cudaStreamGetFlags", [](py::handle s) {
+    def_runtime(m, "cudaStreamGetFlags", [](py::handle s) {
             unsigned int flags = 0;
             py::object err = on_stream(s, "cudaStreamGetFlags", [&](pygpu_stream_t h) {
                 return backend().stream_get_flags(h, &flags);
             });
             return py::make_tuple(err.cast<const Error&>().code == success() ? py::object(py::int_(flags)) : py::none(), err);
         }, py::arg("stream"), "The stream's flags: (flags, err).");
-    m.def("cudaStreamGetPriority", [](py::handle s) {
+    def_runtime(m, "cudaStreamGetPriority", [](py::handle s) {
             int priority = 0;
             py::object err = on_stream(s, "cudaStreamGetPriority", [&](pygpu_stream_t h) {
                 return backend().stream_get_priority(h, &priority);
             });
             return py::make_tuple(err.cast<const Error&>().code == success() ? py::object(py::int_(priority)) : py::none(), err);
         }, py::arg("stream"), "The stream's priority: (priority, err).");
-    m.def("cudaDeviceGetStreamPriorityRange", [] {
+    def_runtime(m, "cudaDeviceGetStreamPriorityRange", [] {
             int least = 0, greatest = 0;
             int code = backend().device_get_stream_priority_range(&least, &greatest);
             return value_and_error(py::make_tuple(least, greatest), code, "cudaDeviceGetStreamPriorityRange");
         }, "The stream priorities of the current device: ((least, greatest), err).");
-    m.def("cudaLaunchHostFunc", [](py::handle s, py::object fn, py::object data) {
+    def_runtime(m, "cudaLaunchHostFunc", [](py::handle s, py::object fn, py::object data) {
             if (!PyCallable_Check(fn.ptr()))
                 throw py::type_error("cudaLaunchHostFunc: fn must be callable, got " +
                                      type_name(fn));
@@ -217,5 +225,7 @@ raises PyGPU.CudaError on failure; ``cudaStreamCreate*`` return (stream, err).)d
     m.attr("cudaStreamDefault") = static_cast<int>(PYGPU_STREAM_DEFAULT);
     m.attr("cudaStreamNonBlocking") = static_cast<int>(PYGPU_STREAM_NON_BLOCKING);
 }
+
+}  // namespace bind_stream
 
 }  // namespace pygpu

@@ -4,7 +4,6 @@ the site builds from the installed package with warnings as errors."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import os
 import re
@@ -17,6 +16,7 @@ import pytest
 
 import PyGPU as g
 from PyGPU import _core
+from PyGPU import _runtime_table as table
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -24,15 +24,7 @@ DOCS = ROOT / "docs"
 pytestmark = pytest.mark.skipif(not (DOCS / "conf.py").is_file(), reason="the source tree (docs/) is not available")
 
 
-def _load_table():
-    spec = importlib.util.spec_from_file_location("pygpu_docs_runtime_errors", DOCS / "_ext" / "runtime_errors.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-table = _load_table() if (DOCS / "_ext" / "runtime_errors.py").is_file() else None
-FUNCTIONS = table.functions() if table else {}
+FUNCTIONS = table.functions()
 
 
 def runtime_functions() -> set:
@@ -44,12 +36,12 @@ def runtime_functions() -> set:
 
 def test_every_runtime_function_is_in_the_table():
     missing = sorted(runtime_functions() - set(FUNCTIONS))
-    assert not missing, f"add these to docs/_ext/runtime_errors.py with their errors: {missing}"
+    assert not missing, f"add these to python/PyGPU/_runtime_table.py with their errors: {missing}"
 
 
 def test_the_table_lists_only_runtime_functions():
     stale = sorted(set(FUNCTIONS) - runtime_functions())
-    assert not stale, f"docs/_ext/runtime_errors.py lists functions PyGPU._core does not have: {stale}"
+    assert not stale, f"python/PyGPU/_runtime_table.py lists functions PyGPU._core does not have: {stale}"
 
 
 def test_the_table_is_not_empty_and_sections_do_not_repeat_a_function():
@@ -57,7 +49,7 @@ def test_the_table_is_not_empty_and_sections_do_not_repeat_a_function():
     assert len(names) == len(set(names)) == len(FUNCTIONS) >= 50
 
 
-@pytest.mark.parametrize("name", table.error_names() if table else [])
+@pytest.mark.parametrize("name", table.error_names())
 def test_every_error_name_is_a_cudaError_t_name(name):
     code = getattr(g, name, None)
     assert isinstance(code, int) and not isinstance(code, bool), f"{name} is not an error constant of PyGPU"

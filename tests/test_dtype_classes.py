@@ -3,7 +3,7 @@ HostAllocator_<dtype> and PagelockedAllocator_<dtype>.
 
 Each family is one bound class; its per-dtype classes are made at import as
 subclasses without state of their own, and an instance's dtype follows from
-its class (bindings/core.h, DtypeFamily). These tests pin down what users see
+its class (bindings/dtype_family.h, DtypeFamily). These tests pin down what users see
 of that: the class hierarchy, the dtype of every object whether made from
 Python or returned by a call, subclasses a user derives, and the bases that
 cannot be constructed."""

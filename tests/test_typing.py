@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,28 +104,45 @@ def stub_signatures() -> dict[str, list[list[Param]]]:
     return out
 
 
+def parse_params(text: str) -> list[Param]:
+    """The parameters of a signature's parameter list (pybind11's or a docstring's)."""
+    params: list[Param] = []
+    depth, current = 0, ""
+    for ch in text + ",":  # split on top-level commas only
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch != "," or depth != 0:
+            current += ch
+            continue
+        pname = current.split(":")[0].split("=")[0].strip()
+        if pname:
+            params.append(("/" if re.fullmatch(r"arg\d+", pname) else pname, "=" in current))
+        current = ""
+    return params
+
+
 def runtime_signatures(obj: object, method: bool) -> list[list[Param]]:
     """The overloads pybind11 lists at the top of a docstring, without self."""
     name = getattr(obj, "__name__", "")
     out = []
     for line in (getattr(obj, "__doc__", None) or "").splitlines():
         m = re.match(rf"^(?:\d+\. )?{re.escape(name)}\((.*)\) -> .*$", line)
-        if m is None:
-            continue
-        params: list[Param] = []
-        depth, current = 0, ""
-        for ch in m.group(1) + ",":  # split on top-level commas only
-            depth += (ch in "([{") - (ch in ")]}")
-            if ch != "," or depth != 0:
-                current += ch
-                continue
-            pname = current.split(":")[0].split("=")[0].strip()
-            if pname:
-                params.append(("/" if re.fullmatch(r"arg\d+", pname) else pname, "=" in current))
-            current = ""
-        out.append(params[1:] if method else params)
+        if m is not None:
+            params = parse_params(m.group(1))
+            out.append(params[1:] if method else params)
     assert out, f"{name}: no pybind11 signature in its docstring"
     return out
+
+
+def bound_signatures(function: Any) -> list[list[Param]]:
+    """The overloads of a module-level function as pybind11 bound them (its
+    py::arg names and defaults), from the TypeError it raises when none accepts
+    the arguments: the runtime functions' docstrings are generated from the
+    stub (bindings/runtime_doc.h), so they cannot tell whether the two agree."""
+    with pytest.raises(TypeError, match="incompatible function arguments") as info:
+        function(*[object()] * 40)  # more arguments than any function takes: nothing runs
+    found = re.findall(r"^\s+\d+\. \((.*)\) -> .*$", str(info.value), re.MULTILINE)
+    assert found, f"{function.__name__}: no signature in pybind11's TypeError: {info.value}"
+    return [parse_params(params) for params in found]
 
 
 # Constructors of the per-dtype classes' bases (DeviceArray_<dtype> etc. are
@@ -179,7 +197,8 @@ def test_stub_signatures_match_the_bindings() -> None:
         if name not in stub:
             problems.append(f"{name}: in the bindings, not in the stub")
             continue
-        runtime, declared = runtime_signatures(obj, "." in name), stub[name]
+        method = "." in name
+        runtime, declared = (runtime_signatures(obj, True) if method else bound_signatures(obj)), stub[name]
         if len(runtime) == len(declared):
             same = runtime == declared
         else:  # the stub splits one signature into overloads (precise types per form)
@@ -189,6 +208,23 @@ def test_stub_signatures_match_the_bindings() -> None:
             problems.append(f"{name}: bindings {runtime} != stub {declared}")
     assert len(callables) > 150
     assert not problems, "\n".join(problems)
+
+
+def test_runtime_docstrings_name_the_bound_parameters() -> None:
+    """The runtime functions' docstrings begin with a signature written from
+    the stub (bindings/runtime_doc.h): the same names and defaults as pybind11
+    bound, so help() cannot show parameters a call would refuse."""
+    checked = 0
+    for name in dir(_core):
+        function = getattr(_core, name)
+        if not name.startswith("cuda") or type(function).__name__ != "builtin_function_or_method":
+            continue
+        first = function.__doc__.splitlines()[0]
+        m = re.match(rf"^{name}\((.*)\) -> \S.*$", first)
+        assert m is not None, f"{name}: no signature line: {first!r}"
+        assert [parse_params(m.group(1))] == bound_signatures(function), name
+        checked += 1
+    assert checked >= 50
 
 
 def test_stub_constants_match_the_module() -> None:

@@ -11,7 +11,7 @@ and nothing to remember here:
   PagelockedAllocator_<dtype>) from PYGPU_DTYPES in include/pygpu/dtypes.h;
 - ``device properties``: the cudaDeviceProp fields of include/pygpu/backend.h;
 - ``hip aliases``: a hip* name for every cuda* name of the stub, as
-  bindings/module.cpp adds them at run time (its kHipNames table included).
+  bindings/main.cpp adds them at run time (its kHipNames table included).
 
 Usage, from the repository root::
 
@@ -37,7 +37,7 @@ STUB = ROOT / "python" / "PyGPU" / "_core.pyi"
 DTYPES_H = ROOT / "include" / "pygpu" / "dtypes.h"
 BACKEND_H = ROOT / "include" / "pygpu" / "backend.h"
 ERRORS_DEF = ROOT / "src" / "PyGPU" / "common" / "cuda_errors.def"
-MODULE_CPP = ROOT / "bindings" / "module.cpp"
+MAIN_CPP = ROOT / "bindings" / "main.cpp"
 INIT = ROOT / "python" / "PyGPU" / "__init__.py"
 
 # The names of _core that `import PyGPU` re-exports (PyGPU.__all__).
@@ -88,9 +88,9 @@ def read_props() -> list[Prop]:
 
 
 def read_hip_names() -> list[tuple[str, str]]:
-    table = re.search(r"kHipNames = \{(.*?)\};", MODULE_CPP.read_text(), re.DOTALL)
+    table = re.search(r"kHipNames = \{(.*?)\};", MAIN_CPP.read_text(), re.DOTALL)
     if table is None:
-        raise SystemExit(f"{MODULE_CPP}: kHipNames not found")
+        raise SystemExit(f"{MAIN_CPP}: kHipNames not found")
     return re.findall(r"\{\"(cuda\w+)\",\s*\"(hip\w+)\"\}", table.group(1))
 
 
@@ -190,7 +190,7 @@ def cuda_names(stub_text: str) -> list[str]:
 
 
 def block_hip_aliases(stub_text: str) -> list[str]:
-    """As add_hip_aliases() in bindings/module.cpp: "hip" + the rest for every
+    """As add_hip_aliases() in bindings/main.cpp: "hip" + the rest for every
     cuda* name, then kHipNames, never replacing a name that exists."""
     module = ast.parse(BLOCK.sub(lambda m: "" if m.group("name") == "hip aliases" else m.group(0), stub_text))
     finals: dict[str, str] = {}  # constants are restated (an alias of a Final would lose its literal type)

@@ -1,6 +1,6 @@
 """Sphinx extension for PyGPU's documentation: the runtime functions and their errors.
 
-Directives (all read the one table, ``runtime_errors.py``, and the installed
+Directives (all read the one table, ``PyGPU._runtime_table``, and the installed
 ``PyGPU._core``):
 
 ``.. pygpu-runtime-summary::``
@@ -30,13 +30,14 @@ import inspect
 import re
 from typing import Any
 
-import runtime_errors
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
+
+from PyGPU import _runtime_table as runtime_errors
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,9 @@ _SIGNATURE = re.compile(r"^(?P<name>\w+)\((?P<params>.*)\)(?:\s*->\s*.*)?$")
 
 
 def signature_and_doc(name: str, function: Any) -> tuple[str, list[str]]:
-    """``name(params)`` without pybind11's type annotations, and the docstring's text lines."""
+    """``name(params)`` without the type annotations, and the docstring's text
+    lines up to its Errors section (which the build generates from the table
+    this page renders itself: tools/gen_runtime_docs.py)."""
     lines = inspect.cleandoc(function.__doc__ or "").splitlines()
     params = ""
     if lines:
@@ -99,8 +102,14 @@ def signature_and_doc(name: str, function: Any) -> tuple[str, list[str]]:
         if match and match.group("name") == name:
             lines = lines[1:]
             params = _plain_params(match.group("params"))
+    for i in range(len(lines) - 1):
+        if lines[i] == "Errors" and lines[i + 1] == "------":
+            lines = lines[:i]
+            break
     while lines and not lines[0].strip():
         lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
     return f"{name}({params})", lines
 
 
@@ -138,13 +147,13 @@ class RuntimeFunctions(RuntimeSummary):
         title = self.arguments[0]
         sections = dict(runtime_errors.SECTIONS)
         if title not in sections:
-            raise self.error(f"no section {title!r} in runtime_errors.SECTIONS (have: {', '.join(sections)})")
+            raise self.error(f"no section {title!r} in PyGPU._runtime_table.SECTIONS (have: {', '.join(sections)})")
         module = core()
         rst: list[str] = []
         for name, (errors, note) in sections[title].items():
             function = getattr(module, name, None)
             if function is None:
-                raise self.error(f"runtime_errors.py lists {name}, which PyGPU._core does not have")
+                raise self.error(f"PyGPU/_runtime_table.py lists {name}, which PyGPU._core does not have")
             signature, doc = signature_and_doc(name, function)
             rst += [f".. py:function:: {signature}", "   :module: PyGPU", ""]
             rst += [f"   {line}" if line.strip() else "" for line in doc] + [""]
@@ -205,13 +214,13 @@ def check_table(app: Sphinx, env: Any) -> None:
     listed = runtime_errors.functions()
     for name in runtime_functions(module):
         if name not in listed:
-            logger.warning("PyGPU._core.%s is not in docs/_ext/runtime_errors.py: add it with its errors", name)
+            logger.warning("PyGPU._core.%s is not in python/PyGPU/_runtime_table.py: add it with its errors", name)
     for name in listed:
         if not hasattr(module, name):
-            logger.warning("docs/_ext/runtime_errors.py lists %s, which PyGPU._core does not have", name)
+            logger.warning("python/PyGPU/_runtime_table.py lists %s, which PyGPU._core does not have", name)
     for name in runtime_errors.error_names():
         if not hasattr(module, name):
-            logger.warning("docs/_ext/runtime_errors.py names %s, which is not a cudaError_t name", name)
+            logger.warning("python/PyGPU/_runtime_table.py names %s, which is not a cudaError_t name", name)
 
 
 def resolve_private(app: Sphinx, env: Any, node: Any, contnode: Any) -> nodes.Node | None:

@@ -3,12 +3,12 @@
 # Hand-written, except the blocks between "# <generated: NAME>" and
 # "# </generated: NAME>", which tools/gen_core_stub.py writes from the tables
 # the C++ code is generated from (include/pygpu/dtypes.h, include/pygpu/backend.h,
-# src/PyGPU/common/cuda_errors.def, bindings/module.cpp). After changing a
+# src/PyGPU/common/cuda_errors.def, bindings/main.cpp). After changing a
 # binding, edit this file and run `python tools/gen_core_stub.py`;
 # tests/test_typing.py checks the blocks are current and runs mypy.stubtest
 # against the built module.
 #
-# The conventions (see bindings/core.h):
+# The conventions (see bindings/backend_access.h):
 #  - a call that returns nothing returns a cudaError_t; a call that returns
 #    values returns (value, err), where value is None when err is a failure:
 #    _Result[T] below. Narrow it with `err.check()` then `assert value is not None`;

@@ -1,16 +1,34 @@
-// PyGPU._core: assembles the bindings and activates one backend.
+// PyGPU._core's entry point (PYBIND11_MODULE): assembles the bindings, one
+// bind() per file of bindings/, and activates one backend.
 //
-// PyGPU/__init__.py picks the backend (PYGPU_BACKEND), imports its module
+// PyGPU/_backend.py picks the backend (PYGPU_BACKEND), imports its module
 // `PyGPU._backend_<name>` and hands its table capsule to `_activate`. Every
-// runtime call goes through that table afterwards.
+// runtime call goes through that table afterwards. The binding rules:
+// backend_access.h.
+#include <string>
+#include <utility>
 #include <vector>
 
-#include "core.h"
+#include "backend_access.h"
 
 namespace pygpu {
 
+// Each file of bindings/ binds its concept in its own namespace (backend_access.h).
+namespace bind_error { void bind(py::module_& m); }
+namespace bind_pointer { void bind(py::module_& m); }
+namespace bind_device_array { void bind(py::module_& m); }
+namespace bind_allocator { void bind(py::module_& m); }
+namespace bind_dlpack { void bind(py::module_& m); }
+namespace bind_sim { void bind(py::module_& m); }
+namespace bind_host_blocks { void bind(py::module_& m); }
+namespace bind_device { void bind(py::module_& m); }
+namespace bind_memory { void bind(py::module_& m); }
+namespace bind_stream { void bind(py::module_& m); }
+namespace bind_event { void bind(py::module_& m); }
+
 const pygpu_backend* g_backend = nullptr;
 
+namespace bind_main {
 namespace {
 
 const pygpu_backend* table_from_capsule(py::handle capsule) {
@@ -55,11 +73,13 @@ void add_hip_aliases(py::module_& m) {
 }
 
 }  // namespace
+}  // namespace bind_main
 
 }  // namespace pygpu
 
 PYBIND11_MODULE(_core, m) {
     using namespace pygpu;
+    using namespace pygpu::bind_main;
     m.doc() = "PyGPU's runtime bindings (see PyGPU for the public face).";
     m.attr("__version__") = PYGPU_VERSION;
     m.attr("BACKEND_ABI_VERSION") = PYGPU_BACKEND_ABI_VERSION;
@@ -82,16 +102,16 @@ PYBIND11_MODULE(_core, m) {
     m.def("_backend_name", [] { return g_backend ? py::object(py::str(g_backend->name)) : py::object(py::none()); },
           "The name of the active backend, or None.");
 
-    bind_errors(m);
-    bind_pointers(m);
-    bind_device_arrays(m);
-    bind_allocators(m);
-    bind_dlpack(m);
-    bind_sim(m);
-    bind_host_blocks(m);
-    bind_devices(m);
-    bind_memory(m);
-    bind_streams(m);
-    bind_events(m);
+    bind_error::bind(m);
+    bind_pointer::bind(m);
+    bind_device_array::bind(m);
+    bind_allocator::bind(m);
+    bind_dlpack::bind(m);
+    bind_sim::bind(m);
+    bind_host_blocks::bind(m);
+    bind_device::bind(m);
+    bind_memory::bind(m);
+    bind_stream::bind(m);
+    bind_event::bind(m);
     add_hip_aliases(m);
 }

@@ -1,7 +1,14 @@
 """The errors each runtime function of ``PyGPU._core`` can return: the one table.
 
-The documentation renders it (``docs/_ext/pygpu_docs.py``: the summary table
-and one entry per function on the low-level API page) and
+Two readers, never ``import PyGPU`` (it stays out of import time):
+
+- the build: ``tools/gen_runtime_docs.py`` writes the functions' docstrings
+  from it (and from the signatures of ``_core.pyi``) into a C++ header that
+  ``bindings/runtime_doc.cpp`` compiles in, so ``help(PyGPU.cudaMemcpy)``
+  lists the errors;
+- the documentation (``docs/_ext/pygpu_docs.py``: the summary table and one
+  entry per function on the low-level API page).
+
 ``tests/test_docs.py`` checks it against the module: every public ``cuda*``
 function is listed, nothing else is, and every error named is a real
 ``cudaError_t`` name.
@@ -234,7 +241,15 @@ SECTIONS: list[tuple[str, dict[str, Entry]]] = [
 
 
 def functions() -> dict[str, Entry]:
-    """Every function of the table, in the order of the sections."""
+    """Every function of the table, in the order of the sections.
+
+    Examples
+    --------
+    >>> from PyGPU import _runtime_table
+    >>> errors, note = _runtime_table.functions()["cudaMemcpy"]
+    >>> list(errors)
+    ['cudaErrorInvalidValue', 'cudaErrorInvalidMemcpyDirection']
+    """
     out: dict[str, Entry] = {}
     for _title, entries in SECTIONS:
         out.update(entries)
@@ -242,7 +257,14 @@ def functions() -> dict[str, Entry]:
 
 
 def error_names() -> list[str]:
-    """Every error name the table mentions, common ones included."""
+    """Every error name the table mentions, common ones included.
+
+    Examples
+    --------
+    >>> from PyGPU import _runtime_table
+    >>> _runtime_table.error_names()[0]
+    'cudaErrorInitializationError'
+    """
     names = list(COMMON)
     for errors, _note in functions().values():
         names.extend(name for name in errors if name not in names)
