@@ -111,7 +111,9 @@ def run_pytest(tmp_path, tests: str, conftest: str | None = None, args=(), **env
         (tmp_path / "conftest.py").write_text(textwrap.dedent(conftest))
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
     full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
+    # Hypothesis's plugin (the test extra installs it) is a second of imports per child, and no child uses it.
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                           *args, str(tmp_path)],
                           cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=120, check=False)
 
 
