@@ -152,14 +152,8 @@ def ones(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Allocat
 
     Parameters
     ----------
-    shape : int or iterable of ints
-        Elements per axis.
-    dtype : numpy dtype or name, optional
-        One of ``PyGPU.dtypes`` (default float64).
-    allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
-    order : {"C", "F"}, optional
-        The layout.
+    shape, dtype, allocator, order
+        As :func:`zeros`.
 
     Returns
     -------
@@ -239,11 +233,7 @@ def zeros_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: s
 
     Parameters
     ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
+    other_ary, dtype, order
         As :func:`empty_like`.
 
     Returns
@@ -252,10 +242,8 @@ def zeros_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: s
 
     Raises
     ------
-    ValueError
-        For an invalid `order`.
-    TypeError
-        For an unsupported dtype.
+    ValueError, TypeError
+        As :func:`empty_like`.
 
     Examples
     --------
@@ -272,11 +260,7 @@ def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: st
 
     Parameters
     ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
+    other_ary, dtype, order
         As :func:`empty_like`.
 
     Returns
@@ -285,10 +269,8 @@ def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: st
 
     Raises
     ------
-    ValueError
-        For an invalid `order`.
-    TypeError
-        For an unsupported dtype.
+    ValueError, TypeError
+        As :func:`empty_like`.
 
     Examples
     --------

@@ -9,6 +9,10 @@ launch kernels yet, and never returns a silently wrong result.
 
 Where PyCUDA has a known bug, GPUArray does the right thing instead, and the
 docstring says so.
+
+This module holds the class core; the creation functions are in ``_creation``,
+the original PyGPU API (``to_device``...) in ``_seed_api``, the operations that
+need a kernel in the operator table ``_operators``.
 """
 
 from __future__ import annotations
