@@ -79,6 +79,7 @@ def test_public_names_carry_the_public_module():
     for method in (g.GPUArray.to_device, g.GPUArray.host_data, g.GPUArray.__add__, g.GPUArray.sum):
         assert method.__module__ == "PyGPU.gpuarray", method
     assert pickle.loads(pickle.dumps(g.to_gpu)) is g.to_gpu
+    assert pickle.loads(pickle.dumps(g.GPUArray.to_device)) is g.GPUArray.to_device
     clone = pickle.loads(pickle.dumps(g.to_gpu(np.arange(3, dtype=np.int16))))
     same(clone.get(), np.arange(3, dtype=np.int16))
 

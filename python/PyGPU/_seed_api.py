@@ -6,18 +6,26 @@ given to ``to_gpu``/``set``, or the one the first ``to_host`` makes; ``get`` nev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from . import _core
 from ._errors import CudaError
 from ._memory import pointer_of
-from ._public import public
 
 if TYPE_CHECKING:
     from .gpuarray import GPUArray
 
+F = TypeVar("F", bound=Callable[..., object])
 
-@public("PyGPU.gpuarray")
+
+def _method(function: F) -> F:
+    """Name `function` as the GPUArray method it becomes (module, qualified name: docs, doctests, pickles)."""
+    function.__module__ = "PyGPU.gpuarray"
+    function.__qualname__ = f"GPUArray.{function.__name__}"
+    return function
+
+
+@_method
 def allocate(self: GPUArray) -> _core.cudaError_t:
     """Original PyGPU API: the device side exists from construction, so ``cudaSuccess``.
 
@@ -40,7 +48,7 @@ def _status(self: GPUArray, fn: Callable[[], object]) -> _core.cudaError_t:
     return self._last_status
 
 
-@public("PyGPU.gpuarray")
+@_method
 def to_device(self: GPUArray) -> _core.cudaError_t:
     """Original PyGPU API: copy the associated host array to the device; returns the status, kept for
     :meth:`last_status`.
@@ -64,7 +72,7 @@ def to_device(self: GPUArray) -> _core.cudaError_t:
     return _status(self, lambda: self.set(host))
 
 
-@public("PyGPU.gpuarray")
+@_method
 def to_host(self: GPUArray) -> _core.cudaError_t:
     """Original PyGPU API: copy the device data into the associated host array (made by the first call);
     returns the status, kept for :meth:`last_status`.
@@ -82,7 +90,7 @@ def to_host(self: GPUArray) -> _core.cudaError_t:
     return _status(self, copy)
 
 
-@public("PyGPU.gpuarray")
+@_method
 def host_data(self: GPUArray) -> _core.pointer_wrapper_void:
     """Original PyGPU API: a safe pointer wrapper to the associated host array (contiguous only; ValueError
     otherwise), valid while this array lives.
@@ -102,7 +110,7 @@ def host_data(self: GPUArray) -> _core.pointer_wrapper_void:
     return keeper.host_data()
 
 
-@public("PyGPU.gpuarray")
+@_method
 def device_data(self: GPUArray) -> _core.pointer_wrapper_void:
     """Original PyGPU API: an unsafe typed pointer wrapper to element 0 on the device (no bounds, no
     lifetime: keep this array alive while using it).
@@ -121,7 +129,7 @@ def device_data(self: GPUArray) -> _core.pointer_wrapper_void:
     return cls(self.ptr)
 
 
-@public("PyGPU.gpuarray")
+@_method
 def last_status(self: GPUArray) -> _core.cudaError_t:
     """Original PyGPU API: the status of the last to_device()/to_host() (``cudaSuccess`` for a new array).
 
