@@ -6,6 +6,7 @@ from __future__ import annotations
 import doctest
 import gc
 import operator
+import pickle
 import re
 import threading
 import time
@@ -35,6 +36,19 @@ def test_public_names_exist_and_have_examples():
         if callable(obj) and name not in ("Error", "LogicError", "LaunchError", "CudaError"):
             assert obj.__doc__ and "Examples" in obj.__doc__, name
     assert cuda.__doc__ and "Examples" in cuda.__doc__
+
+
+def test_public_names_carry_the_public_module():
+    """The concept modules (_device, _stream...) are private: reprs, pickles and the docs say PyGPU.driver."""
+    for name in cuda.__all__:
+        obj = getattr(cuda, name)
+        if name not in ("Error", "LogicError", "LaunchError", "CudaError"):
+            assert obj.__module__ == "PyGPU.driver", name
+    assert cuda.Device.get_attribute.__module__ == "PyGPU.driver"  # methods too: doctest finds them there
+    dev = pickle.loads(pickle.dumps(cuda.Device(1)))
+    assert dev == cuda.Device(1)
+    raw = pickle.dumps(cuda.device_attribute.WARP_SIZE)
+    assert b"PyGPU.driver" in raw and pickle.loads(raw) is cuda.device_attribute.WARP_SIZE
 
 
 def test_error_aliases():

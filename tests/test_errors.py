@@ -127,6 +127,13 @@ def test_dtype_mismatch_error_lives_with_the_errors():
     assert type(clone) is g.DtypeMismatchError and str(clone) == "float32 != int32"
 
 
+def test_cuda_error_text():
+    exc = g.CudaError(1, "cudaErrorInvalidValue", "invalid argument", "size is 0", "cudaMemcpy")
+    assert str(exc) == "cudaMemcpy failed: cudaErrorInvalidValue: invalid argument (size is 0)"
+    assert str(g.CudaError(1, "cudaErrorInvalidValue", "invalid argument")) == "cudaErrorInvalidValue: invalid argument"
+    assert (exc.code, exc.message, exc.call) == (1, "size is 0", "cudaMemcpy")
+
+
 def test_cuda_error_pickles():
     with pytest.raises(g.CudaError) as info:
         g.cudaFree(0x10).check()

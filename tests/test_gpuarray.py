@@ -71,6 +71,19 @@ def test_both_imports_expose_the_pycuda_api(name):
     assert name in gpuarray_mod.__all__ and name in gpuarray_pkg.__all__
 
 
+def test_public_names_carry_the_public_module():
+    """Creation functions (_creation), the original API (_seed_api) and the operator table (_operators) live in
+    private files; their public names say PyGPU.gpuarray (reprs, pickles, docs, doctests)."""
+    for name in g.gpuarray.__all__:
+        assert getattr(g.gpuarray, name).__module__ == "PyGPU.gpuarray", name
+    for method in (g.GPUArray.to_device, g.GPUArray.host_data, g.GPUArray.__add__, g.GPUArray.sum):
+        assert method.__module__ == "PyGPU.gpuarray", method
+    assert pickle.loads(pickle.dumps(g.to_gpu)) is g.to_gpu
+    assert pickle.loads(pickle.dumps(g.GPUArray.to_device)) is g.GPUArray.to_device
+    clone = pickle.loads(pickle.dumps(g.to_gpu(np.arange(3, dtype=np.int16))))
+    same(clone.get(), np.arange(3, dtype=np.int16))
+
+
 def test_empty_is_the_constructor():
     assert g.empty is g.GPUArray
 

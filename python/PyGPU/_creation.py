@@ -26,21 +26,19 @@ _H2D = _core.cudaMemcpyHostToDevice
 
 @public("PyGPU.gpuarray")
 def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
-    """A GPUArray holding a copy of `ary`, with its layout (C stays C, F stays F).
+    """A GPUArray holding a copy of `ary`, dense, with its axis order (C stays C, F stays F).
 
     Parameters
     ----------
     ary : array_like
-        The host data (``numpy.asarray`` is applied); its dtype must be one
-        of ``PyGPU.dtypes``.
+        The host data (``numpy.asarray`` is applied), of a dtype among ``PyGPU.dtypes``; it becomes the
+        array's associated host array (see :meth:`GPUArray.to_device`).
     allocator : callable, optional
         ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
 
     Returns
     -------
     GPUArray
-        Dense, with the axis order of `ary` (a strided or reversed view is
-        copied dense); `ary` becomes its associated host array.
 
     Raises
     ------
@@ -52,14 +50,8 @@ def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.to_gpu(np.eye(2)).get()
-    array([[1., 0.],
-           [0., 1.]])
-    >>> f = gpuarray.to_gpu(np.asfortranarray(np.ones((2, 3), np.float32)))
-    >>> f.flags.f_contiguous, f.strides
-    (True, (4, 8))
-    >>> gpuarray.to_gpu(np.arange(10, dtype=np.int64)[::3]).get()
-    array([0, 3, 6, 9])
+    >>> gpuarray.to_gpu(np.arange(3, dtype=np.int64)).get()
+    array([0, 1, 2])
     """
     ary = np.asarray(ary)
     dtype = ary.dtype
@@ -80,12 +72,12 @@ def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
 
 @public("PyGPU.gpuarray")
 def to_gpu_async(ary: npt.ArrayLike, allocator: Allocator | None = None, stream: StreamLike = None) -> GPUArray:
-    """``to_gpu`` with the copy queued on `stream`.
+    """``to_gpu`` with the copy queued on `stream`; keep `ary` unchanged until the stream has copied it.
 
     Parameters
     ----------
     ary : array_like
-        The host data; keep it unchanged until the stream has copied it.
+        The host data.
     allocator : callable, optional
         ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
     stream : PyGPU.driver.Stream, cudaStream_t or int, optional
@@ -108,8 +100,6 @@ def to_gpu_async(ary: npt.ArrayLike, allocator: Allocator | None = None, stream:
     >>> s = cuda.Stream()
     >>> a = gpuarray.to_gpu_async(np.arange(3, dtype=np.float32), stream=s)
     >>> s.synchronize()
-    >>> a.get()
-    array([0., 1., 2.], dtype=float32)
     """
     ary = np.asarray(ary)
     result = GPUArray(ary.shape, ary.dtype, allocator,
@@ -149,9 +139,6 @@ def zeros(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Alloca
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.zeros((2, 2)).get()
-    array([[0., 0.],
-           [0., 0.]])
     >>> gpuarray.zeros(3, np.int8).get()
     array([0, 0, 0], dtype=int8)
     """
@@ -165,14 +152,8 @@ def ones(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Allocat
 
     Parameters
     ----------
-    shape : int or iterable of ints
-        Elements per axis.
-    dtype : numpy dtype or name, optional
-        One of ``PyGPU.dtypes`` (default float64).
-    allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
-    order : {"C", "F"}, optional
-        The layout.
+    shape, dtype, allocator, order
+        As :func:`zeros`.
 
     Returns
     -------
@@ -185,15 +166,15 @@ def ones(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Allocat
 
     Examples
     --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.ones((2, 3), np.complex64, order="F").get()
-    array([[1.+0.j, 1.+0.j, 1.+0.j],
-           [1.+0.j, 1.+0.j, 1.+0.j]], dtype=complex64)
+    >>> import PyGPU as gpuarray
+    >>> gpuarray.ones(2).get()
+    array([1., 1.])
     """
     return GPUArray(shape, dtype, allocator, order=order).fill(1)
 
 
 def _like(other: GPUArray, dtype: npt.DTypeLike | None, order: str) -> GPUArray:
+    """A new array with the shape and allocator of `other`, `dtype` (default its own) and numpy's `order` rules."""
     dtype = other.dtype if dtype is None else check_dtype(dtype)
     strides: tuple[int, ...] | None = None
     if order == "A":
@@ -212,7 +193,10 @@ def _like(other: GPUArray, dtype: npt.DTypeLike | None, order: str) -> GPUArray:
 
 @public("PyGPU.gpuarray")
 def empty_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: str = "K") -> GPUArray:
-    """An uninitialised array like `other_ary` (numpy's order rules).
+    """An uninitialised array like `other_ary`, with numpy's order rules.
+
+    "K" (the default) keeps the axis order of `other_ary`, dense with positive strides (PyCUDA keeps only C
+    or F order); "A" is F when `other_ary` is only F-contiguous, C otherwise.
 
     Parameters
     ----------
@@ -221,8 +205,7 @@ def empty_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: s
     dtype : numpy dtype or name, optional
         Another element type.
     order : {"K", "A", "C", "F"}, optional
-        "K" keeps the axis order of `other_ary` (dense, positive strides), "A"
-        is F when `other_ary` is only F-contiguous and C otherwise.
+        The layout.
 
     Returns
     -------
@@ -235,20 +218,11 @@ def empty_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: s
     TypeError
         For an unsupported dtype.
 
-    Notes
-    -----
-    PyCUDA's ``empty_like`` keeps only C or F order; a transposed view gets
-    its axis order kept here, as numpy does.
-
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.zeros((2, 3), np.float32, order="F")
-    >>> b = gpuarray.empty_like(a)
-    >>> b.shape, b.dtype, b.flags.f_contiguous
-    ((2, 3), dtype('float32'), True)
-    >>> gpuarray.empty_like(a, dtype=np.int16, order="C").strides
-    (6, 2)
+    >>> gpuarray.empty_like(gpuarray.zeros((2, 3), np.float32, order="F")).flags.f_contiguous
+    True
     """
     return _like(other_ary, dtype, order)
 
@@ -259,11 +233,7 @@ def zeros_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: s
 
     Parameters
     ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
+    other_ary, dtype, order
         As :func:`empty_like`.
 
     Returns
@@ -278,8 +248,7 @@ def zeros_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: s
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.int32))
-    >>> gpuarray.zeros_like(a).get()
+    >>> gpuarray.zeros_like(gpuarray.ones(3, np.int32)).get()
     array([0, 0, 0], dtype=int32)
     """
     return _like(other_ary, dtype, order).fill(0)
@@ -291,11 +260,7 @@ def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: st
 
     Parameters
     ----------
-    other_ary : GPUArray
-        Gives the shape, the dtype (unless `dtype` is given) and the allocator.
-    dtype : numpy dtype or name, optional
-        Another element type.
-    order : {"K", "A", "C", "F"}, optional
+    other_ary, dtype, order
         As :func:`empty_like`.
 
     Returns
@@ -310,8 +275,7 @@ def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: st
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.zeros(2, np.int32)
-    >>> gpuarray.ones_like(a, dtype=np.float64).get()
+    >>> gpuarray.ones_like(gpuarray.zeros(2, np.int32), dtype=np.float64).get()
     array([1., 1.])
     """
     return _like(other_ary, dtype, order).fill(1)
@@ -342,20 +306,14 @@ def concatenate(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator 
     DtypeMismatchError
         When the dtypes differ.
     ValueError
-        For no arrays, 0-d arrays, shapes that differ outside `axis`, or
-        an `axis` out of bounds.
+        For no arrays, 0-d arrays, shapes that differ outside `axis`, or an `axis` out of bounds.
 
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.array([[1, 2]], dtype=np.int32))
-    >>> b = gpuarray.to_gpu(np.array([[3, 4], [5, 6]], dtype=np.int32))
-    >>> gpuarray.concatenate([a, b]).get()
-    array([[1, 2],
-           [3, 4],
-           [5, 6]], dtype=int32)
-    >>> gpuarray.concatenate([a, a], axis=-1).get()
-    array([[1, 2, 1, 2]], dtype=int32)
+    >>> a = gpuarray.to_gpu(np.array([1, 2], dtype=np.int32))
+    >>> gpuarray.concatenate([a, a]).get()
+    array([1, 2, 1, 2], dtype=int32)
     """
     arrays = list(arrays)
     if not arrays:
@@ -410,13 +368,9 @@ def stack(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator | None
     --------
     >>> import numpy as np, PyGPU as gpuarray
     >>> a = gpuarray.to_gpu(np.array([1, 2], dtype=np.int32))
-    >>> b = gpuarray.to_gpu(np.array([3, 4], dtype=np.int32))
-    >>> gpuarray.stack([a, b]).get()
-    array([[1, 2],
-           [3, 4]], dtype=int32)
-    >>> gpuarray.stack([a, b], axis=1).get()
-    array([[1, 3],
-           [2, 4]], dtype=int32)
+    >>> gpuarray.stack([a, a], axis=1).get()
+    array([[1, 1],
+           [2, 2]], dtype=int32)
     """
     arrays = list(arrays)
     if not arrays:
@@ -437,27 +391,18 @@ def transpose(a: GPUArray, axes: Iterable[SupportsIndex] | None = None) -> GPUAr
     Parameters
     ----------
     a : GPUArray
-        The array.
     axes : iterable of int, optional
-        A permutation of the axes.
+        As :meth:`GPUArray.transpose`.
 
     Returns
     -------
     GPUArray
-        A view.
-
-    Raises
-    ------
-    ValueError
-        When `axes` is not a permutation of the axes.
 
     Examples
     --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32).reshape(2, 2))
-    >>> gpuarray.transpose(a).get()
-    array([[0, 2],
-           [1, 3]], dtype=int32)
+    >>> import PyGPU as gpuarray
+    >>> gpuarray.transpose(gpuarray.zeros((2, 3))).shape
+    (3, 2)
     """
     return a.transpose(axes)
 
@@ -469,33 +414,24 @@ def reshape(a: GPUArray, shape: ShapeLike, order: str = "C") -> GPUArray:
     Parameters
     ----------
     a : GPUArray
-        The array.
-    shape : int or iterable of ints
-        The new shape; one dimension may be -1.
-    order : {"C", "F"}, optional
-        The order to read and place the elements in.
+    shape, order
+        As :meth:`GPUArray.reshape`.
 
     Returns
     -------
     GPUArray
 
-    Raises
-    ------
-    TypeError, ValueError
-        As :meth:`GPUArray.reshape`.
-
     Examples
     --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32))
-    >>> gpuarray.reshape(a, (2, 2)).get()
-    array([[0, 1],
-           [2, 3]], dtype=int32)
+    >>> import PyGPU as gpuarray
+    >>> gpuarray.reshape(gpuarray.zeros(4), (2, 2)).shape
+    (2, 2)
     """
     return a.reshape(shape, order=order)
 
 
 def _normalize_axis(axis: int, ndim: int) -> int:
+    """`axis` in ``range(ndim)`` (negative counts from the end); ValueError when out of bounds."""
     if not -ndim <= axis < ndim:
         raise ValueError(f"axis {axis} is out of bounds for {ndim} dimension(s)")
     return axis % ndim

@@ -14,15 +14,17 @@ from ._public import public
 class CudaError(RuntimeError):
     """A runtime call failed.
 
-    Carries the backend's native ``code``, the error's ``name`` and
-    ``description``, the ``call`` that failed and a detail ``message`` saying
-    what was wrong when it is known. Pickles with all of them.
+    Carries the backend's native ``code``, the error's ``name`` and ``description``, the ``call`` that
+    failed and a detail ``message`` saying what was wrong when it is known; its text reads
+    ``"<call> failed: <name>: <description> (<message>)"``. Pickles with all of them. PyCUDA raises
+    ``pycuda.driver.Error`` subclasses; PyGPU raises this one type for every failed runtime call, and
+    ``PyGPU.driver.Error`` is the same class.
 
     Parameters
     ----------
     code : int
-        The backend's native error number (``cudaError_t`` on CUDA and the
-        simulated device, ``hipError_t`` on HIP).
+        The backend's native error number (``cudaError_t`` on CUDA and the simulated device,
+        ``hipError_t`` on HIP).
     name : str
         The error's name, e.g. ``"cudaErrorMemoryAllocation"``.
     description : str
@@ -32,26 +34,15 @@ class CudaError(RuntimeError):
     call : str, optional
         The runtime call that failed, e.g. ``"cudaMalloc"``.
 
-    Notes
-    -----
-    PyCUDA raises ``pycuda.driver.Error`` subclasses; PyGPU raises this one
-    type for every failed runtime call, and ``PyGPU.driver.Error`` is the same
-    class.
-
     Examples
     --------
-    >>> import pickle, PyGPU
+    >>> import PyGPU
     >>> ptr, err = PyGPU.cudaMalloc(1 << 62)
     >>> try:
     ...     err.check()
     ... except PyGPU.CudaError as e:
-    ...     caught = e
-    >>> caught.name, caught.code, caught.call
-    ('cudaErrorMemoryAllocation', 2, 'cudaMalloc')
-    >>> pickle.loads(pickle.dumps(caught)).name
-    'cudaErrorMemoryAllocation'
-    >>> str(PyGPU.CudaError(1, "cudaErrorInvalidValue", "invalid argument", "size is 0", "cudaMemcpy"))
-    'cudaMemcpy failed: cudaErrorInvalidValue: invalid argument (size is 0)'
+    ...     print(e.name, e.code, e.call)
+    cudaErrorMemoryAllocation 2 cudaMalloc
     """
 
     def __init__(self, code: int, name: str, description: str, message: str = "", call: str = "") -> None:

@@ -1,7 +1,4 @@
-"""Array layouts: contiguous strides, flags, memory spans and index parsing.
-
-Pure functions on (shape, strides, itemsize), strides in bytes as numpy's.
-"""
+"""Array layouts: contiguous strides, flags, memory spans and index parsing (pure functions, strides in bytes)."""
 
 from __future__ import annotations
 
@@ -16,29 +13,7 @@ Shape = tuple[int, ...]
 
 
 def c_strides(shape: Sequence[int], itemsize: int) -> Shape:
-    """The byte strides of a C-contiguous (row-major) array.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    itemsize : int
-        Bytes per element.
-
-    Returns
-    -------
-    tuple of int
-        One stride per axis, the last axis the densest; axes of length 0
-        count as length 1 (as numpy).
-
-    Examples
-    --------
-    >>> from PyGPU._layout import c_strides
-    >>> c_strides((2, 3, 4), 8)
-    (96, 32, 8)
-    >>> c_strides((), 4)
-    ()
-    """
+    """The byte strides of a C-contiguous array of `shape` (a length-0 axis counts as 1, as numpy)."""
     strides: list[int] = []
     step = itemsize
     for n in reversed(shape):
@@ -48,26 +23,7 @@ def c_strides(shape: Sequence[int], itemsize: int) -> Shape:
 
 
 def f_strides(shape: Sequence[int], itemsize: int) -> Shape:
-    """The byte strides of an F-contiguous (column-major) array.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    itemsize : int
-        Bytes per element.
-
-    Returns
-    -------
-    tuple of int
-        One stride per axis, the first axis the densest.
-
-    Examples
-    --------
-    >>> from PyGPU._layout import f_strides
-    >>> f_strides((2, 3, 4), 8)
-    (8, 16, 48)
-    """
+    """The byte strides of an F-contiguous array of `shape`."""
     strides: list[int] = []
     step = itemsize
     for n in shape:
@@ -77,6 +33,7 @@ def f_strides(shape: Sequence[int], itemsize: int) -> Shape:
 
 
 def _contiguous(shape: Sequence[int], strides: Sequence[int], itemsize: int, axes: Sequence[int]) -> bool:
+    """Whether (shape, strides) is dense when walked over `axes`, innermost last."""
     if any(n == 0 for n in shape):
         return True
     step = itemsize
@@ -88,118 +45,22 @@ def _contiguous(shape: Sequence[int], strides: Sequence[int], itemsize: int, axe
 
 
 def is_c_contiguous(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> bool:
-    """Whether (shape, strides) is a dense row-major layout.
-
-    numpy's rule: axes of length 1 do not matter, empty arrays are contiguous.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    strides : sequence of int
-        Byte strides, one per axis.
-    itemsize : int
-        Bytes per element.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> from PyGPU._layout import is_c_contiguous
-    >>> is_c_contiguous((2, 3), (12, 4), 4)
-    True
-    >>> is_c_contiguous((2, 3), (4, 8), 4)
-    False
-    >>> is_c_contiguous((3, 1), (4, 99), 4)  # the stride of a length-1 axis does not matter
-    True
-    """
+    """Whether (shape, strides) is C-contiguous (the stride of a length-1 axis does not matter)."""
     return _contiguous(shape, strides, itemsize, range(len(shape) - 1, -1, -1))
 
 
 def is_f_contiguous(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> bool:
-    """Whether (shape, strides) is a dense column-major layout (numpy's rule, as :func:`is_c_contiguous`).
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    strides : sequence of int
-        Byte strides, one per axis.
-    itemsize : int
-        Bytes per element.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> from PyGPU._layout import is_f_contiguous
-    >>> is_f_contiguous((2, 3), (4, 8), 4)
-    True
-    >>> is_f_contiguous((2, 3), (12, 4), 4)
-    False
-    """
+    """Whether (shape, strides) is F-contiguous (the stride of a length-1 axis does not matter)."""
     return _contiguous(shape, strides, itemsize, range(len(shape)))
 
 
 def axis_order(shape: Sequence[int], strides: Sequence[int]) -> list[int]:
-    """Axes from the largest |stride| to the smallest (ties keep C order).
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    strides : sequence of int
-        Byte strides, one per axis (negative ones count by their size).
-
-    Returns
-    -------
-    list of int
-        The axis numbers, outermost first.
-
-    Examples
-    --------
-    >>> from PyGPU._layout import axis_order
-    >>> axis_order((2, 3, 4), (4, 32, 8))  # a transposed view
-    [1, 2, 0]
-    >>> axis_order((2, 3), (-12, 4))
-    [0, 1]
-    """
+    """The axes from the largest absolute stride to the smallest (ties keep C order)."""
     return sorted(range(len(shape)), key=lambda axis: (-abs(strides[axis]), axis))
 
 
 def compact_strides(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> Shape:
-    """Dense positive strides with the same axis order as `strides`.
-
-    This is the layout ``to_gpu`` gives a copy of a host array: a strided or
-    reversed view becomes dense, and its axis order is kept.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    strides : sequence of int
-        Byte strides, one per axis.
-    itemsize : int
-        Bytes per element.
-
-    Returns
-    -------
-    tuple of int
-
-    Examples
-    --------
-    >>> from PyGPU._layout import compact_strides
-    >>> compact_strides((2, 3), (48, 8), 4)  # every other column of a (2, 6) array
-    (12, 4)
-    >>> compact_strides((2, 3), (4, 8), 4)  # F order stays F order
-    (4, 8)
-    >>> compact_strides((3,), (-4,), 4)
-    (4,)
-    """
+    """Dense positive strides in the axis order of `strides`: the layout to_gpu gives a copy of a strided view."""
     out = [0] * len(shape)
     step = itemsize
     for axis in reversed(axis_order(shape, strides)):
@@ -209,33 +70,7 @@ def compact_strides(shape: Sequence[int], strides: Sequence[int], itemsize: int)
 
 
 def span(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> tuple[int, int]:
-    """(lowest, highest + itemsize) byte offsets reached from element 0.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The array's shape.
-    strides : sequence of int
-        Byte strides, one per axis (negative ones reach below element 0).
-    itemsize : int
-        Bytes per element.
-
-    Returns
-    -------
-    tuple of int
-        ``(low, high)``: the view touches bytes ``[ptr + low, ptr + high)``;
-        ``(0, 0)`` for an empty array.
-
-    Examples
-    --------
-    >>> from PyGPU._layout import span
-    >>> span((2, 3), (12, 4), 4)
-    (0, 24)
-    >>> span((3,), (-8,), 4)  # a reversed view of every other element
-    (-16, 4)
-    >>> span((0, 5), (20, 4), 4)
-    (0, 0)
-    """
+    """(low, high): the byte range (shape, strides) reaches, relative to element 0; (0, 0) when empty."""
     if any(n == 0 for n in shape):
         return 0, 0
     low = sum(s * (n - 1) for n, s in zip(shape, strides) if s < 0)
@@ -244,39 +79,7 @@ def span(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> tuple[i
 
 
 def normalize_shape(shape: Any) -> Shape:
-    """int, numpy integer, 0-d array, or an iterable of ints -> a tuple of ints.
-
-    Parameters
-    ----------
-    shape : int, numpy integer, 0-d array or iterable of ints
-        A shape as ``numpy.empty`` accepts it.
-
-    Returns
-    -------
-    tuple of int
-
-    Raises
-    ------
-    TypeError
-        For anything else, including bools and floats among the dimensions.
-    ValueError
-        For a negative dimension.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from PyGPU._layout import normalize_shape
-    >>> normalize_shape(3), normalize_shape([2, np.int64(4)]), normalize_shape(np.array(5))
-    ((3,), (2, 4), (5,))
-    >>> normalize_shape((2, -1))
-    Traceback (most recent call last):
-    ...
-    ValueError: negative dimensions are not allowed: (2, -1)
-    >>> normalize_shape(2.0)
-    Traceback (most recent call last):
-    ...
-    TypeError: shape must be an int or an iterable of ints, got float
-    """
+    """A shape as numpy.empty takes it -> a tuple of ints (TypeError for non-ints, ValueError for negatives)."""
     if isinstance(shape, np.ndarray) and shape.ndim == 0:
         shape = shape.item()
     if isinstance(shape, numbers.Integral):
@@ -298,49 +101,8 @@ def normalize_shape(shape: Any) -> Shape:
 def parse_index(shape: Shape, strides: Shape, index: Any) -> tuple[Shape, Shape, int]:
     """A basic numpy index -> (shape, strides, byte offset) of the view.
 
-    Supports ints (negative too, bounds-checked), slices with any step, one
-    Ellipsis and numpy.newaxis. Boolean masks and integer arrays (advanced
-    indexing, which would need a device kernel) raise IndexError.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        The indexed array's shape.
-    strides : tuple of int
-        Its byte strides.
-    index : int, slice, Ellipsis, None or a tuple of them
-        What ``a[index]`` received.
-
-    Returns
-    -------
-    tuple
-        ``(shape, strides, offset)`` of the view, `offset` in bytes from the
-        indexed array's element 0.
-
-    Raises
-    ------
-    IndexError
-        For an index out of bounds, too many indices, more than one
-        Ellipsis, a bool, a list, an array or another type.
-
-    Notes
-    -----
-    Unlike PyCUDA, ``a[5:2]`` is an empty view (PyCUDA raises) and negative
-    steps work.
-
-    Examples
-    --------
-    >>> from PyGPU._layout import parse_index
-    >>> parse_index((4, 5), (20, 4), (1, slice(None, None, 2)))
-    ((3,), (8,), 20)
-    >>> parse_index((4, 5), (20, 4), (Ellipsis, None))
-    ((4, 5, 1), (20, 4, 0), 0)
-    >>> parse_index((4,), (4,), slice(None, None, -1))
-    ((4,), (-4,), 12)
-    >>> parse_index((4,), (4,), 4)
-    Traceback (most recent call last):
-    ...
-    IndexError: index 4 is out of bounds for axis 0 with size 4
+    Ints (bounds-checked), slices with any step, one Ellipsis and newaxis; advanced indexing (a device
+    kernel's job) raises IndexError.
     """
     if not isinstance(index, tuple):
         index = (index,)

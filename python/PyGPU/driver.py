@@ -14,6 +14,11 @@ context), so ``Context`` objects only choose the current device; ``init()`` does
 nothing; ``device_attribute`` holds only the attributes the runtime's device
 properties carry.
 
+Each concept is a private module this one re-exports: ``_device`` (devices,
+contexts, versions), ``_stream``, ``_event``, ``_memory`` (allocations and
+copies), ``_pinned`` (page-locked arrays) and ``_launch_args`` (``In``,
+``Out``, ``InOut``).
+
 Examples
 --------
 >>> import numpy as np

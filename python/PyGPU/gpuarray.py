@@ -9,6 +9,10 @@ launch kernels yet, and never returns a silently wrong result.
 
 Where PyCUDA has a known bug, GPUArray does the right thing instead, and the
 docstring says so.
+
+This module holds the class core; the creation functions are in ``_creation``,
+the original PyGPU API (``to_device``...) in ``_seed_api``, the operations that
+need a kernel in the operator table ``_operators``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ _RECYCLED_HOST_BYTES = 1 << 20
 
 
 def _stream_arg(stream: StreamLike) -> _core.cudaStream_t | int | None:
+    """What the low-level API takes as a stream (None stays None: the legacy default stream)."""
     return None if stream is None else stream_handle(stream)
 
 
@@ -121,22 +126,12 @@ class GPUArray:
     PyGPU.CudaError
         When allocating fails (``cudaErrorMemoryAllocation``).
 
-    Notes
-    -----
-    PyGPU does not launch kernels yet: arithmetic, comparisons and reductions
-    raise NotImplementedError instead of computing on the device.
-
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.arange(6, dtype=np.float32).reshape(2, 3))
-    >>> a.shape, a.dtype, a.strides, a.flags.c_contiguous
-    ((2, 3), dtype('float32'), (12, 4), True)
-    >>> a[:, 1].get()
-    array([1., 4.], dtype=float32)
-    >>> b = gpuarray.empty((2, 3), np.int32, order="F")
-    >>> b.strides, b.nbytes
-    ((4, 8), 24)
+    >>> a = gpuarray.empty((2, 3), np.int32, order="F")
+    >>> a.shape, a.strides, a.flags.f_contiguous
+    ((2, 3), (4, 8), True)
     """
 
     __array_priority__ = 100
@@ -181,8 +176,8 @@ class GPUArray:
                allocator: Allocator | None, gpudata: Any, base: Any) -> None:
         """Fill in a new array from checked, normalised arguments (the hot path of every creation).
 
-        `order` is "C" or "F" when `strides` are dense in that order, else "";
-        with `gpudata` None, allocates the bytes the strides reach.
+        `order` is "C" or "F" when `strides` are dense in that order, else ""; with `gpudata` None, allocates
+        the bytes the strides reach.
         """
         size = 1
         for n in shape:
@@ -210,81 +205,32 @@ class GPUArray:
     # --- metadata -------------------------------------------------------------
     @property
     def ptr(self) -> int:
-        """The device address of element 0 (0 for an empty array).
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.zeros(4, dtype=np.float32)
-        >>> a[1:].ptr - a.ptr
-        4
-        >>> gpuarray.empty(0, np.float32).ptr
-        0
-        """
+        """The device address of element 0 (0 for an empty array)."""
         return int(self.gpudata) + self._offset if self.gpudata is not None else 0
 
     @property
     def ndim(self) -> int:
-        """The number of axes.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> gpuarray.zeros((2, 3), dtype=np.float32).ndim
-        2
-        """
+        """The number of axes."""
         return len(self.shape)
 
     @property
     def flags(self) -> _Flags:
-        """``c_contiguous``, ``f_contiguous`` and ``forc`` (either), as numpy's flags.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> f = gpuarray.zeros((2, 3), dtype=np.float32)[:, ::2].flags
-        >>> f.c_contiguous, f.f_contiguous, f.forc
-        (False, False, False)
-        >>> gpuarray.zeros((2, 3), dtype=np.float32, order="F").flags.f_contiguous
-        True
-        """
+        """``c_contiguous``, ``f_contiguous`` and ``forc`` (either), as numpy's flags."""
         return _Flags(self)
 
     @property
     def T(self) -> GPUArray:
-        """The transpose, a view (``transpose()``).
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(6, dtype=np.int32).reshape(2, 3))
-        >>> a.T.shape, a.T.strides
-        ((3, 2), (4, 12))
-        >>> a.T.get()
-        array([[0, 3],
-               [1, 4],
-               [2, 5]], dtype=int32)
-        """
+        """The transpose, a view (``transpose()``)."""
         return self.transpose()
 
     @property
     def __cuda_array_interface__(self) -> dict[str, Any]:
         """CUDA Array Interface, version 3, read-write, explicit strides.
 
-        ``stream`` is 1 (the legacy default stream): PyGPU's synchronous
-        copies are ordered on it and may still be in flight (a host-to-device
-        copy from pageable memory returns once the data is staged), so a
-        consumer on another stream must wait for the legacy stream first, as
-        the interface prescribes. Work you queued yourself on other streams
-        must be synchronised by you before handing the array over.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.zeros((2, 3), dtype=np.float32)
-        >>> cai = a.__cuda_array_interface__
-        >>> cai["shape"], cai["strides"], cai["typestr"], cai["data"] == (a.ptr, False)
-        ((2, 3), (12, 4), '<f4', True)
+        ``stream`` is 1 (the legacy default stream): PyGPU's synchronous copies are ordered on it and may still
+        be in flight (a host-to-device copy from pageable memory returns once the data is staged), so a
+        consumer on another stream must wait for the legacy stream first, as the interface prescribes. Work
+        you queued yourself on other streams must be synchronised by you before handing the array over.
         """
         return {"shape": self.shape, "strides": self.strides, "data": (self.ptr, False),
                 "typestr": self.dtype.str, "stream": 1, "version": 3}
@@ -294,44 +240,28 @@ class GPUArray:
                    copy: bool | None = None) -> CapsuleType:
         """Export as a DLPack capsule (zero-copy; the capsule keeps this array alive).
 
-        The keywords are the array API standard's; see
-        ``PyGPU._dlpack.to_capsule`` for what each accepts and raises.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.float32))
-        >>> gpuarray.from_dlpack(a.__dlpack__(max_version=(1, 0))).get()
-        array([0., 1., 2.], dtype=float32)
+        The keywords are the array API standard's; see ``PyGPU._dlpack.to_capsule`` for what each accepts
+        and raises.
         """
         from . import _dlpack
 
         return _dlpack.to_capsule(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
 
     def __dlpack_device__(self) -> tuple[int, int]:
-        """(device type, device id): CUDA (2) on the cuda and sim backends, ROCm (10) on hip.
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> gpuarray.zeros(2, dtype=np.float32).__dlpack_device__()  # on the sim backend, device 0
-        (<DLDeviceType.kDLCUDA: 2>, 0)
-        """
+        """(device type, device id): CUDA (2) on the cuda and sim backends, ROCm (10) on hip."""
         from . import _dlpack
 
         return _dlpack.device(self)
 
     def _view(self, shape: tuple[int, ...], strides: tuple[int, ...], offset: int = 0,
               dtype: np.dtype[Any] | None = None) -> GPUArray:
+        """A view of this array's memory, `offset` bytes from element 0."""
         return GPUArray(shape, self.dtype if dtype is None else dtype, allocator=self.allocator, base=self,
                         gpudata=self.ptr + offset, strides=strides)
 
     def _address(self) -> Any:
-        """Element 0 as the copy calls take it fastest, and checked.
-
-        The allocation's pointer object (``driver.DeviceAllocation._ptr``) when
-        the array starts at its base: no ``int()`` round trip through Python,
-        and a freed allocation is refused by its liveness token; else ``ptr``.
+        """Element 0 as the copy calls take it fastest, and checked: the allocation's pointer object (refused once
+        freed) when the array starts at a DeviceAllocation, else ``ptr``.
         """
         if self._offset == 0:
             pointer = pointer_of(self.gpudata)
@@ -340,19 +270,21 @@ class GPUArray:
         return self.ptr
 
     def _device_view(self) -> _copy.View:
+        """This array as a _copy.View."""
         return _copy.View(self.ptr, self.shape, self.strides)
 
     # --- data movement --------------------------------------------------------
     def set(self, ary: npt.ArrayLike, async_: bool = False, stream: StreamLike = None) -> None:
-        """Copy a host array into this array (any strides on either side).
+        """Copy a host array into this array (any strides on either side; PyCUDA copies only contiguous ones).
 
         Parameters
         ----------
         ary : array_like
-            The data, of this array's size and dtype (``numpy.asarray`` is
-            applied first).
+            The data, of this array's size and dtype (``numpy.asarray`` is applied first); it becomes the
+            array's associated host array (see :meth:`to_device`).
         async_ : bool, optional
-            Queue the copy on `stream` (the legacy default stream when None).
+            Queue the copy on `stream` (the legacy default stream when None); from pageable memory the copy
+            completes its staging before returning.
         stream : PyGPU.driver.Stream, cudaStream_t or int, optional
             The stream to queue the copy on; implies `async_`.
 
@@ -368,27 +300,13 @@ class GPUArray:
         Warns
         -----
         UserWarning
-            When the shapes differ but the sizes match (`ary` is reshaped),
-            as PyCUDA.
-
-        Notes
-        -----
-        PyCUDA copies only contiguous arrays (or two discontiguous axes);
-        any strides on either side work here. An asynchronous copy from
-        pageable memory completes its staging before returning.
+            When the shapes differ but the sizes match (`ary` is reshaped), as PyCUDA.
 
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.empty((2, 2), np.float32)
-        >>> a.set(np.array([[1, 2], [3, 4]], dtype=np.float32))
-        >>> a.get()
-        array([[1., 2.],
-               [3., 4.]], dtype=float32)
-        >>> a.set(np.zeros(3, dtype=np.float32))
-        Traceback (most recent call last):
-        ...
-        ValueError: ary and self must be the same size
+        >>> a = gpuarray.empty(2, np.float32)
+        >>> a.set(np.array([1, 2], dtype=np.float32))
         """
         ary = np.asarray(ary)
         if ary.size != self.size:
@@ -433,31 +351,24 @@ class GPUArray:
         --------
         >>> import numpy as np, PyGPU as gpuarray, PyGPU.driver as cuda
         >>> s = cuda.Stream()
-        >>> a = gpuarray.empty(3, np.int32)
-        >>> a.set_async(np.arange(3, dtype=np.int32), stream=s)
+        >>> gpuarray.empty(3, np.int32).set_async(np.arange(3, dtype=np.int32), stream=s)
         >>> s.synchronize()
-        >>> a.get()
-        array([0, 1, 2], dtype=int32)
         """
         self.set(ary, async_=True, stream=stream)
 
     def get(self, ary: npt.NDArray[Any] | None = None, pagelocked: bool = False, async_: bool = False,
             stream: StreamLike = None) -> npt.NDArray[Any]:
-        """Copy this array to the host and return the host array.
+        """Copy this array to the host and return the host array, in this array's axis order (as PyCUDA).
 
-        The result keeps this array's axis order (as PyCUDA). With `ary`, a
-        size mismatch is a ValueError, a dtype mismatch a DtypeMismatchError
-        (a TypeError, as PyCUDA raises here). ``pagelocked=True`` returns
-        pinned memory. With `async_`/`stream` the copy is stream-ordered: into
-        pinned memory it is then truly asynchronous (synchronise the stream
-        before reading), into pageable memory it completes before returning.
-        The result is the caller's: this array keeps no reference to it.
+        The result is the caller's: this array keeps no reference to it. With `async_`/`stream` the copy is
+        stream-ordered: into pinned memory it is truly asynchronous (synchronise the stream before reading),
+        into pageable memory it completes before returning.
 
         Parameters
         ----------
         ary : numpy.ndarray, optional
-            A writable host array of this array's size and dtype to copy
-            into (any strides); a new one is made when None.
+            A writable host array of this array's size and dtype to copy into (any strides); a new one is
+            made when None.
         pagelocked : bool, optional
             Make the new host array in pinned memory.
         async_ : bool, optional
@@ -489,16 +400,8 @@ class GPUArray:
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.float32))
-        >>> a.get()
+        >>> gpuarray.to_gpu(np.arange(4, dtype=np.float32)).get()
         array([0., 1., 2., 3.], dtype=float32)
-        >>> out = np.empty(4, dtype=np.float32)
-        >>> a[::-1].get(out) is out, out
-        (True, array([3., 2., 1., 0.], dtype=float32))
-        >>> a.get(np.empty(4, dtype=np.int32))
-        Traceback (most recent call last):
-        ...
-        PyGPU.gpuarray.DtypeMismatchError: self and ary must have the same dtype (int32 != float32)
         """
         if ary is None:
             if self._order and not pagelocked:
@@ -558,10 +461,8 @@ class GPUArray:
         --------
         >>> import numpy as np, PyGPU as gpuarray, PyGPU.driver as cuda
         >>> s = cuda.Stream()
-        >>> host = gpuarray.to_gpu(np.arange(3, dtype=np.int64)).get_async(stream=s)
+        >>> host = gpuarray.to_gpu(np.arange(3)).get_async(stream=s)
         >>> s.synchronize()
-        >>> host
-        array([0, 1, 2])
         """
         return self.get(ary=ary, async_=True, stream=stream)
 
@@ -582,12 +483,13 @@ class GPUArray:
             self.set(src.get(stream=s), stream=s)
 
     def _overlaps(self, other: GPUArray) -> bool:
+        """Whether the bytes this array and `other` reach overlap."""
         a_low, a_high = _layout.span(self.shape, self.strides, self.itemsize)
         b_low, b_high = _layout.span(other.shape, other.strides, other.itemsize)
         return self.ptr + a_low < other.ptr + b_high and other.ptr + b_low < self.ptr + a_high
 
     def copy(self, stream: StreamLike = None) -> GPUArray:
-        """A new array with the same strides (allocating what they reach) and contents.
+        """A new array with the same shape, dtype, strides (allocating what they reach), allocator and contents.
 
         Parameters
         ----------
@@ -597,7 +499,6 @@ class GPUArray:
         Returns
         -------
         GPUArray
-            A new array of the same shape, dtype, strides and allocator.
 
         Raises
         ------
@@ -607,10 +508,8 @@ class GPUArray:
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.int16))
-        >>> b = a.copy()
-        >>> b.ptr != a.ptr, b.get()
-        (True, array([0, 1, 2], dtype=int16))
+        >>> gpuarray.to_gpu(np.arange(3, dtype=np.int16)).copy().get()
+        array([0, 1, 2], dtype=int16)
         """
         new = GPUArray(self.shape, self.dtype, self.allocator, strides=self.strides)
         new._copy_from(self, stream=stream)
@@ -619,9 +518,8 @@ class GPUArray:
     def fill(self, value: Any, stream: StreamLike = None) -> GPUArray:
         """Set every element to `value` (numpy's conversion rules) and return self.
 
-        Uses cudaMemset when all bytes of the value are equal (zero, for
-        example) and the array is contiguous, a staged copy otherwise; works
-        for every dtype on every backend without a device kernel.
+        cudaMemset when all bytes of the value are equal and the array is contiguous, a staged copy otherwise:
+        no kernel is needed (PyCUDA launches one).
 
         Parameters
         ----------
@@ -642,18 +540,11 @@ class GPUArray:
         PyGPU.CudaError
             When the runtime call fails.
 
-        Notes
-        -----
-        PyCUDA's ``fill`` launches a kernel; PyGPU needs none.
-
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
         >>> gpuarray.empty(3, np.float64).fill(2.5).get()
         array([2.5, 2.5, 2.5])
-        >>> gpuarray.zeros((2, 4), np.int32)[:, ::2].fill(7).base.get()
-        array([[7, 0, 7, 0],
-               [7, 0, 7, 0]], dtype=int32)
         """
         scalar = np.array(value, dtype=self.dtype)
         if self.size == 0:
@@ -703,45 +594,32 @@ class GPUArray:
                             "or a scalar)")
 
     def reshape(self, *shape: Any, order: str = "C") -> GPUArray:
-        """A view with a new shape (one dimension may be -1); copies only when no view can do it.
+        """A view with a new shape (one dimension may be -1); a view of a contiguous copy when no view can do it
+        (PyCUDA refuses a non-contiguous array).
 
         Parameters
         ----------
         *shape : ints, or one iterable of ints
-            The new shape, ``a.reshape(2, 3)`` or ``a.reshape((2, 3))``; one
-            dimension may be -1 (inferred).
+            ``a.reshape(2, 3)`` or ``a.reshape((2, 3))``.
         order : {"C", "F"}, optional
             Read and place the elements in C (row-major) or F order.
 
         Returns
         -------
         GPUArray
-            A view of this array when it is contiguous in `order`, else a
-            view of a contiguous copy.
 
         Raises
         ------
         TypeError
             When the shape is not ints.
         ValueError
-            When the sizes differ, more than one dimension is -1, or `order`
-            is invalid.
-
-        Notes
-        -----
-        PyCUDA refuses to reshape a non-contiguous array; PyGPU copies it.
+            When the sizes differ, more than one dimension is -1, or `order` is invalid.
 
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(6, dtype=np.int32))
-        >>> b = a.reshape(2, -1)
-        >>> b.shape, b.base is a
-        ((2, 3), True)
-        >>> a.reshape((3, 2), order="F").get()
-        array([[0, 3],
-               [1, 4],
-               [2, 5]], dtype=int32)
+        >>> gpuarray.to_gpu(np.arange(6, dtype=np.int32)).reshape(2, -1).shape
+        (2, 3)
         """
         if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, np.integer)):
             shape = shape[0]
@@ -775,55 +653,46 @@ class GPUArray:
         return source._view(shape, make(shape, self.itemsize))
 
     def _copy_to_order(self, order: str) -> GPUArray:
+        """A contiguous copy in `order` ("C" or "F")."""
         new = GPUArray(self.shape, self.dtype, self.allocator, order=order)
         new._copy_from(self)
         return new
 
     def ravel(self) -> GPUArray:
-        """A 1-D view (a copy when the array is not C-contiguous).
-
-        Returns
-        -------
-        GPUArray
-            Of shape ``(size,)``, in C order.
+        """A 1-D view in C order (of a copy when the array is not C-contiguous).
 
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(4, dtype=np.int32).reshape(2, 2))
-        >>> a.ravel().get(), a.T.ravel().get()
-        (array([0, 1, 2, 3], dtype=int32), array([0, 2, 1, 3], dtype=int32))
+        >>> gpuarray.to_gpu(np.arange(4, dtype=np.int32).reshape(2, 2)).T.ravel().get()
+        array([0, 2, 1, 3], dtype=int32)
         """
         return self.reshape(self.size)
 
     def view(self, dtype: npt.DTypeLike | None = None) -> GPUArray:
-        """The same memory seen as another dtype (the last axis must be contiguous when sizes differ).
+        """The same memory seen as another dtype; the last axis is scaled when the item sizes differ.
 
         Parameters
         ----------
         dtype : numpy dtype or name, optional
-            The new element type (one of ``PyGPU.dtypes``); None keeps it.
+            One of ``PyGPU.dtypes``; None keeps this array's.
 
         Returns
         -------
         GPUArray
-            A view; the last axis is scaled when the item sizes differ.
 
         Raises
         ------
         TypeError
             For an unsupported dtype.
         ValueError
-            When the item sizes differ and the last axis is not contiguous or
-            not a multiple of the new item size.
+            When the item sizes differ and the last axis is not contiguous or not a multiple of the new item
+            size.
 
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.array([1.0, 2.0], dtype=np.float32))
-        >>> a.view(np.uint32).get()
-        array([1065353216, 1073741824], dtype=uint32)
-        >>> a.view(np.uint16).shape
+        >>> gpuarray.to_gpu(np.array([1.0, 2.0], dtype=np.float32)).view(np.uint16).shape
         (4,)
         """
         if dtype is None:
@@ -842,23 +711,17 @@ class GPUArray:
     def squeeze(self) -> GPUArray:
         """A view without the axes of length 1 (PyCUDA also drops length-0 axes; PyGPU keeps them).
 
-        Returns
-        -------
-        GPUArray
-
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
         >>> gpuarray.zeros((1, 3, 1), np.float32).squeeze().shape
         (3,)
-        >>> gpuarray.zeros((1, 0), np.float32).squeeze().shape
-        (0,)
         """
         keep = [i for i, n in enumerate(self.shape) if n != 1]
         return self._view(tuple(self.shape[i] for i in keep), tuple(self.strides[i] for i in keep))
 
     def transpose(self, axes: Iterable[SupportsIndex] | None = None) -> GPUArray:
-        """A view with the axes permuted (reversed by default).
+        """A view with the axes permuted (reversed by default); no data moves.
 
         Parameters
         ----------
@@ -868,7 +731,6 @@ class GPUArray:
         Returns
         -------
         GPUArray
-            A view; no data moves.
 
         Raises
         ------
@@ -878,9 +740,8 @@ class GPUArray:
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.zeros((2, 3, 4), np.float32)
-        >>> a.transpose().shape, a.transpose((1, 0, 2)).shape, a.transpose((1, 0, 2)).strides
-        ((4, 3, 2), (3, 2, 4), (16, 48, 4))
+        >>> gpuarray.zeros((2, 3, 4), np.float32).transpose((1, 0, 2)).strides
+        (16, 48, 4)
         """
         if axes is None:
             axes = tuple(range(self.ndim - 1, -1, -1))
@@ -917,7 +778,7 @@ class GPUArray:
         return (to_gpu, (self.get(),))
 
     def astype(self, dtype: npt.DTypeLike, stream: StreamLike = None) -> GPUArray:
-        """A copy; converting to another dtype needs a device kernel (NotImplementedError).
+        """A copy; converting to another dtype needs a device kernel (NotImplementedError: convert on the host).
 
         Parameters
         ----------
@@ -929,23 +790,19 @@ class GPUArray:
         Returns
         -------
         GPUArray
-            A copy.
 
         Raises
         ------
         NotImplementedError
-            For another dtype: convert on the host instead.
+            For another dtype.
         TypeError
             For an unsupported dtype.
 
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.int32))
-        >>> a.astype(np.int32).get()
+        >>> gpuarray.to_gpu(np.arange(3, dtype=np.int32)).astype(np.int32).get()
         array([0, 1, 2], dtype=int32)
-        >>> gpuarray.to_gpu(a.get().astype(np.float64)).get()  # another dtype: convert on the host
-        array([0., 1., 2.])
         """
         if check_dtype(dtype) == self.dtype:
             return self.copy(stream=stream)
@@ -954,35 +811,20 @@ class GPUArray:
 
     @property
     def real(self) -> GPUArray:
-        """The real part: this array itself for real dtypes; complex ones need a kernel (NotImplementedError).
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> a = gpuarray.zeros(2, np.float32)
-        >>> a.real is a
-        True
-        """
+        """The real part: this array for a real dtype; a complex one needs a kernel (NotImplementedError)."""
         if self.dtype.kind != "c":
             return self
         return _operators.method("real")(self)
 
     @property
     def imag(self) -> GPUArray:
-        """The imaginary part: zeros for real dtypes; complex ones need a kernel (NotImplementedError).
-
-        Examples
-        --------
-        >>> import numpy as np, PyGPU as gpuarray
-        >>> gpuarray.ones(2, np.float32).imag.get()
-        array([0., 0.], dtype=float32)
-        """
+        """The imaginary part: zeros for a real dtype; a complex one needs a kernel (NotImplementedError)."""
         if self.dtype.kind != "c":
             return zeros_like(self)
         return _operators.method("imag")(self)
 
     def conj(self, out: GPUArray | None = None) -> GPUArray:
-        """The conjugate: `self` for real dtypes (as PyCUDA); complex ones need a kernel.
+        """The conjugate: `self` for a real dtype (as PyCUDA); a complex one needs a kernel (NotImplementedError).
 
         Parameters
         ----------
@@ -992,12 +834,6 @@ class GPUArray:
         Returns
         -------
         GPUArray
-            self, for a real dtype.
-
-        Raises
-        ------
-        NotImplementedError
-            For a complex dtype.
 
         Examples
         --------
@@ -1005,10 +841,6 @@ class GPUArray:
         >>> a = gpuarray.ones(2, np.float64)
         >>> a.conj() is a
         True
-        >>> gpuarray.ones(2, np.complex64).conj()
-        Traceback (most recent call last):
-        ...
-        NotImplementedError: GPUArray.conj needs a device kernel, ...
         """
         if self.dtype.kind != "c":
             return self
