@@ -179,10 +179,14 @@ const dtype_info& typed(const PointerBase& p) {
 std::size_t element_index(const PointerBase& p, py::handle i) {
     if (PyBool_Check(i.ptr()) || !PyIndex_Check(i.ptr()))
         throw py::type_error("pointer index must be an int, got " + type_name(i));
-    long long v = py::int_(py::reinterpret_borrow<py::object>(i)).cast<long long>();
-    if (v < 0)
-        throw py::index_error("index " + std::to_string(v) + " is out of bounds for " + std::to_string(p.count()) +
-                              " element(s): pointers take indices >= 0");
+    py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(i.ptr()));
+    if (!value) throw py::error_already_set();
+    int overflow = 0;  // an index past long long is out of bounds, not a failed cast
+    long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+    if (overflow != 0 || v < 0)
+        throw py::index_error("index " + std::string(py::str(value)) + " is out of bounds for " +
+                              std::to_string(p.count()) + " element(s)" +
+                              (overflow < 0 || (overflow == 0 && v < 0) ? ": pointers take indices >= 0" : ""));
     return static_cast<std::size_t>(v);
 }
 

@@ -62,3 +62,12 @@ def test_print_address(capsys, dev_alloc):
     ptr = dev_alloc(64)
     ptr.print_address()
     assert capsys.readouterr().out.strip() == hex(int(ptr))
+
+
+def test_index_past_int64_is_an_index_error():
+    """Was pybind11's RuntimeError 'Unable to cast'."""
+    p = g.HostAllocator_float32(4).ptr()
+    with pytest.raises(IndexError, match=r"^index 1180591620717411303424 is out of bounds for 4 element\(s\)$"):
+        p[2**70]
+    with pytest.raises(IndexError, match=r"^index -1180591620717411303424 is out of bounds .*indices >= 0$"):
+        p[-(2**70)] = 1

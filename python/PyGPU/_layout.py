@@ -243,13 +243,20 @@ def span(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> tuple[i
     return low, high + itemsize
 
 
-def normalize_shape(shape: Any) -> Shape:
+MAX_BYTES = 2**63 - 1  # numpy's limit (and ptrdiff_t's): the bytes an array spans must fit a signed 64-bit int
+
+
+def normalize_shape(shape: Any, itemsize: int | None = None) -> Shape:
     """int, numpy integer, 0-d array, or an iterable of ints -> a tuple of ints.
 
     Parameters
     ----------
     shape : int, numpy integer, 0-d array or iterable of ints
         A shape as ``numpy.empty`` accepts it.
+    itemsize : int, optional
+        Bytes per element: when given, the shape must also fit in memory by
+        numpy's rule (`itemsize` times the sizes, a size of 0 counted as 1,
+        at most 2**63 - 1 bytes).
 
     Returns
     -------
@@ -260,7 +267,7 @@ def normalize_shape(shape: Any) -> Shape:
     TypeError
         For anything else, including bools and floats among the dimensions.
     ValueError
-        For a negative dimension.
+        For a negative dimension, or a shape too large for memory.
 
     Examples
     --------
@@ -276,6 +283,10 @@ def normalize_shape(shape: Any) -> Shape:
     Traceback (most recent call last):
     ...
     TypeError: shape must be an int or an iterable of ints, got float
+    >>> normalize_shape((2**62, 4), itemsize=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: shape (4611686018427387904, 4) of 4-byte elements is too large: more than 2**63 - 1 bytes
     """
     if isinstance(shape, np.ndarray) and shape.ndim == 0:
         shape = shape.item()
@@ -292,6 +303,60 @@ def normalize_shape(shape: Any) -> Shape:
         if n < 0:
             raise ValueError(f"negative dimensions are not allowed: {tuple(dims)}")
         out.append(int(n))
+    if itemsize is not None:
+        reach = itemsize
+        for n in out:
+            reach *= max(n, 1)
+        if reach > MAX_BYTES:
+            raise ValueError(f"shape {tuple(out)} of {itemsize}-byte elements is too large: more than 2**63 - 1 bytes")
+    return tuple(out)
+
+
+def normalize_strides(strides: Any, ndim: int) -> Shape:
+    """Byte strides given by a caller -> a tuple of ints, one per axis.
+
+    Parameters
+    ----------
+    strides : iterable of int
+        Byte strides (numpy integers too; not floats or bools).
+    ndim : int
+        The number of axes they must match.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    TypeError
+        For anything but an iterable of ints.
+    ValueError
+        For a count that does not match `ndim`, or a stride past 2**63 - 1
+        in size.
+
+    Examples
+    --------
+    >>> from PyGPU._layout import normalize_strides
+    >>> normalize_strides([8, 4], 2)
+    (8, 4)
+    >>> normalize_strides([4.7], 1)
+    Traceback (most recent call last):
+    ...
+    TypeError: strides must hold ints, got float
+    """
+    try:
+        items = tuple(strides)
+    except TypeError:
+        raise TypeError(f"strides must be an iterable of ints, got {type(strides).__name__}") from None
+    out: list[int] = []
+    for s in items:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"strides must hold ints, got {type(s).__name__}")
+        if abs(int(s)) > MAX_BYTES:
+            raise ValueError(f"stride {int(s)} is out of range (at most 2**63 - 1 bytes either way)")
+        out.append(int(s))
+    if len(out) != ndim:
+        raise ValueError(f"strides {tuple(out)} do not match the {ndim}-dimensional shape")
     return tuple(out)
 
 
