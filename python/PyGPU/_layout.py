@@ -246,6 +246,18 @@ def span(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> tuple[i
 MAX_BYTES = 2**63 - 1  # numpy's limit (and ptrdiff_t's): the bytes an array spans must fit a signed 64-bit int
 
 
+def _int_items(values: Any, what: str, expected: str) -> list[int]:
+    """The items of an iterable of ints (numpy integers too; not bools or floats) as ints."""
+    try:
+        items = tuple(values)
+    except TypeError:
+        raise TypeError(f"{what} must be {expected}, got {type(values).__name__}") from None
+    for n in items:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
+            raise TypeError(f"{what} must hold ints, got {type(n).__name__}")
+    return [int(n) for n in items]
+
+
 def normalize_shape(shape: Any, itemsize: int | None = None) -> Shape:
     """int, numpy integer, 0-d array, or an iterable of ints -> a tuple of ints.
 
@@ -292,17 +304,9 @@ def normalize_shape(shape: Any, itemsize: int | None = None) -> Shape:
         shape = shape.item()
     if isinstance(shape, numbers.Integral):
         shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"shape must be an int or an iterable of ints, got {type(shape).__name__}") from None
-    out: list[int] = []
-    for n in dims:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
-            raise TypeError(f"shape must hold ints, got {type(n).__name__}")
-        if n < 0:
-            raise ValueError(f"negative dimensions are not allowed: {tuple(dims)}")
-        out.append(int(n))
+    out = _int_items(shape, "shape", "an int or an iterable of ints")
+    if any(n < 0 for n in out):
+        raise ValueError(f"negative dimensions are not allowed: {tuple(out)}")
     if itemsize is not None:
         reach = itemsize
         for n in out:
@@ -325,6 +329,7 @@ def normalize_strides(strides: Any, ndim: int) -> Shape:
     Returns
     -------
     tuple of int
+        One byte stride per axis.
 
     Raises
     ------
@@ -344,17 +349,10 @@ def normalize_strides(strides: Any, ndim: int) -> Shape:
     ...
     TypeError: strides must hold ints, got float
     """
-    try:
-        items = tuple(strides)
-    except TypeError:
-        raise TypeError(f"strides must be an iterable of ints, got {type(strides).__name__}") from None
-    out: list[int] = []
-    for s in items:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (numbers.Integral, np.integer)):
-            raise TypeError(f"strides must hold ints, got {type(s).__name__}")
-        if abs(int(s)) > MAX_BYTES:
-            raise ValueError(f"stride {int(s)} is out of range (at most 2**63 - 1 bytes either way)")
-        out.append(int(s))
+    out = _int_items(strides, "strides", "an iterable of ints")
+    for s in out:
+        if abs(s) > MAX_BYTES:
+            raise ValueError(f"stride {s} is out of range (at most 2**63 - 1 bytes either way)")
     if len(out) != ndim:
         raise ValueError(f"strides {tuple(out)} do not match the {ndim}-dimensional shape")
     return tuple(out)
