@@ -437,7 +437,10 @@ void bind_dlpack(py::module_& m) {
 Owns a consumed DLPack tensor: the producer's memory stays valid while this
 object lives (it is the `base` of the imported view), and the producer's
 deleter runs when it is collected.)doc")
-        .def_property_readonly("alive", &Keepalive::alive, "True until the tensor was released.")
+        // A lambda, not &Keepalive::alive: pybind11 gives a member function pointer
+        // a `const T*` self, which None converts to (a null dereference).
+        .def_property_readonly("alive", [](const Keepalive& k) { return k.alive(); },
+                               "True until the tensor was released.")
         .def("__repr__", [](const Keepalive& k) {
             return std::string("<_DLPackKeepalive ") + (k.alive() ? "holding a DLPack tensor>" : "released>");
         });

@@ -252,16 +252,21 @@ to memory allocated through PyGPU know when it was freed and are then refused.)d
         "(keeps what it knows).");
     cls.def("__int__", [](const PointerBase& p) { return p.address; })
         .def("__index__", [](const PointerBase& p) { return p.address; })
-        .def("is_safe", &PointerBase::readable, "True for host memory owned by this process and still allocated.")
+        // Lambdas taking a reference, never member function pointers: pybind11 binds
+        // those with a `const T*` self, which None converts to (a null dereference
+        // when called unbound as pointer_wrapper_void.count(None)).
+        .def("is_safe", [](const PointerBase& p) { return p.readable(); },
+             "True for host memory owned by this process and still allocated.")
         .def("is_device", [](const PointerBase& p) { return p.device; }, "True for device memory.")
-        .def_property_readonly("alive", &PointerBase::alive, "False once the memory was freed through PyGPU.")
+        .def_property_readonly("alive", [](const PointerBase& p) { return p.alive(); },
+                               "False once the memory was freed through PyGPU.")
         .def_property_readonly("extent", [](const PointerBase& p) { return p.extent; },
                                "Bytes reachable from this address (0 when unknown).")
         .def_property_readonly("dtype", [](const PointerBase& p) -> py::object {
                 if (p.dtype == nullptr) return py::none();
                 return py::module_::import("numpy").attr("dtype")(p.dtype->name);
             }, "The element type (a numpy.dtype), None for pointer_wrapper_void.")
-        .def("count", &PointerBase::count, "Elements reachable from this address (0 when unknown).")
+        .def("count", [](const PointerBase& p) { return p.count(); }, "Elements reachable from this address (0 when unknown).")
         .def("get", &get_element, py::arg("i") = 0, "Element i (bounds-checked; safe pointers only).")
         .def("set", &set_element, py::arg("i"), py::arg("value"), "Write element i (bounds-checked; safe pointers only).")
         .def("__getitem__", &get_element)

@@ -641,3 +641,9 @@ def test_import_refuses_strides_and_offsets_that_overflow(array):
     managed(capsule).dl_tensor.byte_offset = 2**64 - 8
     with pytest.raises(ValueError, match=r"^_dlpack_import: data \+ byte_offset .* is past the end of the address"):
         g.from_dlpack(capsule)
+
+
+def test_keepalive_getter_refuses_none():
+    """Bound as a member function pointer, it took None for a null self."""
+    with pytest.raises(TypeError, match=r"incompatible function arguments"):
+        _core._DLPackKeepalive.alive.fget(None)
