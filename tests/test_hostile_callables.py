@@ -4,7 +4,8 @@ Every public module of the package (``PyGPU``, ``PyGPU.driver``,
 ``PyGPU.sim``, ``PyGPU.gpuarray`` and any added later, such as a compiler or
 kernel module) is walked; each public function, each class (its constructor,
 one target per family of per-dtype classes, the class drawn per example) and
-each public method is a test case. Nothing here names the callables, so a new
+each public method and property getter (methods inherited from Python's own
+types left out) is a test case. Nothing here names the callables, so a new
 one is fuzzed without editing this file; only the exclusions below are by
 name, each with its reason.
 
@@ -101,7 +102,7 @@ class Target:
     `owners`) or a method (of an instance of any class in `owners`)."""
 
     name: str
-    kind: str  # "function" | "constructor" | "method"
+    kind: str  # "function" | "constructor" | "method" | "property" (its getter)
     call: Callable[..., Any]
     owners: list[type] = field(default_factory=list)
     attr: str = ""
@@ -181,12 +182,20 @@ def discover() -> list[Target]:
             if issubclass(obj, BaseException):
                 continue  # exceptions: constructed; their methods are Python's
             for attr, member in inspect.getmembers(obj):
-                if attr.startswith("_") or not callable(member) or inspect.isclass(member):
+                static = inspect.getattr_static(obj, attr, member)
+                defined_by = next((k for k in obj.__mro__ if attr in vars(k)), type)  # else: from the metaclass
+                if attr.startswith("_") or not defined_by.__module__.startswith("PyGPU"):
+                    continue  # private, or Python's (int's methods of an IntEnum, the metaclass's)
+                if isinstance(static, property):  # the getter, with a hostile or a real self
+                    kind, call, arity = "property", static.fget, 0
+                elif callable(member) and not inspect.isclass(member):
+                    kind, call, (arity, addresses) = "method", member, shape_of(member)
+                else:
                     continue
-                mkey = (id(inspect.getattr_static(obj, attr, member)), attr)
+                mkey = (id(static), attr)
                 if mkey not in methods:
-                    arity, addresses = shape_of(member)
-                    methods[mkey] = Target(f"{qual}.{attr}", "method", member, [obj], attr, arity, addresses)
+                    methods[mkey] = Target(f"{qual}.{attr}", kind, call, [obj], attr, arity,
+                                           addresses if kind == "method" else frozenset())
                 elif obj not in methods[mkey].owners:
                     methods[mkey].owners.append(obj)
     return sorted([*functions.values(), *families.values(), *methods.values()], key=lambda t: t.name)
@@ -199,7 +208,7 @@ def test_discovery_reaches_every_module():
     """The walk found the API: every public module and the families of per-dtype classes."""
     names = {t.name for t in TARGETS}
     kinds = {t.kind for t in TARGETS}
-    assert kinds == {"function", "constructor", "method"}
+    assert kinds == {"function", "constructor", "method", "property"}
     for expected in ("PyGPU.cudaMalloc", "PyGPU.cudaMemcpy2D", "PyGPU.driver.memcpy_htod", "PyGPU.sim.stats",
                      "PyGPU.to_gpu", "PyGPU.GPUArray.get", "PyGPU.DeviceArray.to_device"):
         assert expected in names, expected
@@ -234,10 +243,14 @@ class NegativeIndex:
 
 
 class RaisingLen:
+    """Iterable by __getitem__ (two items); len() raises."""
+
     def __len__(self) -> int:
         raise HostileError("__len__ raised")
 
     def __getitem__(self, i: int) -> int:
+        if i >= 2:
+            raise IndexError(i)  # an endless sequence would hang any consumer, tuple() included
         return 1
 
 
@@ -494,9 +507,11 @@ def test_any_arguments(target: Target) -> None:
             else:
                 cls = data.draw(st.sampled_from(target.owners), "class")
                 instance = sample_instance(cls, live)
-                if instance is None or data.draw(st.integers(0, 4), "hostile self") == 0:
-                    # unbound, with something else as self
-                    self_arg = data.draw(live.values(True), "self")
+                hostile_self = instance is None or data.draw(st.integers(0, 4), "hostile self") == 0
+                self_arg = data.draw(live.values(True), "self") if hostile_self else instance
+                if target.kind == "property":
+                    result = call_once(target.call, (self_arg, *args))
+                elif hostile_self:  # unbound, with something else as self
                     result = call_once(getattr(cls, target.attr), (self_arg, *args))
                 else:
                     result = call_once(getattr(instance, target.attr), args)
