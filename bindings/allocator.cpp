@@ -13,6 +13,7 @@
 #include "error.h"
 #include "family_init.h"
 #include "pointer.h"
+#include "pygpu/checked.h"
 
 namespace pygpu {
 
@@ -77,12 +78,14 @@ DtypeFamily pinned_classes;
 
 py::object allocate_block(PyHostAllocator& a, py::handle n_obj) {
     std::size_t n = size_arg(n_obj, "n");
+    std::size_t bytes = 0;  // checked before the current block is released
+    if (!checked::mul(n, a.dtype->itemsize, bytes))
+        throw py::value_error("n is too large: " + std::to_string(n) + " elements of " + a.dtype->name +
+                              " exceed the address space");
     std::string why = a.in_use();
     if (!why.empty()) return invalid_value("allocate", why);
     int code = a.release("allocate");
     if (code != success()) return error_object(code, "allocate");
-    std::size_t bytes = n * a.dtype->itemsize;
-    if (n != 0 && bytes / n != a.dtype->itemsize) throw py::value_error("n is too large");
     if (!a.pinned) {
         void* p = std::calloc(bytes > 0 ? bytes : 1, 1);
         if (p == nullptr)

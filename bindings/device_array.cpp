@@ -8,6 +8,7 @@
 #include "pygpu/device_array.h"
 
 #include "address_arg.h"
+#include "checked.h"
 #include "dtype_family.h"
 #include "error.h"
 #include "family_init.h"
@@ -80,16 +81,27 @@ py::object status(const PyDeviceArray& a, const char* call) {
     return error_object(arr.last_status(), call);
 }
 
-std::vector<std::ptrdiff_t> shape_arg(py::handle shape) {
+// A shape argument: a sequence of non-negative ints whose array of `dtype`
+// fits in memory (checked::shape_bytes). Each item is held while it is read:
+// a sequence such as a numpy array makes its items on the fly.
+std::vector<std::ptrdiff_t> shape_arg(py::handle shape, const dtype_info& dtype) {
     if (PyLong_Check(shape.ptr()) || py::isinstance<py::str>(shape) || !PySequence_Check(shape.ptr()))
         throw py::type_error("shape must be a list or tuple of ints, got " + type_name(shape));
     std::vector<std::ptrdiff_t> out;
-    for (py::handle n : py::reinterpret_borrow<py::sequence>(shape)) {
+    for (py::handle n : py::iter(shape)) {  // the iterator owns the current item
         if (PyBool_Check(n.ptr()) || !PyIndex_Check(n.ptr()))
             throw py::type_error("shape must hold ints, got " + type_name(n));
-        long long v = py::int_(py::reinterpret_borrow<py::object>(n)).cast<long long>();
+        std::ptrdiff_t v = signed_arg(n, "a size in the shape");
         if (v < 0) throw py::value_error("shape must not hold negative sizes, got " + std::to_string(v));
-        out.push_back(static_cast<std::ptrdiff_t>(v));
+        out.push_back(v);
+    }
+    std::size_t elements = 0, bytes = 0;
+    if (!checked::shape_bytes(out.data(), out.size(), dtype.itemsize, elements, bytes)) {
+        std::string text;
+        for (std::ptrdiff_t n : out) text += (text.empty() ? "" : ", ") + std::to_string(n);
+        throw py::value_error("shape (" + text + ") of " + dtype.name + " is too large: " +
+                              std::to_string(dtype.itemsize) + " bytes times the sizes exceeds " +
+                              std::to_string(PTRDIFF_MAX) + " bytes");
     }
     return out;
 }
@@ -99,10 +111,11 @@ char order_arg(const std::string& order) {
     return order[0];
 }
 
+// Bytes of a shape that shape_arg accepted (so the product cannot wrap).
 std::size_t bytes_of(const std::vector<std::ptrdiff_t>& shape, std::size_t itemsize) {
-    std::size_t n = itemsize;
-    for (std::ptrdiff_t d : shape) n *= static_cast<std::size_t>(d);
-    return n;
+    std::size_t elements = 0, bytes = 0;
+    checked::shape_bytes(shape.data(), shape.size(), itemsize, elements, bytes);
+    return bytes;
 }
 
 std::string class_name(const dtype_info& dt) { return std::string("DeviceArray_") + dt.name; }
@@ -147,7 +160,7 @@ std::unique_ptr<PyDeviceArray> from_buffer(PyTypeObject* type, py::buffer buffer
 std::unique_ptr<PyDeviceArray> from_shape(PyTypeObject* type, py::handle shape, const std::string& order) {
     const dtype_info& want = dtype_to_construct(type);
     auto out = std::make_unique<PyDeviceArray>();
-    out->arr = std::make_unique<device_array_base>(&backend(), want, shape_arg(shape), order_arg(order));
+    out->arr = std::make_unique<device_array_base>(&backend(), want, shape_arg(shape, want), order_arg(order));
     return out;
 }
 
@@ -160,7 +173,7 @@ std::unique_ptr<PyDeviceArray> from_pointer(PyTypeObject* type, const PointerBas
     if (!host.readable())
         throw py::value_error(class_name(want) + " needs a safe host pointer (host memory owned by this process); got " +
                               (host.device ? "device memory" : host.alive() ? "an unsafe pointer" : "freed memory"));
-    std::vector<std::ptrdiff_t> dims = shape_arg(shape);
+    std::vector<std::ptrdiff_t> dims = shape_arg(shape, want);
     char o = order_arg(order);
     std::size_t need = bytes_of(dims, want.itemsize);
     if ((host.extent != 0 || host.token) && need > host.extent)
@@ -176,7 +189,7 @@ std::unique_ptr<PyDeviceArray> from_pointer(PyTypeObject* type, const PointerBas
 std::unique_ptr<PyDeviceArray> from_addresses(PyTypeObject* type, py::handle host, py::handle device,
                                               py::handle shape, const std::string& order) {
     const dtype_info& want = dtype_to_construct(type);
-    std::vector<std::ptrdiff_t> dims = shape_arg(shape);
+    std::vector<std::ptrdiff_t> dims = shape_arg(shape, want);
     char o = order_arg(order);
     auto* h = reinterpret_cast<void*>(static_cast<std::uintptr_t>(size_arg(host, "host_address")));
     auto d = static_cast<std::uintptr_t>(size_arg(device, "device_address"));

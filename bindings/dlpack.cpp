@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "checked.h"
 #include "error.h"
 #include "pygpu/dtypes.h"
 
@@ -208,7 +209,7 @@ std::vector<std::int64_t> int64_tuple(const py::tuple& values, const char* what)
     for (py::handle v : values) {
         if (!PyIndex_Check(v.ptr()) || PyBool_Check(v.ptr()))
             throw py::type_error(std::string("_dlpack_export: ") + what + " must hold ints, got " + type_name(v));
-        out.push_back(v.cast<std::int64_t>());
+        out.push_back(static_cast<std::int64_t>(signed_arg(v, std::string("_dlpack_export: ") + what)));
     }
     return out;
 }
@@ -326,13 +327,23 @@ private:
     bool versioned_ = false;
 };
 
-// C-contiguous byte strides for `shape`.
+// A product of a producer's sizes or strides, checked: a tensor whose byte
+// strides or size would not fit int64 is refused.
+std::int64_t checked_product(std::int64_t a, std::int64_t b, const char* what) {
+    std::ptrdiff_t r = 0;
+    if (!checked::mul(static_cast<std::ptrdiff_t>(a), static_cast<std::ptrdiff_t>(b), r))
+        throw py::value_error(std::string("_dlpack_import: the tensor's ") + what +
+                              " overflows a 64-bit byte count (a corrupt or impossible tensor)");
+    return static_cast<std::int64_t>(r);
+}
+
+// C-contiguous byte strides for `shape` (non-negative sizes).
 std::vector<std::int64_t> c_strides(const std::int64_t* shape, std::int32_t ndim, std::int64_t itemsize) {
     std::vector<std::int64_t> out(static_cast<std::size_t>(ndim));
     std::int64_t step = itemsize;
     for (std::int32_t i = ndim - 1; i >= 0; --i) {
         out[static_cast<std::size_t>(i)] = step;
-        step *= shape[i] > 0 ? shape[i] : 1;
+        step = checked_product(step, shape[i] > 0 ? shape[i] : 1, "shape");
     }
     return out;
 }
@@ -364,8 +375,13 @@ py::tuple describe(const DLTensor& t, bool read_only) {
     py::tuple strides(static_cast<std::size_t>(t.ndim));
     for (std::int32_t i = 0; i < t.ndim; ++i)
         strides[static_cast<std::size_t>(i)] =
-            py::int_(t.strides != nullptr ? t.strides[i] * itemsize : contiguous[static_cast<std::size_t>(i)]);
-    const auto ptr = reinterpret_cast<std::uintptr_t>(t.data) + static_cast<std::uintptr_t>(t.byte_offset);
+            py::int_(t.strides != nullptr ? checked_product(t.strides[i], itemsize, "strides")
+                                          : contiguous[static_cast<std::size_t>(i)]);
+    const auto data = reinterpret_cast<std::uintptr_t>(t.data);
+    std::size_t ptr = 0;
+    if (!checked::add(data, static_cast<std::size_t>(t.byte_offset), ptr))
+        throw py::value_error("_dlpack_import: data + byte_offset (" + std::to_string(t.byte_offset) +
+                              ") is past the end of the address space (a corrupt tensor)");
     return py::make_tuple(py::int_(ptr), shape, strides, py::str(dtype->name), t.device.device_type, t.device.device_id,
                           read_only);
 }
@@ -423,7 +439,10 @@ void bind(py::module_& m) {
 Owns a consumed DLPack tensor: the producer's memory stays valid while this
 object lives (it is the `base` of the imported view), and the producer's
 deleter runs when it is collected.)doc")
-        .def_property_readonly("alive", &Keepalive::alive, "True until the tensor was released.")
+        // A lambda, not &Keepalive::alive: pybind11 gives a member function pointer
+        // a `const T*` self, which None converts to (a null dereference).
+        .def_property_readonly("alive", [](const Keepalive& k) { return k.alive(); },
+                               "True until the tensor was released.")
         .def("__repr__", [](const Keepalive& k) {
             return std::string("<_DLPackKeepalive ") + (k.alive() ? "holding a DLPack tensor>" : "released>");
         });

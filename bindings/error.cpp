@@ -1,4 +1,5 @@
 // cudaError_t objects, PyGPU.CudaError, and the error-query runtime calls.
+#include <climits>
 #include <cstdio>
 #include <unordered_map>
 
@@ -31,7 +32,13 @@ const char* description_of(int code) { return backend().get_error_string(code); 
 
 int code_of(py::handle obj) {
     if (py::isinstance<Error>(obj)) return obj.cast<const Error&>().code;
-    if (PyLong_Check(obj.ptr())) return obj.cast<int>();
+    if (PyLong_Check(obj.ptr())) {
+        int overflow = 0;  // a code past int is no error code, not a failed cast
+        long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
+        if (overflow != 0 || v < INT_MIN || v > INT_MAX)
+            throw py::value_error("error " + std::string(py::str(obj)) + " is not an error code (out of int range)");
+        return static_cast<int>(v);
+    }
     throw py::type_error("expected a cudaError_t or an int error code, got " +
                          type_name(obj));
 }

@@ -15,6 +15,7 @@
 
 #include "PyGPU/common/block_cache.h"
 #include "backend_access.h"
+#include "checked.h"
 
 namespace pygpu {
 
@@ -40,8 +41,8 @@ py::array host_array(const py::dtype& dtype, const py::tuple& shape_arg, const p
     if (shape_arg.size() != strides_arg.size()) throw py::value_error("shape and strides differ in length");
     std::vector<py::ssize_t> shape, strides;
     for (std::size_t i = 0; i < shape_arg.size(); ++i) {
-        shape.push_back(shape_arg[i].cast<py::ssize_t>());
-        strides.push_back(strides_arg[i].cast<py::ssize_t>());
+        shape.push_back(signed_arg(shape_arg[i], "shape"));
+        strides.push_back(signed_arg(strides_arg[i], "strides"));
     }
     // Every element must lie inside the block: no negative extents, no overflow.
     std::size_t reach = static_cast<std::size_t>(dtype.itemsize());

@@ -1,4 +1,5 @@
 // Device and pinned host memory, copies, memsets and pointer attributes.
+#include <climits>
 #include <map>
 
 #include "address_arg.h"
@@ -6,6 +7,7 @@
 #include "pointer.h"
 #include "runtime_doc.h"
 #include "stream.h"
+#include "pygpu/checked.h"
 #include "pygpu/sim_api.h"
 
 namespace pygpu {
@@ -42,11 +44,30 @@ struct CopyEnds {
     }
 };
 
-int kind_arg(py::handle kind) { return static_cast<int>(size_arg(kind, "kind")); }
+// A cudaMemcpyKind; a value past int would otherwise wrap onto a valid kind.
+int kind_arg(py::handle kind) {
+    std::size_t k = size_arg(kind, "kind");
+    if (k > static_cast<std::size_t>(INT_MAX))
+        throw py::value_error("kind must be a cudaMemcpyKind (cudaMemcpyHostToHost ... cudaMemcpyDefault), got " +
+                              std::to_string(k));
+    return static_cast<int>(k);
+}
 
 // Bytes a pitched 2-D region touches: (height - 1) rows of `pitch` plus `width`.
-std::size_t region_bytes(std::size_t pitch, std::size_t width, std::size_t height) {
-    return height == 0 ? 0 : (height - 1) * pitch + width;
+bool region_bytes(std::size_t pitch, std::size_t width, std::size_t height, std::size_t& out) {
+    std::size_t rows = 0;
+    if (height == 0) return out = 0, true;
+    return checked::mul(height - 1, pitch, rows) && checked::add(rows, width, out);
+}
+
+// Both ends of a 2-D copy: the bytes each touches, or why they cannot be
+// counted (a region past the end of the address space, which would wrap).
+std::string region_sizes(std::size_t dpitch, std::size_t spitch, std::size_t width, std::size_t height,
+                         std::size_t& dst_bytes, std::size_t& src_bytes) {
+    if (region_bytes(dpitch, width, height, dst_bytes) && region_bytes(spitch, width, height, src_bytes)) return {};
+    return "the region of " + std::to_string(height) + " rows of " + std::to_string(width) +
+           " bytes with pitches " + std::to_string(dpitch) + " (dst) and " + std::to_string(spitch) +
+           " (src) reaches past the end of the address space";
 }
 
 // `label=` of the allocators: on the simulated device it names the next
@@ -198,7 +219,10 @@ void bind(py::module_& m) {
             std::size_t dp = size_arg(dpitch, "dpitch"), sp = size_arg(spitch, "spitch");
             std::size_t w = size_arg(width, "width"), h = size_arg(height, "height");
             int k = kind_arg(kind);
-            CopyEnds ends(dst, region_bytes(dp, w, h), src, region_bytes(sp, w, h));
+            std::size_t dst_bytes = 0, src_bytes = 0;
+            std::string why = region_sizes(dp, sp, w, h, dst_bytes, src_bytes);
+            if (!why.empty()) return invalid_value("cudaMemcpy2D", why);
+            CopyEnds ends(dst, dst_bytes, src, src_bytes);
             if (!ends.why.empty()) return invalid_value("cudaMemcpy2D", ends.why);
             int code = nogil([&] { return backend().memcpy_2d(ends.dst.ptr(), dp, ends.src.ptr(), sp, w, h, k); });
             return error_object(code, "cudaMemcpy2D");
@@ -212,7 +236,10 @@ void bind(py::module_& m) {
             pygpu_stream_t s = nullptr;
             std::string why;
             if (!stream_arg(stream, s, why)) return invalid_handle("cudaMemcpy2DAsync", why);
-            CopyEnds ends(dst, region_bytes(dp, w, h), src, region_bytes(sp, w, h));
+            std::size_t dst_bytes = 0, src_bytes = 0;
+            why = region_sizes(dp, sp, w, h, dst_bytes, src_bytes);
+            if (!why.empty()) return invalid_value("cudaMemcpy2DAsync", why);
+            CopyEnds ends(dst, dst_bytes, src, src_bytes);
             if (!ends.why.empty()) return invalid_value("cudaMemcpy2DAsync", ends.why);
             int code = nogil([&] {
                 return backend().memcpy_2d_async(ends.dst.ptr(), dp, ends.src.ptr(), sp, w, h, k, s);

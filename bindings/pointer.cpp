@@ -187,10 +187,14 @@ const dtype_info& typed(const PointerBase& p) {
 std::size_t element_index(const PointerBase& p, py::handle i) {
     if (PyBool_Check(i.ptr()) || !PyIndex_Check(i.ptr()))
         throw py::type_error("pointer index must be an int, got " + type_name(i));
-    long long v = py::int_(py::reinterpret_borrow<py::object>(i)).cast<long long>();
-    if (v < 0)
-        throw py::index_error("index " + std::to_string(v) + " is out of bounds for " + std::to_string(p.count()) +
-                              " element(s): pointers take indices >= 0");
+    py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(i.ptr()));
+    if (!value) throw py::error_already_set();
+    int overflow = 0;  // an index past long long is out of bounds, not a failed cast
+    long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+    if (overflow != 0 || v < 0)
+        throw py::index_error("index " + std::string(py::str(value)) + " is out of bounds for " +
+                              std::to_string(p.count()) + " element(s)" +
+                              (overflow < 0 || (overflow == 0 && v < 0) ? ": pointers take indices >= 0" : ""));
     return static_cast<std::size_t>(v);
 }
 
@@ -259,16 +263,21 @@ to memory allocated through PyGPU know when it was freed and are then refused.)d
         "(keeps what it knows).");
     cls.def("__int__", [](const PointerBase& p) { return p.address; })
         .def("__index__", [](const PointerBase& p) { return p.address; })
-        .def("is_safe", &PointerBase::readable, "True for host memory owned by this process and still allocated.")
+        // Lambdas taking a reference, never member function pointers: pybind11 binds
+        // those with a `const T*` self, which None converts to (a null dereference
+        // when called unbound as pointer_wrapper_void.count(None)).
+        .def("is_safe", [](const PointerBase& p) { return p.readable(); },
+             "True for host memory owned by this process and still allocated.")
         .def("is_device", [](const PointerBase& p) { return p.device; }, "True for device memory.")
-        .def_property_readonly("alive", &PointerBase::alive, "False once the memory was freed through PyGPU.")
+        .def_property_readonly("alive", [](const PointerBase& p) { return p.alive(); },
+                               "False once the memory was freed through PyGPU.")
         .def_property_readonly("extent", [](const PointerBase& p) { return p.extent; },
                                "Bytes reachable from this address (0 when unknown).")
         .def_property_readonly("dtype", [](const PointerBase& p) -> py::object {
                 if (p.dtype == nullptr) return py::none();
                 return py::module_::import("numpy").attr("dtype")(p.dtype->name);
             }, "The element type (a numpy.dtype), None for pointer_wrapper_void.")
-        .def("count", &PointerBase::count, "Elements reachable from this address (0 when unknown).")
+        .def("count", [](const PointerBase& p) { return p.count(); }, "Elements reachable from this address (0 when unknown).")
         .def("get", &get_element, py::arg("i") = 0, "Element i (bounds-checked; safe pointers only).")
         .def("set", &set_element, py::arg("i"), py::arg("value"), "Write element i (bounds-checked; safe pointers only).")
         .def("__getitem__", &get_element)

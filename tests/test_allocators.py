@@ -186,3 +186,12 @@ def test_device_array_on_the_pointer(kind, name):
     assert np.array_equal(np.asarray(a), values)
     da2 = getattr(g, f"DeviceArray_{name}")(a.ptr(), (3, 4), order="F")
     assert np.array_equal(np.asarray(da2), values.reshape((3, 4), order="F"))
+
+
+def test_too_large_allocate_keeps_the_current_block(kind, name):
+    """The size was checked after the current block was released."""
+    a = alloc_cls(kind, name)(4)
+    n = 2**64 // np.dtype(name).itemsize  # past size_t in bytes (in elements too for 1-byte items)
+    with pytest.raises(ValueError, match=rf"^n is too large: {n}( elements of {name} exceed the address space)?$"):
+        a.allocate(n)
+    assert a.size() == 4

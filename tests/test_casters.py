@@ -487,3 +487,17 @@ def test_get_include_and_cmake_dir():
     cmake_dir = Path(g.get_cmake_dir())
     assert (cmake_dir / "PyGPUConfig.cmake").is_file() and (cmake_dir / "PyGPUConfigVersion.cmake").is_file()
     assert "get_include" in g.__all__ and "get_cmake_dir" in g.__all__
+
+
+def test_sizes_that_overflow_are_refused(ext, dev_alloc):
+    """Shape and strides past 2**63 were read as negative numbers, and the
+    product of the shape overflowed (undefined behaviour) (issue 14)."""
+    ptr = int(dev_alloc(64))
+    with pytest.raises(ValueError, match=r"^__cuda_array_interface__: 'shape': 9223372036854775808 is out of range$"):
+        ext.span(CAI(shape=(2**63,), typestr="<f4", data=(ptr, False)))
+    with pytest.raises(ValueError, match=r"^__cuda_array_interface__: 'strides': 18446744073709551612 is out of rang"):
+        ext.span(CAI(shape=(2,), typestr="<f4", data=(ptr, False), strides=(2**64 - 4,)))
+    with pytest.raises(ValueError, match=r"^the shape is too large \(its size in bytes overflows\)$"):
+        ext.span(CAI(shape=(2**62, 2**62), typestr="<f4", data=(ptr, False)))
+    with pytest.raises(ValueError, match=r"^the shape is too large"):
+        ext.span(CAI(shape=(2**61, 0), typestr="<f4", data=(ptr, False), strides=(4, 4)))

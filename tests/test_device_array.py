@@ -671,3 +671,55 @@ def test_free_then_delete_does_not_double_free(name, no_gc):
     assert mem_free() == free0
     assert g.cudaGetLastError() == g.cudaSuccess
     assert g.cudaDeviceSynchronize() == g.cudaSuccess
+
+
+# --- hostile shapes (issue 14) --------------------------------------------------
+
+
+def test_shape_from_a_sequence_that_makes_its_items():
+    """A numpy array or any sequence that creates its items on the fly: each
+    item is held while it is read (they were read after being freed)."""
+    with pytest.raises(TypeError, match=r"^shape must hold ints, got float64$"):
+        g.DeviceArray_bool(0, 0, np.zeros(2))
+    assert g.DeviceArray_int64(0, 0, np.array([3, 2**40 + 7]) % 1000).shape() == (3, 783)
+
+    class Fresh:  # a new int object for every item
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            if i >= 2:
+                raise IndexError(i)
+            return int("1000") + i
+
+    assert g.DeviceArray_uint8(0, 0, Fresh()).shape() == (1000, 1001)
+    assert g.DeviceArray_uint8(0, 0, Fresh()).nbytes() == 1001000
+
+
+@pytest.mark.parametrize("shape", [(2**62, 4), (0, 2**62), (2**61, 2, 0), (2**31, 2**31, 2)])
+def test_shape_too_large_for_memory_is_refused(shape):
+    """The product of the shape wrapped: DeviceArray_float32((2**62, 4)) had nbytes() == 0."""
+    text = re.escape(str(shape))
+    with pytest.raises(ValueError, match=rf"^shape {text} of float32 is too large: 4 bytes times the sizes exceeds"):
+        g.DeviceArray_float32(shape)
+    with pytest.raises(ValueError, match=rf"^shape {text} of float32 is too large"):
+        g.DeviceArray_float32(0, 0, shape)
+    host = g.HostAllocator_float32(4)
+    with pytest.raises(ValueError, match=rf"^shape {text} of float32 is too large"):
+        g.DeviceArray_float32(host.ptr(), shape)
+
+
+def test_shape_sizes_past_int64_are_refused():
+    with pytest.raises(ValueError, match=r"^a size in the shape is out of range: 1180591620717411303424$"):
+        g.DeviceArray_float32((2**70,))
+    with pytest.raises(ValueError, match=r"^shape must not hold negative sizes, got -1$"):
+        g.DeviceArray_float32((2, -1))
+
+
+def test_impossible_host_side_is_a_memory_error():
+    """Valid by the layout rule, but no host has 2**62 bytes: MemoryError (it
+    was allocated with new[], which ASan turns into an abort)."""
+    with pytest.raises(MemoryError):
+        g.DeviceArray_uint8((2**62,))
+    a = g.DeviceArray_uint8((1 << 20,))  # calloc'd: zero pages
+    assert a.nbytes() == 1 << 20 and not np.asarray(a).any()

@@ -610,3 +610,40 @@ def test_gpuarray_cuda_array_interface_round_trips(array):
 
     view = g.asarray(OnlyCAI())
     assert view.ptr == array.ptr and np.array_equal(view.get(), array.get())
+
+
+# --- sizes a producer or caller gets wrong (issue 14) ----------------------------------------
+
+
+def test_export_sizes_past_int64_are_value_errors(array):
+    """Were pybind11's RuntimeError 'Unable to cast'."""
+    with pytest.raises(ValueError, match=r"^_dlpack_export: shape is out of range: 1180591620717411303424$"):
+        _core._dlpack_export(int(array.ptr), (2**70,), (4,), "float32", 2, 0, array, True, False)
+    with pytest.raises(ValueError, match=r"^_dlpack_export: strides_bytes is out of range: -1180591620717411303424$"):
+        _core._dlpack_export(int(array.ptr), (2,), (-(2**70),), "float32", 2, 0, array, True, False)
+
+
+def test_import_refuses_strides_and_offsets_that_overflow(array):
+    """A producer's strides times the item size, its C strides, and data +
+    byte_offset were computed unchecked (signed overflow, wrapped addresses)."""
+    capsule = array.__dlpack__(max_version=(1, 0))
+    managed(capsule).dl_tensor.strides[0] = 2**62
+    with pytest.raises(ValueError, match=r"^_dlpack_import: the tensor's strides overflows a 64-bit byte count"):
+        g.from_dlpack(capsule)
+    assert capsule_name(capsule) == "dltensor_versioned"  # refused before it was consumed
+    capsule = array.__dlpack__(max_version=(1, 0))
+    t = managed(capsule).dl_tensor
+    t.strides = None
+    t.shape[0], t.shape[1] = 2**62, 2**62
+    with pytest.raises(ValueError, match=r"^_dlpack_import: the tensor's shape overflows a 64-bit byte count"):
+        g.from_dlpack(capsule)
+    capsule = array.__dlpack__(max_version=(1, 0))
+    managed(capsule).dl_tensor.byte_offset = 2**64 - 8
+    with pytest.raises(ValueError, match=r"^_dlpack_import: data \+ byte_offset .* is past the end of the address"):
+        g.from_dlpack(capsule)
+
+
+def test_keepalive_getter_refuses_none():
+    """Bound as a member function pointer, it took None for a null self."""
+    with pytest.raises(TypeError, match=r"incompatible function arguments"):
+        _core._DLPackKeepalive.alive.fget(None)

@@ -827,3 +827,10 @@ def test_pycuda_style_snippet_in_a_fresh_interpreter():
 def test_pycuda_style_snippet_in_process(capsys):
     exec(compile(PYCUDA_STYLE, "<pycuda-style>", "exec"), {})
     assert "equal True" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("junk", [1.5, (1, 2), None, 4096])
+def test_device_allocation_wraps_only_pointers(junk):
+    """Anything was accepted, and the destructor then raised on it (unraisable AttributeError)."""
+    with pytest.raises(TypeError, match=r"^DeviceAllocation wraps a pointer from cudaMalloc, got "):
+        cuda.DeviceAllocation(junk)

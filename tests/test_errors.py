@@ -207,3 +207,11 @@ def test_hip_aliases_are_the_same_objects():
     assert g.hipStream_t is g.cudaStream_t
     assert g.hipMemcpyHostToDevice == g.cudaMemcpyHostToDevice == 1
     assert g.hipSuccess == 0 and g.hipErrorOutOfMemory == 2
+
+
+@pytest.mark.parametrize("code", [2**31, -(2**31) - 1, 2**70])
+def test_error_code_past_int_is_a_value_error(code):
+    """Was pybind11's RuntimeError 'Unable to cast'."""
+    for call in (g.cudaGetErrorName, g.cudaGetErrorString):
+        with pytest.raises(ValueError, match=rf"^error {code} is not an error code \(out of int range\)$"):
+            call(code)

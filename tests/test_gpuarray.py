@@ -1286,3 +1286,31 @@ def test_to_host_failure_is_returned_and_kept():
     assert err == g.cudaErrorInvalidValue
     assert a.last_status() == g.cudaErrorInvalidValue
     g.cudaGetLastError()
+
+
+# --- layouts too large or malformed (issue 14) ----------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(2**62, 4), (0, 2**62), (2**40, 2**40)])
+def test_shape_too_large_for_memory_is_refused(shape):
+    """numpy's rule, as DeviceArray_<dtype>: a broadcast (2**40, 2**40) with
+    zero strides claimed 2**80 elements."""
+    text = re.escape(str(shape))
+    with pytest.raises(ValueError, match=rf"^shape {text} of 4-byte elements is too large: more than 2\*\*63 - 1 byte"):
+        g.GPUArray(shape, np.float32, strides=(0,) * len(shape))
+    with pytest.raises(ValueError, match=rf"^shape {text} of 4-byte elements is too large"):
+        g.empty(shape, np.float32)
+
+
+@pytest.mark.parametrize(("strides", "error", "message"), [
+    ([4.7], TypeError, r"^strides must hold ints, got float$"),
+    (np.zeros(1), TypeError, r"^strides must hold ints, got float64$"),
+    ([True], TypeError, r"^strides must hold ints, got bool$"),
+    (4, TypeError, r"^strides must be an iterable of ints, got int$"),
+    ([2**63], ValueError, r"^stride 9223372036854775808 is out of range"),
+    ([4, 4], ValueError, r"^strides \(4, 4\) do not match the 1-dimensional shape$"),
+])
+def test_malformed_strides_are_refused(strides, error, message):
+    """A float stride was truncated by int() (4.7 -> 4)."""
+    with pytest.raises(error, match=message):
+        g.GPUArray((2,), np.float32, strides=strides)

@@ -48,6 +48,19 @@ def test_normalize_shape():
         _layout.normalize_shape((2, -1))
     with pytest.raises(TypeError, match=r"^shape must be an int or an iterable of ints, got float$"):
         _layout.normalize_shape(2.0)
+    with pytest.raises(ValueError, match=r"^shape \(4611686018427387904, 4\) of 4-byte elements is too large"):
+        _layout.normalize_shape((2**62, 4), itemsize=4)
+    assert _layout.normalize_shape((2**62, 0), itemsize=1) == (2**62, 0)  # a length-0 axis counts as 1
+
+
+def test_normalize_strides():
+    assert _layout.normalize_strides([8, np.int32(-4)], 2) == (8, -4)
+    with pytest.raises(TypeError, match=r"^strides must hold ints, got float$"):
+        _layout.normalize_strides([4.7], 1)
+    with pytest.raises(ValueError, match=r"^stride 9223372036854775808 is out of range"):
+        _layout.normalize_strides([2**63], 1)
+    with pytest.raises(ValueError, match=r"^strides \(8,\) do not match the 2-dimensional shape$"):
+        _layout.normalize_strides([8], 2)
 
 
 def test_parse_index():

@@ -481,3 +481,29 @@ def test_cuda_array_interface_objects_are_addresses(dev_alloc):
     assert np.array_equal(out, host)
     err = g.cudaMemcpy(Fake(int(ptr), readonly=True), host, 64, H2D)
     assert err == g.cudaErrorInvalidValue and "read-only" in err.message
+
+
+# --- checked sizes (issue 14) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", ["cudaMemcpy2D", "cudaMemcpy2DAsync"])
+def test_2d_region_past_the_address_space_is_refused(call):
+    """(height - 1) * pitch + width wrapped to a small count, which passed the
+    extent checks of the buffers."""
+    dst, src = np.zeros(16, np.uint8), np.zeros(16, np.uint8)
+    err = getattr(g, call)(dst, 2**63, src, 8, 8, 3, g.cudaMemcpyHostToHost)
+    assert err == g.cudaErrorInvalidValue
+    assert err.message.startswith("the region of 3 rows of 8 bytes with pitches 9223372036854775808 (dst) and 8 (src) "
+                                  "reaches past the end of the address space")
+    err = getattr(g, call)(dst, 8, src, 2**62, 8, 5, g.cudaMemcpyHostToHost)
+    assert err == g.cudaErrorInvalidValue and "reaches past the end of the address space" in err.message
+
+
+def test_memcpy_kind_past_int_is_refused():
+    """A kind of 2**32 + 1 was truncated to 1, cudaMemcpyHostToDevice."""
+    dst, src = np.zeros(8, np.uint8), np.ones(8, np.uint8)
+    for call, args in [(g.cudaMemcpy, (dst, src, 8, 2**32 + 1)), (g.cudaMemcpyAsync, (dst, src, 8, 2**32 + 1)),
+                       (g.cudaMemcpy2D, (dst, 8, src, 8, 8, 1, 2**32 + 1))]:
+        with pytest.raises(ValueError, match=r"^kind must be a cudaMemcpyKind .* got 4294967297$"):
+            call(*args)
+    assert not dst.any()

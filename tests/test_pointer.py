@@ -62,3 +62,26 @@ def test_print_address(capsys, dev_alloc):
     ptr = dev_alloc(64)
     ptr.print_address()
     assert capsys.readouterr().out.strip() == hex(int(ptr))
+
+
+def test_index_past_int64_is_an_index_error():
+    """Was pybind11's RuntimeError 'Unable to cast'."""
+    p = g.HostAllocator_float32(4).ptr()
+    with pytest.raises(IndexError, match=r"^index 1180591620717411303424 is out of bounds for 4 element\(s\)$"):
+        p[2**70]
+    with pytest.raises(IndexError, match=r"^index -1180591620717411303424 is out of bounds .*indices >= 0$"):
+        p[-(2**70)] = 1
+
+
+@pytest.mark.parametrize("name", ["count", "is_safe", "is_device", "get", "set", "print_address", "__int__"])
+def test_unbound_methods_refuse_none_as_self(name):
+    """count and is_safe were bound as member function pointers, whose self
+    pybind11 converts from None to a null pointer: a segmentation fault."""
+    with pytest.raises(TypeError, match=rf"^{name}\(\): incompatible function arguments"):
+        getattr(g.pointer_wrapper_float32, name)(None)
+
+
+@pytest.mark.parametrize("name", ["alive", "extent", "dtype"])
+def test_property_getters_refuse_none(name):
+    with pytest.raises(TypeError, match=r"incompatible function arguments"):
+        getattr(g.pointer_wrapper_void, name).fget(None)

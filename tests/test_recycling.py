@@ -186,3 +186,13 @@ def test_large_pageable_async_copies_stage_the_source_at_call_time(gate):
     finally:
         g.cudaFree(dev)
         g.cudaStreamDestroy(stream)
+
+
+def test_host_array_sizes_past_int64_are_value_errors():
+    """Were pybind11's RuntimeError 'Unable to cast' (the private _host_array behind GPUArray.get)."""
+    from PyGPU import _core
+
+    with pytest.raises(ValueError, match=r"^shape is out of range: 1180591620717411303424$"):
+        _core._host_array(np.dtype(np.float32), (2**70,), (4,), 1 << 20)
+    with pytest.raises(ValueError, match=r"^strides is out of range: 1180591620717411303424$"):
+        _core._host_array(np.dtype(np.float32), (4,), (2**70,), 1 << 20)

@@ -13,24 +13,38 @@
 // returns the backend's status, remembered by last_status(), with a message
 // (last_message()) when the array itself rejected the call.
 //
-// Self-contained: the standard library, pygpu/backend.h and pygpu/dtypes.h.
+// Self-contained: the standard library, pygpu/backend.h, pygpu/checked.h and
+// pygpu/dtypes.h. A shape too large for memory is a std::length_error.
 #ifndef PYGPU_DEVICE_ARRAY_H
 #define PYGPU_DEVICE_ARRAY_H
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "pygpu/backend.h"
+#include "pygpu/checked.h"
 #include "pygpu/dtypes.h"
 
 namespace pygpu {
 
 namespace detail {
+
+// The number of elements of `shape`; throws std::length_error when a size is
+// negative or the array's bytes do not fit ptrdiff_t (numpy's limit).
+inline std::size_t check_shape(const std::vector<std::ptrdiff_t>& shape, std::size_t itemsize) {
+    std::size_t elements = 0, bytes = 0;
+    if (!checked::shape_bytes(shape.data(), shape.size(), itemsize, elements, bytes))
+        throw std::length_error("pygpu::DeviceArray: a negative size in the shape, or an array too large for memory");
+    return elements;
+}
 
 // Copies between a dense C-ordered buffer and a strided view (to_dense: view
 // -> dense). Recursion over the leading axes, a loop over the last one.
@@ -45,14 +59,17 @@ inline void strided_copy(char* dense, char* view, const std::ptrdiff_t* shape, c
         strided_copy(dense, view + i * strides[0], shape + 1, strides + 1, ndim - 1, itemsize, to_dense, offset);
 }
 
+// Throws std::length_error for a shape whose bytes do not fit ptrdiff_t
+// (checked::shape_bytes), so that no stride wraps.
 inline std::vector<std::ptrdiff_t> contiguous_strides(const std::vector<std::ptrdiff_t>& shape, std::size_t itemsize,
                                                       bool fortran) {
+    check_shape(shape, itemsize);
     std::vector<std::ptrdiff_t> strides(shape.size());
     std::ptrdiff_t step = static_cast<std::ptrdiff_t>(itemsize);
     for (std::size_t k = 0; k < shape.size(); ++k) {
         const std::size_t axis = fortran ? k : shape.size() - 1 - k;
         strides[axis] = step;
-        step *= shape[axis] > 0 ? shape[axis] : 1;
+        step *= shape[axis] > 0 ? shape[axis] : 1;  // <= the checked reach
     }
     return strides;
 }
@@ -67,9 +84,8 @@ public:
                       bool host_writable = true)
         : backend_(backend), dtype_(&dtype), host_(host), shape_(std::move(shape)), strides_(std::move(strides)),
           host_writable_(host_writable) {
+        size_ = detail::check_shape(shape_, dtype.itemsize);
         if (strides_.empty()) strides_ = detail::contiguous_strides(shape_, dtype.itemsize, false);
-        size_ = 1;
-        for (std::ptrdiff_t n : shape_) size_ *= static_cast<std::size_t>(n);
     }
 
     // Host memory owned by the array, zero-filled, C ('C') or Fortran ('F') order.
@@ -77,7 +93,11 @@ public:
                       char order = 'C')
         : device_array_base(backend, dtype, nullptr, shape,
                             detail::contiguous_strides(shape, dtype.itemsize, order == 'F')) {
-        owned_host_.reset(new char[nbytes() > 0 ? nbytes() : 1]());
+        // calloc, not new[]: an impossible size is a std::bad_alloc (also
+        // under ASan, whose operator new aborts instead), and large blocks
+        // are zero pages until touched.
+        owned_host_.reset(static_cast<char*>(std::calloc(nbytes() > 0 ? nbytes() : 1, 1)));
+        if (!owned_host_) throw std::bad_alloc();
         host_ = owned_host_.get();
     }
 
@@ -250,7 +270,10 @@ private:
     const pygpu_backend* backend_ = nullptr;
     const dtype_info* dtype_ = nullptr;
     void* host_ = nullptr;
-    std::unique_ptr<char[]> owned_host_;
+    struct free_host {
+        void operator()(char* p) const { std::free(p); }
+    };
+    std::unique_ptr<char, free_host> owned_host_;
     std::vector<std::ptrdiff_t> shape_, strides_;
     std::size_t size_ = 0;
     bool host_writable_ = true;

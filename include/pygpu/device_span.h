@@ -16,7 +16,7 @@
 // The type is trivially copyable and its accessors are __host__ __device__
 // under nvcc and hipcc, so a span can be passed to a kernel by value.
 //
-// Self-contained: the standard library and pygpu/stream_ref.h.
+// Self-contained: the standard library, pygpu/checked.h and pygpu/stream_ref.h.
 #ifndef PYGPU_DEVICE_SPAN_H
 #define PYGPU_DEVICE_SPAN_H
 
@@ -26,6 +26,7 @@
 #include <string>
 #include <type_traits>
 
+#include "pygpu/checked.h"
 #include "pygpu/stream_ref.h"
 
 #if defined(__CUDACC__) || defined(__HIPCC__)
@@ -75,17 +76,19 @@ public:
             throw std::invalid_argument("device_span: " + std::to_string(ndim) + " axes, at most " +
                                         std::to_string(max_ndim) + " are supported (PYGPU_SPAN_MAX_NDIM)");
         size_ = 1;
+        // Sizes and strides from a foreign interface may be anything: every
+        // product is checked, so a huge shape is refused instead of wrapping.
+        std::ptrdiff_t reach = static_cast<std::ptrdiff_t>(sizeof(T));  // C strides' next step
         for (int k = ndim - 1; k >= 0; --k) {
             if (shape[k] < 0) throw std::invalid_argument("device_span: negative extent in the shape");
             shape_[k] = shape[k];
-            strides_[k] = strides != nullptr ? strides[k]
-                                             : (k == ndim - 1 ? static_cast<std::ptrdiff_t>(sizeof(T))
-                                                              : strides_[k + 1] * (shape_[k + 1] > 0 ? shape_[k + 1] : 1));
+            strides_[k] = strides != nullptr ? strides[k] : reach;
             if (strides_[k] % static_cast<std::ptrdiff_t>(sizeof(T)) != 0)
                 throw std::invalid_argument("device_span: stride of " + std::to_string(strides_[k]) +
                                             " bytes on axis " + std::to_string(k) +
                                             " is not a multiple of the item size (" + std::to_string(sizeof(T)) + ")");
-            size_ *= shape[k];
+            if (!checked::mul(size_, shape[k], size_) || !checked::mul(reach, shape[k] > 0 ? shape[k] : 1, reach))
+                throw std::invalid_argument("device_span: the shape is too large (its size in bytes overflows)");
         }
         if (requires_contiguous && !is_c_contiguous())
             throw std::invalid_argument("device_span: a C-contiguous array is required, got strides " +

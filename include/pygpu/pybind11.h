@@ -73,6 +73,7 @@
 #include <vector>
 
 #include "pygpu/backend.h"
+#include "pygpu/checked.h"
 #include "pygpu/device_array.h"
 #include "pygpu/dtypes.h"
 
@@ -112,8 +113,10 @@ inline std::string type_name(py::handle obj) {
     return module.empty() || module == "builtins" ? name : module + "." + name;
 }
 
-// A Python integer (numpy integers included; negative ones when allowed), else a refusal.
-inline bool to_integer(py::handle obj, long long& out, bool allow_negative, const std::string& what, refusal& why) {
+// A Python integer (numpy integers included; negative ones when allowed;
+// above 2**63 only when `allow_unsigned`: addresses), else a refusal.
+inline bool to_integer(py::handle obj, long long& out, bool allow_negative, const std::string& what, refusal& why,
+                       bool allow_unsigned = true) {
     if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr())) {
         why = type_refusal(what + ": expected an int, got " + type_name(obj));
         return false;
@@ -126,9 +129,9 @@ inline bool to_integer(py::handle obj, long long& out, bool allow_negative, cons
     }
     int overflow = 0;
     out = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
-    if (overflow < 0 || (!allow_negative && out < 0)) {
+    if (overflow < 0 || (overflow > 0 && !allow_unsigned) || (!allow_negative && out < 0)) {
         why = value_refusal(what + ": " + std::string(py::str(value)) +
-                            (overflow < 0 ? " is out of range" : " is negative"));
+                            (overflow != 0 ? " is out of range" : " is negative"));
         return false;
     }
     if (overflow > 0) {  // an address above 2**63
@@ -158,7 +161,8 @@ inline bool read_tuple(py::handle obj, std::vector<std::ptrdiff_t>& out, bool al
     }
     for (py::handle item : obj) {
         long long v = 0;
-        if (!to_integer(item, v, allow_negative, std::string("__cuda_array_interface__: '") + what + "'", why))
+        if (!to_integer(item, v, allow_negative, std::string("__cuda_array_interface__: '") + what + "'", why,
+                        false))
             return false;
         out.push_back(static_cast<std::ptrdiff_t>(v));
     }
@@ -230,8 +234,11 @@ inline bool from_device_array(py::handle obj, array_view& v, refusal& why) {
     py::object dtype = obj.attr("dtype");
     v.typestr = py::str(dtype.attr("str")).cast<std::string>();
     const std::size_t itemsize = dtype.attr("itemsize").cast<std::size_t>();
-    std::size_t size = 1;
-    for (std::ptrdiff_t n : v.shape) size *= static_cast<std::size_t>(n);
+    std::size_t size = 0, bytes = 0;
+    if (!checked::shape_bytes(v.shape.data(), v.shape.size(), itemsize, size, bytes)) {
+        why = value_refusal("the shape of this " + type_name(obj) + " is too large");
+        return false;
+    }
     const bool dense = size <= 1 || host_strides == detail::contiguous_strides(v.shape, itemsize, false) ||
                        host_strides == detail::contiguous_strides(v.shape, itemsize, true);
     v.strides = dense ? host_strides : detail::contiguous_strides(v.shape, itemsize, false);

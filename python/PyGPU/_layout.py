@@ -78,23 +78,47 @@ def span(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> tuple[i
     return low, high + itemsize
 
 
-def normalize_shape(shape: Any) -> Shape:
-    """A shape as numpy.empty takes it -> a tuple of ints (TypeError for non-ints, ValueError for negatives)."""
+MAX_BYTES = 2**63 - 1  # numpy's limit (and ptrdiff_t's): the bytes an array spans must fit a signed 64-bit int
+
+
+def _int_items(values: Any, what: str, expected: str) -> list[int]:
+    """The items of an iterable of ints (numpy integers too; not bools or floats) as ints."""
+    try:
+        items = tuple(values)
+    except TypeError:
+        raise TypeError(f"{what} must be {expected}, got {type(values).__name__}") from None
+    for n in items:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
+            raise TypeError(f"{what} must hold ints, got {type(n).__name__}")
+    return [int(n) for n in items]
+
+
+def normalize_shape(shape: Any, itemsize: int | None = None) -> Shape:
+    """A shape as numpy.empty takes it -> a tuple of ints; with `itemsize`, it must also fit in MAX_BYTES."""
     if isinstance(shape, np.ndarray) and shape.ndim == 0:
         shape = shape.item()
     if isinstance(shape, numbers.Integral):
         shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"shape must be an int or an iterable of ints, got {type(shape).__name__}") from None
-    out: list[int] = []
-    for n in dims:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
-            raise TypeError(f"shape must hold ints, got {type(n).__name__}")
-        if n < 0:
-            raise ValueError(f"negative dimensions are not allowed: {tuple(dims)}")
-        out.append(int(n))
+    out = _int_items(shape, "shape", "an int or an iterable of ints")
+    if any(n < 0 for n in out):
+        raise ValueError(f"negative dimensions are not allowed: {tuple(out)}")
+    if itemsize is not None:
+        reach = itemsize
+        for n in out:
+            reach *= max(n, 1)
+        if reach > MAX_BYTES:
+            raise ValueError(f"shape {tuple(out)} of {itemsize}-byte elements is too large: more than 2**63 - 1 bytes")
+    return tuple(out)
+
+
+def normalize_strides(strides: Any, ndim: int) -> Shape:
+    """Byte strides given by a caller -> a tuple of ints, one per axis (TypeError, ValueError otherwise)."""
+    out = _int_items(strides, "strides", "an iterable of ints")
+    for s in out:
+        if abs(s) > MAX_BYTES:
+            raise ValueError(f"stride {s} is out of range (at most 2**63 - 1 bytes either way)")
+    if len(out) != ndim:
+        raise ValueError(f"strides {tuple(out)} do not match the {ndim}-dimensional shape")
     return tuple(out)
 
 

@@ -70,6 +70,8 @@ class DeviceAllocation:
     __slots__ = ("__weakref__", "_ptr")
 
     def __init__(self, ptr: _g.pointer_wrapper_void) -> None:
+        if not isinstance(ptr, _g.pointer_wrapper_void):  # else __del__ would fail on it
+            raise TypeError(f"DeviceAllocation wraps a pointer from cudaMalloc, got {type(ptr).__name__}")
         self._ptr = ptr
 
     def free(self) -> None:

@@ -148,7 +148,7 @@ class GPUArray:
                  base: Any = None, gpudata: SupportsInt | None = None, strides: Iterable[SupportsInt] | None = None,
                  order: str = "C") -> None:  # PyCUDA's signature, positional arguments included
         dtype = check_dtype(dtype)
-        shape = _layout.normalize_shape(shape)
+        shape = _layout.normalize_shape(shape, dtype.itemsize)
         layout = ""  # "C" or "F" when known contiguous from the arguments
         if strides is None:
             if order == "C":
@@ -159,9 +159,7 @@ class GPUArray:
                 raise ValueError(f"invalid order: {order!r} (use 'C' or 'F')")
             layout = order
         else:
-            strides = tuple(int(s) for s in strides)
-            if len(strides) != len(shape):
-                raise ValueError(f"strides {strides} do not match the {len(shape)}-dimensional shape {shape}")
+            strides = _layout.normalize_strides(strides, len(shape))
         if gpudata is None:
             if base is not None:
                 raise ValueError("base is only meaningful with gpudata (a view of memory owned by base)")
