@@ -1314,3 +1314,12 @@ def test_malformed_strides_are_refused(strides, error, message):
     """A float stride was truncated by int() (4.7 -> 4)."""
     with pytest.raises(error, match=message):
         g.GPUArray((2,), np.float32, strides=strides)
+
+
+def test_deprecated_numpy_alias_is_refused_as_a_dtype():
+    """numpy 2 deprecates the alias 'a' (for 'S'); with warnings as errors (as this suite runs) its
+    DeprecationWarning escaped from the constructor instead of the TypeError any unsupported dtype gets."""
+    with pytest.raises(TypeError, match=r"^b'a' is not a dtype GPUArray supports: Data type alias 'a' was deprecated"):
+        g.GPUArray((2,), b"a")
+    with pytest.raises(TypeError, match=r"^b'a' is not a dtype GPUArray supports"):
+        g.zeros(2, b"a")
