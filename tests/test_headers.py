@@ -42,7 +42,7 @@ def test_header_compiles_on_its_own(tmp_path, header):
 
 
 
-@pytest.mark.parametrize("header", ["backend.h", "sim_api.h"])
+@pytest.mark.parametrize("header", ["backend.h", "sim_api.h", "sim_library.h"])
 def test_c_interface_compiles_as_c(tmp_path, header):
     """The backend interfaces are plain C: a C compiler takes them, pedantic."""
     gcc = shutil.which("gcc")

@@ -24,11 +24,15 @@ EXPECT_SANITIZED = os.environ.get("PYGPU_EXPECT_SANITIZED") == "1"
 
 
 def _module_files() -> dict:
-    """{module name: path} of _core and every built backend, as installed."""
+    """{module name: path} of _core, every built backend and the simulated device's library, as installed."""
     import importlib.util
 
+    import PyGPU.sim
+
     names = ["_core", *(f"_backend_{b}" for b in g.built_backends)]
-    return {name: Path(importlib.util.find_spec(f"PyGPU.{name}").origin) for name in names}
+    files = {name: Path(importlib.util.find_spec(f"PyGPU.{name}").origin) for name in names}
+    files["libpygpu_sim"] = Path(PyGPU.sim.library_path())
+    return files
 
 
 @pytest.mark.build
@@ -48,7 +52,7 @@ def test_sanitize_option_instruments_every_module(tmp_path):
     backends = re.search(r"PyGPU: backends built: (\S+)\n", result.stdout).group(1).split(";")
     assert "sim" in backends
     commands = json.loads((build / "compile_commands.json").read_text())
-    for target in ["_core", *(f"_backend_{b}" for b in backends)]:
+    for target in ["_core", "pygpu_sim", *(f"_backend_{b}" for b in backends)]:
         compiles = [c["command"] for c in commands if f"CMakeFiles/{target}.dir/" in c["command"]]
         assert compiles, f"no sources of {target}"
         for command in compiles:
@@ -64,7 +68,7 @@ def test_sanitize_option_instruments_every_module(tmp_path):
 def test_the_sanitizer_run_is_instrumented():
     """Every module references the ASan and UBSan runtimes, and the ASan runtime is live here."""
     files = _module_files()
-    assert set(files) >= {"_core", "_backend_sim"}
+    assert set(files) >= {"_core", "_backend_sim", "libpygpu_sim"}
     for name, path in files.items():
         data = path.read_bytes()
         assert b"__asan_init" in data, f"{name} ({path}) is not built with AddressSanitizer"

@@ -80,3 +80,13 @@ def get_cmake_dir() -> str:
             return str(candidate)
     raise FileNotFoundError(f"PyGPU's CMake package is not installed beside {here}; reinstall PyGPU "
                             "(pip install PyGPU)")
+
+
+def sim_library_path() -> str:
+    """The simulated device's shared library, ``libpygpu_sim.so`` (``PyGPU.sim.library_path``)."""
+    here = _here()
+    candidate = here / "lib" / "libpygpu_sim.so"
+    if candidate.is_file():
+        return str(candidate)
+    raise FileNotFoundError(f"the simulated device's library is not installed at {candidate}; reinstall PyGPU "
+                            "(pip install PyGPU)")

@@ -50,7 +50,7 @@ from . import _core
 
 __all__ = [
     "SimEnvironmentError", "Trace", "allocations", "available", "chaos", "clear_injections", "configure", "inject",
-    "label", "last_message", "leak_report", "leaks", "parse_size", "reset", "stats", "trace",
+    "label", "last_message", "leak_report", "leaks", "library_path", "parse_size", "reset", "stats", "trace",
 ]
 
 CHAOS_VAR = "PYGPU_SIM_CHAOS"
@@ -186,6 +186,37 @@ def available() -> bool:
     True
     """
     return _has_api() and bool(_core._sim_available())
+
+
+def library_path() -> str:
+    """The path of the simulated device's shared library, ``libpygpu_sim.so``.
+
+    The simulated device is one shared library per process: PyGPU's backend
+    module links to it, and a program or library built for the simulated
+    device links to the same file (``-L`` its directory, ``-lpygpu_sim``, and
+    an rpath to it), so that both use the same device, memory and last error.
+    It exports only its C API (``pygpu/sim_library.h``). Answers whichever
+    backend is active.
+
+    Returns
+    -------
+    str
+        The installed ``PyGPU/lib/libpygpu_sim.so``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the library is not installed beside the package.
+
+    Examples
+    --------
+    >>> import os, PyGPU.sim
+    >>> os.path.basename(PyGPU.sim.library_path())
+    'libpygpu_sim.so'
+    """
+    from ._paths import sim_library_path
+
+    return sim_library_path()
 
 
 def last_message() -> str:
