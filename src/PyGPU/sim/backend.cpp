@@ -104,7 +104,7 @@ constexpr pygpu_backend make_table() {
 }
 
 constexpr pygpu_backend kTable = make_table();
-static_assert(pygpu_backend_complete(kTable), "an entry of PYGPU_BACKEND_ENTRIES is not filled");
+PYGPU_ASSERT_BACKEND_COMPLETE(kTable);
 
 }  // namespace
 
