@@ -5,7 +5,7 @@ or class at a time), and generated where the bindings are generated from a
 table, so that a new dtype, error code or device property is one line in C++
 and nothing to remember here:
 
-- ``errors``: one constant per line of src/PyGPU/common/cuda_errors.def;
+- ``errors``: one constant per line of include/pygpu/cuda_errors.def;
 - ``pointers``, ``device arrays``, ``allocators``: the per-dtype classes
   (pointer_wrapper_<dtype>, DeviceArray_<dtype>, HostAllocator_<dtype>,
   PagelockedAllocator_<dtype>) from PYGPU_DTYPES in include/pygpu/dtypes.h;
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUB = ROOT / "python" / "PyGPU" / "_core.pyi"
 DTYPES_H = ROOT / "include" / "pygpu" / "dtypes.h"
 BACKEND_H = ROOT / "include" / "pygpu" / "backend.h"
-ERRORS_DEF = ROOT / "src" / "PyGPU" / "common" / "cuda_errors.def"
+ERRORS_DEF = ROOT / "include" / "pygpu" / "cuda_errors.def"
 MAIN_CPP = ROOT / "bindings" / "main.cpp"
 INIT = ROOT / "python" / "PyGPU" / "__init__.py"
 

@@ -13,8 +13,10 @@
 #ifndef PYGPU_SIM_LIBRARY_H
 #define PYGPU_SIM_LIBRARY_H
 
-#include "pygpu/backend.h"
-#include "pygpu/sim_api.h"
+/* By their own directory, so that this header also works for code that puts
+ * only pygpu/sim/ on its include path (cuda_runtime_api.h includes it). */
+#include "backend.h"
+#include "sim_api.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PYGPU_SIM_EXPORT __attribute__((visibility("default")))
@@ -39,6 +41,11 @@ PYGPU_SIM_EXPORT const pygpu_sim_api* pygpu_sim_api_table(void);
  * for example a bad PYGPU_SIM_DEVICES). The configuration is read from the
  * environment on the first call of this or any other function. */
 PYGPU_SIM_EXPORT const char* pygpu_sim_init_check(void);
+
+/* The detail of the calling thread's most recent failure on the simulated
+ * device ("" when none): what PyGPU.sim.last_message() shows, for host code
+ * (cudaGetErrorString gives only the code's fixed description). */
+PYGPU_SIM_EXPORT const char* pygpu_sim_last_message(void);
 
 #ifdef __cplusplus
 }

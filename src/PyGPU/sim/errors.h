@@ -1,14 +1,14 @@
 // Error codes, names and the per-thread last error of the simulated device.
 //
 // The simulator reports CUDA's own numbers (cudaError_t), generated from
-// PyGPU/common/cuda_errors.def, so code that passes here compares its status
+// pygpu/cuda_errors.def, so code that passes here compares its status
 // against the same values it will see on hardware.
 #ifndef PYGPU_SIM_ERRORS_H
 #define PYGPU_SIM_ERRORS_H
 
 #include <string>
 
-#include "PyGPU/common/cuda_errors.def"
+#include "pygpu/cuda_errors.def"
 
 namespace pygpu {
 namespace sim {

@@ -1,0 +1,195 @@
+/* CUDA's host runtime API, on the simulated device.
+ *
+ * Host code written for CUDA (cudaMalloc, cudaMemcpyAsync, streams, events,
+ * cudaGetLastError, ...) compiles against this header with the system C or
+ * C++ compiler and links to the simulated device's library, libpygpu_sim
+ * (PyGPU.sim.library_path()):
+ *
+ *     c++ -I "$(python -c 'import PyGPU; print(PyGPU.get_include())')/pygpu/sim" \
+ *         app.cpp -L <dir of libpygpu_sim.so> -lpygpu_sim -Wl,-rpath,<that dir>
+ *
+ * The names, signatures, enumerator values and semantics are CUDA's: each
+ * function runs the simulated device's implementation of the runtime call of
+ * that name, the one PyGPU's Python API calls, on the same device, memory,
+ * streams and per-thread last error as the rest of the process.
+ *
+ * Who may use the device (the rule; docs/simulated-device.md): the calls are
+ * served unless PyGPU is imported in the process with another backend active
+ * (cuda or hip), which this library sees as PyGPU's `_core` loaded without
+ * its simulated-device backend module. Then every call fails with
+ * cudaErrorNotSupported, says why once on stderr, and the reason is the
+ * simulated device's last message (pygpu_sim_last_message()), so host code
+ * never silently works on a device the Python side does not use.
+ *
+ * Only the host API is here; cuda_runtime.h includes it. Plain C and C++.
+ */
+#ifndef PYGPU_SIM_CUDA_RUNTIME_API_H
+#define PYGPU_SIM_CUDA_RUNTIME_API_H
+
+#include <stddef.h>
+
+#include "../backend.h"      /* the device property table (PYGPU_DEVICE_PROP_*) */
+#include "../cuda_errors.def" /* CUDA's error codes (PYGPU_CUDA_ERRORS) */
+#include "../sim_library.h"  /* PYGPU_SIM_EXPORT, pygpu_sim_last_message() */
+
+/* The CUDA version whose runtime API this is (cudaRuntimeGetVersion answers it). */
+#define CUDART_VERSION 13000
+
+/* Default arguments, in C++ only (CUDA's __dv). */
+#ifdef __cplusplus
+#define PYGPU_SIM_DEFAULT(value) = value
+#else
+#define PYGPU_SIM_DEFAULT(value)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- types ------------------------------------------------------------------ */
+
+enum cudaError {
+#define PYGPU_SIM_ERROR_ENUMERATOR_(code, name, description) name = code,
+    PYGPU_CUDA_ERRORS(PYGPU_SIM_ERROR_ENUMERATOR_)
+#undef PYGPU_SIM_ERROR_ENUMERATOR_
+};
+typedef enum cudaError cudaError_t;
+
+enum cudaMemcpyKind {
+    cudaMemcpyHostToHost = 0,
+    cudaMemcpyHostToDevice = 1,
+    cudaMemcpyDeviceToHost = 2,
+    cudaMemcpyDeviceToDevice = 3,
+    cudaMemcpyDefault = 4
+};
+typedef enum cudaMemcpyKind cudaMemcpyKind;
+
+enum cudaMemoryType {
+    cudaMemoryTypeUnregistered = 0,
+    cudaMemoryTypeHost = 1,
+    cudaMemoryTypeDevice = 2,
+    cudaMemoryTypeManaged = 3
+};
+typedef enum cudaMemoryType cudaMemoryType;
+
+typedef struct CUstream_st* cudaStream_t; /* 0: the legacy default stream */
+#define cudaStreamLegacy ((cudaStream_t)0x1)    /* the legacy default stream, by name */
+#define cudaStreamPerThread ((cudaStream_t)0x2) /* the calling host thread's default stream */
+typedef struct CUevent_st* cudaEvent_t;
+typedef void (*cudaHostFn_t)(void* userData);
+
+struct cudaPointerAttributes {
+    enum cudaMemoryType type;
+    int device;
+    void* devicePointer;
+    void* hostPointer;
+};
+typedef struct cudaPointerAttributes cudaPointerAttributes;
+
+/* The fields the simulated device fills (those cudaDeviceProp and
+ * hipDeviceProp_t share), with CUDA's names and types. */
+struct cudaDeviceProp {
+    char name[PYGPU_DEVICE_NAME_LENGTH];
+#define PYGPU_SIM_PROP_FIELD_(type, field, doc) type field;
+#define PYGPU_SIM_PROP_ARRAY_(type, field, n, doc) type field[n];
+    PYGPU_DEVICE_PROP_SCALARS(PYGPU_SIM_PROP_FIELD_)
+    PYGPU_DEVICE_PROP_ARRAYS(PYGPU_SIM_PROP_ARRAY_)
+#undef PYGPU_SIM_PROP_FIELD_
+#undef PYGPU_SIM_PROP_ARRAY_
+};
+typedef struct cudaDeviceProp cudaDeviceProp;
+
+/* Flags: CUDA's values. */
+#define cudaStreamDefault 0x00
+#define cudaStreamNonBlocking 0x01
+#define cudaEventDefault 0x00
+#define cudaEventBlockingSync 0x01
+#define cudaEventDisableTiming 0x02
+#define cudaEventInterprocess 0x04
+#define cudaHostAllocDefault 0x00
+#define cudaHostAllocPortable 0x01
+#define cudaHostAllocMapped 0x02
+#define cudaHostAllocWriteCombined 0x04
+#define cudaHostRegisterDefault 0x00
+#define cudaHostRegisterPortable 0x01
+#define cudaHostRegisterMapped 0x02
+#define cudaHostRegisterIoMemory 0x04
+#define cudaHostRegisterReadOnly 0x08
+
+/* --- errors ------------------------------------------------------------------ */
+
+PYGPU_SIM_EXPORT cudaError_t cudaGetLastError(void);
+PYGPU_SIM_EXPORT cudaError_t cudaPeekAtLastError(void);
+PYGPU_SIM_EXPORT const char* cudaGetErrorName(cudaError_t error);
+PYGPU_SIM_EXPORT const char* cudaGetErrorString(cudaError_t error);
+
+/* --- devices ----------------------------------------------------------------- */
+
+PYGPU_SIM_EXPORT cudaError_t cudaGetDeviceCount(int* count);
+PYGPU_SIM_EXPORT cudaError_t cudaGetDevice(int* device);
+PYGPU_SIM_EXPORT cudaError_t cudaSetDevice(int device);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceSynchronize(void);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceReset(void);
+PYGPU_SIM_EXPORT cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
+PYGPU_SIM_EXPORT cudaError_t cudaMemGetInfo(size_t* free, size_t* total);
+PYGPU_SIM_EXPORT cudaError_t cudaDriverGetVersion(int* driverVersion);
+PYGPU_SIM_EXPORT cudaError_t cudaRuntimeGetVersion(int* runtimeVersion);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceCanAccessPeer(int* canAccessPeer, int device, int peerDevice);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceEnablePeerAccess(int peerDevice, unsigned int flags);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceDisablePeerAccess(int peerDevice);
+
+/* --- memory ------------------------------------------------------------------ */
+
+PYGPU_SIM_EXPORT cudaError_t cudaMalloc(void** devPtr, size_t size);
+PYGPU_SIM_EXPORT cudaError_t cudaFree(void* devPtr);
+PYGPU_SIM_EXPORT cudaError_t cudaMallocHost(void** ptr, size_t size);
+PYGPU_SIM_EXPORT cudaError_t cudaHostAlloc(void** pHost, size_t size, unsigned int flags);
+PYGPU_SIM_EXPORT cudaError_t cudaFreeHost(void* ptr);
+PYGPU_SIM_EXPORT cudaError_t cudaHostRegister(void* ptr, size_t size, unsigned int flags);
+PYGPU_SIM_EXPORT cudaError_t cudaHostUnregister(void* ptr);
+PYGPU_SIM_EXPORT cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attributes, const void* ptr);
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind);
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind,
+                                             cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpy2D(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
+                                          size_t height, enum cudaMemcpyKind kind);
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpy2DAsync(void* dst, size_t dpitch, const void* src, size_t spitch,
+                                               size_t width, size_t height, enum cudaMemcpyKind kind,
+                                               cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyPeer(void* dst, int dstDevice, const void* src, int srcDevice, size_t count);
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyPeerAsync(void* dst, int dstDevice, const void* src, int srcDevice,
+                                                 size_t count, cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+PYGPU_SIM_EXPORT cudaError_t cudaMemset(void* devPtr, int value, size_t count);
+PYGPU_SIM_EXPORT cudaError_t cudaMemsetAsync(void* devPtr, int value, size_t count,
+                                             cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+
+/* --- streams ----------------------------------------------------------------- */
+
+PYGPU_SIM_EXPORT cudaError_t cudaStreamCreate(cudaStream_t* pStream);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t* pStream, unsigned int flags, int priority);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamDestroy(cudaStream_t stream);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamQuery(cudaStream_t stream);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event,
+                                                 unsigned int flags PYGPU_SIM_DEFAULT(0));
+PYGPU_SIM_EXPORT cudaError_t cudaStreamGetFlags(cudaStream_t hStream, unsigned int* flags);
+PYGPU_SIM_EXPORT cudaError_t cudaStreamGetPriority(cudaStream_t hStream, int* priority);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceGetStreamPriorityRange(int* leastPriority, int* greatestPriority);
+PYGPU_SIM_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData);
+
+/* --- events ------------------------------------------------------------------ */
+
+PYGPU_SIM_EXPORT cudaError_t cudaEventCreate(cudaEvent_t* event);
+PYGPU_SIM_EXPORT cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags);
+PYGPU_SIM_EXPORT cudaError_t cudaEventDestroy(cudaEvent_t event);
+PYGPU_SIM_EXPORT cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+PYGPU_SIM_EXPORT cudaError_t cudaEventQuery(cudaEvent_t event);
+PYGPU_SIM_EXPORT cudaError_t cudaEventSynchronize(cudaEvent_t event);
+PYGPU_SIM_EXPORT cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PYGPU_SIM_CUDA_RUNTIME_API_H */

@@ -1,0 +1,121 @@
+// CUDA's host runtime API on the simulated device (pygpu/sim/cuda_runtime_api.h),
+// exported by libpygpu_sim with C linkage for user code.
+//
+// One implementation: each function forwards to the member of the simulated
+// device's backend table that PyGPU's Python API calls. The functions of the
+// table's CALL rows are generated (tools/gen_sim_runtime.py, from
+// PYGPU_BACKEND_ENTRIES); the error reporting and CUDA's shorthands for
+// calls of the table (cudaStreamCreate, cudaEventCreate, ...) are below.
+// Every call but the error reporting first asks host_access.h whether user
+// code may use the device in this process.
+//
+// Compiled on its own (not in the unity build): CUDA's header defines macros
+// (cudaStreamDefault, ...) and enumerators that the other files need not see.
+#include "pygpu/sim/cuda_runtime_api.h"
+
+#include <cstddef>
+#include <type_traits>
+
+#include "PyGPU/sim/backend.h"
+#include "PyGPU/sim/host_access.h"
+
+namespace pygpu {
+namespace sim {
+
+namespace {
+
+// The forwarding hands CUDA's structs to the table as its plain C structs:
+// the same layout, field by field.
+static_assert(sizeof(cudaDeviceProp) == sizeof(pygpu_device_prop), "cudaDeviceProp differs from pygpu_device_prop");
+static_assert(offsetof(cudaDeviceProp, name) == offsetof(pygpu_device_prop, name), "name");
+#define PYGPU_SIM_SAME_OFFSET_(type, field, ...) \
+    static_assert(offsetof(cudaDeviceProp, field) == offsetof(pygpu_device_prop, field), #field);
+PYGPU_DEVICE_PROP_SCALARS(PYGPU_SIM_SAME_OFFSET_)
+PYGPU_DEVICE_PROP_ARRAYS(PYGPU_SIM_SAME_OFFSET_)
+#undef PYGPU_SIM_SAME_OFFSET_
+static_assert(sizeof(cudaPointerAttributes) == sizeof(pygpu_pointer_attributes), "cudaPointerAttributes");
+static_assert(offsetof(cudaPointerAttributes, type) == offsetof(pygpu_pointer_attributes, type), "type");
+static_assert(offsetof(cudaPointerAttributes, device) == offsetof(pygpu_pointer_attributes, device), "device");
+static_assert(offsetof(cudaPointerAttributes, devicePointer) == offsetof(pygpu_pointer_attributes, device_pointer),
+              "devicePointer");
+static_assert(offsetof(cudaPointerAttributes, hostPointer) == offsetof(pygpu_pointer_attributes, host_pointer),
+              "hostPointer");
+
+// CUDA's enumerators and flags are the table's values.
+static_assert(cudaMemcpyHostToHost == PYGPU_MEMCPY_HOST_TO_HOST && cudaMemcpyHostToDevice == PYGPU_MEMCPY_HOST_TO_DEVICE &&
+                  cudaMemcpyDeviceToHost == PYGPU_MEMCPY_DEVICE_TO_HOST &&
+                  cudaMemcpyDeviceToDevice == PYGPU_MEMCPY_DEVICE_TO_DEVICE && cudaMemcpyDefault == PYGPU_MEMCPY_DEFAULT,
+              "cudaMemcpyKind");
+static_assert(cudaMemoryTypeUnregistered == PYGPU_MEMORY_UNREGISTERED && cudaMemoryTypeHost == PYGPU_MEMORY_HOST &&
+                  cudaMemoryTypeDevice == PYGPU_MEMORY_DEVICE && cudaMemoryTypeManaged == PYGPU_MEMORY_MANAGED,
+              "cudaMemoryType");
+static_assert(cudaStreamDefault == PYGPU_STREAM_DEFAULT && cudaStreamNonBlocking == PYGPU_STREAM_NON_BLOCKING &&
+                  cudaEventDefault == PYGPU_EVENT_DEFAULT && cudaEventBlockingSync == PYGPU_EVENT_BLOCKING_SYNC &&
+                  cudaEventDisableTiming == PYGPU_EVENT_DISABLE_TIMING &&
+                  cudaEventInterprocess == PYGPU_EVENT_INTERPROCESS &&
+                  cudaHostAllocDefault == PYGPU_HOST_ALLOC_DEFAULT && cudaHostAllocPortable == PYGPU_HOST_ALLOC_PORTABLE &&
+                  cudaHostAllocMapped == PYGPU_HOST_ALLOC_MAPPED &&
+                  cudaHostAllocWriteCombined == PYGPU_HOST_ALLOC_WRITE_COMBINED &&
+                  cudaHostRegisterDefault == PYGPU_HOST_REGISTER_DEFAULT &&
+                  cudaHostRegisterPortable == PYGPU_HOST_REGISTER_PORTABLE &&
+                  cudaHostRegisterMapped == PYGPU_HOST_REGISTER_MAPPED &&
+                  cudaHostRegisterIoMemory == PYGPU_HOST_REGISTER_IO_MEMORY &&
+                  cudaHostRegisterReadOnly == PYGPU_HOST_REGISTER_READ_ONLY,
+              "flags");
+static_assert(std::is_same<cudaHostFn_t, pygpu_host_fn>::value, "cudaHostFn_t");
+
+// A CUDA-typed argument as the table's parameter type: handles and structs
+// (pointers) are reinterpreted, enumerations converted, the rest passed as is.
+template <typename To, typename From>
+To to_table(From value) {
+    if constexpr (std::is_same<To, From>::value) {
+        return value;
+    } else if constexpr (std::is_pointer<To>::value && std::is_pointer<From>::value) {
+        return reinterpret_cast<To>(value);
+    } else {
+        static_assert(std::is_enum<From>::value && std::is_integral<To>::value, "no conversion to the table's type");
+        return static_cast<To>(value);
+    }
+}
+
+}  // namespace
+
+// Runs `entry` of the table with CUDA's arguments, unless user code may not
+// use the device in this process (host_access.h).
+template <typename... Params, typename... Args>
+cudaError_t host_forward(const char* call, int (*entry)(Params...), Args... args) {
+    static_assert(sizeof...(Params) == sizeof...(Args), "CUDA's function and the table's entry differ in arity");
+    if (const int refused = host_access_refused(call)) return static_cast<cudaError_t>(refused);
+    return static_cast<cudaError_t>(entry(to_table<Params>(args)...));
+}
+
+}  // namespace sim
+}  // namespace pygpu
+
+extern "C" {
+
+// The table's CALL rows, with CUDA's signatures (tools/gen_sim_runtime.py).
+#include "sim_runtime_calls.inc"
+
+// Error reporting: the calling thread's state on the simulated device,
+// answered in every case (a refused call sets it too).
+cudaError_t cudaGetLastError(void) { return static_cast<cudaError_t>(pygpu::sim::backend_table()->get_last_error()); }
+
+cudaError_t cudaPeekAtLastError(void) {
+    return static_cast<cudaError_t>(pygpu::sim::backend_table()->peek_at_last_error());
+}
+
+const char* cudaGetErrorName(cudaError_t error) { return pygpu::sim::backend_table()->get_error_name(error); }
+
+const char* cudaGetErrorString(cudaError_t error) { return pygpu::sim::backend_table()->get_error_string(error); }
+
+// CUDA's shorthands: the table's call with CUDA's defaults (flags 0, priority 0).
+cudaError_t cudaStreamCreate(cudaStream_t* pStream) { return cudaStreamCreateWithPriority(pStream, cudaStreamDefault, 0); }
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags) {
+    return cudaStreamCreateWithPriority(pStream, flags, 0);
+}
+
+cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
+
+}  // extern "C"
