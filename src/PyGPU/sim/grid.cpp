@@ -81,6 +81,7 @@ thread_local unsigned t_worker_plus_one = 0;  // 0: not a pool worker
 std::string dim_text(const Dim3& d) { return format("(%u,%u,%u)", d.x, d.y, d.z); }
 
 Dim3 unflatten(uint64_t i, const Dim3& dim) {
+    if (dim.y == 1 && dim.z == 1) return Dim3{static_cast<unsigned>(i), 0, 0};
     Dim3 d;
     d.x = static_cast<unsigned>(i % dim.x);
     d.y = static_cast<unsigned>((i / dim.x) % dim.y);
@@ -172,10 +173,15 @@ struct GridWorker {
     unsigned char* shared = nullptr;
     size_t shared_capacity = 0;
 
+    // The loop kernel's job being run on the loop fiber (run_loop_job).
+    GridJob* loop_job = nullptr;
+    uint64_t loop_seen = 0;
+
     ~GridWorker() { std::free(shared); }
     void run_job(GridJob& job);
-    int run_block(GridJob& job, uint64_t linear);
-    void run_loop(GridBlock& b);
+    bool claim(GridJob& job, uint64_t* linear, uint64_t* seen);
+    int begin_block(const GridJob& job, uint64_t linear);
+    void run_loop_job(GridJob& job);
     void run_fibers(GridBlock& b, const GridJob& job, uint64_t linear);
 };
 
@@ -239,11 +245,6 @@ void grid_thread_entry(void* arg) {
     fiber_entered();
     GridThread& t = *static_cast<GridThread*>(arg);
     GridBlock& b = *t.owner;
-    if (b.desc->run_block != nullptr) {
-        b.desc->run_block(t);
-        t_thread = nullptr;
-        fiber_exit(t.fiber, b.main);
-    }
     b.desc->run_thread(t);
     t.wait = GridWait::exited;
     ++b.exited;
@@ -267,8 +268,7 @@ GridThread& current_grid_thread(const char* what) {
 }
 
 // A barrier in a kernel that runs as a loop: the kernel was classified wrong.
-void refuse_in_loop(GridThread& t, const SyncSite& site) {
-    if (t.owner->desc->run_block == nullptr) return;
+[[noreturn]] __attribute__((noinline)) void refuse_in_loop(GridThread& t, const SyncSite& site) {
     {
         GridBlock& b = *t.owner;
         b.fail(err::cudaErrorLaunchFailure,
@@ -281,17 +281,25 @@ void refuse_in_loop(GridThread& t, const SyncSite& site) {
 
 // ---- worker side ----------------------------------------------------------
 
-void GridWorker::run_loop(GridBlock& b) {
-    b.threads.resize(std::max<size_t>(b.threads.size(), 1));
+// A loop kernel's blocks all run on one fiber per worker, one call of
+// run_block per block with no switch between blocks: the fiber is there so
+// that kernel_error() can abandon a block. Returns to the worker when no
+// block is left or a block failed.
+void grid_loop_entry(void* arg) {
+    fiber_entered();
+    GridWorker& w = *static_cast<GridWorker*>(arg);
+    GridJob& job = *w.loop_job;
+    GridBlock& b = w.block;
     GridThread& t = b.threads[0];
-    t.thread_idx = Dim3{0, 0, 0};
-    t.block = &b.ctx;
-    t.owner = &b;
-    t.index = 0;
-    fiber_prepare(t.fiber, stacks.bottom(0), stacks.stack_bytes(), grid_thread_entry, &t);
-    t_thread = &t;
-    fiber_switch(b.main, t.fiber);
+    uint64_t linear = 0;
+    while (w.claim(job, &linear, &w.loop_seen)) {
+        if (w.begin_block(job, linear) != 0) break;
+        t.thread_idx = Dim3{0, 0, 0};
+        t_thread = &t;
+        job.desc->run_block(t);
+    }
     t_thread = nullptr;
+    fiber_exit(t.fiber, b.main);
 }
 
 void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
@@ -306,7 +314,7 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
         t.index = i;
         t.wait = GridWait::running;
         t.site = nullptr;
-        fiber_prepare(t.fiber, stacks.bottom(i), stacks.stack_bytes(), grid_thread_entry, &t);
+        fiber_prepare(t.fiber, stacks.bottom(i), stacks.usable_bytes(i), grid_thread_entry, &t);
     }
     const unsigned warp_count = (n + kWarpSize - 1) / kWarpSize;
     b.warps.resize(warp_count);
@@ -365,7 +373,21 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
     }
 }
 
-int GridWorker::run_block(GridJob& job, uint64_t linear) {
+// The next block of `job` for this worker (false when none is left); a
+// block claimed after the grid failed is counted but not run.
+bool GridWorker::claim(GridJob& job, uint64_t* linear, uint64_t* seen) {
+    for (;;) {
+        const uint64_t i = job.next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= job.total) return false;
+        ++*seen;
+        if (job.failed.load(std::memory_order_relaxed)) continue;  // an error ends the grid
+        *linear = job.order.at(i);
+        return true;
+    }
+}
+
+// Sets up the block context, shared memory and stacks for block `linear`.
+int GridWorker::begin_block(const GridJob& job, uint64_t linear) {
     const GridDesc& d = *job.desc;
     GridBlock& b = block;
     b.desc = &d;
@@ -393,29 +415,46 @@ int GridWorker::run_block(GridJob& job, uint64_t linear) {
     b.ctx.shared = shared;
     b.ctx.shared_bytes = d.shared_bytes;
     if (d.chaos.enabled && d.shared_bytes > 0) std::memset(shared, kSharedPoison, d.shared_bytes);
-    const unsigned n = d.block.x * d.block.y * d.block.z;
-    if (!stacks.reserve(d.run_block != nullptr ? 1 : n)) {
-        b.fail(err::cudaErrorLaunchOutOfResources,
-               format("kernel '%s': the host refused the memory for %u fiber stacks of %zu bytes", d.kernel, n,
-                      stacks.stack_bytes()));
-        return b.error;
-    }
-    if (d.run_block != nullptr) {
-        run_loop(b);
-    } else {
-        run_fibers(b, job, linear);
-    }
-    return b.error;
+    return 0;
+}
+
+void GridWorker::run_loop_job(GridJob& job) {
+    GridBlock& b = block;
+    b.desc = job.desc;
+    b.error = 0;
+    if (b.threads.empty()) b.threads.resize(1);
+    GridThread& t = b.threads[0];
+    t.block = &b.ctx;
+    t.owner = &b;
+    t.index = 0;
+    loop_job = &job;
+    loop_seen = 0;
+    fiber_prepare(t.fiber, stacks.bottom(0), stacks.usable_bytes(0), grid_loop_entry, this);
+    fiber_switch(b.main, t.fiber);
+    loop_job = nullptr;
 }
 
 void GridWorker::run_job(GridJob& job) {
+    const GridDesc& d = *job.desc;
+    const unsigned n = d.block.x * d.block.y * d.block.z;
     uint64_t seen = 0;
-    for (;;) {
-        const uint64_t i = job.next.fetch_add(1, std::memory_order_relaxed);
-        if (i >= job.total) break;
-        ++seen;
-        if (job.failed.load(std::memory_order_relaxed)) continue;  // an error ends the grid
-        if (run_block(job, job.order.at(i)) != 0) pool->record(job, block.error, block.message);
+    uint64_t linear = 0;
+    if (!stacks.reserve(d.run_block != nullptr ? 1 : n)) {
+        std::string message = format("kernel '%s': the host refused the memory for %u fiber stacks of %zu bytes",
+                                     d.kernel, n, stacks.stack_bytes());
+        pool->record(job, err::cudaErrorLaunchOutOfResources, message);
+    } else if (d.run_block != nullptr) {
+        // Until no block is left: the loop fiber returns after a failed block too.
+        do {
+            run_loop_job(job);
+            seen += loop_seen;
+            if (block.error != 0) pool->record(job, block.error, block.message);
+        } while (block.error != 0);
+    } else {
+        while (claim(job, &linear, &seen)) {
+            if (begin_block(job, linear) == 0) run_fibers(block, job, linear);
+            if (block.error != 0) pool->record(job, block.error, block.message);
+        }
     }
     pool->finish(job, seen);
 }
@@ -552,7 +591,7 @@ unsigned lane_id() { return current_grid_thread("lane_id").index % kWarpSize; }
 
 int block_barrier(const SyncSite& site, int predicate) {
     GridThread& t = current_grid_thread(site.what);
-    refuse_in_loop(t, site);
+    if (__builtin_expect(t.owner->desc->run_block != nullptr, 0)) refuse_in_loop(t, site);
     GridBlock& b = *t.owner;
     t.wait = GridWait::block;
     t.site = &site;
@@ -570,7 +609,7 @@ int block_barrier(const SyncSite& site, int predicate) {
 
 WarpValues warp_exchange(const SyncSite& site, uint64_t value) {
     GridThread& t = current_grid_thread(site.what);
-    refuse_in_loop(t, site);
+    if (__builtin_expect(t.owner->desc->run_block != nullptr, 0)) refuse_in_loop(t, site);
     GridBlock& b = *t.owner;
     GridWarp& w = b.warps[t.index / kWarpSize];
     // Two buffers: a lane released from this exchange may reach the next one
