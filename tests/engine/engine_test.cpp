@@ -466,7 +466,7 @@ int checks() {
                             }
         std::printf("coords_ok %d\n", ok);
     }
-    print_result("diverge_exit", run_grid(fiber_grid("diverge_exit", diverge_exit_thread, {2, 1, 1}, {64, 1, 1}, nullptr)));
+    print_result("diverge_exit", run_grid(fiber_grid("diverge_exit", diverge_exit_thread, {1, 1, 1}, {64, 1, 1}, nullptr)));
     print_result("diverge_sites", run_grid(fiber_grid("diverge_sites", diverge_sites_thread, {1, 1, 1}, {64, 1, 1}, nullptr)));
     print_result("diverge_warp", run_grid(fiber_grid("diverge_warp", diverge_warp_thread, {1, 1, 1}, {64, 1, 1}, nullptr)));
     print_result("assert", run_grid(fiber_grid("assert_kernel", assert_thread, {4, 1, 1}, {32, 1, 1}, nullptr)));

@@ -36,6 +36,10 @@ struct GridThread : ThreadContext {
     unsigned index = 0;  // linear thread index in the block
     GridWait wait = GridWait::running;
     const SyncSite* site = nullptr;  // where it waits
+    // Its fiber finished a thread and waits to run the same thread index of
+    // a later block (fibers are reused: no new stack frame, and under ASan
+    // no new fake stack, per block).
+    bool parked = false;
 };
 
 struct GridWarp {
@@ -54,7 +58,8 @@ struct GridBlock {
     const GridDesc* desc = nullptr;
     BlockContext ctx;
     Fiber main;  // the worker thread's own context
-    std::vector<GridThread> threads;
+    // Never reallocated: a parked fiber keeps a reference to its slot.
+    std::unique_ptr<GridThread[]> threads{new GridThread[kMaxThreadsPerBlock]};
     std::vector<GridWarp> warps;
     int first_warp = 0;
     // Block barrier of the current round.
@@ -199,11 +204,11 @@ struct GridPool {
 
 // ---- fiber side: what runs on the kernel threads' stacks ------------------
 
-// Passes the round on from `t`, which has just started waiting or exited:
+// Passes the round on from `t`, which has just started waiting or finished:
 // to the next lane of its warp; from the warp's last lane, back to the
 // warp's first lane when every lane waits at the same warp exchange (lock
 // step), else to the next warp, else to the worker.
-void grid_pass_on(GridThread& t, bool exiting) {
+void grid_pass_on(GridThread& t) {
     GridBlock& b = *t.owner;
     GridWarp& w = b.warps[t.index / kWarpSize];
     GridThread* next = nullptr;
@@ -236,7 +241,6 @@ void grid_pass_on(GridThread& t, bool exiting) {
     }
     Fiber& to = next != nullptr ? next->fiber : b.main;
     t_thread = next;
-    if (exiting) fiber_exit(t.fiber, to);
     if (next == &t) return;  // a one-lane warp released itself
     fiber_switch(t.fiber, to);
 }
@@ -244,11 +248,14 @@ void grid_pass_on(GridThread& t, bool exiting) {
 void grid_thread_entry(void* arg) {
     fiber_entered();
     GridThread& t = *static_cast<GridThread*>(arg);
-    GridBlock& b = *t.owner;
-    b.desc->run_thread(t);
-    t.wait = GridWait::exited;
-    ++b.exited;
-    grid_pass_on(t, true);
+    for (;;) {
+        GridBlock& b = *t.owner;
+        b.desc->run_thread(t);
+        t.wait = GridWait::exited;
+        t.parked = true;
+        ++b.exited;
+        grid_pass_on(t);  // resumes for thread t.index of a later block
+    }
 }
 
 GridThread& current_grid_thread(const char* what) {
@@ -305,7 +312,6 @@ void grid_loop_entry(void* arg) {
 void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
     const Dim3& dim = b.ctx.block_dim;
     const unsigned n = dim.x * dim.y * dim.z;
-    if (b.threads.size() < n) b.threads.resize(n);
     for (unsigned i = 0; i < n; ++i) {
         GridThread& t = b.threads[i];
         t.thread_idx = unflatten(i, dim);
@@ -314,7 +320,8 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
         t.index = i;
         t.wait = GridWait::running;
         t.site = nullptr;
-        fiber_prepare(t.fiber, stacks.bottom(i), stacks.usable_bytes(i), grid_thread_entry, &t);
+        if (!t.parked) fiber_prepare(t.fiber, stacks.bottom(i), stacks.usable_bytes(i), grid_thread_entry, &t);
+        t.parked = false;
     }
     const unsigned warp_count = (n + kWarpSize - 1) / kWarpSize;
     b.warps.resize(warp_count);
@@ -422,11 +429,11 @@ void GridWorker::run_loop_job(GridJob& job) {
     GridBlock& b = block;
     b.desc = job.desc;
     b.error = 0;
-    if (b.threads.empty()) b.threads.resize(1);
     GridThread& t = b.threads[0];
     t.block = &b.ctx;
     t.owner = &b;
     t.index = 0;
+    t.parked = false;
     loop_job = &job;
     loop_seen = 0;
     fiber_prepare(t.fiber, stacks.bottom(0), stacks.usable_bytes(0), grid_loop_entry, this);
@@ -602,7 +609,7 @@ int block_barrier(const SyncSite& site, int predicate) {
     }
     ++b.arrived;
     b.pending_count += predicate != 0;
-    grid_pass_on(t, false);
+    grid_pass_on(t);
     t.wait = GridWait::running;
     return b.released_count;
 }
@@ -624,7 +631,7 @@ WarpValues warp_exchange(const SyncSite& site, uint64_t value) {
         w.mismatch = true;
     }
     ++w.arrived;
-    grid_pass_on(t, false);
+    grid_pass_on(t);
     t.wait = GridWait::running;
     return WarpValues{values, w.lanes};
 }
