@@ -42,13 +42,33 @@ struct GridThread : ThreadContext {
     bool parked = false;
 };
 
+// Who waits at a barrier this round: how many, at which site the first
+// arrived, and whether any other arrived at another site.
+struct GridArrivals {
+    unsigned count = 0;
+    const SyncSite* site = nullptr;
+    bool mismatch = false;
+
+    void clear() { *this = GridArrivals(); }
+    // Thread `t` starts waiting at `site`.
+    void arrive(GridThread& t, GridWait kind, const SyncSite& at) {
+        t.wait = kind;
+        t.site = &at;
+        if (count == 0) {
+            site = &at;
+        } else if (site != &at) {
+            mismatch = true;
+        }
+        ++count;
+    }
+    bool all(unsigned n) const { return count == n && !mismatch; }
+};
+
 struct GridWarp {
     unsigned first = 0;  // thread index of lane 0
     unsigned lanes = 0;
     int next = -1;  // the warp that runs after this one in a round; -1: back to the worker
-    unsigned arrived = 0;  // lanes waiting at a warp exchange
-    const SyncSite* site = nullptr;
-    bool mismatch = false;
+    GridArrivals arrived;  // lanes waiting at a warp exchange
     unsigned generation = 0;  // picks the value buffer (see warp_exchange)
     uint64_t values[2][kWarpSize];
 };
@@ -63,10 +83,8 @@ struct GridBlock {
     std::vector<GridWarp> warps;
     int first_warp = 0;
     // Block barrier of the current round.
-    unsigned arrived = 0;
+    GridArrivals arrived;
     unsigned exited = 0;
-    const SyncSite* site = nullptr;
-    bool mismatch = false;
     int pending_count = 0;   // nonzero predicates of this round's arrivals
     int released_count = 0;  // the released barrier's result
     // The block's error (the first one).
@@ -105,6 +123,22 @@ std::string site_text(const SyncSite* s) { return format("%s (%s:%d)", s->what, 
 std::string doing(const GridThread& t) {
     if (t.wait == GridWait::exited) return format("thread %s has exited", dim_text(t.thread_idx).c_str());
     return format("thread %s waits at %s", dim_text(t.thread_idx).c_str(), site_text(t.site).c_str());
+}
+
+// "thread A waits at S, but thread B <does something else>": the first of
+// threads [first, first + count) waiting at `site` and the first that is not.
+std::string divergence(const GridBlock& b, unsigned first, unsigned count, GridWait kind, const SyncSite* site) {
+    const GridThread* waiting = nullptr;
+    const GridThread* other = nullptr;
+    for (unsigned i = first; i < first + count; ++i) {
+        const GridThread& t = b.threads[i];
+        if (t.wait == kind && t.site == site) {
+            if (waiting == nullptr) waiting = &t;
+        } else if (other == nullptr) {
+            other = &t;
+        }
+    }
+    return doing(*waiting) + ", but " + doing(*other);
 }
 
 uint64_t splitmix64(uint64_t& state) {
@@ -214,30 +248,19 @@ void grid_pass_on(GridThread& t) {
     GridThread* next = nullptr;
     if (t.index - w.first + 1 < w.lanes) {
         next = &b.threads[t.index + 1];
-    } else if (w.arrived == w.lanes && !w.mismatch) {
-        w.arrived = 0;
-        w.site = nullptr;
+    } else if (w.arrived.all(w.lanes)) {
+        w.arrived.clear();
         ++w.generation;
         next = &b.threads[w.first];
-    } else if (w.arrived == 0) {
+    } else if (w.arrived.count == 0) {
         if (w.next >= 0) next = &b.threads[b.warps[w.next].first];
     } else {
         // Some lanes wait at a warp exchange that others never reach.
-        const GridThread* waiting = nullptr;
-        const GridThread* other = nullptr;
-        for (unsigned i = w.first; i < w.first + w.lanes; ++i) {
-            const GridThread& l = b.threads[i];
-            if (l.wait == GridWait::warp && l.site == w.site) {
-                if (waiting == nullptr) waiting = &l;
-            } else if (other == nullptr) {
-                other = &l;
-            }
-        }
         b.fail(err::cudaErrorLaunchFailure,
-               format("kernel '%s': block %s: divergent warp operation in warp %u: %s, but %s (every lane of "
-                      "the warp must reach the same warp operation)",
+               format("kernel '%s': block %s: divergent warp operation in warp %u: %s (every lane of the warp "
+                      "must reach the same warp operation)",
                       b.desc->kernel, dim_text(b.ctx.block_idx).c_str(), t.index / kWarpSize,
-                      doing(*waiting).c_str(), doing(*other).c_str()));
+                      divergence(b, w.first, w.lanes, GridWait::warp, w.arrived.site).c_str()));
     }
     Fiber& to = next != nullptr ? next->fiber : b.main;
     t_thread = next;
@@ -330,9 +353,7 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
         GridWarp& warp = b.warps[w];
         warp.first = w * kWarpSize;
         warp.lanes = std::min(kWarpSize, n - warp.first);
-        warp.arrived = 0;
-        warp.site = nullptr;
-        warp.mismatch = false;
+        warp.arrived.clear();
         warp.generation = 0;
         order[w] = static_cast<int>(w);
     }
@@ -346,36 +367,23 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
     b.released_count = 0;
 
     for (;;) {
-        b.arrived = 0;
+        b.arrived.clear();
         b.exited = 0;
-        b.site = nullptr;
-        b.mismatch = false;
         GridThread& first = b.threads[b.warps[b.first_warp].first];
         t_thread = &first;
         fiber_switch(b.main, first.fiber);
         t_thread = nullptr;
         if (b.error != 0 || b.exited == n) return;
-        if (b.exited == 0 && b.arrived == n && !b.mismatch) {
+        if (b.exited == 0 && b.arrived.all(n)) {
             b.released_count = b.pending_count;
             b.pending_count = 0;
             continue;
         }
-        // A divergent barrier: name a thread at the first barrier reached and one elsewhere.
-        const GridThread* waiting = nullptr;
-        const GridThread* other = nullptr;
-        for (unsigned i = 0; i < n; ++i) {
-            const GridThread& t = b.threads[i];
-            if (t.wait == GridWait::block && t.site == b.site) {
-                if (waiting == nullptr) waiting = &t;
-            } else if (other == nullptr) {
-                other = &t;
-            }
-        }
         b.fail(err::cudaErrorLaunchFailure,
-               format("kernel '%s': block %s: divergent barrier: %s, but %s (every thread of the block must "
-                      "reach the same barrier)",
-                      b.desc->kernel, dim_text(b.ctx.block_idx).c_str(), doing(*waiting).c_str(),
-                      doing(*other).c_str()));
+               format("kernel '%s': block %s: divergent barrier: %s (every thread of the block must reach the same "
+                      "barrier)",
+                      b.desc->kernel, dim_text(b.ctx.block_idx).c_str(),
+                      divergence(b, 0, n, GridWait::block, b.arrived.site).c_str()));
         return;
     }
 }
@@ -600,14 +608,7 @@ int block_barrier(const SyncSite& site, int predicate) {
     GridThread& t = current_grid_thread(site.what);
     if (__builtin_expect(t.owner->desc->run_block != nullptr, 0)) refuse_in_loop(t, site);
     GridBlock& b = *t.owner;
-    t.wait = GridWait::block;
-    t.site = &site;
-    if (b.arrived == 0) {
-        b.site = &site;
-    } else if (b.site != &site) {
-        b.mismatch = true;
-    }
-    ++b.arrived;
+    b.arrived.arrive(t, GridWait::block, site);
     b.pending_count += predicate != 0;
     grid_pass_on(t);
     t.wait = GridWait::running;
@@ -623,14 +624,7 @@ WarpValues warp_exchange(const SyncSite& site, uint64_t value) {
     // (and write its value) before the other lanes have read this one's.
     uint64_t* values = w.values[w.generation & 1];
     values[t.index - w.first] = value;
-    t.wait = GridWait::warp;
-    t.site = &site;
-    if (w.arrived == 0) {
-        w.site = &site;
-    } else if (w.site != &site) {
-        w.mismatch = true;
-    }
-    ++w.arrived;
+    w.arrived.arrive(t, GridWait::warp, site);
     grid_pass_on(t);
     t.wait = GridWait::running;
     return WarpValues{values, w.lanes};
