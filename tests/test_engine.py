@@ -12,6 +12,7 @@ sanitizer is not told about is a false report there.
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -37,10 +38,10 @@ CHECK_WORKERS = 4
 SITE = r"\(tests/engine/engine_test\.cpp:\d+\)"
 
 
-def build(out: Path, flags: list[str]) -> Path:
-    gxx = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("g++")
-    if gxx is None or not PROGRAM.exists():
-        pytest.skip("g++ or the source tree is not available")
+def build(out: Path, flags: list[str], compiler: str | None = None) -> Path:
+    gxx = shutil.which(compiler or os.environ.get("CXX", "g++")) or (compiler is None and shutil.which("g++"))
+    if not gxx or not PROGRAM.exists():
+        pytest.skip(f"{compiler or 'g++'} or the source tree is not available")
     sources = [str(p.relative_to(ROOT)) for p in SOURCES]  # relative: messages name tests/engine/...
     result = subprocess.run([gxx, *FLAGS, *flags, *sources, "-o", str(out)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300, env=without_preload(), check=False)
@@ -48,12 +49,12 @@ def build(out: Path, flags: list[str]) -> Path:
     return out
 
 
-def run(program: Path, mode: str, workers: int, **env: str) -> dict[str, str]:
-    """Runs the program; {name: value} of its output lines."""
+def run(program: Path, mode: str, workers: int, runner: tuple[str, ...] = (), **env: str) -> dict[str, str]:
+    """Runs the program (under `runner`, an emulator, if given); {name: value} of its output lines."""
     full_env = {k: v for k, v in without_preload().items() if not k.startswith(("PYGPU_", "ASAN_", "UBSAN_"))}
     full_env.update(env, PYGPU_SIM_WORKERS=str(workers))
     # The paths in messages are the compiler's (relative to ROOT, where it ran).
-    result = subprocess.run([str(program), mode], cwd=ROOT, capture_output=True, text=True, timeout=300,
+    result = subprocess.run([*runner, str(program), mode], cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env=full_env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == "", result.stderr
@@ -62,6 +63,12 @@ def run(program: Path, mode: str, workers: int, **env: str) -> dict[str, str]:
         name, _, value = line.partition(" ")
         values[name] = value
     return values
+
+
+def assert_same(values: dict[str, str], reference: dict[str, str]) -> None:
+    differing = {k: (v, reference.get(k)) for k, v in values.items() if reference.get(k) != v}
+    assert differing == {}
+    assert values.keys() == reference.keys()
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +191,13 @@ def test_throughput(bench, capsys):
 def test_under_asan_and_ubsan(tmp_path, checks):
     """The same checks, sanitized, with the sanitizer run's settings: same values, no report."""
     program = build(tmp_path / "engine_test_sanitized", SANITIZE)
-    sanitized = run(program, "checks", CHECK_WORKERS, ASAN_OPTIONS=ASAN_OPTIONS, UBSAN_OPTIONS=UBSAN_OPTIONS)
-    differing = {k: (v, checks.get(k)) for k, v in sanitized.items() if checks.get(k) != v}
-    assert differing == {}
-    assert sanitized.keys() == checks.keys()
+    assert_same(run(program, "checks", CHECK_WORKERS, ASAN_OPTIONS=ASAN_OPTIONS, UBSAN_OPTIONS=UBSAN_OPTIONS), checks)
+
+
+def test_aarch64_under_qemu(tmp_path, checks):
+    """The aarch64 context switch: the checks, cross-compiled and run under qemu, give the same values."""
+    qemu = shutil.which("qemu-aarch64")
+    if platform.machine() == "aarch64" or qemu is None:
+        pytest.skip("native aarch64 (the tests above cover it) or no qemu-aarch64 (Debian: qemu-user)")
+    program = build(tmp_path / "engine_test_aarch64", ["-O2", "-static"], compiler="aarch64-linux-gnu-g++")
+    assert_same(run(program, "checks", CHECK_WORKERS, runner=(qemu,)), checks)
