@@ -138,6 +138,7 @@ std::string divergence(const GridBlock& b, unsigned first, unsigned count, GridW
             other = &t;
         }
     }
+    if (waiting == nullptr || other == nullptr) return "the threads did not all reach it";  // not reached
     return doing(*waiting) + ", but " + doing(*other);
 }
 
@@ -562,6 +563,11 @@ unsigned worker_count() { return static_cast<unsigned>(grid_pool().workers.size(
 
 GridResult run_grid(const GridDesc& d) {
     GridResult result;
+    if (d.kernel == nullptr) {
+        result.code = err::cudaErrorInvalidValue;
+        result.message = "a grid needs the kernel's name (GridDesc::kernel)";
+        return result;
+    }
     if ((d.run_block == nullptr) == (d.run_thread == nullptr)) {
         result.code = err::cudaErrorInvalidValue;
         result.message = format("kernel '%s': a grid needs exactly one of run_block (a loop kernel) and run_thread "

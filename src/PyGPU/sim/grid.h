@@ -76,7 +76,7 @@ struct GridChaos {
 };
 
 struct GridDesc {
-    const char* kernel = "kernel";  // its name, for messages
+    const char* kernel = "kernel";  // its name, for messages (not null)
     Dim3 grid;
     Dim3 block;
     size_t shared_bytes = 0;  // static + dynamic shared memory per block
@@ -94,8 +94,8 @@ struct GridResult {
 // Runs the grid to completion on the worker pool and returns its outcome.
 // Refused (cudaErrorInvalidConfiguration) for a zero dimension, more than
 // kMaxThreadsPerBlock threads or grid dimensions beyond CUDA's limits;
-// cudaErrorInvalidValue for a bad PYGPU_SIM_WORKERS or neither/both of
-// run_block and run_thread; cudaErrorNotSupported from kernel code (no
+// cudaErrorInvalidValue for a bad PYGPU_SIM_WORKERS, no kernel name, or
+// neither/both of run_block and run_thread; cudaErrorNotSupported from kernel code (no
 // dynamic parallelism).
 GridResult run_grid(const GridDesc& desc);
 
