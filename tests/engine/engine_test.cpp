@@ -256,6 +256,8 @@ void nested_thread(ThreadContext& t) {
     if (t.thread_idx.x == 0) *r = run_grid(loop_grid("inner", vadd_block, {1, 1, 1}, {1, 1, 1}, nullptr));
 }
 
+void empty_block(ThreadContext&) {}
+
 void barriers_thread(ThreadContext& t) {
     const int rounds = arg<int>(*t.block, 0);
     for (int k = 0; k < rounds; ++k) SYNCTHREADS();
@@ -405,6 +407,16 @@ int bench() {
         const GridResult r = run_grid(fiber_grid("barriers", barriers_thread, {blocks, 1, 1}, {1024, 1, 1}, args));
         std::printf("barrier_ok %d\n", r.code == 0);
         std::printf("barrier_ns_per_thread %.3g\n", seconds_since(t0) * 1e9 / (blocks * 1024.0 * rounds));
+    }
+    {
+        // An empty one-block grid, start to finish: the engine's share of a launch.
+        const GridDesc d = loop_grid("empty", empty_block, {1, 1, 1}, {1, 1, 1}, nullptr);
+        run_grid(d);
+        const int reps = 2000;
+        const auto t0 = std::chrono::steady_clock::now();
+        int failed = 0;
+        for (int i = 0; i < reps; ++i) failed += run_grid(d).code != 0;
+        std::printf("empty_grid_ok %d\nempty_grid_us %.3g\n", failed == 0, seconds_since(t0) * 1e6 / reps);
     }
     // One worker: the orders are exact.
     const unsigned blocks = 200;

@@ -599,7 +599,13 @@ GridResult run_grid(const GridDesc& d) {
     GridJob job(d, uint64_t(d.grid.x) * d.grid.y * d.grid.z);
     std::unique_lock<std::mutex> lock(pool.mu);
     pool.jobs.push_back(&job);
-    pool.work.notify_all();
+    // Wake only as many workers as there are blocks: a one-block grid (the
+    // common small launch) wakes one thread, not the whole pool.
+    if (job.total >= pool.workers.size()) {
+        pool.work.notify_all();
+    } else {
+        for (uint64_t i = 0; i < job.total; ++i) pool.work.notify_one();
+    }
     job.done.wait(lock, [&] { return job.finished == job.total && job.users == 0; });
     result.code = job.code;
     result.message = std::move(job.message);
