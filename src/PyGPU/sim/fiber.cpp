@@ -214,7 +214,6 @@ bool StackPool::reserve(size_t n) {
     for (size_t i = 0; i < count; ++i) {
         if (mprotect(p + i * slot + page, stack_bytes_, PROT_READ | PROT_WRITE) != 0) {
             munmap(base, bytes);
-            stacks_.resize(n - count);
             return false;
         }
     }
