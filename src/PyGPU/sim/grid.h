@@ -1,0 +1,150 @@
+// The kernel engine: runs one grid of a host-compiled kernel.
+//
+// An internal C++ API of the simulator (no backend-table entry): a launch
+// work item calls run_grid() on its stream's worker, which blocks until the
+// grid has finished or failed. Rules (docs/architecture.md, "Kernels: the
+// engine"):
+//
+//  - Blocks run on a pool of worker threads, PYGPU_SIM_WORKERS of them
+//    (default: the number of cores), one block at a time per worker, so a
+//    block's shared memory is its worker's buffer. Several grids (from
+//    several streams) may run at once; their blocks share the pool.
+//  - The threads of a block run either as a plain loop (GridDesc::run_block:
+//    one call runs every thread of the block; for kernels with no barrier and
+//    no warp operation) or as fibers (GridDesc::run_thread: one call per
+//    thread), switched only at barriers. Threads run in order of their
+//    linear index, warp after warp; a warp runs until all its lanes wait at
+//    a block barrier or have exited, re-running its lanes in lock-step after
+//    each warp exchange.
+//  - A barrier that not every thread of the block reaches (some exited, or
+//    wait at another barrier) is a divergent barrier: the launch fails with
+//    cudaErrorLaunchFailure and a message naming the barrier's site, never a
+//    hang. The same for a warp exchange that not all lanes of the warp reach.
+//  - Kernel code reports an error with kernel_error() (a failed assert, a
+//    trap, an illegal address): the error is recorded, the thread's fiber is
+//    abandoned without unwinding (so kernel code must not own resources that
+//    need a destructor across such a call; CUDA kernels do not), the block
+//    stops, and no further block of the grid starts. The first error wins.
+//  - Chaos (GridChaos): blocks and the warps of each block run in a random
+//    order drawn from the seed, and shared memory is filled with
+//    kSharedPoison before each block.
+#ifndef PYGPU_SIM_GRID_H
+#define PYGPU_SIM_GRID_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace pygpu {
+namespace sim {
+
+struct Dim3 {
+    unsigned x = 1, y = 1, z = 1;
+};
+
+constexpr unsigned kWarpSize = 32;
+constexpr unsigned kMaxThreadsPerBlock = 1024;
+// The byte shared memory is filled with under chaos: a float or double of
+// such bytes is a NaN, an int is -1.
+constexpr unsigned char kSharedPoison = 0xFF;
+
+// What every thread of one block sees.
+struct BlockContext {
+    Dim3 block_idx;
+    Dim3 block_dim;
+    Dim3 grid_dim;
+    void* shared = nullptr;  // the block's shared memory (GridDesc::shared_bytes), 16-byte aligned
+    size_t shared_bytes = 0;
+    void* const* args = nullptr;  // GridDesc::args
+    unsigned worker = 0;          // the pool worker running the block, in [0, worker_count())
+};
+
+// What one thread sees. A loop kernel (run_block) gets one context for the
+// whole block and keeps thread_idx current as it goes, so that an error
+// names the right thread.
+struct ThreadContext {
+    Dim3 thread_idx;
+    const BlockContext* block = nullptr;
+};
+
+using BlockFn = void (*)(ThreadContext& thread);   // runs every thread of the block
+using ThreadFn = void (*)(ThreadContext& thread);  // runs one thread
+
+struct GridChaos {
+    bool enabled = false;
+    uint64_t seed = 0;
+};
+
+struct GridDesc {
+    const char* kernel = "kernel";  // its name, for messages (not null)
+    Dim3 grid;
+    Dim3 block;
+    size_t shared_bytes = 0;  // static + dynamic shared memory per block
+    BlockFn run_block = nullptr;  // exactly one of run_block and run_thread
+    ThreadFn run_thread = nullptr;
+    void* const* args = nullptr;
+    GridChaos chaos;
+};
+
+struct GridResult {
+    int code = 0;  // cudaSuccess, or the launch's CUDA error code
+    std::string message;
+};
+
+// Runs the grid to completion on the worker pool and returns its outcome.
+// Refused (cudaErrorInvalidConfiguration) for a zero dimension, more than
+// kMaxThreadsPerBlock threads or grid dimensions beyond CUDA's limits;
+// cudaErrorInvalidValue for a bad PYGPU_SIM_WORKERS, no kernel name, or
+// neither/both of run_block and run_thread; cudaErrorNotSupported from kernel code (no
+// dynamic parallelism).
+GridResult run_grid(const GridDesc& desc);
+
+// The pool's size (starts the pool); 0 when PYGPU_SIM_WORKERS is invalid.
+unsigned worker_count();
+
+// PYGPU_SIM_WORKERS: an integer in [1, kMaxWorkers]; empty means the default.
+constexpr unsigned kMaxWorkers = 1024;
+bool parse_worker_count(const char* text, unsigned* out, std::string* why);
+
+// ---- for kernel code (the kernel headers build on these) ------------------
+
+// The calling kernel thread's context; nullptr outside kernel code.
+ThreadContext* current_thread();
+
+// Where a barrier or warp operation is in the source: one static object per
+// call site (threads waiting at different objects are divergent).
+struct SyncSite {
+    const char* what;  // "__syncthreads", "__shfl_sync", ...
+    const char* file;
+    int line;
+};
+
+// A block barrier (__syncthreads and its counting variants): returns how
+// many threads of the block passed a nonzero predicate (_count; _and is
+// count == threads, _or is count != 0).
+int block_barrier(const SyncSite& site, int predicate);
+
+// A warp barrier exchanging one value per lane (the primitive of
+// __shfl*_sync, __ballot_sync, __any_sync, __all_sync, __syncwarp): returns
+// the values of the warp's lanes, indexed by lane, valid until the calling
+// lane's next warp exchange. `lanes` is the warp's lane count (32, or fewer
+// in a block's last warp).
+struct WarpValues {
+    const uint64_t* values;
+    unsigned lanes;
+};
+WarpValues warp_exchange(const SyncSite& site, uint64_t value);
+// The calling thread's lane in its warp (linear thread index % 32).
+unsigned lane_id();
+
+// Ends the launch with `code` (cudaErrorAssert, cudaErrorLaunchFailure,
+// cudaErrorIllegalAddress, ...): the message becomes "kernel 'K': block
+// (x,y,z), thread (x,y,z): <detail>". Does not return.
+[[noreturn]] void kernel_error(int code, const char* detail);
+// A failed assert: cudaErrorAssert with "file:line: Assertion `expr` failed.".
+[[noreturn]] void kernel_assert_failed(const char* expr, const char* file, int line);
+
+}  // namespace sim
+}  // namespace pygpu
+
+#endif  // PYGPU_SIM_GRID_H
