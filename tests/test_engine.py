@@ -180,8 +180,8 @@ def test_throughput(bench, capsys):
     for name in ["vadd_ok", "reduce_ok", "warp_reduce_ok", "barrier_ok", "empty_grid_ok"]:
         assert bench[name] == "1", name
     with capsys.disabled():
-        print("\nengine, one worker: " + ", ".join(f"{k} {v}" for k, v in bench.items() if k.endswith(("_s", "_ns", "_us",
-                                                                                                      "_thread"))))
+        figures = (f"{k} {v}" for k, v in bench.items() if k.endswith(("_s", "_ns", "_us", "_thread")))
+        print("\nengine, one worker: " + ", ".join(figures))
     assert float(bench["vadd_elements_per_s"]) > 1e8
     assert float(bench["reduce_elements_per_s"]) > 5e5
     assert float(bench["warp_reduce_elements_per_s"]) > 5e5

@@ -1323,3 +1323,9 @@ def test_deprecated_numpy_alias_is_refused_as_a_dtype():
         g.GPUArray((2,), b"a")
     with pytest.raises(TypeError, match=r"^b'a' is not a dtype GPUArray supports"):
         g.zeros(2, b"a")
+
+
+def test_dtype_string_numpy_cannot_parse_is_a_type_error():
+    """numpy.dtype(b",") raises SyntaxError from its comma-string parser (found by the hostile suite)."""
+    with pytest.raises(TypeError, match=r"^b',' is not a dtype GPUArray supports: "):
+        g.GPUArray((2,), b",")

@@ -17,7 +17,7 @@ def check_dtype(dtype: Any) -> np.dtype[Any]:
         dt: np.dtype[Any] = np.dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"{dtype!r} is not a dtype: {exc}") from None
-    except DeprecationWarning as exc:  # a deprecated alias (b"a") with warnings as errors: none is supported
+    except Exception as exc:  # numpy's own: SyntaxError for b",", DeprecationWarning (b"a") as an error
         raise TypeError(f"{dtype!r} is not a dtype GPUArray supports: {exc}") from None
     if dt not in SUPPORTED:
         raise TypeError(f"dtype {dt} is not supported by GPUArray (supported: {', '.join(_core.dtypes)})")
