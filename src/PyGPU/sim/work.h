@@ -83,7 +83,7 @@ struct WorkInfo {
 using WorkInfoPtr = std::shared_ptr<const WorkInfo>;
 
 // Work without a size: a marker, an event record, a host function.
-inline WorkInfoPtr work_info(const char* call) { return std::make_shared<const WorkInfo>(WorkInfo{call}); }
+inline WorkInfoPtr work_info(const char* call) { return std::make_shared<const WorkInfo>(WorkInfo{call, nullptr, 0, false, {}}); }
 
 // A copy or memset of `bytes` touching `ranges`; `direction` null for peer copies and memsets.
 inline WorkInfoPtr work_info(const char* call, const char* direction, size_t bytes, std::vector<Range> ranges) {
