@@ -86,6 +86,16 @@ struct cudaPointerAttributes {
 };
 typedef struct cudaPointerAttributes cudaPointerAttributes;
 
+/* CUDA's dim3 (vector_types.h): in C++ its constructor defaults each
+ * dimension to 1. */
+struct dim3 {
+    unsigned int x, y, z;
+#ifdef __cplusplus
+    constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
+#endif
+};
+typedef struct dim3 dim3;
+
 /* The fields the simulated device fills (those cudaDeviceProp and
  * hipDeviceProp_t share), with CUDA's names and types. */
 struct cudaDeviceProp {
@@ -177,6 +187,17 @@ PYGPU_SIM_EXPORT cudaError_t cudaStreamGetFlags(cudaStream_t hStream, unsigned i
 PYGPU_SIM_EXPORT cudaError_t cudaStreamGetPriority(cudaStream_t hStream, int* priority);
 PYGPU_SIM_EXPORT cudaError_t cudaDeviceGetStreamPriorityRange(int* leastPriority, int* greatestPriority);
 PYGPU_SIM_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData);
+
+/* --- kernels ---------------------------------------------------------------- */
+
+/* Launches the kernel registered for the host stub `func` (pygpu/sim/launch.h):
+ * cudaErrorInvalidDeviceFunction for an unregistered one,
+ * cudaErrorInvalidConfiguration for a configuration the device cannot run,
+ * cudaErrorInvalidValue for too much shared memory. A kernel that fails makes
+ * the device's error sticky until cudaDeviceReset. */
+PYGPU_SIM_EXPORT cudaError_t cudaLaunchKernel(const void* func, dim3 gridDim, dim3 blockDim, void** args,
+                                              size_t sharedMem PYGPU_SIM_DEFAULT(0),
+                                              cudaStream_t stream PYGPU_SIM_DEFAULT(0));
 
 /* --- events ------------------------------------------------------------------ */
 

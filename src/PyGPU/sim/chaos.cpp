@@ -52,6 +52,15 @@ bool chaos_enabled() {
     return g_enabled.load(std::memory_order_acquire);
 }
 
+bool chaos_grid_seed(uint64_t* seed) {
+    Chaos& c = chaos();
+    if (!g_enabled.load(std::memory_order_acquire)) return false;
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (!c.enabled) return false;
+    *seed = c.rng();
+    return true;
+}
+
 uint32_t chaos_delay() {
     Chaos& c = chaos();  // first use reads the environment's setting
     if (!g_enabled.load(std::memory_order_acquire)) return 0;

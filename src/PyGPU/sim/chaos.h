@@ -24,6 +24,9 @@ void set_chaos(bool enabled, uint64_t seed, uint32_t max_delay_us);
 uint32_t chaos_delay();
 // Whether chaos mode is on (queued work then gets random delays).
 bool chaos_enabled();
+// A launch's chaos seed: true and the next draw of the chaos generator when
+// chaos is on, false when off.
+bool chaos_grid_seed(uint64_t* seed);
 
 }  // namespace sim
 }  // namespace pygpu

@@ -413,6 +413,7 @@ int GridWorker::begin_block(const GridJob& job, uint64_t linear) {
     b.ctx.block_dim = d.block;
     b.ctx.grid_dim = d.grid;
     b.ctx.args = d.args;
+    b.ctx.user = d.user;
     b.ctx.worker = id;
     if (d.shared_bytes > shared_capacity) {
         const size_t bytes = (d.shared_bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;

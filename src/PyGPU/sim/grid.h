@@ -57,6 +57,7 @@ struct BlockContext {
     size_t shared_bytes = 0;
     void* const* args = nullptr;  // GridDesc::args
     unsigned worker = 0;          // the pool worker running the block, in [0, worker_count())
+    const void* user = nullptr;   // GridDesc::user
 };
 
 // What one thread sees. A loop kernel (run_block) gets one context for the
@@ -84,6 +85,7 @@ struct GridDesc {
     ThreadFn run_thread = nullptr;
     void* const* args = nullptr;
     GridChaos chaos;
+    const void* user = nullptr;  // opaque to the engine, handed to the kernel as BlockContext::user
 };
 
 struct GridResult {

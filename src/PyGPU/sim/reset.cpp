@@ -4,6 +4,7 @@
 
 #include "PyGPU/sim/chaos.h"
 #include "PyGPU/sim/state.h"
+#include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/trace.h"
 
 namespace pygpu {
@@ -54,7 +55,9 @@ void chaos_off() { set_chaos(false, 0, kDefaultChaosDelayUs); }  // PYGPU_SIM_CH
 //  - In phase locked, streams and events go before memory (no new work can
 //    use an allocation being detached), and memory before statistics
 //    (detaching counts frees, which PyGPU.sim.reset() then clears).
-//  - In phase settled, the memory goes back first; the calling thread's
+//  - In phase settled, the memory goes back first; a kernel's sticky error
+//    is cleared there too, once no launch queued before the reset can
+//    still record one; the calling thread's
 //    last error is cleared last, so nothing that runs before it can leave
 //    one behind.
 const ResetStep kRegistry[] = {
@@ -65,6 +68,7 @@ const ResetStep kRegistry[] = {
     {"statistics", Reach::simulator, Phase::locked, reset_statistics},
 
     {"memory", Reach::device, Phase::settled, release_memory},
+    {"sticky errors", Reach::device, Phase::settled, reset_sticky_errors},
     {"calls", Reach::simulator, Phase::settled, clear_all<clear_call_counts>},
     {"injections", Reach::simulator, Phase::settled, clear_all<clear_injections>},
     {"chaos", Reach::simulator, Phase::settled, clear_all<chaos_off>},

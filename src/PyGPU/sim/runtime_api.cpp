@@ -18,6 +18,7 @@
 
 #include "PyGPU/sim/backend.h"
 #include "PyGPU/sim/host_access.h"
+#include "PyGPU/sim/launch.h"
 
 namespace pygpu {
 namespace sim {
@@ -117,5 +118,14 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags)
 }
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
+
+// Kernels: outside the backend table (launch.h).
+cudaError_t cudaLaunchKernel(const void* func, dim3 gridDim, dim3 blockDim, void** args, size_t sharedMem,
+                             cudaStream_t stream) {
+    if (const int refused = pygpu::sim::host_access_refused("cudaLaunchKernel")) return static_cast<cudaError_t>(refused);
+    return static_cast<cudaError_t>(pygpu::sim::launch_kernel(func, pygpu::sim::Dim3{gridDim.x, gridDim.y, gridDim.z},
+                                                              pygpu::sim::Dim3{blockDim.x, blockDim.y, blockDim.z},
+                                                              args, sharedMem, reinterpret_cast<pygpu_stream_t>(stream)));
+}
 
 }  // extern "C"

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 // Thread-locals read on every call (the current device, "am I a stream
@@ -32,6 +33,7 @@
 #include "PyGPU/sim/inject.h"
 #include "PyGPU/sim/memory.h"
 #include "PyGPU/sim/stats.h"
+#include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/stream.h"
 
 namespace pygpu {
@@ -70,17 +72,20 @@ uintptr_t new_handle(State& st, HandleKind kind);
 // True when `value` has the shape of a handle this process issued (live or not).
 bool was_issued(State& st, uintptr_t value, HandleKind kind);
 
-// Runs one API entry, `call`: counts it (statistics), refuses to run with an
-// invalid configuration (cudaErrorInitializationError, as the runtime
-// answers when it cannot initialise) or from a stream worker (a host function
-// calling the runtime: CUDA says no CUDA call may be made from a callback,
-// and cudaErrorNotPermitted may be returned as a diagnostic), fails it when
-// an injected failure is due (inject.h), and turns any exception into an
-// error code so that none crosses the C table.
+// Runs one API entry, `call` (null: a call outside the backend table, such
+// as cudaLaunchKernel, neither counted nor injected): counts it (statistics),
+// refuses to run with an invalid configuration (cudaErrorInitializationError,
+// as the runtime answers when it cannot initialise) or from a stream worker (a
+// host function calling the runtime: CUDA says no CUDA call may be made from a
+// callback, and cudaErrorNotPermitted may be returned as a diagnostic), fails
+// it when an injected failure is due (inject.h), returns the device's sticky
+// kernel error (sticky.h) before and, for a table call that succeeded, after
+// the body (cudaDeviceReset, which clears it, excepted), and turns any
+// exception into an error code so that none crosses the C table.
 template <class Body>
-int api(Call call, Body&& body) {
+int guarded_call(const Call* call, Body&& body) {
     try {
-        count_call(call);
+        if (call != nullptr) count_call(*call);
         if (const char* why = config_error()) {
             return fail(err::cudaErrorInitializationError, "the simulated device is not configured: %s", why);
         }
@@ -90,8 +95,18 @@ int api(Call call, Body&& body) {
                         "stream; CUDA forbids calls to the runtime from stream callbacks (do the work "
                         "after synchronising instead)");
         }
-        if (int e = injected_failure(call)) return e;
-        return body();
+        if (call != nullptr) {
+            if (int e = injected_failure(*call)) return e;
+        }
+        const bool resets = call != nullptr && *call == Call::cudaDeviceReset;
+        if (!resets) {
+            if (int e = sticky_failure()) return e;
+        }
+        const int result = body();
+        if (result == err::cudaSuccess && call != nullptr && !resets) {
+            if (int e = sticky_failure()) return e;
+        }
+        return result;
     } catch (const std::bad_alloc&) {
         return fail(err::cudaErrorMemoryAllocation, "the simulator ran out of host memory");
     } catch (const std::exception& e) {
@@ -99,6 +114,11 @@ int api(Call call, Body&& body) {
     } catch (...) {
         return fail(err::cudaErrorUnknown, "internal error in the simulated device");
     }
+}
+
+template <class Body>
+int api(Call call, Body&& body) {
+    return guarded_call(&call, std::forward<Body>(body));
 }
 
 }  // namespace sim

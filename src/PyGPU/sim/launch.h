@@ -1,0 +1,29 @@
+// Kernel launches on the simulated device: the kernels registered by
+// compiled code (pygpu/sim/launch.h) and cudaLaunchKernel.
+//
+// A launch is one work item on its stream, like a copy: it waits for what
+// was queued before it (events, cudaStreamWaitEvent and the legacy default
+// stream's rules order it), synchronising calls wait for it, and in chaos
+// mode it gets a delay before it and a chaos seed for the engine (block and
+// warp order, poisoned shared memory). The item runs the grid with
+// run_grid() (grid.h) on the stream's worker; the blocks go to the engine's
+// pool. A grid that fails makes its device's error sticky (sticky.h).
+#ifndef PYGPU_SIM_LAUNCH_H
+#define PYGPU_SIM_LAUNCH_H
+
+#include <cstddef>
+
+#include "PyGPU/sim/grid.h"
+#include "pygpu/backend.h"
+
+namespace pygpu {
+namespace sim {
+
+// cudaLaunchKernel, with the configuration checks of launch.cpp.
+int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
+                  pygpu_stream_t stream);
+
+}  // namespace sim
+}  // namespace pygpu
+
+#endif  // PYGPU_SIM_LAUNCH_H

@@ -1,0 +1,302 @@
+"""Kernel launches on the simulated device (include/pygpu/sim/launch.h,
+cudaLaunchKernel): kernels registered the way the compiler driver's code will
+register them run as work items of their streams, with CUDA's configuration
+errors and sticky kernel errors."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import PyGPU as g
+import PyGPU.sim
+from helpers import without_preload
+
+pytestmark = pytest.mark.build  # each test runs the C++ compiler
+
+LIBRARY = Path(PyGPU.sim.library_path())
+SIM_INCLUDE = Path(g.get_include()) / "pygpu" / "sim"
+
+# The kernels, as generated code will register them: a host stub per kernel
+# (its address is the kernel's identity), an entry taking the engine's
+# contexts, and a registration.
+KERNELS = r"""
+#include <cuda_runtime.h>
+#include <launch.h>
+
+// vadd(a, b, c, n): a loop kernel (run_block), no barrier.
+static void vadd(const int*, const int*, int*, int) {}
+static void vadd_block(pygpu_sim_thread_context* t) {
+    const pygpu_sim_block_context* b = t->block;
+    const int* x = *static_cast<const int* const*>(b->args[0]);
+    const int* y = *static_cast<const int* const*>(b->args[1]);
+    int* out = *static_cast<int* const*>(b->args[2]);
+    const int n = *static_cast<const int*>(b->args[3]);
+    for (unsigned tx = 0; tx < b->block_dim.x; ++tx) {
+        t->thread_idx.x = tx;
+        const unsigned i = b->block_idx.x * b->block_dim.x + tx;
+        if (static_cast<int>(i) < n) out[i] = x[i] + y[i];
+    }
+}
+
+// block_sum(in, out): one partial sum per block in dynamic shared memory
+// (a fiber kernel: run_thread, __syncthreads between the steps).
+static void block_sum(const int*, int*) {}
+static void block_sum_thread(pygpu_sim_thread_context* t) {
+    static const pygpu_sim_sync_site load = {"__syncthreads", __FILE__, __LINE__};
+    static const pygpu_sim_sync_site step = {"__syncthreads", __FILE__, __LINE__};
+    const pygpu_sim_block_context* b = t->block;
+    const int* in = *static_cast<const int* const*>(b->args[0]);
+    int* out = *static_cast<int* const*>(b->args[1]);
+    int* shared = static_cast<int*>(b->shared);
+    const unsigned tid = t->thread_idx.x;
+    shared[tid] = in[b->block_idx.x * b->block_dim.x + tid];
+    pygpu_sim_block_barrier(&load, 1);
+    for (unsigned s = b->block_dim.x / 2; s > 0; s /= 2) {
+        if (tid < s) shared[tid] += shared[tid + s];
+        pygpu_sim_block_barrier(&step, 1);
+    }
+    if (tid == 0) out[b->block_idx.x] = shared[0];
+}
+
+// checked(limit): thread 3 of block 1 fails assert(limit > 3).
+static void checked(int) {}
+static void checked_block(pygpu_sim_thread_context* t) {
+    const pygpu_sim_block_context* b = t->block;
+    const int limit = *static_cast<const int*>(b->args[0]);
+    for (unsigned tx = 0; tx < b->block_dim.x; ++tx) {
+        t->thread_idx.x = tx;
+        if (b->block_idx.x == 1 && tx == 3 && !(limit > 3)) pygpu_sim_kernel_assert_failed("limit > 3", "checked.cu", 7);
+    }
+}
+
+static int register_kernels() {
+    static const size_t vadd_sizes[] = {sizeof(int*), sizeof(int*), sizeof(int*), sizeof(int)};
+    static const size_t sum_sizes[] = {sizeof(int*), sizeof(int*)};
+    static const size_t checked_sizes[] = {sizeof(int)};
+    const pygpu_sim_kernel_desc descs[] = {
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "vadd", vadd_block, nullptr, 0, 4, vadd_sizes},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "block_sum", nullptr, block_sum_thread, 0, 2, sum_sizes},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "checked", checked_block, nullptr, 0, 1, checked_sizes},
+    };
+    const void* stubs[] = {reinterpret_cast<const void*>(&vadd), reinterpret_cast<const void*>(&block_sum),
+                           reinterpret_cast<const void*>(&checked)};
+    int rc = 0;
+    for (int i = 0; i < 3; ++i) rc |= pygpu_sim_register_kernel(stubs[i], &descs[i]);
+    return rc;
+}
+"""
+
+PROGRAM = KERNELS + r"""
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#define SHOW(name, expr) std::printf("%s %d\n", name, static_cast<int>(expr))
+
+static const void* stub(const void* f) { return f; }
+
+int main() {
+    SHOW("register", register_kernels());
+    const int n = 1000;
+    std::vector<int> a(n), b(n), c(n, -1);
+    for (int i = 0; i < n; ++i) { a[i] = i; b[i] = 3 * i + 1; }
+    int *da = nullptr, *db = nullptr, *dc = nullptr;
+    SHOW("malloc", cudaMalloc(reinterpret_cast<void**>(&da), n * sizeof(int)) |
+                       cudaMalloc(reinterpret_cast<void**>(&db), n * sizeof(int)) |
+                       cudaMalloc(reinterpret_cast<void**>(&dc), n * sizeof(int)));
+    cudaStream_t s = nullptr;
+    SHOW("stream", cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+
+    // Stream order: the copies in, the launch, the copy out, all queued at once.
+    int count = n;
+    void* vadd_args[] = {&da, &db, &dc, &count};
+    SHOW("copy_in", cudaMemcpyAsync(da, a.data(), n * sizeof(int), cudaMemcpyHostToDevice, s) |
+                        cudaMemcpyAsync(db, b.data(), n * sizeof(int), cudaMemcpyHostToDevice, s));
+    SHOW("vadd_launch", cudaLaunchKernel(stub(reinterpret_cast<const void*>(&vadd)), dim3((n + 127) / 128), dim3(128),
+                                         vadd_args, 0, s));
+    count = 0;  // the launch took the value: changing it now changes nothing
+    SHOW("copy_out", cudaMemcpyAsync(c.data(), dc, n * sizeof(int), cudaMemcpyDeviceToHost, s));
+    SHOW("stream_sync", cudaStreamSynchronize(s));
+    bool ok = true;
+    for (int i = 0; i < n; ++i) ok = ok && c[i] == a[i] + b[i];
+    SHOW("vadd_ok", ok);
+
+    // A fiber kernel with shared memory and barriers; an event after it.
+    const int threads = 256, blocks = 4;
+    std::vector<int> in(threads * blocks), sums(blocks, -1);
+    for (int i = 0; i < threads * blocks; ++i) in[i] = (i * 7) % 13 - 6;
+    int *din = nullptr, *dsums = nullptr;
+    SHOW("malloc2", cudaMalloc(reinterpret_cast<void**>(&din), in.size() * sizeof(int)) |
+                        cudaMalloc(reinterpret_cast<void**>(&dsums), blocks * sizeof(int)));
+    cudaEvent_t done = nullptr;
+    SHOW("event", cudaEventCreate(&done));
+    void* sum_args[] = {&din, &dsums};
+    SHOW("copy_in2", cudaMemcpyAsync(din, in.data(), in.size() * sizeof(int), cudaMemcpyHostToDevice, s));
+    SHOW("sum_launch", cudaLaunchKernel(reinterpret_cast<const void*>(&block_sum), dim3(blocks), dim3(threads), sum_args,
+                                        threads * sizeof(int), s));
+    SHOW("record", cudaEventRecord(done, s));
+    SHOW("event_sync", cudaEventSynchronize(done));
+    // The event completed after the launch: its results are there.
+    SHOW("copy_out2", cudaMemcpy(sums.data(), dsums, blocks * sizeof(int), cudaMemcpyDeviceToHost));
+    ok = true;
+    for (int blk = 0; blk < blocks; ++blk) {
+        int ref = 0;
+        for (int i = 0; i < threads; ++i) ref += in[blk * threads + i];
+        ok = ok && sums[blk] == ref;
+    }
+    SHOW("sum_ok", ok);
+    // On the legacy default stream, with dim3's defaults.
+    SHOW("sum_default_stream", cudaLaunchKernel(reinterpret_cast<const void*>(&block_sum), blocks, threads, sum_args,
+                                                threads * sizeof(int)));
+    SHOW("device_sync", cudaDeviceSynchronize());
+
+    // Configuration errors: returned, the last error, not sticky.
+    const void* v = reinterpret_cast<const void*>(&vadd);
+    SHOW("threads_1025", cudaLaunchKernel(v, dim3(1), dim3(1025), vadd_args, 0, s));
+    SHOW("threads_1025_last", cudaGetLastError());
+    SHOW("block_z_65", cudaLaunchKernel(v, dim3(1), dim3(1, 1, 65), vadd_args, 0, s));
+    SHOW("block_z_65_last", cudaGetLastError());
+    SHOW("grid_y_65536", cudaLaunchKernel(v, dim3(1, 65536), dim3(32), vadd_args, 0, s));
+    SHOW("grid_y_65536_last", cudaGetLastError());
+    SHOW("grid_zero", cudaLaunchKernel(v, dim3(0), dim3(32), vadd_args, 0, s));
+    SHOW("grid_zero_last", cudaGetLastError());
+    SHOW("shared_too_much", cudaLaunchKernel(v, dim3(1), dim3(32), vadd_args, 49153, s));
+    SHOW("shared_too_much_last", cudaGetLastError());
+    SHOW("unknown", cudaLaunchKernel(reinterpret_cast<const void*>(&main), dim3(1), dim3(32), vadd_args, 0, s));
+    SHOW("unknown_last", cudaGetLastError());
+    SHOW("after_config_errors", cudaLaunchKernel(v, dim3((n + 127) / 128), dim3(128), vadd_args, 0, s) |
+                                    cudaStreamSynchronize(s) | cudaGetLastError());
+
+    // A failed assert: sticky until cudaDeviceReset.
+    int limit = 2;
+    void* checked_args[] = {&limit};
+    SHOW("assert_launch_ok", cudaLaunchKernel(reinterpret_cast<const void*>(&checked), dim3(4), dim3(32), checked_args, 0,
+                                              s) == cudaSuccess);
+    SHOW("assert_sync", cudaDeviceSynchronize());
+    std::printf("assert_message %s\n", pygpu_sim_last_message());
+    void* p = nullptr;
+    SHOW("sticky_malloc", cudaMalloc(&p, 16));
+    SHOW("sticky_last", cudaGetLastError());
+    SHOW("sticky_again", cudaStreamQuery(s));
+    SHOW("reset", cudaDeviceReset());
+    SHOW("after_reset_malloc", cudaMalloc(&p, 16));
+    std::vector<int> one(4, 5), back(4, 0);
+    SHOW("after_reset_copy", cudaMemcpy(p, one.data(), 16, cudaMemcpyHostToDevice) |
+                                 cudaMemcpy(back.data(), p, 16, cudaMemcpyDeviceToHost));
+    SHOW("after_reset_ok", back == one);
+    SHOW("register_again", register_kernels());
+    limit = 9;
+    SHOW("after_reset_launch", cudaLaunchKernel(reinterpret_cast<const void*>(&checked), dim3(4), dim3(32), checked_args) |
+                                   cudaDeviceSynchronize());
+    return 0;
+}
+"""
+
+EXPECTED = {
+    "register": 0, "malloc": 0, "stream": 0, "copy_in": 0, "vadd_launch": 0, "copy_out": 0, "stream_sync": 0,
+    "vadd_ok": 1, "malloc2": 0, "event": 0, "copy_in2": 0, "sum_launch": 0, "record": 0, "event_sync": 0,
+    "copy_out2": 0, "sum_ok": 1, "sum_default_stream": 0, "device_sync": 0,
+    "threads_1025": 9, "threads_1025_last": 9, "block_z_65": 9, "block_z_65_last": 9,
+    "grid_y_65536": 9, "grid_y_65536_last": 9, "grid_zero": 9, "grid_zero_last": 9,
+    "shared_too_much": 1, "shared_too_much_last": 1, "unknown": 98, "unknown_last": 98,
+    "after_config_errors": 0,
+    "assert_launch_ok": 1, "assert_sync": 710, "sticky_malloc": 710, "sticky_last": 710, "sticky_again": 710,
+    "reset": 0, "after_reset_malloc": 0, "after_reset_copy": 0, "after_reset_ok": 1, "register_again": 0,
+    "after_reset_launch": 0,
+}
+
+
+def _compiler() -> str:
+    found = shutil.which(os.environ.get("CXX", "g++"))
+    if found is None:
+        pytest.skip("no C++ compiler (g++, or $CXX)")
+    return found
+
+
+def _build(tmp_path: Path, name: str, source: str, *flags: str) -> Path:
+    src = tmp_path / f"{name}.cpp"
+    src.write_text(source)
+    out = tmp_path / name
+    result = subprocess.run([_compiler(), "-std=c++17", "-Wall", "-Wextra", "-Werror", "-I", str(SIM_INCLUDE), *flags,
+                             str(src), "-o", str(out), "-L", str(LIBRARY.parent), "-lpygpu_sim",
+                             f"-Wl,-rpath,{LIBRARY.parent}"],
+                            capture_output=True, text=True, timeout=120, env=without_preload(), check=False)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _run(program: Path, **env: str) -> tuple[dict[str, int], str]:
+    result = subprocess.run([str(program)], capture_output=True, text=True, timeout=120,
+                            env={**without_preload(), **env}, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    values: dict[str, int] = {}
+    message = ""
+    for line in result.stdout.splitlines():
+        name, _, value = line.partition(" ")
+        if name == "assert_message":
+            message = value
+        else:
+            values[name] = int(value)
+    return values, message
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("launch"), "launch", PROGRAM)
+
+
+@pytest.mark.parametrize("env", [{}, {"PYGPU_SIM_CHAOS": "1", "PYGPU_SIM_CHAOS_SEED": "7"},
+                                 {"PYGPU_SIM_WORKERS": "1"}], ids=["plain", "chaos", "one_worker"])
+def test_launches(program, env):
+    values, message = _run(program, **env)
+    assert values == EXPECTED
+    assert message.startswith("device 0 is unusable after a kernel failed (sticky until cudaDeviceReset): ")
+    assert "kernel 'checked': block (1,0,0), thread (3,0,0)" in message
+    assert "checked.cu:7" in message and "limit > 3" in message
+
+
+LIBRARY_SOURCE = KERNELS + r"""
+extern "C" {
+int setup(void) { return register_kernels(); }
+// c[i] = a[i] + b[i] on the legacy default stream, not waited for.
+int launch_vadd(int* a, int* b, int* c, int n) {
+    void* args[] = {&a, &b, &c, &n};
+    return cudaLaunchKernel(reinterpret_cast<const void*>(&vadd), dim3((n + 63) / 64), dim3(64), args, 0, 0);
+}
+}
+"""
+
+
+def test_a_launch_on_pythons_device_memory(tmp_path):
+    """Device memory from Python, a kernel launched by host code, PyGPU.cudaDeviceSynchronize waits for it."""
+    if g.backend != "sim":
+        pytest.skip("the simulated device is not the active backend")
+    lib = ctypes.CDLL(str(_build(tmp_path, "libkernels.so", LIBRARY_SOURCE, "-shared", "-fPIC")))
+    lib.launch_vadd.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    assert lib.setup() == 0
+    n = 4096
+    a = np.arange(n, dtype=np.int32)
+    b = 5 * np.arange(n, dtype=np.int32) - 7
+    ptrs = []
+    try:
+        for _ in range(3):
+            ptr, err = g.cudaMalloc(n * 4)
+            assert err.code == 0
+            ptrs.append(ptr)
+        assert g.cudaMemcpy(ptrs[0], a, a.nbytes, g.cudaMemcpyHostToDevice).code == 0
+        assert g.cudaMemcpy(ptrs[1], b, b.nbytes, g.cudaMemcpyHostToDevice).code == 0
+        assert lib.launch_vadd(int(ptrs[0]), int(ptrs[1]), int(ptrs[2]), n) == 0
+        assert g.cudaDeviceSynchronize().code == 0
+        out = np.zeros(n, dtype=np.int32)
+        assert g.cudaMemcpy(out, ptrs[2], out.nbytes, g.cudaMemcpyDeviceToHost).code == 0
+        np.testing.assert_array_equal(out, a + b)
+    finally:
+        for ptr in ptrs:
+            assert g.cudaFree(ptr).code == 0
