@@ -252,7 +252,7 @@ def program(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("launch"), "launch", PROGRAM)
 
 
-@pytest.mark.parametrize("env", [{}, {"PYGPU_SIM_CHAOS": "1", "PYGPU_SIM_CHAOS_SEED": "7"},
+@pytest.mark.parametrize("env", [{}, {"PYGPU_SIM_CHAOS": "7:200"},
                                  {"PYGPU_SIM_WORKERS": "1"}], ids=["plain", "chaos", "one_worker"])
 def test_launches(program, env):
     values, message = _run(program, **env)
