@@ -72,7 +72,9 @@ static void checked_block(pygpu_sim_thread_context* t) {
     const int limit = *static_cast<const int*>(b->args[0]);
     for (unsigned tx = 0; tx < b->block_dim.x; ++tx) {
         t->thread_idx.x = tx;
-        if (b->block_idx.x == 1 && tx == 3 && !(limit > 3)) pygpu_sim_kernel_assert_failed("limit > 3", "checked.cu", 7);
+        if (b->block_idx.x == 1 && tx == 3 && !(limit > 3)) {
+            pygpu_sim_kernel_assert_failed("limit > 3", "checked.cu", 7);
+        }
     }
 }
 
@@ -100,7 +102,7 @@ PROGRAM = KERNELS + r"""
 
 #define SHOW(name, expr) std::printf("%s %d\n", name, static_cast<int>(expr))
 
-static const void* stub(const void* f) { return f; }
+static void not_a_kernel(int) {}
 
 int main() {
     SHOW("register", register_kernels());
@@ -119,7 +121,7 @@ int main() {
     void* vadd_args[] = {&da, &db, &dc, &count};
     SHOW("copy_in", cudaMemcpyAsync(da, a.data(), n * sizeof(int), cudaMemcpyHostToDevice, s) |
                         cudaMemcpyAsync(db, b.data(), n * sizeof(int), cudaMemcpyHostToDevice, s));
-    SHOW("vadd_launch", cudaLaunchKernel(stub(reinterpret_cast<const void*>(&vadd)), dim3((n + 127) / 128), dim3(128),
+    SHOW("vadd_launch", cudaLaunchKernel(reinterpret_cast<const void*>(&vadd), dim3((n + 127) / 128), dim3(128),
                                          vadd_args, 0, s));
     count = 0;  // the launch took the value: changing it now changes nothing
     SHOW("copy_out", cudaMemcpyAsync(c.data(), dc, n * sizeof(int), cudaMemcpyDeviceToHost, s));
@@ -139,8 +141,8 @@ int main() {
     SHOW("event", cudaEventCreate(&done));
     void* sum_args[] = {&din, &dsums};
     SHOW("copy_in2", cudaMemcpyAsync(din, in.data(), in.size() * sizeof(int), cudaMemcpyHostToDevice, s));
-    SHOW("sum_launch", cudaLaunchKernel(reinterpret_cast<const void*>(&block_sum), dim3(blocks), dim3(threads), sum_args,
-                                        threads * sizeof(int), s));
+    const void* sum = reinterpret_cast<const void*>(&block_sum);
+    SHOW("sum_launch", cudaLaunchKernel(sum, dim3(blocks), dim3(threads), sum_args, threads * sizeof(int), s));
     SHOW("record", cudaEventRecord(done, s));
     SHOW("event_sync", cudaEventSynchronize(done));
     // The event completed after the launch: its results are there.
@@ -153,8 +155,7 @@ int main() {
     }
     SHOW("sum_ok", ok);
     // On the legacy default stream, with dim3's defaults.
-    SHOW("sum_default_stream", cudaLaunchKernel(reinterpret_cast<const void*>(&block_sum), blocks, threads, sum_args,
-                                                threads * sizeof(int)));
+    SHOW("sum_default_stream", cudaLaunchKernel(sum, blocks, threads, sum_args, threads * sizeof(int)));
     SHOW("device_sync", cudaDeviceSynchronize());
 
     // Configuration errors: returned, the last error, not sticky.
@@ -169,7 +170,8 @@ int main() {
     SHOW("grid_zero_last", cudaGetLastError());
     SHOW("shared_too_much", cudaLaunchKernel(v, dim3(1), dim3(32), vadd_args, 49153, s));
     SHOW("shared_too_much_last", cudaGetLastError());
-    SHOW("unknown", cudaLaunchKernel(reinterpret_cast<const void*>(&main), dim3(1), dim3(32), vadd_args, 0, s));
+    const void* unknown = reinterpret_cast<const void*>(&not_a_kernel);
+    SHOW("unknown", cudaLaunchKernel(unknown, dim3(1), dim3(32), vadd_args, 0, s));
     SHOW("unknown_last", cudaGetLastError());
     SHOW("after_config_errors", cudaLaunchKernel(v, dim3((n + 127) / 128), dim3(128), vadd_args, 0, s) |
                                     cudaStreamSynchronize(s) | cudaGetLastError());
@@ -177,8 +179,8 @@ int main() {
     // A failed assert: sticky until cudaDeviceReset.
     int limit = 2;
     void* checked_args[] = {&limit};
-    SHOW("assert_launch_ok", cudaLaunchKernel(reinterpret_cast<const void*>(&checked), dim3(4), dim3(32), checked_args, 0,
-                                              s) == cudaSuccess);
+    const void* check = reinterpret_cast<const void*>(&checked);
+    SHOW("assert_launch_ok", cudaLaunchKernel(check, dim3(4), dim3(32), checked_args, 0, s) == cudaSuccess);
     SHOW("assert_sync", cudaDeviceSynchronize());
     std::printf("assert_message %s\n", pygpu_sim_last_message());
     void* p = nullptr;
@@ -193,8 +195,7 @@ int main() {
     SHOW("after_reset_ok", back == one);
     SHOW("register_again", register_kernels());
     limit = 9;
-    SHOW("after_reset_launch", cudaLaunchKernel(reinterpret_cast<const void*>(&checked), dim3(4), dim3(32), checked_args) |
-                                   cudaDeviceSynchronize());
+    SHOW("after_reset_launch", cudaLaunchKernel(check, dim3(4), dim3(32), checked_args) | cudaDeviceSynchronize());
     return 0;
 }
 """
