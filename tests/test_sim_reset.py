@@ -4,7 +4,10 @@ clears every subsystem. One case per registry row and reset."""
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 
 import PyGPU as g
+from helpers import KERNELS, build_against_sim
 
 REGISTRY = Path(__file__).resolve().parents[1] / "src" / "PyGPU" / "sim" / "reset.cpp"
 ROW = re.compile(r'\{"([^"]+)", Reach::(\w+), Phase::(\w+), ')
@@ -74,6 +78,37 @@ def _labels_cleared(sim: Any, _: Any) -> bool:
     return allocation["label"] is None
 
 
+ASSERTING = KERNELS + r"""
+extern "C" int launch_failing_assert(void) {
+    int limit = 0;
+    void* args[] = {&limit};
+    if (int e = register_kernels()) return e;
+    return cudaLaunchKernel(reinterpret_cast<const void*>(&checked), dim3(2), dim3(32), args, 0, 0);
+}
+"""
+
+
+@functools.cache
+def _asserting_library() -> ctypes.CDLL:
+    directory = Path(tempfile.mkdtemp(prefix="pygpu_sticky_"))
+    return ctypes.CDLL(str(build_against_sim(directory, "libasserting.so", ASSERTING, "-shared", "-fPIC")))
+
+
+def _setup_sticky(sim: Any) -> None:
+    """A kernel's failed assert: cudaErrorAssert for every call on the device until a reset."""
+    assert _asserting_library().launch_failing_assert() == 0
+    assert g.cudaDeviceSynchronize() == g.cudaErrorAssert
+    assert g.cudaMalloc(16)[1] == g.cudaErrorAssert
+
+
+def _sticky_cleared(sim: Any, _: Any) -> bool:
+    ptr, err = g.cudaMalloc(16)
+    if err != g.cudaSuccess:
+        return False
+    assert g.cudaFree(ptr) == g.cudaSuccess
+    return True
+
+
 # subsystem -> (reach, setup(sim) -> made, cleared(sim, made) -> bool). The reach is
 # "device" when cudaDeviceReset clears it too, "simulator" when only PyGPU.sim.reset() does.
 Case = tuple[str, Callable[[Any], Any], Callable[[Any, Any], bool]]
@@ -95,6 +130,7 @@ CASES: dict[str, Case] = {
     "trace": ("simulator", _setup_trace, _trace_cleared),
     "labels": ("simulator", lambda sim: sim.label("stale"), _labels_cleared),
     "current device": ("simulator", lambda sim: g.cudaSetDevice(1), lambda sim, _: g.cudaGetDevice()[0] == 0),
+    "sticky errors": ("device", _setup_sticky, _sticky_cleared),
     "last error": ("simulator", lambda sim: g.cudaFree(999),
                    lambda sim, _: g.cudaPeekAtLastError() == g.cudaSuccess),
 }
@@ -111,7 +147,8 @@ def test_every_registry_row_has_a_case():
 
 
 @pytest.mark.parametrize("reset", ["cudaDeviceReset", "sim.reset"])
-@pytest.mark.parametrize("subsystem", list(CASES))
+@pytest.mark.parametrize("subsystem", [pytest.param(name, marks=pytest.mark.build) if name == "sticky errors" else name
+                                       for name in CASES])  # the sticky error needs a compiled kernel
 def test_reset_clears_what_the_registry_says(pygpu_sim, subsystem, reset):
     reach, setup, cleared = CASES[subsystem]
     made = setup(pygpu_sim)

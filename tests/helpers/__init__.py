@@ -10,6 +10,8 @@ from .hardware import Hardware
 from .memory import SIM_MEMORY, free_bytes, from_device, to_device
 from .processes import preload_removed, run_python, without_preload
 from .samples import dtype_sample, sample
+from .sim_kernels import KERNELS, build_against_sim
 
-__all__ = ["SIM_MEMORY", "Gate", "Hardware", "dtype_sample", "free_bytes", "from_device", "preload_removed",
+__all__ = ["KERNELS", "SIM_MEMORY", "Gate", "Hardware", "build_against_sim", "dtype_sample", "free_bytes",
+           "from_device", "preload_removed",
            "run_python", "sample", "to_device", "without_preload"]
