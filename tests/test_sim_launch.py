@@ -110,6 +110,12 @@ int main() {
     SHOW("sticky_malloc", cudaMalloc(&p, 16));
     SHOW("sticky_last", cudaGetLastError());
     SHOW("sticky_again", cudaStreamQuery(s));
+    // Another device is unaffected; picking a device is not refused.
+    int devices = 0;
+    cudaGetDeviceCount(&devices);
+    SHOW("other_device", devices < 2 || (cudaSetDevice(1) == cudaSuccess && cudaMalloc(&p, 16) == cudaSuccess &&
+                                         cudaFree(p) == cudaSuccess && cudaSetDevice(0) == cudaSuccess));
+    SHOW("sticky_after_set", cudaDeviceSynchronize());
     SHOW("reset", cudaDeviceReset());
     SHOW("after_reset_malloc", cudaMalloc(&p, 16));
     std::vector<int> one(4, 5), back(4, 0);
@@ -132,6 +138,7 @@ EXPECTED = {
     "shared_too_much": 1, "shared_too_much_last": 1, "unknown": 98, "unknown_last": 98,
     "after_config_errors": 0,
     "assert_launch_ok": 1, "assert_sync": 710, "sticky_malloc": 710, "sticky_last": 710, "sticky_again": 710,
+    "other_device": 1, "sticky_after_set": 710,
     "reset": 0, "after_reset_malloc": 0, "after_reset_copy": 0, "after_reset_ok": 1, "register_again": 0,
     "after_reset_launch": 0,
 }
@@ -161,7 +168,8 @@ def program(tmp_path_factory):
 
 
 @pytest.mark.parametrize("env", [{}, {"PYGPU_SIM_CHAOS": "7:200"},
-                                 {"PYGPU_SIM_WORKERS": "1"}], ids=["plain", "chaos", "one_worker"])
+                                 {"PYGPU_SIM_WORKERS": "1"}, {"PYGPU_SIM_DEVICES": "2"}],
+                         ids=["plain", "chaos", "one_worker", "two_devices"])
 def test_launches(program, env):
     values, message = _run(program, **env)
     assert values == EXPECTED

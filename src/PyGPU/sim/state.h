@@ -80,7 +80,7 @@ bool was_issued(State& st, uintptr_t value, HandleKind kind);
 // callback, and cudaErrorNotPermitted may be returned as a diagnostic), fails
 // it when an injected failure is due (inject.h), returns the device's sticky
 // kernel error (sticky.h) before and, for a table call that succeeded, after
-// the body (cudaDeviceReset, which clears it, excepted), and turns any
+// the body (cudaDeviceReset, which clears it, and cudaSetDevice excepted), and turns any
 // exception into an error code so that none crosses the C table.
 template <class Body>
 int guarded_call(const Call* call, Body&& body) {
@@ -98,12 +98,14 @@ int guarded_call(const Call* call, Body&& body) {
         if (call != nullptr) {
             if (int e = injected_failure(*call)) return e;
         }
-        const bool resets = call != nullptr && *call == Call::cudaDeviceReset;
-        if (!resets) {
+        // cudaDeviceReset clears the sticky error; cudaSetDevice only picks
+        // a device (so a program can go on with another one).
+        const bool exempt = call != nullptr && (*call == Call::cudaDeviceReset || *call == Call::cudaSetDevice);
+        if (!exempt) {
             if (int e = sticky_failure()) return e;
         }
         const int result = body();
-        if (result == err::cudaSuccess && call != nullptr && !resets) {
+        if (result == err::cudaSuccess && call != nullptr && !exempt) {
             if (int e = sticky_failure()) return e;
         }
         return result;
