@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 import PyGPU as g
-from helpers import KERNELS, build_against_sim
+from helpers import KERNELS, SIM_INCLUDE, build_against_sim, without_preload
 
 pytestmark = pytest.mark.build  # each test runs the C++ compiler
 
@@ -216,3 +217,23 @@ def test_a_launch_on_pythons_device_memory(tmp_path):
     finally:
         for ptr in ptrs:
             assert g.cudaFree(ptr).code == 0
+
+
+def test_the_kernel_header_is_plain_c(tmp_path):
+    gcc = shutil.which(os.environ.get("CC", "gcc"))
+    if gcc is None:
+        pytest.skip("no C compiler (gcc, or $CC)")
+    src = tmp_path / "kernel.c"
+    src.write_text('#include <cuda_runtime.h>\n#include <launch.h>\n'
+                   'static void k(pygpu_sim_thread_context* t) { (void)t; }\n'
+                   'static void stub(void) {}\n'
+                   'int use(void) {\n'
+                   '    pygpu_sim_kernel_desc d = {PYGPU_SIM_KERNEL_ABI_VERSION, "k", k, 0, 0, 0, 0};\n'
+                   '    dim3 one = {1, 1, 1};\n'
+                   '    if (pygpu_sim_register_kernel((const void*)&d, &d) != 0) return 1;\n'
+                   '    return (int)cudaLaunchKernel((const void*)&d, one, one, 0, 0, 0) + (int)sizeof &stub;\n'
+                   '}\n')
+    result = subprocess.run([gcc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "-I",
+                             str(SIM_INCLUDE), str(src), "-o", str(tmp_path / "kernel.o")],
+                            capture_output=True, text=True, timeout=120, env=without_preload(), check=False)
+    assert result.returncode == 0, result.stderr
