@@ -1,5 +1,7 @@
 #include "PyGPU/sim/launch.h"
 
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -161,7 +163,7 @@ std::shared_ptr<Launch> make_launch(std::shared_ptr<const Kernel> k, Dim3 grid, 
 
 int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
                   pygpu_stream_t stream) {
-    return guarded_call(nullptr, [&] {
+    return api(Call::cudaLaunchKernel, [&] {
         std::shared_ptr<const Kernel> k = find_kernel(host_stub);
         if (k == nullptr) {
             return fail(err::cudaErrorInvalidDeviceFunction,
@@ -181,9 +183,18 @@ int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, siz
         std::shared_ptr<Launch> l = make_launch(std::move(k), grid, block, args, dynamic_shared);
         l->desc.chaos.enabled = chaos_grid_seed(&l->desc.chaos.seed);
         const int device = s->device;
-        enqueue(st, s, work_info("cudaLaunchKernel"), [l, device] {
+        const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
+        st.stats.launched(l->kernel->name, blocks, blocks * block.x * block.y * block.z);
+        // Named after the kernel in traces and reports of pending work.
+        const unsigned gd[3] = {grid.x, grid.y, grid.z}, bd[3] = {block.x, block.y, block.z};
+        enqueue(st, s, work_info_kernel(l->kernel->name, gd, bd), [l, device] {
+            const Clock::time_point start = Clock::now();
             const GridResult r = run_grid(l->desc);
+            const double micros = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
             if (r.code != err::cudaSuccess) set_sticky_error(device, r.code, r.message);
+            State& st = state();
+            std::lock_guard<std::mutex> lock(st.mu);
+            st.stats.kernel_finished(l->kernel->name, micros, r.code != err::cudaSuccess);
         });
         return err::cudaSuccess;
     });

@@ -53,6 +53,17 @@ int sticky_failure() {
                 it->second.message.c_str());
 }
 
+int sticky_get_last_error() {
+    const int sticky = sticky_failure();  // records it, message included
+    const int last = get_last_error();    // returns and resets the thread's own last error
+    return sticky != err::cudaSuccess ? sticky : last;
+}
+
+int sticky_peek_at_last_error() {
+    const int sticky = sticky_failure();
+    return sticky != err::cudaSuccess ? sticky : peek_at_last_error();
+}
+
 void reset_sticky_errors(State&, const ResetScope& scope, ResetBatch&) {
     StickyTable& t = sticky_table();
     std::lock_guard<std::mutex> lock(t.mu);
