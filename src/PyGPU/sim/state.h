@@ -81,8 +81,8 @@ bool was_issued(State& st, uintptr_t value, HandleKind kind);
 // it when an injected failure is due (inject.h), returns the device's sticky
 // kernel error (sticky.h) before the body and, for a call of the list that
 // succeeded, after it (cudaDeviceReset, which clears it, and cudaSetDevice
-// excepted), and turns any exception into an error code so that none crosses
-// the C table.
+// excepted; cudaLaunchKernel only before), and turns any exception into an
+// error code so that none crosses the C table.
 template <class Body>
 int guarded_call(const Call* call, Body&& body) {
     try {
@@ -106,7 +106,10 @@ int guarded_call(const Call* call, Body&& body) {
             if (int e = sticky_failure()) return e;
         }
         const int result = body();
-        if (result == err::cudaSuccess && call != nullptr && !exempt) {
+        // Not after a launch: its own kernel may already have failed on the
+        // stream's worker, and CUDA reports a kernel's failure at a later
+        // call, never at its launch (which returns before the kernel runs).
+        if (result == err::cudaSuccess && call != nullptr && !exempt && *call != Call::cudaLaunchKernel) {
             if (int e = sticky_failure()) return e;
         }
         return result;

@@ -69,6 +69,11 @@ void reset_sticky_errors(State&, const ResetScope& scope, ResetBatch&) {
     std::lock_guard<std::mutex> lock(t.mu);
     for (auto it = t.by_device.begin(); it != t.by_device.end();) {
         if (scope.covers(it->first)) {
+            // The resetting thread's last error holds the sticky error only
+            // because calls reported it; once the device is usable again,
+            // cudaGetLastError must not say otherwise (other threads keep
+            // theirs: a last error is per thread).
+            if (peek_at_last_error() == it->second.code) get_last_error();
             it = t.by_device.erase(it);
             g_sticky_devices.fetch_sub(1, std::memory_order_release);
         } else {

@@ -44,7 +44,8 @@ int sticky_failure();
 int sticky_get_last_error();
 // cudaPeekAtLastError: the same answer, nothing reset.
 int sticky_peek_at_last_error();
-// The reset registry's row (State::mu held).
+// The reset registry's row (State::mu held): also resets the calling
+// thread's last error when it is the sticky error being cleared.
 void reset_sticky_errors(State& st, const ResetScope& scope, ResetBatch& batch);
 
 }  // namespace sim
