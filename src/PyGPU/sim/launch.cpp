@@ -183,8 +183,6 @@ int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, siz
         std::shared_ptr<Launch> l = make_launch(std::move(k), grid, block, args, dynamic_shared);
         l->desc.chaos.enabled = chaos_grid_seed(&l->desc.chaos.seed);
         const int device = s->device;
-        const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
-        st.stats.launched(l->kernel->name, blocks, blocks * block.x * block.y * block.z);
         // Named after the kernel in traces and reports of pending work.
         const unsigned gd[3] = {grid.x, grid.y, grid.z}, bd[3] = {block.x, block.y, block.z};
         enqueue(st, s, work_info_kernel(l->kernel->name, gd, bd), [l, device] {
@@ -196,6 +194,11 @@ int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, siz
             std::lock_guard<std::mutex> lock(st.mu);
             st.stats.kernel_finished(l->kernel->name, micros, r.code != err::cudaSuccess);
         });
+        // Under 2^63 blocks (maxGridSize), but times the threads of a block the count may not fit.
+        const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
+        uint64_t threads = 0;
+        if (__builtin_mul_overflow(blocks, uint64_t(block.x) * block.y * block.z, &threads)) threads = UINT64_MAX;
+        st.stats.launched(l->kernel->name, blocks, threads);
         return err::cudaSuccess;
     });
 }
