@@ -574,7 +574,7 @@ GridResult run_grid(const GridDesc& d) {
     }
     GridPool& pool = grid_pool();
     if (pool.workers.empty()) {
-        result.code = err::cudaErrorInitializationError;  // as every runtime call answers then (state.h)
+        result.code = err::cudaErrorInvalidValue;
         result.message = pool.error;
         return result;
     }

@@ -6,7 +6,7 @@
 // engine"):
 //
 //  - Blocks run on a pool of worker threads, PYGPU_SIM_WORKERS of them
-//    (parsed in config.cpp; default: the number of cores), one block at a time per worker, so a
+//    (default: the number of cores), one block at a time per worker, so a
 //    block's shared memory is its worker's buffer. Several grids (from
 //    several streams) may run at once; their blocks share the pool.
 //  - The threads of a block run either as a plain loop (GridDesc::run_block:
@@ -96,8 +96,7 @@ struct GridResult {
 // Runs the grid to completion on the worker pool and returns its outcome.
 // Refused (cudaErrorInvalidConfiguration) for a zero dimension, more than
 // kMaxThreadsPerBlock threads or grid dimensions beyond CUDA's limits;
-// cudaErrorInitializationError for an invalid configuration (config.h: a bad
-// PYGPU_SIM_WORKERS, ...); cudaErrorInvalidValue for no kernel name, or
+// cudaErrorInvalidValue for a bad PYGPU_SIM_WORKERS, no kernel name, or
 // neither/both of run_block and run_thread; cudaErrorNotSupported from kernel code (no
 // dynamic parallelism).
 GridResult run_grid(const GridDesc& desc);
