@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import PyGPU as g
-from helpers import KERNELS, build_against_sim
+from helpers import KERNELS, build_against_sim, run_python
 
 pytestmark = pytest.mark.build  # each test runs the C++ compiler
 
@@ -382,3 +382,21 @@ def test_sticky_error_is_returned_by_get_and_peek_until_reset(pygpu_sim, library
     assert g.cudaGetLastError().code == 0 and g.cudaPeekAtLastError().code == 0
     assert library.launch_checked(9) == 0
     assert g.cudaDeviceSynchronize().code == 0
+
+
+def test_injection_for_a_whole_run_from_the_environment(library):
+    """PYGPU_SIM_INJECT fails the second launch of the run, without touching the program."""
+    code = (f"import ctypes, PyGPU as g, PyGPU.sim as sim\n"
+            f"lib = ctypes.CDLL({library._name!r})\n"
+            "lib.launch_vadd.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int, ctypes.c_void_p]\n"
+            "assert lib.setup() == 0\n"
+            "ptr, err = g.cudaMalloc(3 * 256 * 4)\n"
+            "a = int(ptr)\n"
+            "codes = [lib.launch_vadd(a, a + 1024, a + 2048, 256, None) for _ in range(3)]\n"
+            "stats = sim.stats()\n"
+            "print(codes, g.cudaDeviceSynchronize().code, stats['calls']['cudaLaunchKernel'],\n"
+            "      stats['kernels']['vadd']['launches'])\n"
+            "g.cudaFree(ptr)\n")
+    result = run_python(code, PYGPU_BACKEND="sim", PYGPU_SIM_INJECT="cudaLaunchKernel=cudaErrorLaunchTimeout@1x1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[0, 702, 0] 0 3 2"
