@@ -37,10 +37,9 @@ void set_sticky_error(int device, int code, const std::string& message);
 // thread's last error (fail()), or 0 when its device has none.
 int sticky_failure();
 // cudaGetLastError: the sticky error of the calling thread's current device
-// when it has one (recorded as the thread's last error and message, which
-// stay), else the thread's last error; the thread's own last error is reset
-// to cudaSuccess either way, so once a reset clears the sticky error the
-// next call answers cudaSuccess.
+// when it has one (its text becomes the thread's last message), else the
+// thread's own last error; that one is reset to cudaSuccess either way, so
+// once a reset clears the sticky error the next call answers cudaSuccess.
 int sticky_get_last_error();
 // cudaPeekAtLastError: the same answer, nothing reset.
 int sticky_peek_at_last_error();
