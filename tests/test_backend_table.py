@@ -1,6 +1,6 @@
 """The backend table (include/pygpu/backend.h): every built backend fills every
 entry of PYGPU_BACKEND_ENTRIES, and the simulated device's call list is that
-table's CALL rows."""
+table's CALL rows, then its own calls (cudaLaunchKernel: src/PyGPU/sim/calls.h)."""
 
 from __future__ import annotations
 
@@ -75,8 +75,8 @@ def test_table_size_matches_the_rows_and_no_entry_is_null(backend):
 
 
 def test_sim_calls_are_the_call_rows(pygpu_sim):
-    """Error injection knows exactly the CALL rows, by their CUDA names."""
-    for name in [name for kind, _, name in _rows() if kind == "CALL"]:
+    """Error injection knows exactly the CALL rows, by their CUDA names, and the simulator's own calls."""
+    for name in [name for kind, _, name in _rows() if kind == "CALL"] + ["cudaLaunchKernel"]:
         with pygpu_sim.inject(name, "cudaErrorUnknown", after=1 << 40):
             pass
     for name in ("cudaGetErrorName", "cudaGetErrorString", "cudaGetLastError", "cudaPeekAtLastError"):

@@ -203,6 +203,7 @@ def test_memcpy_peer():
         ({"PYGPU_SIM_DEVICES": "3", "PYGPU_SIM_MEMORY": "512MiB"}, "3 536870912"),
         ({"PYGPU_SIM_MEMORY": "2 GB"}, "1 2000000000"),
         ({"PYGPU_SIM_MEMORY": "1048576"}, "1 1048576"),
+        ({"PYGPU_SIM_WORKERS": " 3 "}, "1 4294967296"),
         ({}, "1 4294967296"),
     ],
 )
@@ -216,7 +217,8 @@ def test_sim_configuration_from_environment(env, expect):
 @pytest.mark.parametrize(
     ("name", "value"),
     [("PYGPU_SIM_MEMORY", "abc"), ("PYGPU_SIM_MEMORY", "-1GiB"), ("PYGPU_SIM_MEMORY", "0"),
-     ("PYGPU_SIM_MEMORY", "99999999999TiB"), ("PYGPU_SIM_DEVICES", "0"), ("PYGPU_SIM_DEVICES", "two")],
+     ("PYGPU_SIM_MEMORY", "99999999999TiB"), ("PYGPU_SIM_DEVICES", "0"), ("PYGPU_SIM_DEVICES", "two"),
+     ("PYGPU_SIM_WORKERS", "0"), ("PYGPU_SIM_WORKERS", "lots"), ("PYGPU_SIM_WORKERS", "4096")],
 )
 def test_bad_sim_configuration_is_a_clear_import_error(name, value):
     result = run_python("import PyGPU", PYGPU_BACKEND="sim", **{name: value})

@@ -20,7 +20,8 @@ NO_BYTES = {"HtoD": 0, "DtoH": 0, "DtoD": 0, "HtoH": 0, "peer": 0, "memset": 0}
 # --- statistics ------------------------------------------------------------------
 
 def test_stats_start_empty_after_reset(pygpu_sim):
-    assert sim.stats() == {"calls": {}, "bytes": NO_BYTES, "devices": [ZERO, ZERO], "pinned": ZERO, "reports": []}
+    assert sim.stats() == {"calls": {}, "bytes": NO_BYTES, "devices": [ZERO, ZERO], "pinned": ZERO, "kernels": {},
+                           "reports": []}
 
 
 def test_stats_exact_for_a_known_sequence(pygpu_sim):

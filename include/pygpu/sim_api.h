@@ -49,13 +49,15 @@ typedef struct pygpu_sim_api {
      *          "HtoH": n, "peer": n, "memset": n}, "devices": [{"allocations": n,
      *          "frees": n, "current_bytes": n, "peak_bytes": n}], "pinned":
      *          {"allocations": n, "frees": n, "current_bytes": n, "peak_bytes": n},
-     *          "reports": [text, ...]}
+     *          "kernels": {name: {"launches": n, "blocks": n, "threads": n,
+     *          "failures": n, "time_us": x}}, "reports": [text, ...]}
      *  allocations: [{"address": n, "size": n, "device": n, "kind":
      *          "device"|"pinned"|"registered", "label": text, "origin": text}]
      *  trace: Chrome trace event format, {"traceEvents": [...]}, one complete
      *          ("X") event per queued operation recorded since trace_start,
-     *          with its name, device (pid) and stream (tid), start and duration
-     *          in microseconds. */
+     *          with its name ("kernel <name>" for a launch, with "grid" and
+     *          "block" in its args), device (pid) and stream (tid), start and
+     *          duration in microseconds. */
     char* (*stats_json)(void);
     char* (*allocations_json)(void);
     void (*trace_start)(void);

@@ -492,7 +492,8 @@ def inject(call: str, error: int | str | _core.cudaError_t, after: int = 0, coun
     ----------
     call : str
         The runtime call, by its CUDA name (``"cudaMalloc"``,
-        ``"cudaMemcpyAsync"``...); a hip* name is taken for its cuda* twin.
+        ``"cudaMemcpyAsync"``, ``"cudaLaunchKernel"``...); a hip* name is
+        taken for its cuda* twin.
     error : int, cudaError_t or str
         The error to return: ``2``, ``PyGPU.cudaErrorMemoryAllocation``, a
         ``cudaError_t`` or ``"cudaErrorMemoryAllocation"``.
@@ -657,6 +658,12 @@ def stats() -> dict[str, Any]:
             ``current_bytes`` and ``peak_bytes`` of device memory.
         ``pinned``
             the same four counters for pinned host memory.
+        ``kernels``
+            {kernel name: record} for the kernels launched with
+            ``cudaLaunchKernel``: ``launches`` (accepted), the ``blocks`` and
+            ``threads`` of their grids, ``failures`` (launches that ended
+            with a sticky error) and ``time_us`` (microseconds their grids
+            ran, added when they finish).
         ``reports``
             texts about suspicious but legal behaviour, e.g. a ``cudaFree``
             that had to wait for pending work ("frees wait for pending
@@ -870,10 +877,12 @@ def _synchronize_all() -> None:
 def trace(path: str | os.PathLike[str] | None = None, synchronize: bool = True) -> Trace:
     """Record every operation queued inside the block as a Chrome trace.
 
-    Each copy, memset, event record, wait and host function queued while the
-    block runs becomes one complete event (``"ph": "X"``) with its name, the
-    device as ``pid``, the stream as ``tid``, and its start and duration in
-    microseconds (``args`` add when it was queued and its chaos delay). On
+    Each copy, memset, event record, wait, host function and kernel launch
+    queued while the block runs becomes one complete event (``"ph": "X"``)
+    with its name (``"kernel vadd"`` for a launch, with ``grid`` and
+    ``block`` in its ``args``), the device as ``pid``, the stream as ``tid``,
+    and its start and duration in microseconds (``args`` add when it was
+    queued and its chaos delay). On
     exit the trace is written to `path` as JSON (open it in
     https://ui.perfetto.dev or chrome://tracing) and kept, parsed, in the
     context object's ``events``.

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "PyGPU/sim/config.h"
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/fiber.h"
 #include "PyGPU/sim/grid.h"

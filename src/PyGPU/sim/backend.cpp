@@ -11,6 +11,7 @@
 #include "PyGPU/sim/event.h"
 #include "PyGPU/sim/instrument.h"
 #include "PyGPU/sim/memory.h"
+#include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/stream.h"
 
 namespace pygpu {
@@ -43,8 +44,8 @@ constexpr pygpu_backend make_table() {
     // errors
     t.get_error_name = error_name;
     t.get_error_string = error_string;
-    t.get_last_error = get_last_error;
-    t.peek_at_last_error = peek_at_last_error;
+    t.get_last_error = sticky_get_last_error;  // CUDA's sticky rule (sticky.h)
+    t.peek_at_last_error = sticky_peek_at_last_error;
     t.last_message = last_message;
 
     // devices

@@ -1,7 +1,8 @@
 // The runtime calls of the simulated device, by name: every CALL row of the
 // backend table (PYGPU_BACKEND_ENTRIES in pygpu/backend.h) with its CUDA name,
-// which the call counters (statistics) and error injection key on. A new
-// backend entry is written once, there, and appears here.
+// then the simulator's own calls (PYGPU_SIM_OWN_CALLS below); the call
+// counters (statistics) and error injection key on these names. A new backend
+// entry is written once, there, and appears here.
 //
 // The REPORT rows (cudaGetErrorName, cudaGetErrorString, cudaGetLastError,
 // cudaPeekAtLastError, the last message) are not calls: they report on calls,
@@ -18,9 +19,24 @@
 namespace pygpu {
 namespace sim {
 
-// X(return_type, member, cuda_name, (parameters)) for every CALL row.
+// CUDA runtime functions that libpygpu_sim exports to user code
+// (pygpu/sim/cuda_runtime_api.h) but that are not rows of the backend table,
+// in the CALL rows' form. They are counted, injectable and named like the
+// table's calls; being no row, they change no backend ABI and ask nothing of
+// the CUDA and HIP backends.
+//  - cudaLaunchKernel (launch.h): a host stub names the kernel, and only the
+//    simulator, which holds the registrations of host-compiled kernels, can
+//    launch one that way; the CUDA and HIP backends will launch kernels of
+//    loaded modules through their own runtimes (the module API), which is a
+//    table entry of its own when it comes, with its own ABI version.
+#define PYGPU_SIM_OWN_CALLS(X)                                                                          \
+    X(int, launch_kernel, cudaLaunchKernel, (const void* host_stub, Dim3 grid, Dim3 block, void** args, \
+                                             size_t dynamic_shared, pygpu_stream_t stream))
+
+// X(return_type, member, cuda_name, (parameters)) for every CALL row, then
+// for every call of PYGPU_SIM_OWN_CALLS.
 #define PYGPU_SIM_NOT_A_CALL_(ret, member, params)
-#define PYGPU_SIM_CALLS(X) PYGPU_BACKEND_ENTRIES(PYGPU_SIM_NOT_A_CALL_, X)
+#define PYGPU_SIM_CALLS(X) PYGPU_BACKEND_ENTRIES(PYGPU_SIM_NOT_A_CALL_, X) PYGPU_SIM_OWN_CALLS(X)
 
 enum class Call {
 #define PYGPU_SIM_CALL_ENUM_(ret, member, name, params) name,

@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kDevicesVar = "PYGPU_SIM_DEVICES";
 constexpr const char* kMemoryVar = "PYGPU_SIM_MEMORY";
 constexpr const char* kChaosVar = "PYGPU_SIM_CHAOS";
+constexpr const char* kWorkersVar = "PYGPU_SIM_WORKERS";
 
 // Strips leading and trailing white space.
 std::string trim(const char* text) {
@@ -71,6 +72,11 @@ void load() {
     if (l->error.empty()) {
         if (const char* v = std::getenv(kChaosVar)) {
             if (!parse_chaos(v, &l->config, &why)) l->error = why;
+        }
+    }
+    if (l->error.empty()) {
+        if (const char* v = std::getenv(kWorkersVar)) {
+            if (!parse_worker_count(v, &l->config.workers, &why)) l->error = why;
         }
     }
     loaded = l;
@@ -213,6 +219,23 @@ bool parse_chaos(const char* text, Config* out, std::string* why) {
     out->chaos = true;
     out->chaos_seed = seed;
     out->chaos_max_delay_us = static_cast<uint32_t>(delay);
+    return true;
+}
+
+bool parse_worker_count(const char* text, unsigned* out, std::string* why) {
+    const std::string s = trim(text);
+    if (s.empty()) return true;  // set but empty: the default
+    size_t pos = 0;
+    uint64_t value = 0;
+    bool any = false;
+    const bool fits = read_digits(s, &pos, &value, &any);
+    if (!any || pos != s.size() || !fits || value == 0 || value > kMaxWorkers) {
+        *why = format("%s=\"%s\" is not a worker count; set it to the number of threads that run kernel blocks, "
+                      "an integer in [1, %u], or leave it unset for one per core",
+                      kWorkersVar, text, kMaxWorkers);
+        return false;
+    }
+    *out = static_cast<unsigned>(value);
     return true;
 }
 

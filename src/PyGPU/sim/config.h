@@ -9,6 +9,8 @@
 //                      "<seed>:<max_delay_us>", a seed in [0, 2^64) and the
 //                      longest delay in microseconds, in [0, 2^32) (default
 //                      2000); unset or empty: off.
+//   PYGPU_SIM_WORKERS  threads that run kernel blocks (grid.h), an integer in
+//                      [1, 1024]; unset or empty: one per core.
 //
 // A bad value is an import error (PyGPU._backend_sim refuses to load with the
 // message), never a silent fallback: a test run that believes it has two
@@ -32,6 +34,7 @@ struct Config {
     bool chaos = false;
     uint64_t chaos_seed = 0;
     uint32_t chaos_max_delay_us = kDefaultChaosDelayUs;
+    unsigned workers = 0;  // 0: one per core
 };
 
 // Upper bound on PYGPU_SIM_DEVICES: each device holds a table of state and,
@@ -45,6 +48,9 @@ bool parse_device_count(const char* text, int* out, std::string* why);
 bool parse_memory_size(const char* text, size_t* out, std::string* why);
 // Fills the chaos fields of *out (see PYGPU_SIM_CHAOS above).
 bool parse_chaos(const char* text, Config* out, std::string* why);
+// PYGPU_SIM_WORKERS: *out unchanged for an empty value.
+constexpr unsigned kMaxWorkers = 1024;
+bool parse_worker_count(const char* text, unsigned* out, std::string* why);
 
 // The configuration parsed from the environment on first call (thread-safe,
 // parsed once). Returns nullptr when it is valid, else the message.

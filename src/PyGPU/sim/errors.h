@@ -35,8 +35,9 @@ int fail(int code, const char* format, ...) __attribute__((format(printf, 2, 3))
 // printf into a std::string (messages are built in several steps).
 std::string format(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
-// cudaGetLastError (returns and resets to cudaSuccess), cudaPeekAtLastError
-// (returns without reset), both per host thread as in CUDA.
+// The calling thread's own last error: returned and reset to cudaSuccess,
+// or returned without reset, per host thread as in CUDA. The backend table's
+// cudaGetLastError and cudaPeekAtLastError add the sticky rule (sticky.h).
 int get_last_error();
 int peek_at_last_error();
 // The calling thread's last error and message are cleared (PyGPU.sim reset).

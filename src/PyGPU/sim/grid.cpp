@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "PyGPU/sim/config.h"
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/fiber.h"
 
@@ -20,7 +21,6 @@ namespace sim {
 
 namespace {
 
-constexpr const char* kWorkersVar = "PYGPU_SIM_WORKERS";
 // Per kernel thread. CUDA's default is 1 KiB (cudaLimitStackSize), host code
 // needs more (and much more under ASan); untouched pages cost nothing.
 constexpr size_t kFiberStackBytes = 256 * 1024;
@@ -266,7 +266,7 @@ struct GridPool {
     std::condition_variable work;
     std::deque<GridJob*> jobs;
     std::vector<std::unique_ptr<GridWorker>> workers;
-    std::string error;  // a bad PYGPU_SIM_WORKERS: the pool has no worker
+    std::string error;  // an invalid configuration (config.h): the pool has no worker
 
     void serve(GridWorker* w);
     void record(GridJob& job, int code, std::string& message);
@@ -660,9 +660,12 @@ std::once_flag g_pool_once;
 GridPool& grid_pool() {
     std::call_once(g_pool_once, [] {
         GridPool* p = new GridPool();
-        unsigned count = std::max(1u, std::thread::hardware_concurrency());
-        const char* text = std::getenv(kWorkersVar);
-        if (text != nullptr && !parse_worker_count(text, &count, &p->error)) count = 0;
+        unsigned count = config().workers;  // PYGPU_SIM_WORKERS, parsed with the other variables
+        if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+        if (const char* why = config_error()) {
+            p->error = why;
+            count = 0;
+        }
         for (unsigned i = 0; i < count; ++i) {
             p->workers.push_back(std::make_unique<GridWorker>());
             p->workers.back()->id = i;
@@ -721,28 +724,6 @@ __attribute__((noinline)) void* allocate_static(GridThread& t, const void* key, 
 }
 
 }  // namespace
-
-bool parse_worker_count(const char* text, unsigned* out, std::string* why) {
-    const char* p = text;
-    while (*p == ' ' || *p == '\t') ++p;
-    if (*p == '\0') return true;  // set but empty: the default
-    uint64_t value = 0;
-    const char* digits = p;
-    while (*p >= '0' && *p <= '9') {
-        value = value * 10 + static_cast<uint64_t>(*p - '0');
-        if (value > kMaxWorkers) break;
-        ++p;
-    }
-    while (*p == ' ' || *p == '\t') ++p;
-    if (p == digits || *p != '\0' || value == 0 || value > kMaxWorkers) {
-        *why = format("%s=\"%s\" is not a worker count; set it to the number of threads that run kernel blocks, "
-                      "an integer in [1, %u], or leave it unset for one per core",
-                      kWorkersVar, text, kMaxWorkers);
-        return false;
-    }
-    *out = static_cast<unsigned>(value);
-    return true;
-}
 
 unsigned worker_count() { return static_cast<unsigned>(grid_pool().workers.size()); }
 

@@ -132,12 +132,9 @@ struct GridResult {
 // dynamic parallelism).
 GridResult run_grid(const GridDesc& desc);
 
-// The pool's size (starts the pool); 0 when PYGPU_SIM_WORKERS is invalid.
+// The pool's size (starts the pool): PYGPU_SIM_WORKERS (config.h), one per
+// core by default; 0 when the configuration is invalid.
 unsigned worker_count();
-
-// PYGPU_SIM_WORKERS: an integer in [1, kMaxWorkers]; empty means the default.
-constexpr unsigned kMaxWorkers = 1024;
-bool parse_worker_count(const char* text, unsigned* out, std::string* why);
 
 // ---- for kernel code (the kernel headers build on these) ------------------
 

@@ -1,5 +1,7 @@
 #include "PyGPU/sim/launch.h"
 
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -179,7 +181,7 @@ bool registered_kernel_name(const void* host_stub, std::string* name) {
 
 int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
                   pygpu_stream_t stream) {
-    return guarded_call(nullptr, [&] {
+    return api(Call::cudaLaunchKernel, [&] {
         std::shared_ptr<const Kernel> k = find_kernel(host_stub);
         if (k == nullptr) {
             return fail(err::cudaErrorInvalidDeviceFunction,
@@ -199,10 +201,22 @@ int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, siz
         std::shared_ptr<Launch> l = make_launch(std::move(k), grid, block, args, dynamic_shared);
         l->desc.chaos.enabled = chaos_grid_seed(&l->desc.chaos.seed);
         const int device = s->device;
-        enqueue(st, s, work_info("cudaLaunchKernel"), [l, device] {
+        // Named after the kernel in traces and reports of pending work.
+        const unsigned gd[3] = {grid.x, grid.y, grid.z}, bd[3] = {block.x, block.y, block.z};
+        enqueue(st, s, work_info_kernel(l->kernel->name, gd, bd), [l, device] {
+            const Clock::time_point start = Clock::now();
             const GridResult r = run_grid(l->desc);
+            const double micros = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
             if (r.code != err::cudaSuccess) set_sticky_error(device, r.code, r.message);
+            State& st = state();
+            std::lock_guard<std::mutex> lock(st.mu);
+            st.stats.kernel_finished(l->kernel->name, micros, r.code != err::cudaSuccess);
         });
+        // Under 2^63 blocks (maxGridSize), but times the threads of a block the count may not fit.
+        const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
+        uint64_t threads = 0;
+        if (__builtin_mul_overflow(blocks, uint64_t(block.x) * block.y * block.z, &threads)) threads = UINT64_MAX;
+        st.stats.launched(l->kernel->name, blocks, threads);
         return err::cudaSuccess;
     });
 }

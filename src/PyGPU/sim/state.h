@@ -72,16 +72,17 @@ uintptr_t new_handle(State& st, HandleKind kind);
 // True when `value` has the shape of a handle this process issued (live or not).
 bool was_issued(State& st, uintptr_t value, HandleKind kind);
 
-// Runs one API entry, `call` (null: a call outside the backend table, such
-// as cudaLaunchKernel, neither counted nor injected): counts it (statistics),
+// Runs one API entry, `call` (null: a function outside the simulator's call
+// list, calls.h, neither counted nor injected): counts it (statistics),
 // refuses to run with an invalid configuration (cudaErrorInitializationError,
 // as the runtime answers when it cannot initialise) or from a stream worker (a
 // host function calling the runtime: CUDA says no CUDA call may be made from a
 // callback, and cudaErrorNotPermitted may be returned as a diagnostic), fails
 // it when an injected failure is due (inject.h), returns the device's sticky
-// kernel error (sticky.h) before and, for a table call that succeeded, after
-// the body (cudaDeviceReset, which clears it, and cudaSetDevice excepted), and turns any
-// exception into an error code so that none crosses the C table.
+// kernel error (sticky.h) before the body and, for a call of the list that
+// succeeded, after it (cudaDeviceReset, which clears it, and cudaSetDevice
+// excepted; cudaLaunchKernel only before), and turns any exception into an
+// error code so that none crosses the C table.
 template <class Body>
 int guarded_call(const Call* call, Body&& body) {
     try {
@@ -105,7 +106,10 @@ int guarded_call(const Call* call, Body&& body) {
             if (int e = sticky_failure()) return e;
         }
         const int result = body();
-        if (result == err::cudaSuccess && call != nullptr && !exempt) {
+        // Not after a launch: its own kernel may already have failed on the
+        // stream's worker, and CUDA reports a kernel's failure at a later
+        // call, never at its launch (which returns before the kernel runs).
+        if (result == err::cudaSuccess && call != nullptr && !exempt && *call != Call::cudaLaunchKernel) {
             if (int e = sticky_failure()) return e;
         }
         return result;

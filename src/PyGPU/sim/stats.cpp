@@ -69,6 +69,19 @@ void Stats::freed(const Allocation& a) {
     c->current_bytes -= std::min<uint64_t>(c->current_bytes, a.size);
 }
 
+void Stats::launched(const std::string& kernel, uint64_t blocks, uint64_t threads) {
+    KernelCounters& k = kernels[kernel];
+    ++k.launches;
+    k.blocks += blocks;
+    k.threads += threads;
+}
+
+void Stats::kernel_finished(const std::string& kernel, double micros, bool failed) {
+    KernelCounters& k = kernels[kernel];
+    k.time_us += micros;
+    k.failures += failed ? 1 : 0;
+}
+
 void Stats::report(std::string text) {
     if (reports.size() >= kMaxReports) {
         ++reports_dropped;
@@ -105,6 +118,25 @@ std::string stats_json(const State& st) {
     }
     out += "], \"pinned\": ";
     counters_json(out, s.pinned);
+    out += ", \"kernels\": {";
+    first = true;
+    for (const auto& k : s.kernels) {
+        if (!first) out += ", ";
+        first = false;
+        json_string(out, k.first);
+        out += ": {\"launches\": ";
+        json_uint(out, k.second.launches);
+        out += ", \"blocks\": ";
+        json_uint(out, k.second.blocks);
+        out += ", \"threads\": ";
+        json_uint(out, k.second.threads);
+        out += ", \"failures\": ";
+        json_uint(out, k.second.failures);
+        out += ", \"time_us\": ";
+        json_micros(out, k.second.time_us);
+        out += "}";
+    }
+    out += "}";
     out += ", \"reports\": [";
     for (size_t i = 0; i < s.reports.size(); ++i) {
         if (i != 0) out += ", ";

@@ -53,11 +53,27 @@ int sticky_failure() {
                 it->second.message.c_str());
 }
 
+int sticky_get_last_error() {
+    const int sticky = sticky_failure();  // records it, message included
+    const int last = get_last_error();    // returns and resets the thread's own last error
+    return sticky != err::cudaSuccess ? sticky : last;
+}
+
+int sticky_peek_at_last_error() {
+    const int sticky = sticky_failure();
+    return sticky != err::cudaSuccess ? sticky : peek_at_last_error();
+}
+
 void reset_sticky_errors(State&, const ResetScope& scope, ResetBatch&) {
     StickyTable& t = sticky_table();
     std::lock_guard<std::mutex> lock(t.mu);
     for (auto it = t.by_device.begin(); it != t.by_device.end();) {
         if (scope.covers(it->first)) {
+            // The resetting thread's last error holds the sticky error only
+            // because calls reported it; once the device is usable again,
+            // cudaGetLastError must not say otherwise (other threads keep
+            // theirs: a last error is per thread).
+            if (peek_at_last_error() == it->second.code) get_last_error();
             it = t.by_device.erase(it);
             g_sticky_devices.fetch_sub(1, std::memory_order_release);
         } else {

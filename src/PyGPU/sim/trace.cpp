@@ -58,6 +58,16 @@ void metadata(std::string& out, const char* what, int pid, uintptr_t tid, const 
     out += "}}";
 }
 
+// [x, y, z]
+void dims(std::string& out, const unsigned (&d)[3]) {
+    out += "[";
+    for (int i = 0; i < 3; ++i) {
+        if (i != 0) out += ", ";
+        json_uint(out, d[i]);
+    }
+    out += "]";
+}
+
 }  // namespace
 
 void trace_start() {
@@ -142,6 +152,12 @@ std::string trace_stop_json() {
         json_micros(out, micros(origin, r.queued));
         out += ", \"chaos_delay_us\": ";
         json_uint(out, r.chaos_delay_us);
+        if (r.info && !r.info->kernel.empty()) {
+            out += ", \"grid\": ";
+            dims(out, r.info->grid);
+            out += ", \"block\": ";
+            dims(out, r.info->block);
+        }
         out += "}}";
     }
     out += "\n], \"displayTimeUnit\": \"ms\"";

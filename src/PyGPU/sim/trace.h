@@ -1,5 +1,6 @@
 // Traces of queued work: when tracing, every operation queued on a stream
-// (copies, memsets, event records, waits, host functions) is recorded with
+// (copies, memsets, event records, waits, host functions, kernel launches:
+// "kernel <name>", with the grid and block in its args) is recorded with
 // the moments it was queued, started and ended, and exported in Chrome's
 // trace event format (chrome://tracing, Perfetto): one process per device,
 // one thread per stream.

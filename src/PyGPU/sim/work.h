@@ -2,7 +2,7 @@
 //
 // A work item is deliberately generic (a callable plus what it must wait
 // for): a copy, a memset, an event marker, a host function, a chaos-mode
-// delay, and later a kernel launch are all the same thing to a stream. What
+// delay and a kernel launch are all the same thing to a stream. What
 // the inspection API needs to know about an item (its name, the memory it
 // touches) travels beside the callable, never inside it.
 #ifndef PYGPU_SIM_WORK_H
@@ -65,15 +65,20 @@ struct Range {
 // What an operation is, for traces and reports. Shared by the work item and
 // the stream's list of operations in flight.
 struct WorkInfo {
-    const char* call;                 // "cudaMemcpyAsync", "cudaEventRecord", ... (a string literal)
+    const char* call = "";            // "cudaMemcpyAsync", "cudaEventRecord", ... (a string literal)
     const char* direction = nullptr;  // "HtoD", ... for copies between spaces, else null
     size_t bytes = 0;                 // bytes copied or set (copies, memsets)
     bool has_bytes = false;
     std::vector<Range> ranges;        // memory it touches (copies, memsets); empty for host functions
+    // A kernel launch: the kernel's name and configuration (kernel empty otherwise).
+    std::string kernel;
+    unsigned grid[3] = {0, 0, 0};
+    unsigned block[3] = {0, 0, 0};
 
-    // "cudaMemcpyAsync HtoD 4096 B", "cudaEventRecord": made only when read
-    // (traces, reports of pending work), never on the call's path.
+    // "cudaMemcpyAsync HtoD 4096 B", "cudaEventRecord", "kernel vadd": made
+    // only when read (traces, reports of pending work), never on the call's path.
     std::string name() const {
+        if (!kernel.empty()) return "kernel " + kernel;
         std::string out = call;
         if (direction != nullptr) out.append(" ").append(direction);
         if (has_bytes) out.append(" ").append(std::to_string(bytes)).append(" B");
@@ -83,11 +88,33 @@ struct WorkInfo {
 using WorkInfoPtr = std::shared_ptr<const WorkInfo>;
 
 // Work without a size: a marker, an event record, a host function.
-inline WorkInfoPtr work_info(const char* call) { return std::make_shared<const WorkInfo>(WorkInfo{call, nullptr, 0, false, {}}); }
+inline WorkInfoPtr work_info(const char* call) {
+    auto w = std::make_shared<WorkInfo>();
+    w->call = call;
+    return w;
+}
 
 // A copy or memset of `bytes` touching `ranges`; `direction` null for peer copies and memsets.
 inline WorkInfoPtr work_info(const char* call, const char* direction, size_t bytes, std::vector<Range> ranges) {
-    return std::make_shared<const WorkInfo>(WorkInfo{call, direction, bytes, true, std::move(ranges)});
+    auto w = std::make_shared<WorkInfo>();
+    w->call = call;
+    w->direction = direction;
+    w->bytes = bytes;
+    w->has_bytes = true;
+    w->ranges = std::move(ranges);
+    return w;
+}
+
+// A launch of `kernel` (the call is cudaLaunchKernel) with its grid and block dimensions.
+inline WorkInfoPtr work_info_kernel(std::string kernel, const unsigned (&grid)[3], const unsigned (&block)[3]) {
+    auto w = std::make_shared<WorkInfo>();
+    w->call = "cudaLaunchKernel";
+    w->kernel = std::move(kernel);
+    for (int i = 0; i < 3; ++i) {
+        w->grid[i] = grid[i];
+        w->block[i] = block[i];
+    }
+    return w;
 }
 
 struct WorkItem {
