@@ -7,12 +7,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "PyGPU/sim/errors.h"
+#include "PyGPU/sim/fault.h"
 #include "PyGPU/sim/fiber.h"
 
 namespace pygpu {
@@ -24,7 +29,10 @@ constexpr const char* kWorkersVar = "PYGPU_SIM_WORKERS";
 // Per kernel thread. CUDA's default is 1 KiB (cudaLimitStackSize), host code
 // needs more (and much more under ASan); untouched pages cost nothing.
 constexpr size_t kFiberStackBytes = 256 * 1024;
-constexpr size_t kSharedAlign = 64;
+// The block's shared memory ends flush against the guard page above the
+// worker's buffer, to this alignment (so an overflow of the dynamic region,
+// which abi's layout puts last, faults at once).
+constexpr size_t kSharedAlign = 16;
 
 enum class GridWait : unsigned char { running, block, warp, exited };
 
@@ -90,6 +98,9 @@ struct GridBlock {
     // The block's error (the first one).
     int error = 0;
     std::string message;
+    // The worker's shared buffer with its guard pages (for fault reports).
+    uintptr_t shared_low = 0;
+    uintptr_t shared_high = 0;
 
     void fail(int code, std::string text) {
         if (error != 0) return;
@@ -210,14 +221,19 @@ struct GridWorker {
     unsigned id = 0;
     StackPool stacks{kFiberStackBytes};
     GridBlock block;
-    unsigned char* shared = nullptr;
+    // The shared buffer: [guard page][shared_capacity bytes][guard page], one mapping.
+    unsigned char* shared_map = nullptr;
     size_t shared_capacity = 0;
 
     // The loop kernel's job being run on the loop fiber (run_loop_job).
     GridJob* loop_job = nullptr;
     uint64_t loop_seen = 0;
 
-    ~GridWorker() { std::free(shared); }
+    ~GridWorker() {
+        if (shared_map != nullptr) munmap(shared_map, shared_capacity + 2 * page_bytes());
+    }
+    static size_t page_bytes() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+    unsigned char* shared_memory(size_t bytes);
     void run_job(GridJob& job);
     bool claim(GridJob& job, uint64_t* linear, uint64_t* seen);
     int begin_block(const GridJob& job, uint64_t linear);
@@ -415,24 +431,42 @@ int GridWorker::begin_block(const GridJob& job, uint64_t linear) {
     b.ctx.args = d.args;
     b.ctx.user = d.user;
     b.ctx.worker = id;
-    if (d.shared_bytes > shared_capacity) {
-        const size_t bytes = (d.shared_bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;
-        void* p = std::aligned_alloc(kSharedAlign, bytes);
-        if (p == nullptr) {
-            b.fail(err::cudaErrorLaunchOutOfResources,
-                   format("kernel '%s': %zu bytes of shared memory per block are more than the host can give",
-                          d.kernel, d.shared_bytes));
-            return b.error;
-        }
-        std::memset(p, 0, bytes);
-        std::free(shared);
-        shared = static_cast<unsigned char*>(p);
-        shared_capacity = bytes;
+    unsigned char* shared = shared_memory(d.shared_bytes);
+    if (shared == nullptr) {
+        b.fail(err::cudaErrorLaunchOutOfResources,
+               format("kernel '%s': %zu bytes of shared memory per block are more than the host can give", d.kernel,
+                      d.shared_bytes));
+        return b.error;
     }
     b.ctx.shared = shared;
     b.ctx.shared_bytes = d.shared_bytes;
     if (d.chaos.enabled && d.shared_bytes > 0) std::memset(shared, kSharedPoison, d.shared_bytes);
     return 0;
+}
+
+// The block's shared memory: `bytes` ending flush (to kSharedAlign) against
+// the guard page above the worker's buffer, which grows (a new mapping) when
+// a block needs more; NULL when the host refuses the memory. Out-of-block
+// accesses reach a guard page and fault (fault.h).
+unsigned char* GridWorker::shared_memory(size_t bytes) {
+    const size_t page = page_bytes();
+    if (bytes > std::numeric_limits<size_t>::max() - 3 * page) return nullptr;
+    const size_t rounded = (bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;
+    if (shared_map == nullptr || rounded > shared_capacity) {
+        const size_t capacity = std::max(page, (rounded + page - 1) / page * page);
+        void* map = mmap(nullptr, capacity + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (map == MAP_FAILED) return nullptr;
+        if (mprotect(static_cast<unsigned char*>(map) + page, capacity, PROT_READ | PROT_WRITE) != 0) {
+            munmap(map, capacity + 2 * page);
+            return nullptr;
+        }
+        if (shared_map != nullptr) munmap(shared_map, shared_capacity + 2 * page);
+        shared_map = static_cast<unsigned char*>(map);
+        shared_capacity = capacity;
+        block.shared_low = reinterpret_cast<uintptr_t>(shared_map);
+        block.shared_high = block.shared_low + shared_capacity + 2 * page;
+    }
+    return shared_map + page + shared_capacity - rounded;
 }
 
 void GridWorker::run_loop_job(GridJob& job) {
@@ -498,6 +532,7 @@ void GridPool::finish(GridJob& job, uint64_t seen) {
 
 void GridPool::serve(GridWorker* w) {
     t_worker_plus_one = w->id + 1;
+    fault_thread_start();  // without its signal stack, a fault on this worker is not caught
     fiber_init_thread(w->block.main);
     for (;;) {
         GridJob* job = nullptr;
@@ -517,6 +552,7 @@ std::once_flag g_pool_once;
 // Never destroyed: workers may still be blocked on it at exit.
 GridPool& grid_pool() {
     std::call_once(g_pool_once, [] {
+        fault_install();
         GridPool* p = new GridPool();
         unsigned count = std::max(1u, std::thread::hardware_concurrency());
         const char* text = std::getenv(kWorkersVar);
@@ -614,6 +650,19 @@ GridResult run_grid(const GridDesc& d) {
 }
 
 ThreadContext* current_thread() { return t_thread; }
+
+bool fault_scene(FaultScene* out) {
+    if (t_worker_plus_one == 0 || t_thread == nullptr) return false;
+    const GridThread& t = static_cast<const GridThread&>(*t_thread);
+    const GridBlock& b = *t.owner;
+    out->stack_low = reinterpret_cast<uintptr_t>(t.fiber.stack_bottom);
+    out->stack_high = out->stack_low + t.fiber.stack_size;
+    out->shared_low = b.shared_low;
+    out->shared_high = b.shared_high;
+    out->block_shared = reinterpret_cast<uintptr_t>(b.ctx.shared);
+    out->block_shared_bytes = b.ctx.shared_bytes;
+    return true;
+}
 
 unsigned lane_id() { return current_grid_thread("lane_id").index % kWarpSize; }
 

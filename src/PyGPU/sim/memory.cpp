@@ -1,6 +1,10 @@
 #include "PyGPU/sim/memory.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <iterator>
 #include <limits>
@@ -33,8 +37,48 @@ constexpr size_t kQuarantineLargest = size_t(16) << 20;
 // next allocation of the same extent: as a real device's memory, it costs no
 // page faults when reused. The cache is bounded and gives the oldest back.
 constexpr size_t kHugePage = BlockCache::kHugePage;
-constexpr size_t kWarmSmallest = size_t(1) << 20;
 constexpr size_t kWarmBytes = size_t(256) << 20;
+constexpr size_t kWarmBlocks = 1024;
+
+size_t page_size() {
+    static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return page;
+}
+
+// A new device block of `extent` bytes (a multiple of the page size, or of
+// kHugePage for a large one, then on a huge-page boundary with the advice to
+// back it by huge pages) followed by a PROT_NONE guard page; NULL when the
+// host refuses (no memory, or no mapping left: vm.max_map_count).
+void* map_device_block(size_t extent) {
+    const size_t page = page_size();
+    const size_t align = extent >= kHugePage ? kHugePage : page;
+    if (extent > std::numeric_limits<size_t>::max() - align - page) return nullptr;
+    const size_t total = extent + page + (align - page);
+    void* raw = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    const uintptr_t first = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t start = (first + align - 1) / align * align;
+    if (start > first) munmap(raw, start - first);
+    const uintptr_t end = start + extent + page;
+    if (first + total > end) munmap(addr(end), first + total - end);
+    void* mem = addr(start);
+    if (mprotect(addr(start + extent), page, PROT_NONE) != 0) {
+        munmap(mem, extent + page);
+        return nullptr;
+    }
+#if defined(MADV_HUGEPAGE)
+    if (extent >= kHugePage) madvise(mem, extent, MADV_HUGEPAGE);  // advice only
+#endif
+    return mem;
+}
+
+void give_back(const HostMemory& m) {
+    if (m.mapped) {
+        munmap(m.mem, m.extent + page_size());
+    } else {
+        std::free(m.mem);
+    }
+}
 
 bool round_up(size_t n, size_t to, size_t* out) {
     if (n > std::numeric_limits<size_t>::max() - (to - 1)) return false;
@@ -161,51 +205,83 @@ const FreedRange* MemoryTable::quarantined(uintptr_t p, size_t n) const {
     return nullptr;
 }
 
-void MemoryTable::drop_held(FreedRange& f, std::vector<void*>* out) {
+void MemoryTable::drop_held(FreedRange& f, std::vector<HostMemory>* out) {
     if (f.held == nullptr) return;
     if (f.settled) quarantine_bytes_ -= held_extent(f);
     held_.erase(reinterpret_cast<uintptr_t>(f.held));
-    if (f.was.kind == MemKind::device && held_extent(f) >= kWarmSmallest && held_extent(f) <= kWarmBytes) {
+    if (f.was.kind == MemKind::device) {
         keep_warm(f, out);
     } else {
-        out->push_back(f.held);
+        out->push_back(HostMemory{f.held, held_extent(f), false});
     }
     f.held = nullptr;
 }
 
-void MemoryTable::keep_warm(const FreedRange& f, std::vector<void*>* out) {
+void MemoryTable::keep_warm(const FreedRange& f, std::vector<HostMemory>* out) {
     const size_t extent = held_extent(f);
-    while (warm_bytes_ + extent > kWarmBytes) {
-        auto oldest = warm_.begin();
-        for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-            if (it->second.order < oldest->second.order) oldest = it;
+    if (extent > kWarmBytes) {
+        out->push_back(HostMemory{f.held, extent, true});
+        return;
+    }
+    while (!warm_by_age_.empty() && (warm_bytes_ + extent > kWarmBytes || warm_.size() >= kWarmBlocks)) {
+        auto oldest = warm_.find(warm_by_age_.begin()->second);
+        const size_t bytes = held_extent(oldest->second.freed);
+        for (auto e = warm_by_extent_.lower_bound(bytes); e != warm_by_extent_.end() && e->first == bytes; ++e) {
+            if (e->second == oldest->first) {
+                warm_by_extent_.erase(e);
+                break;
+            }
         }
-        warm_bytes_ -= held_extent(oldest->second.freed);
-        out->push_back(oldest->second.freed.held);
+        warm_bytes_ -= bytes;
+        out->push_back(HostMemory{oldest->second.freed.held, bytes, true});
+        warm_by_age_.erase(warm_by_age_.begin());
         warm_.erase(oldest);
     }
+    const uintptr_t at = reinterpret_cast<uintptr_t>(f.held);
     warm_bytes_ += extent;
-    warm_[reinterpret_cast<uintptr_t>(f.held)] = Warm{f, warm_order_++};
+    warm_[at] = Warm{f, warm_order_};
+    warm_by_age_[warm_order_++] = at;
+    warm_by_extent_.emplace(extent, at);
 }
 
+// A warm block of `extent` bytes made accessible again, or NULL.
+void* MemoryTable::take_warm(size_t extent) {
+    auto e = warm_by_extent_.find(extent);
+    if (e == warm_by_extent_.end()) return nullptr;
+    auto it = warm_.find(e->second);
+    void* mem = it->second.freed.held;
+    warm_by_age_.erase(it->second.order);
+    warm_by_extent_.erase(e);
+    warm_.erase(it);
+    warm_bytes_ -= extent;
+    if (mprotect(mem, extent, PROT_READ | PROT_WRITE) != 0) {
+        give_back(HostMemory{mem, extent, true});
+        return nullptr;
+    }
+    return mem;
+}
+
+// Whole pages below kHugePage, whole huge pages from there; 0 when rounding overflows.
 static size_t block_extent(size_t charged) {
-    return charged >= kHugePage ? BlockCache::extent_for(charged) : charged;  // 0 when rounding overflows
+    if (charged >= kHugePage) return BlockCache::extent_for(charged);
+    return (charged + page_size() - 1) / page_size() * page_size();
 }
 
 void* MemoryTable::take_block(size_t charged, size_t* extent) {
     *extent = block_extent(charged);
     if (*extent < charged) return nullptr;  // rounding overflowed
-    if (*extent >= kWarmSmallest) {
-        for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-            if (held_extent(it->second.freed) == *extent) {
-                void* mem = it->second.freed.held;
-                warm_bytes_ -= *extent;
-                warm_.erase(it);
-                return mem;
-            }
-        }
+    if (void* warm = take_warm(*extent)) return warm;
+    return map_device_block(*extent);
+}
+
+void MemoryTable::nearest(uintptr_t p, const Allocation** below, const Allocation** above) const {
+    auto it = live_.upper_bound(p);
+    *above = it != live_.end() ? &it->second : nullptr;
+    *below = nullptr;
+    if (it != live_.begin()) {
+        --it;
+        if (it->second.end() <= p) *below = &it->second;
     }
-    return *extent < kHugePage ? std::aligned_alloc(kDeviceAlignment, *extent) : BlockCache::allocate(*extent);
 }
 
 const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {
@@ -229,10 +305,12 @@ Allocation MemoryTable::detach(uintptr_t base, const char* how) {
     return a;
 }
 
-std::vector<void*> MemoryTable::settle(uintptr_t base) {
-    std::vector<void*> out;
+std::vector<HostMemory> MemoryTable::settle(uintptr_t base) {
+    std::vector<HostMemory> out;
     for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
         if (it->was.base != base || it->settled) continue;
+        // Nothing queued uses it any more: from now on any access faults.
+        if (it->held != nullptr && it->was.kind == MemKind::device) mprotect(it->held, held_extent(*it), PROT_NONE);
         if (it->held != nullptr && held_extent(*it) > kQuarantineLargest) {
             drop_held(*it, &out);  // too large to keep back from the host
         }
@@ -240,13 +318,13 @@ std::vector<void*> MemoryTable::settle(uintptr_t base) {
         if (it->held != nullptr) quarantine_bytes_ += held_extent(*it);
         break;
     }
-    std::vector<void*> evicted = evict();
+    std::vector<HostMemory> evicted = evict();
     out.insert(out.end(), evicted.begin(), evicted.end());
     return out;
 }
 
-std::vector<void*> MemoryTable::evict() {
-    std::vector<void*> out;
+std::vector<HostMemory> MemoryTable::evict() {
+    std::vector<HostMemory> out;
     // Oldest quarantined memory goes back to the host allocator first.
     for (auto it = history_.begin(); it != history_.end() && quarantine_bytes_ > kQuarantineBytes; ++it) {
         if (it->settled) drop_held(*it, &out);
@@ -361,6 +439,40 @@ int device_of(State& st, const void* p) {
     return al != nullptr && al->kind == MemKind::device ? al->device : -1;
 }
 
+std::string describe_fault_address(uintptr_t p) {
+    // Farther than this from every allocation, the pointer is not an overrun of one.
+    constexpr size_t kNear = size_t(64) << 20;
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    if (const FreedRange* f = st.memory.quarantined(p, 1)) {
+        if (p >= f->was.base && p < f->was.end()) {
+            return format("use after free: offset %zu of %s", static_cast<size_t>(p - f->was.base),
+                          describe_freed(*f).c_str());
+        }
+        return format("in freed memory, %zu bytes %s %s", p < f->was.base ? static_cast<size_t>(f->was.base - p)
+                                                                        : static_cast<size_t>(p - f->was.end()),
+                      p < f->was.base ? "before the start of" : "past the end of", describe_freed(*f).c_str());
+    }
+    if (const Allocation* al = st.memory.containing(p)) {
+        return format("offset %zu of %s", static_cast<size_t>(p - al->base), describe(*al).c_str());
+    }
+    const Allocation* below = nullptr;
+    const Allocation* above = nullptr;
+    st.memory.nearest(p, &below, &above);
+    const size_t past = below != nullptr ? static_cast<size_t>(p - below->end()) : SIZE_MAX;
+    const size_t before = above != nullptr ? static_cast<size_t>(above->base - p) : SIZE_MAX;
+    if (past <= before && past < kNear) {
+        return format("%zu bytes past the end of %s", past, describe(*below).c_str());
+    }
+    if (before < kNear) return format("%zu bytes before the start of %s", before, describe(*above).c_str());
+    if (const FreedRange* f = st.memory.freed_containing(p)) {
+        return format("in memory that was freed: offset %zu of %s", static_cast<size_t>(p - f->was.base),
+                      describe_freed(*f).c_str());
+    }
+    if (p < 4096) return "a null pointer (no allocation is near it)";
+    return "no allocation within 64 MiB of it (a wild or uninitialised pointer?)";
+}
+
 void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
     std::vector<uintptr_t> bases;
     st.memory.for_each_live([&](const Allocation& a) {
@@ -376,15 +488,15 @@ void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
 }
 
 void release(State& st, const std::vector<Released>& ranges) {
-    std::vector<void*> memory;
+    std::vector<HostMemory> memory;
     {
         std::lock_guard<std::mutex> lock(st.mu);
         for (const Released& r : ranges) {
-            std::vector<void*> m = st.memory.settle(r.base);
+            std::vector<HostMemory> m = st.memory.settle(r.base);
             memory.insert(memory.end(), m.begin(), m.end());
         }
     }
-    for (void* m : memory) std::free(m);
+    for (const HostMemory& m : memory) give_back(m);
 }
 
 // --- labels ------------------------------------------------------------------
@@ -426,10 +538,12 @@ int malloc_device(void** ptr, size_t size) {
         void* mem = st.memory.take_block(charged, &extent);
         if (mem == nullptr) {
             return fail(err::cudaErrorMemoryAllocation,
-                        "the host could not provide %zu bytes to back a device allocation on device %d", charged, dev);
+                        "the host could not provide %zu bytes to back a device allocation on device %d (out of memory, "
+                        "or of memory mappings: each live allocation takes two of vm.max_map_count)",
+                        charged, dev);
         }
         Allocation a;
-        a.base = reinterpret_cast<uintptr_t>(mem);
+        a.base = reinterpret_cast<uintptr_t>(mem) + extent - charged;  // flush against the guard page
         a.size = size;
         a.charged = charged;
         a.device = dev;
@@ -439,7 +553,7 @@ int malloc_device(void** ptr, size_t size) {
         a.origin = "cudaMalloc";
         insert_allocation(st, a);
         d.used += charged;
-        *ptr = mem;
+        *ptr = addr(a.base);
         return err::cudaSuccess;
     });
 }

@@ -1,0 +1,200 @@
+#include "PyGPU/sim/fault.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "PyGPU/sim/errors.h"
+#include "PyGPU/sim/fiber.h"
+#include "PyGPU/sim/grid.h"
+#include "PyGPU/sim/memory.h"
+
+#ifdef PYGPU_SIM_FIBER_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace pygpu {
+namespace sim {
+
+namespace {
+
+// The handler's own stack per worker: enough for a sanitizer's handler too,
+// when a fault that is not a kernel's is passed on to it; untouched pages
+// cost nothing.
+constexpr size_t kAltStackBytes = size_t(256) << 10;
+
+enum class FaultAccess : unsigned char { unknown, read, write };
+
+// What the handler saw, for fault_resume(). One per worker thread, made by
+// fault_thread_start() and never freed (workers live as long as the process).
+struct FaultRecord {
+    uintptr_t address = 0;
+    FaultAccess access = FaultAccess::unknown;
+    bool overflow = false;  // below the fiber's stack: a stack overflow
+    FaultScene scene;
+    char detail[1024];
+};
+
+// initial-exec: reading it in the handler on any thread never allocates
+// (a dynamic TLS block would be made, with malloc, on a thread's first use).
+__attribute__((tls_model("initial-exec"))) thread_local FaultRecord* t_record = nullptr;
+
+struct sigaction g_previous_segv;
+struct sigaction g_previous_bus;
+std::once_flag g_install_once;
+
+// A fault that is not a kernel's: to the handler installed before this one.
+void pass_on(int sig, siginfo_t* info, void* context) {
+    const struct sigaction& prev = sig == SIGBUS ? g_previous_bus : g_previous_segv;
+    if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
+        prev.sa_sigaction(sig, info, context);
+        return;
+    }
+    if ((prev.sa_flags & SA_SIGINFO) == 0 && prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
+        prev.sa_handler(sig);
+        return;
+    }
+    // The default action: the faulting instruction runs again without a
+    // handler and the process ends as it would have; a sent signal is sent again.
+    struct sigaction dfl;
+    std::memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, nullptr);
+    if (info->si_code <= 0) raise(sig);
+}
+
+uintptr_t context_sp(const ucontext_t* uc) {
+#if defined(__x86_64__)
+    return static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+#else
+    return static_cast<uintptr_t>(uc->uc_mcontext.sp);
+#endif
+}
+
+[[noreturn]] void fault_resume();
+
+// Builds the report in the record (its strings die with this frame, before
+// kernel_error abandons the fiber).
+__attribute__((noinline)) void fault_describe(FaultRecord& r) {
+    const char* access = r.access == FaultAccess::write ? "write to" : (r.access == FaultAccess::read ? "read of" : "access to");
+    std::string text;
+    const FaultScene& s = r.scene;
+    if (r.overflow) {
+        text = format("stack overflow: the kernel thread used up its %zu KiB stack (%s %p, %zu bytes below it); "
+                      "deep recursion or large local arrays do not fit a kernel thread's stack",
+                      static_cast<size_t>(s.stack_high - s.stack_low) >> 10, access, addr(r.address),
+                      static_cast<size_t>(s.stack_low - r.address));
+    } else if (r.address >= s.shared_low && r.address < s.shared_high) {
+        const uintptr_t end = s.block_shared + s.block_shared_bytes;
+        const long long offset = static_cast<long long>(r.address - s.block_shared);
+        text = format("illegal memory access: %s %p: shared memory, offset %lld of the block's %zu bytes (%s)",
+                      access, addr(r.address), offset, s.block_shared_bytes,
+                      r.address >= end ? format("%zu bytes past its end", static_cast<size_t>(r.address - end)).c_str()
+                                       : format("%zu bytes before its start",
+                                                static_cast<size_t>(s.block_shared - r.address)).c_str());
+    } else {
+        text = format("illegal memory access: %s %p: %s", access, addr(r.address),
+                      describe_fault_address(r.address).c_str());
+    }
+    const size_t n = std::min(text.size(), sizeof r.detail - 1);
+    std::memcpy(r.detail, text.data(), n);
+    r.detail[n] = '\0';
+}
+
+// Where a kernel's fault resumes: ordinary code on the fiber's stack, the
+// signal unblocked again.
+void fault_resume() {
+    FaultRecord& r = *t_record;
+    fault_describe(r);
+    kernel_error(err::cudaErrorIllegalAddress, r.detail);
+}
+
+void on_fault(int sig, siginfo_t* info, void* context) {
+    FaultRecord* r = t_record;
+    ucontext_t* uc = static_cast<ucontext_t*>(context);
+    FaultScene scene;
+    // A kernel's fault: raised by the hardware on a worker running kernel code on a fiber.
+    if (r == nullptr || info->si_code <= 0 || uc == nullptr || !fault_scene(&scene)) {
+        pass_on(sig, info, context);
+        return;
+    }
+    const uintptr_t sp = context_sp(uc);
+    if (sp > scene.stack_high || sp + kStackOverflowReach < scene.stack_low) {
+        pass_on(sig, info, context);  // not on the fiber: the engine's own code
+        return;
+    }
+    r->address = reinterpret_cast<uintptr_t>(info->si_addr);
+    r->scene = scene;
+    r->overflow = sp < scene.stack_low ||
+                  (r->address < scene.stack_low && r->address + kStackOverflowReach >= scene.stack_low);
+    r->access = FaultAccess::unknown;
+#ifdef PYGPU_SIM_FIBER_ASAN
+    // The abandoned frames' red zones would be taken for overflows of the new ones.
+    ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(scene.stack_low), scene.stack_high - scene.stack_low);
+#endif
+    // Resume in fault_resume() on the top of the fiber's stack, as if called there.
+    uintptr_t top = (scene.stack_high - 256) & ~uintptr_t(15);
+#if defined(__x86_64__)
+    if ((uc->uc_mcontext.gregs[REG_ERR] & 2) != 0) {
+        r->access = FaultAccess::write;
+    } else {
+        r->access = FaultAccess::read;
+    }
+    top -= sizeof(uintptr_t);
+    *reinterpret_cast<uintptr_t*>(top) = 0;  // the return address: none
+    uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(top);
+    uc->uc_mcontext.gregs[REG_RBP] = 0;
+    uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(&fault_resume));
+#else
+    uc->uc_mcontext.sp = top;
+    uc->uc_mcontext.regs[29] = 0;
+    uc->uc_mcontext.regs[30] = 0;
+    uc->uc_mcontext.pc = reinterpret_cast<uintptr_t>(&fault_resume);
+#endif
+}
+
+void install_once() {
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_previous_segv);
+    sigaction(SIGBUS, &sa, &g_previous_bus);
+}
+
+}  // namespace
+
+void fault_install() { std::call_once(g_install_once, install_once); }
+
+bool fault_thread_start() {
+    if (t_record != nullptr) return true;
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    // A guard page below the handler's stack.
+    void* base = mmap(nullptr, kAltStackBytes + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                      -1, 0);
+    if (base == MAP_FAILED) return false;
+    if (mprotect(base, page, PROT_NONE) != 0) {
+        munmap(base, kAltStackBytes + page);
+        return false;
+    }
+    stack_t ss;
+    std::memset(&ss, 0, sizeof ss);
+    ss.ss_sp = static_cast<char*>(base) + page;
+    ss.ss_size = kAltStackBytes;
+    if (sigaltstack(&ss, nullptr) != 0) {
+        munmap(base, kAltStackBytes + page);
+        return false;
+    }
+    t_record = new FaultRecord();
+    return true;
+}
+
+}  // namespace sim
+}  // namespace pygpu
