@@ -48,6 +48,7 @@ __attribute__((tls_model("initial-exec"))) thread_local FaultRecord* t_record = 
 struct sigaction g_previous_segv;
 struct sigaction g_previous_bus;
 std::once_flag g_install_once;
+size_t g_page = 4096;
 
 // A fault that is not a kernel's: to the handler installed before this one.
 void pass_on(int sig, siginfo_t* info, void* context) {
@@ -131,8 +132,9 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     }
     r->address = reinterpret_cast<uintptr_t>(info->si_addr);
     r->scene = scene;
-    r->overflow = sp < scene.stack_low ||
-                  (r->address < scene.stack_low && r->address + kStackOverflowReach >= scene.stack_low);
+    // An overflow: the stack pointer went below the stack, or an access (a
+    // call's push) hit the guard page right below it.
+    r->overflow = sp < scene.stack_low || (r->address < scene.stack_low && r->address + g_page >= scene.stack_low);
     r->access = FaultAccess::unknown;
 #ifdef PYGPU_SIM_FIBER_ASAN
     // The abandoned frames' red zones would be taken for overflows of the new ones.
@@ -160,6 +162,7 @@ void on_fault(int sig, siginfo_t* info, void* context) {
 }
 
 void install_once() {
+    g_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     struct sigaction sa;
     std::memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_fault;

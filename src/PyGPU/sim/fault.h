@@ -56,8 +56,8 @@ struct FaultScene {
 // False when the calling thread runs no kernel code (grid.cpp).
 bool fault_scene(FaultScene* out);
 
-// How far below a fiber's stack an access still counts as its overflow: a
-// frame larger than the guard page can jump it.
+// How far below a fiber's stack the stack pointer of a kernel's fault may be
+// (a frame larger than the guard page jumps it: the fault is then further down).
 constexpr size_t kStackOverflowReach = size_t(64) << 10;
 
 }  // namespace sim

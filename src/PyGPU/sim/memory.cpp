@@ -47,23 +47,24 @@ size_t page_size() {
 
 // A new device block of `extent` bytes (a multiple of the page size, or of
 // kHugePage for a large one, then on a huge-page boundary with the advice to
-// back it by huge pages) followed by a PROT_NONE guard page; NULL when the
-// host refuses (no memory, or no mapping left: vm.max_map_count).
+// back it by huge pages) between two PROT_NONE guard pages; NULL when the
+// host refuses (no memory, or no mapping left: vm.max_map_count). Two system
+// calls (mmap, mprotect), three for a large block.
 void* map_device_block(size_t extent) {
     const size_t page = page_size();
     const size_t align = extent >= kHugePage ? kHugePage : page;
-    if (extent > std::numeric_limits<size_t>::max() - align - page) return nullptr;
-    const size_t total = extent + page + (align - page);
-    void* raw = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (extent > std::numeric_limits<size_t>::max() - align - 2 * page) return nullptr;
+    const size_t total = extent + 2 * page + (align - page);
+    void* raw = mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) return nullptr;
     const uintptr_t first = reinterpret_cast<uintptr_t>(raw);
-    const uintptr_t start = (first + align - 1) / align * align;
-    if (start > first) munmap(raw, start - first);
+    const uintptr_t start = (first + page + align - 1) / align * align;  // the data, after the leading guard
+    if (start - page > first) munmap(raw, start - page - first);
     const uintptr_t end = start + extent + page;
     if (first + total > end) munmap(addr(end), first + total - end);
     void* mem = addr(start);
-    if (mprotect(addr(start + extent), page, PROT_NONE) != 0) {
-        munmap(mem, extent + page);
+    if (mprotect(mem, extent, PROT_READ | PROT_WRITE) != 0) {
+        munmap(addr(start - page), extent + 2 * page);
         return nullptr;
     }
 #if defined(MADV_HUGEPAGE)
@@ -72,9 +73,22 @@ void* map_device_block(size_t extent) {
     return mem;
 }
 
+// Where an allocation of `charged` bytes starts in a device block. A small
+// one ends flush against the block's trailing guard page. A large one keeps
+// the start of its huge-page-aligned block (copies run as fast as numpy's own
+// large arrays), and the whole pages of the block after its end become
+// PROT_NONE: an access faults once it passes its size rounded up to a page.
+uintptr_t guard_allocation(void* mem, size_t extent, size_t charged) {
+    const uintptr_t start = reinterpret_cast<uintptr_t>(mem);
+    if (extent < kHugePage) return start + extent - charged;
+    const size_t used = (charged + page_size() - 1) / page_size() * page_size();
+    if (used < extent) mprotect(addr(start + used), extent - used, PROT_NONE);  // a guard only: failure is harmless
+    return start;
+}
+
 void give_back(const HostMemory& m) {
     if (m.mapped) {
-        munmap(m.mem, m.extent + page_size());
+        munmap(static_cast<char*>(m.mem) - page_size(), m.extent + 2 * page_size());
     } else {
         std::free(m.mem);
     }
@@ -543,7 +557,7 @@ int malloc_device(void** ptr, size_t size) {
                         charged, dev);
         }
         Allocation a;
-        a.base = reinterpret_cast<uintptr_t>(mem) + extent - charged;  // flush against the guard page
+        a.base = guard_allocation(mem, extent, charged);
         a.size = size;
         a.charged = charged;
         a.device = dev;

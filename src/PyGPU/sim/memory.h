@@ -66,7 +66,7 @@ struct HostMemory {
 // Guarded by State::mu.
 //
 // Device memory (fault.h): each block is its own mapping of whole pages (2 MiB
-// huge pages from kHugePage up) followed by a PROT_NONE guard page, and the
+// huge pages from 2 MiB up) between two PROT_NONE guard pages, and the
 // allocation ends flush against the guard (its size rounded to 256 bytes), so
 // an access past its end faults. A freed block is PROT_NONE from the moment
 // the work queued before the free has finished, through the quarantine and
