@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -13,7 +14,6 @@
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/fiber.h"
 #include "PyGPU/sim/grid.h"
-#include "PyGPU/sim/memory.h"
 
 #ifdef PYGPU_SIM_FIBER_ASAN
 #include <sanitizer/asan_interface.h>
@@ -48,6 +48,7 @@ __attribute__((tls_model("initial-exec"))) thread_local FaultRecord* t_record = 
 struct sigaction g_previous_segv;
 struct sigaction g_previous_bus;
 std::once_flag g_install_once;
+std::atomic<FaultDescriber> g_describer{nullptr};
 size_t g_page = 4096;
 
 // A fault that is not a kernel's: to the handler installed before this one.
@@ -89,19 +90,20 @@ __attribute__((noinline)) void fault_describe(FaultRecord& r) {
     if (r.overflow) {
         text = format("stack overflow: the kernel thread used up its %zu KiB stack (%s %p, %zu bytes below it); "
                       "deep recursion or large local arrays do not fit a kernel thread's stack",
-                      static_cast<size_t>(s.stack_high - s.stack_low) >> 10, access, addr(r.address),
+                      static_cast<size_t>(s.stack_high - s.stack_low) >> 10, access, reinterpret_cast<void*>(r.address),
                       static_cast<size_t>(s.stack_low - r.address));
     } else if (r.address >= s.shared_low && r.address < s.shared_high) {
         const uintptr_t end = s.block_shared + s.block_shared_bytes;
         const long long offset = static_cast<long long>(r.address - s.block_shared);
         text = format("illegal memory access: %s %p: shared memory, offset %lld of the block's %zu bytes (%s)",
-                      access, addr(r.address), offset, s.block_shared_bytes,
+                      access, reinterpret_cast<void*>(r.address), offset, s.block_shared_bytes,
                       r.address >= end ? format("%zu bytes past its end", static_cast<size_t>(r.address - end)).c_str()
                                        : format("%zu bytes before its start",
                                                 static_cast<size_t>(s.block_shared - r.address)).c_str());
     } else {
-        text = format("illegal memory access: %s %p: %s", access, addr(r.address),
-                      describe_fault_address(r.address).c_str());
+        const FaultDescriber describe = g_describer.load(std::memory_order_acquire);
+        text = format("illegal memory access: %s %p", access, reinterpret_cast<void*>(r.address));
+        if (describe != nullptr) text += ": " + describe(r.address);
     }
     const size_t n = std::min(text.size(), sizeof r.detail - 1);
     std::memcpy(r.detail, text.data(), n);
@@ -173,6 +175,8 @@ void install_once() {
 }
 
 }  // namespace
+
+void set_fault_describer(FaultDescriber describe) { g_describer.store(describe, std::memory_order_release); }
 
 void fault_install() { std::call_once(g_install_once, install_once); }
 

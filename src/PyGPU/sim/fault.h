@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace pygpu {
 namespace sim {
@@ -41,6 +42,12 @@ void fault_install();
 // record. Once per worker, before it runs kernel code; false when the host
 // refuses the memory (a fault on that thread is then not caught).
 bool fault_thread_start();
+
+// What an address outside shared memory and the stacks is near, for the
+// report: memory.cpp registers describe_fault_address (its allocation table)
+// at load; the engine linked alone (tests/engine) has none and says less.
+using FaultDescriber = std::string (*)(uintptr_t address);
+void set_fault_describer(FaultDescriber describe);
 
 // What the engine knows about the kernel thread running on the calling OS
 // thread, for the handler: filled by grid.cpp, from the thread's state only

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "PyGPU/common/block_cache.h"
+#include "PyGPU/sim/fault.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
@@ -486,6 +487,11 @@ std::string describe_fault_address(uintptr_t p) {
     if (p < 4096) return "a null pointer (no allocation is near it)";
     return "no allocation within 64 MiB of it (a wild or uninitialised pointer?)";
 }
+
+namespace {
+// Kernel fault reports name the allocation an address was near (fault.h).
+[[maybe_unused]] const bool g_fault_describer_set = (set_fault_describer(describe_fault_address), true);
+}  // namespace
 
 void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
     std::vector<uintptr_t> bases;
