@@ -115,6 +115,13 @@ int main() {
     index = 1024;  // the first int past the rounding
     expect_fault("overflow", reinterpret_cast<const void*>(&poke), 32, poke_args, 0);
 
+    // A large block (whole 2 MiB huge pages): the pages after its end are the guard.
+    int* big = nullptr;
+    SHOW("malloc_large", cudaMalloc(reinterpret_cast<void**>(&big), (3 << 20) + 100));
+    void* big_args[] = {&big, &index};
+    index = ((3 << 20) + 4096) / 4;  // the first int of the page after the allocation's last
+    expect_fault("large", reinterpret_cast<const void*>(&poke), 32, big_args, 0);
+
     int* f = nullptr;
     SHOW("malloc_freed", cudaMalloc(reinterpret_cast<void**>(&f), 256) | cudaFree(f));
     void* peek_args[] = {&f};
@@ -144,8 +151,8 @@ int main() {
 }
 """
 
-FAULTS = ("overflow", "freed", "null", "shared", "stack")
-EXPECTED = {"register": 0, "malloc": 0, "in_bounds": 0, "in_rounding": 0, "malloc_freed": 0, "shared_in_bounds": 0,
+FAULTS = ("overflow", "large", "freed", "null", "shared", "stack")
+EXPECTED = {"register": 0, "malloc": 0, "malloc_large": 0, "in_bounds": 0, "in_rounding": 0, "malloc_freed": 0, "shared_in_bounds": 0,
             "malloc_again": 0, "works_again": 0}
 for _name in FAULTS:
     EXPECTED.update({f"{_name}_launch": 0, f"{_name}_sync": 700, f"{_name}_sticky_malloc": 700,
@@ -156,6 +163,8 @@ for _name in FAULTS:
 MESSAGES = {
     "overflow": (r"kernel 'poke': block \(2,0,0\), thread \(5,0,0\): illegal memory access: write to {A}: "
                  r"96 bytes past the end of device allocation {A} of 4000 bytes on device 0 \(cudaMalloc\)"),
+    "large": (r"kernel 'poke': block \(2,0,0\), thread \(5,0,0\): illegal memory access: write to {A}: "
+              r"3996 bytes past the end of device allocation {A} of 3145828 bytes on device 0 \(cudaMalloc\)"),
     "freed": (r"kernel 'peek': block \(\d,0,0\), thread \((0|32),0,0\): illegal memory access: read of {A}: "
               r"use after free: offset 0 of device allocation {A} of 256 bytes on device 0 \(cudaMalloc\), "
               r"released by cudaFree"),

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -48,7 +47,8 @@ __attribute__((tls_model("initial-exec"))) thread_local FaultRecord* t_record = 
 struct sigaction g_previous_segv;
 struct sigaction g_previous_bus;
 std::once_flag g_install_once;
-std::atomic<FaultDescriber> g_describer{nullptr};
+// Set once at load, before any grid runs.
+FaultHooks g_hooks;
 size_t g_page = 4096;
 
 // A fault that is not a kernel's: to the handler installed before this one.
@@ -101,9 +101,8 @@ __attribute__((noinline)) void fault_describe(FaultRecord& r) {
                                        : format("%zu bytes before its start",
                                                 static_cast<size_t>(s.block_shared - r.address)).c_str());
     } else {
-        const FaultDescriber describe = g_describer.load(std::memory_order_acquire);
         text = format("illegal memory access: %s %p", access, reinterpret_cast<void*>(r.address));
-        if (describe != nullptr) text += ": " + describe(r.address);
+        if (g_hooks.describe != nullptr) text += ": " + g_hooks.describe(r.address);
     }
     const size_t n = std::min(text.size(), sizeof r.detail - 1);
     std::memcpy(r.detail, text.data(), n);
@@ -176,7 +175,11 @@ void install_once() {
 
 }  // namespace
 
-void set_fault_describer(FaultDescriber describe) { g_describer.store(describe, std::memory_order_release); }
+void set_fault_hooks(const FaultHooks& hooks) { g_hooks = hooks; }
+
+void fault_before_grid() {
+    if (g_hooks.before_grid != nullptr) g_hooks.before_grid();
+}
 
 void fault_install() { std::call_once(g_install_once, install_once); }
 

@@ -43,11 +43,19 @@ void fault_install();
 // refuses the memory (a fault on that thread is then not caught).
 bool fault_thread_start();
 
-// What an address outside shared memory and the stacks is near, for the
-// report: memory.cpp registers describe_fault_address (its allocation table)
-// at load; the engine linked alone (tests/engine) has none and says less.
-using FaultDescriber = std::string (*)(uintptr_t address);
-void set_fault_describer(FaultDescriber describe);
+// What the rest of the simulator adds, registered by memory.cpp at load (the
+// engine linked alone, in tests/engine, has neither and says less):
+//  - describe: what an address outside shared memory and the stacks is near,
+//    for the report (memory.cpp's describe_fault_address);
+//  - before_grid: called as each grid starts, before any of its kernel code
+//    runs (memory.cpp makes freed device blocks PROT_NONE there, see memory.h).
+struct FaultHooks {
+    std::string (*describe)(uintptr_t address) = nullptr;
+    void (*before_grid)() = nullptr;
+};
+void set_fault_hooks(const FaultHooks& hooks);
+// Runs the before_grid hook (grid.cpp, at the start of run_grid).
+void fault_before_grid();
 
 // What the engine knows about the kernel thread running on the calling OS
 // thread, for the handler: filled by grid.cpp, from the thread's state only

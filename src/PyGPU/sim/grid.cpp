@@ -627,6 +627,7 @@ GridResult run_grid(const GridDesc& d) {
                                 "by the simulated device)", d.kernel);
         return result;
     }
+    fault_before_grid();
     GridPool& pool = grid_pool();
     if (pool.workers.empty()) {
         result.code = err::cudaErrorInvalidValue;

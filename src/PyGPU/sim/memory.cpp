@@ -41,6 +41,10 @@ constexpr size_t kHugePage = BlockCache::kHugePage;
 constexpr size_t kWarmBytes = size_t(256) << 20;
 constexpr size_t kWarmBlocks = 1024;
 
+// Set when a freed device block waits for MemoryTable::guard_freed (a grid
+// start checks it without the lock).
+std::atomic<bool> g_guard_pending{false};
+
 size_t page_size() {
     static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     return page;
@@ -265,11 +269,13 @@ void* MemoryTable::take_warm(size_t extent) {
     if (e == warm_by_extent_.end()) return nullptr;
     auto it = warm_.find(e->second);
     void* mem = it->second.freed.held;
+    const bool guarded = it->second.freed.guarded;
     warm_by_age_.erase(it->second.order);
     warm_by_extent_.erase(e);
     warm_.erase(it);
     warm_bytes_ -= extent;
-    if (mprotect(mem, extent, PROT_READ | PROT_WRITE) != 0) {
+    // A large block also has its last allocation's tail guard (guard_allocation).
+    if ((guarded || extent >= kHugePage) && mprotect(mem, extent, PROT_READ | PROT_WRITE) != 0) {
         give_back(HostMemory{mem, extent, true});
         return nullptr;
     }
@@ -287,6 +293,24 @@ void* MemoryTable::take_block(size_t charged, size_t* extent) {
     if (*extent < charged) return nullptr;  // rounding overflowed
     if (void* warm = take_warm(*extent)) return warm;
     return map_device_block(*extent);
+}
+
+void MemoryTable::guard_freed() {
+    for (uintptr_t at : to_guard_) {
+        FreedRange* f = nullptr;
+        auto h = held_.find(at);
+        if (h != held_.end()) {
+            f = h->second;
+        } else {
+            auto w = warm_.find(at);
+            if (w != warm_.end()) f = &w->second.freed;
+        }
+        // Gone (reused, or back to the host) or done already: nothing to do.
+        if (f == nullptr || f->guarded) continue;
+        mprotect(f->held, held_extent(*f), PROT_NONE);  // a guard only: failure is harmless
+        f->guarded = true;
+    }
+    to_guard_.clear();
 }
 
 void MemoryTable::nearest(uintptr_t p, const Allocation** below, const Allocation** above) const {
@@ -324,8 +348,11 @@ std::vector<HostMemory> MemoryTable::settle(uintptr_t base) {
     std::vector<HostMemory> out;
     for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
         if (it->was.base != base || it->settled) continue;
-        // Nothing queued uses it any more: from now on any access faults.
-        if (it->held != nullptr && it->was.kind == MemKind::device) mprotect(it->held, held_extent(*it), PROT_NONE);
+        // Nothing queued uses it any more: the next grid makes it PROT_NONE.
+        if (it->held != nullptr && it->was.kind == MemKind::device) {
+            to_guard_.push_back(reinterpret_cast<uintptr_t>(it->held));
+            g_guard_pending.store(true, std::memory_order_release);
+        }
         if (it->held != nullptr && held_extent(*it) > kQuarantineLargest) {
             drop_held(*it, &out);  // too large to keep back from the host
         }
@@ -490,7 +517,21 @@ std::string describe_fault_address(uintptr_t p) {
 
 namespace {
 // Kernel fault reports name the allocation an address was near (fault.h).
-[[maybe_unused]] const bool g_fault_describer_set = (set_fault_describer(describe_fault_address), true);
+void guard_freed_memory() {
+    if (!g_guard_pending.load(std::memory_order_acquire)) return;
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    g_guard_pending.store(false, std::memory_order_relaxed);
+    st.memory.guard_freed();
+}
+
+[[maybe_unused]] const bool g_fault_hooks_set = [] {
+    FaultHooks hooks;
+    hooks.describe = describe_fault_address;
+    hooks.before_grid = guard_freed_memory;
+    set_fault_hooks(hooks);
+    return true;
+}();
 }  // namespace
 
 void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {

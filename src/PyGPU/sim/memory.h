@@ -47,6 +47,7 @@ struct FreedRange {
     // address in it is certainly a use after free.
     void* held = nullptr;
     bool settled = false;  // false while queued work may still use the range
+    bool guarded = false;  // a device block made PROT_NONE (MemoryTable::guard_freed)
 };
 
 // A range taken out of the table whose memory is released (or quarantined)
@@ -66,11 +67,14 @@ struct HostMemory {
 // Guarded by State::mu.
 //
 // Device memory (fault.h): each block is its own mapping of whole pages (2 MiB
-// huge pages from 2 MiB up) between two PROT_NONE guard pages, and the
-// allocation ends flush against the guard (its size rounded to 256 bytes), so
-// an access past its end faults. A freed block is PROT_NONE from the moment
-// the work queued before the free has finished, through the quarantine and
-// while it waits warm for reuse.
+// huge pages from 2 MiB up) between two PROT_NONE guard pages; a small
+// allocation ends flush against the trailing guard (its size rounded to 256
+// bytes), so an access past its end faults. A freed block is PROT_NONE
+// through the quarantine and while it waits warm for reuse, from the start of
+// the first grid after the work queued before the free has finished
+// (guard_freed): only kernel code reaches device memory unchecked, and taking
+// permissions away costs a TLB shootdown across the process's busy threads
+// (several microseconds on a VM), which a free must not pay when no kernel runs.
 class MemoryTable {
 public:
     const Allocation* containing(uintptr_t p) const;
@@ -95,6 +99,8 @@ public:
     // Releases or quarantines a detached range once nothing queued can use it;
     // returns memory to hand back to the host allocator.
     std::vector<HostMemory> settle(uintptr_t base);
+    // Makes the device blocks freed (and settled) since the last call PROT_NONE.
+    void guard_freed();
     template <class F>
     void for_each_live(F&& f) const {
         for (const auto& kv : live_) f(kv.second);
@@ -124,6 +130,7 @@ private:
     std::multimap<size_t, uintptr_t> warm_by_extent_;
     size_t warm_bytes_ = 0;
     uint64_t warm_order_ = 0;
+    std::vector<uintptr_t> to_guard_;  // settled device blocks, by address, not yet PROT_NONE
 };
 
 // Human-readable names used in messages.
