@@ -152,8 +152,8 @@ int main() {
 """
 
 FAULTS = ("overflow", "large", "freed", "null", "shared", "stack")
-EXPECTED = {"register": 0, "malloc": 0, "malloc_large": 0, "in_bounds": 0, "in_rounding": 0, "malloc_freed": 0, "shared_in_bounds": 0,
-            "malloc_again": 0, "works_again": 0}
+EXPECTED = {"register": 0, "malloc": 0, "malloc_large": 0, "in_bounds": 0, "in_rounding": 0, "malloc_freed": 0,
+            "shared_in_bounds": 0, "malloc_again": 0, "works_again": 0}
 for _name in FAULTS:
     EXPECTED.update({f"{_name}_launch": 0, f"{_name}_sync": 700, f"{_name}_sticky_malloc": 700,
                      f"{_name}_sticky_last": 700, f"{_name}_reset": 0, f"{_name}_after_reset": 0})
@@ -264,6 +264,8 @@ with sim.label("weights"):
     ptr, err = g.cudaMalloc(4096)
 assert err.code == 0
 assert lib.launch_poke(int(ptr), 1023) == 0 and g.cudaDeviceSynchronize().code == 0
+if sys.argv[2] == "after":
+    faulthandler.enable()  # over the simulator's handler, installed by the first launch
 assert lib.launch_poke(int(ptr), -70) == 0
 print(g.cudaDeviceSynchronize().code)
 print(sim.last_message())
@@ -273,12 +275,18 @@ print(g.cudaMalloc(16)[1].code)
 """
 
 
-def test_a_fault_in_a_kernel_on_pythons_memory(tmp_path):
-    """Through PyGPU.sim, with Python's faulthandler installed: the label of the allocation is in the report."""
+@pytest.mark.parametrize("faulthandler", ["before", "after"])
+def test_a_fault_in_a_kernel_on_pythons_memory(tmp_path, faulthandler):
+    """Through PyGPU.sim, with Python's faulthandler enabled before or after the simulator's handler.
+
+    The label of the allocation is in the report. A faulthandler enabled later
+    reports the fault first (on stderr) and hands it back.
+    """
     if g.backend != "sim":
         pytest.skip("the simulated device is not the active backend")
     lib = build_against_sim(tmp_path, "libfaults.so", LIBRARY_SOURCE, "-shared", "-fPIC")
-    code = "import faulthandler, sys; faulthandler.enable(); sys.argv[1:] = [" + repr(str(lib)) + "]\n" + PYTHON_SIDE
+    code = ("import faulthandler, sys\nif " + repr(faulthandler) + " == 'before': faulthandler.enable()\n"
+            "sys.argv[1:] = [" + repr(str(lib)) + ", " + repr(faulthandler) + "]\n" + PYTHON_SIDE)
     result = run_python(code)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -287,3 +295,5 @@ def test_a_fault_in_a_kernel_on_pythons_memory(tmp_path):
     assert ": 280 bytes before the start of device allocation 0x" in lines[1]
     assert 'of 4096 bytes on device 0 (cudaMalloc, label "weights")' in lines[1]
     assert lines[2:] == ["700", "0", "0"]
+    # faulthandler enabled later saw the fault first (and said so), then handed it back.
+    assert ("Fatal Python error: Segmentation fault" in result.stderr) == (faulthandler == "after"), result.stderr

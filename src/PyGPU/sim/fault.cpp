@@ -121,6 +121,11 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     FaultRecord* r = t_record;
     ucontext_t* uc = static_cast<ucontext_t*>(context);
     FaultScene scene;
+    // A handler installed over this one (Python's faulthandler enabled after
+    // the pool started) saw a kernel's fault first, put this one back and
+    // raised the signal again: ignored, the access runs again and faults into
+    // this handler.
+    if (r != nullptr && info->si_code == SI_TKILL && info->si_pid == getpid() && fault_scene(&scene)) return;
     // A kernel's fault: raised by the hardware on a worker running kernel code on a fiber.
     if (r == nullptr || info->si_code <= 0 || uc == nullptr || !fault_scene(&scene)) {
         pass_on(sig, info, context);
