@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -40,9 +41,31 @@ struct FaultRecord {
     char detail[1024];
 };
 
-// initial-exec: reading it in the handler on any thread never allocates
-// (a dynamic TLS block would be made, with malloc, on a thread's first use).
-__attribute__((tls_model("initial-exec"))) thread_local FaultRecord* t_record = nullptr;
+// The workers' handler stacks and records. The handler finds its worker by
+// where its own frame is (on that worker's alternate stack), not through a
+// thread-local: a thread-local of a dlopen'ed library may be allocated, with
+// malloc, on a thread's first use (any thread may fault), and an
+// initial-exec one takes static TLS space a dlopen can run out of.
+struct FaultWorker {
+    uintptr_t low;  // its alternate stack, [low, high)
+    uintptr_t high;
+    FaultRecord* record;
+};
+// More than the engine's pool can have (grid.h's kMaxWorkers).
+constexpr size_t kMaxFaultWorkers = 4096;
+FaultWorker g_workers[kMaxFaultWorkers];
+std::atomic<size_t> g_worker_count{0};
+std::mutex g_workers_mu;
+
+// The record of the worker whose alternate stack the handler runs on, or NULL.
+__attribute__((noinline)) FaultRecord* this_workers_record() {
+    const uintptr_t here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    const size_t n = g_worker_count.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+        if (here >= g_workers[i].low && here < g_workers[i].high) return g_workers[i].record;
+    }
+    return nullptr;
+}
 
 struct sigaction g_previous_segv;
 struct sigaction g_previous_bus;
@@ -79,7 +102,7 @@ uintptr_t context_sp(const ucontext_t* uc) {
 #endif
 }
 
-[[noreturn]] void fault_resume();
+[[noreturn]] void fault_resume(FaultRecord* r);
 
 // Builds the report in the record (its strings die with this frame, before
 // kernel_error abandons the fiber).
@@ -111,14 +134,13 @@ __attribute__((noinline)) void fault_describe(FaultRecord& r) {
 
 // Where a kernel's fault resumes: ordinary code on the fiber's stack, the
 // signal unblocked again.
-void fault_resume() {
-    FaultRecord& r = *t_record;
-    fault_describe(r);
-    kernel_error(err::cudaErrorIllegalAddress, r.detail);
+void fault_resume(FaultRecord* r) {
+    fault_describe(*r);
+    kernel_error(err::cudaErrorIllegalAddress, r->detail);
 }
 
 void on_fault(int sig, siginfo_t* info, void* context) {
-    FaultRecord* r = t_record;
+    FaultRecord* r = this_workers_record();
     ucontext_t* uc = static_cast<ucontext_t*>(context);
     FaultScene scene;
     // A handler installed over this one (Python's faulthandler enabled after
@@ -158,11 +180,13 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     *reinterpret_cast<uintptr_t*>(top) = 0;  // the return address: none
     uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(top);
     uc->uc_mcontext.gregs[REG_RBP] = 0;
+    uc->uc_mcontext.gregs[REG_RDI] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(r));
     uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(reinterpret_cast<uintptr_t>(&fault_resume));
 #else
     uc->uc_mcontext.sp = top;
     uc->uc_mcontext.regs[29] = 0;
     uc->uc_mcontext.regs[30] = 0;
+    uc->uc_mcontext.regs[0] = reinterpret_cast<uintptr_t>(r);
     uc->uc_mcontext.pc = reinterpret_cast<uintptr_t>(&fault_resume);
 #endif
 }
@@ -189,7 +213,6 @@ void fault_before_grid() {
 void fault_install() { std::call_once(g_install_once, install_once); }
 
 bool fault_thread_start() {
-    if (t_record != nullptr) return true;
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     // A guard page below the handler's stack.
     void* base = mmap(nullptr, kAltStackBytes + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -207,7 +230,12 @@ bool fault_thread_start() {
         munmap(base, kAltStackBytes + page);
         return false;
     }
-    t_record = new FaultRecord();
+    std::lock_guard<std::mutex> lock(g_workers_mu);
+    const size_t n = g_worker_count.load(std::memory_order_relaxed);
+    if (n == kMaxFaultWorkers) return false;
+    const uintptr_t low = reinterpret_cast<uintptr_t>(ss.ss_sp);
+    g_workers[n] = FaultWorker{low, low + kAltStackBytes, new FaultRecord()};
+    g_worker_count.store(n + 1, std::memory_order_release);
     return true;
 }
 

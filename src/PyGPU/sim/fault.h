@@ -39,8 +39,9 @@ namespace sim {
 void fault_install();
 
 // Gives the calling worker thread its alternate signal stack and its fault
-// record. Once per worker, before it runs kernel code; false when the host
-// refuses the memory (a fault on that thread is then not caught).
+// record. Once per worker (at most 4096), before it runs kernel code;
+// false when the host refuses the memory (a fault on that thread is then not
+// caught).
 bool fault_thread_start();
 
 // What the rest of the simulator adds, registered by memory.cpp at load (the
