@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -295,22 +296,38 @@ void* MemoryTable::take_block(size_t charged, size_t* extent) {
     return map_device_block(*extent);
 }
 
+FreedRange* MemoryTable::unguarded(uintptr_t at) {
+    FreedRange* f = nullptr;
+    auto h = held_.find(at);
+    if (h != held_.end()) {
+        f = h->second;
+    } else {
+        auto w = warm_.find(at);
+        if (w != warm_.end()) f = &w->second.freed;
+    }
+    // Gone (reused, or back to the host) or guarded already: nothing to do.
+    return f != nullptr && !f->guarded ? f : nullptr;
+}
+
 void MemoryTable::guard_freed() {
     for (uintptr_t at : to_guard_) {
-        FreedRange* f = nullptr;
-        auto h = held_.find(at);
-        if (h != held_.end()) {
-            f = h->second;
-        } else {
-            auto w = warm_.find(at);
-            if (w != warm_.end()) f = &w->second.freed;
+        if (FreedRange* f = unguarded(at)) {
+            mprotect(f->held, held_extent(*f), PROT_NONE);  // a guard only: failure is harmless
+            f->guarded = true;
         }
-        // Gone (reused, or back to the host) or done already: nothing to do.
-        if (f == nullptr || f->guarded) continue;
-        mprotect(f->held, held_extent(*f), PROT_NONE);  // a guard only: failure is harmless
-        f->guarded = true;
     }
     to_guard_.clear();
+}
+
+void MemoryTable::wait_to_guard(uintptr_t at) {
+    to_guard_.push_back(at);
+    // Without grids nothing clears the list: keep it to the blocks still
+    // held or warm (a few thousand), each once.
+    if (to_guard_.size() < 4 * (kHistoryEntries + kWarmBlocks)) return;
+    std::sort(to_guard_.begin(), to_guard_.end());
+    to_guard_.erase(std::unique(to_guard_.begin(), to_guard_.end()), to_guard_.end());
+    to_guard_.erase(std::remove_if(to_guard_.begin(), to_guard_.end(), [&](uintptr_t a) { return unguarded(a) == nullptr; }),
+                    to_guard_.end());
 }
 
 void MemoryTable::nearest(uintptr_t p, const Allocation** below, const Allocation** above) const {
@@ -350,7 +367,7 @@ std::vector<HostMemory> MemoryTable::settle(uintptr_t base) {
         if (it->was.base != base || it->settled) continue;
         // Nothing queued uses it any more: the next grid makes it PROT_NONE.
         if (it->held != nullptr && it->was.kind == MemKind::device) {
-            to_guard_.push_back(reinterpret_cast<uintptr_t>(it->held));
+            wait_to_guard(reinterpret_cast<uintptr_t>(it->held));
             g_guard_pending.store(true, std::memory_order_release);
         }
         if (it->held != nullptr && held_extent(*it) > kQuarantineLargest) {

@@ -118,6 +118,10 @@ private:
     };
     void keep_warm(const FreedRange& f, std::vector<HostMemory>* out);
     void* take_warm(size_t extent);
+    // A settled device block waits for guard_freed; the freed range at `at`
+    // when it is still held or warm and not guarded yet.
+    void wait_to_guard(uintptr_t at);
+    FreedRange* unguarded(uintptr_t at);
     std::map<uintptr_t, Allocation> live_;
     // Held (quarantined) ranges by address; they are disjoint because the
     // simulator still owns their memory. Deque elements stay put on push_back
