@@ -111,20 +111,21 @@ __attribute__((noinline)) void fault_describe(FaultRecord& r) {
     std::string text;
     const FaultScene& s = r.scene;
     if (r.overflow) {
-        text = format("stack overflow: the kernel thread used up its %zu KiB stack (%s %p, %zu bytes below it); "
+        const size_t below = r.address < s.stack_low ? static_cast<size_t>(s.stack_low - r.address) : 0;
+        text = format("stack overflow: the kernel thread used up its %zu KiB stack (%s 0x%zx, %zu bytes below it); "
                       "deep recursion or large local arrays do not fit a kernel thread's stack",
-                      static_cast<size_t>(s.stack_high - s.stack_low) >> 10, access, reinterpret_cast<void*>(r.address),
-                      static_cast<size_t>(s.stack_low - r.address));
+                      static_cast<size_t>(s.stack_high - s.stack_low) >> 10, access, static_cast<size_t>(r.address),
+                      below);
     } else if (r.address >= s.shared_low && r.address < s.shared_high) {
         const uintptr_t end = s.block_shared + s.block_shared_bytes;
         const long long offset = static_cast<long long>(r.address - s.block_shared);
-        text = format("illegal memory access: %s %p: shared memory, offset %lld of the block's %zu bytes (%s)",
-                      access, reinterpret_cast<void*>(r.address), offset, s.block_shared_bytes,
+        text = format("illegal memory access: %s 0x%zx: shared memory, offset %lld of the block's %zu bytes (%s)",
+                      access, static_cast<size_t>(r.address), offset, s.block_shared_bytes,
                       r.address >= end ? format("%zu bytes past its end", static_cast<size_t>(r.address - end)).c_str()
                                        : format("%zu bytes before its start",
                                                 static_cast<size_t>(s.block_shared - r.address)).c_str());
     } else {
-        text = format("illegal memory access: %s %p", access, reinterpret_cast<void*>(r.address));
+        text = format("illegal memory access: %s 0x%zx", access, static_cast<size_t>(r.address));
         if (g_hooks.describe != nullptr) text += ": " + g_hooks.describe(r.address);
     }
     const size_t n = std::min(text.size(), sizeof r.detail - 1);
