@@ -27,7 +27,7 @@ pytestmark = pytest.mark.build  # each test runs the C++ compiler
 ROOT = Path(__file__).resolve().parents[1]
 SIM = ROOT / "src" / "PyGPU" / "sim"
 PROGRAM = ROOT / "tests" / "engine" / "engine_test.cpp"
-SOURCES = [PROGRAM, SIM / "grid.cpp", SIM / "fiber.cpp", SIM / "errors.cpp", SIM / "config.cpp"]
+SOURCES = [PROGRAM, SIM / "grid.cpp", SIM / "fiber.cpp", SIM / "fault.cpp", SIM / "errors.cpp", SIM / "config.cpp"]
 FLAGS = ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pthread", "-I", str(ROOT / "include"), "-I", str(ROOT / "src")]
 SANITIZE = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"]
 # .ci/run's sanitizer settings; detect_stack_use_after_return needs the fiber annotations most.

@@ -7,13 +7,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "PyGPU/sim/config.h"
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "PyGPU/sim/errors.h"
+#include "PyGPU/sim/fault.h"
 #include "PyGPU/sim/fiber.h"
 
 namespace pygpu {
@@ -24,7 +29,10 @@ namespace {
 // Per kernel thread. CUDA's default is 1 KiB (cudaLimitStackSize), host code
 // needs more (and much more under ASan); untouched pages cost nothing.
 constexpr size_t kFiberStackBytes = 256 * 1024;
-constexpr size_t kSharedAlign = 64;
+// The block's shared memory ends flush against the guard page above the
+// worker's buffer, to this alignment (so an overflow of the dynamic region,
+// which abi's layout puts last, faults at once).
+constexpr size_t kSharedAlign = 16;
 
 enum class GridWait : unsigned char { running, block, warp, exited };
 
@@ -113,6 +121,9 @@ struct GridBlock {
         void* at;
     };
     std::vector<Static> statics;  // this block's static variables, by key
+    // The worker's shared buffer with its guard pages (for fault reports).
+    uintptr_t shared_low = 0;
+    uintptr_t shared_high = 0;
 
     void fail(int code, std::string text) {
         if (error != 0) return;
@@ -240,7 +251,8 @@ struct GridWorker {
     unsigned id = 0;
     StackPool stacks{kFiberStackBytes};
     GridBlock block;
-    unsigned char* shared = nullptr;
+    // The shared buffer: [guard page][shared_capacity bytes][guard page], one mapping.
+    unsigned char* shared_map = nullptr;
     size_t shared_capacity = 0;
 
     struct SharedBuffer {
@@ -253,7 +265,11 @@ struct GridWorker {
     GridJob* loop_job = nullptr;
     uint64_t loop_seen = 0;
 
-    ~GridWorker() { std::free(shared); }
+    ~GridWorker() {
+        if (shared_map != nullptr) munmap(shared_map, shared_capacity + 2 * page_bytes());
+    }
+    static size_t page_bytes() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+    unsigned char* shared_memory(size_t bytes);
     void run_job(GridJob& job);
     bool claim(GridJob& job, uint64_t* linear, uint64_t* seen);
     int begin_block(GridJob& job, uint64_t linear);
@@ -526,20 +542,15 @@ bool GridWorker::claim(GridJob& job, uint64_t* linear, uint64_t* seen) {
 
 // The worker's shared memory buffer, at least `bytes` long; a block uses
 // its end (the dynamic region ends flush with it).
+size_t round_up_to(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
 GridWorker::SharedBuffer GridWorker::shared_buffer(size_t bytes) {
-    if (bytes > shared_capacity) {
-        const size_t rounded = (bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;
-        void* p = std::aligned_alloc(kSharedAlign, rounded);
-        if (p == nullptr) return SharedBuffer{nullptr, 0};
-        std::memset(p, 0, rounded);
-        std::free(shared);
-        shared = static_cast<unsigned char*>(p);
-        shared_capacity = rounded;
-    }
-    return SharedBuffer{shared, shared_capacity};
+    // Guarded (shared_memory): the buffer ends flush against a guard page.
+    unsigned char* base = shared_memory(bytes);
+    if (base == nullptr) return SharedBuffer{nullptr, 0};
+    return SharedBuffer{base, round_up_to(bytes, kSharedAlign)};
 }
 
-size_t round_up_to(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 // Sets up the block context, shared memory and stacks for block `linear`.
 int GridWorker::begin_block(GridJob& job, uint64_t linear) {
@@ -574,6 +585,31 @@ int GridWorker::begin_block(GridJob& job, uint64_t linear) {
     b.statics.clear();
     if (d.chaos.enabled && dynamic > 0) std::memset(end - dynamic, kSharedPoison, dynamic);
     return 0;
+}
+
+// The block's shared memory: `bytes` ending flush (to kSharedAlign) against
+// the guard page above the worker's buffer, which grows (a new mapping) when
+// a block needs more; NULL when the host refuses the memory. Out-of-block
+// accesses reach a guard page and fault (fault.h).
+unsigned char* GridWorker::shared_memory(size_t bytes) {
+    const size_t page = page_bytes();
+    if (bytes > std::numeric_limits<size_t>::max() - 3 * page) return nullptr;
+    const size_t rounded = (bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;
+    if (shared_map == nullptr || rounded > shared_capacity) {
+        const size_t capacity = std::max(page, (rounded + page - 1) / page * page);
+        void* map = mmap(nullptr, capacity + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (map == MAP_FAILED) return nullptr;
+        if (mprotect(static_cast<unsigned char*>(map) + page, capacity, PROT_READ | PROT_WRITE) != 0) {
+            munmap(map, capacity + 2 * page);
+            return nullptr;
+        }
+        if (shared_map != nullptr) munmap(shared_map, shared_capacity + 2 * page);
+        shared_map = static_cast<unsigned char*>(map);
+        shared_capacity = capacity;
+        block.shared_low = reinterpret_cast<uintptr_t>(shared_map);
+        block.shared_high = block.shared_low + shared_capacity + 2 * page;
+    }
+    return shared_map + page + shared_capacity - rounded;
 }
 
 void GridWorker::run_loop_job(GridJob& job) {
@@ -640,6 +676,7 @@ void GridPool::finish(GridJob& job, uint64_t seen) {
 
 void GridPool::serve(GridWorker* w) {
     t_worker_plus_one = w->id + 1;
+    fault_thread_start();  // without its signal stack, a fault on this worker is not caught
     fiber_init_thread(w->block.main);
     for (;;) {
         GridJob* job = nullptr;
@@ -659,6 +696,7 @@ std::once_flag g_pool_once;
 // Never destroyed: workers may still be blocked on it at exit.
 GridPool& grid_pool() {
     std::call_once(g_pool_once, [] {
+        fault_install();
         GridPool* p = new GridPool();
         unsigned count = config().workers;  // PYGPU_SIM_WORKERS, parsed with the other variables
         if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
@@ -764,6 +802,7 @@ GridResult run_grid(const GridDesc& d) {
                                 "by the simulated device)", d.kernel);
         return result;
     }
+    fault_before_grid();
     GridPool& pool = grid_pool();
     if (pool.workers.empty()) {
         result.code = err::cudaErrorInvalidValue;
@@ -849,6 +888,22 @@ void kernel_print(const char* text, size_t n) {
     GridJob& job = *static_cast<GridThread&>(*t_thread).owner->job;
     std::lock_guard<std::mutex> lock(job.print_mu);
     job.printed.append(text, n);
+}
+
+bool fault_scene(FaultScene* out) {
+    if (t_worker_plus_one == 0 || t_thread == nullptr) return false;
+    const GridThread& t = static_cast<const GridThread&>(*t_thread);
+    const GridBlock& b = *t.owner;
+    out->stack_low = reinterpret_cast<uintptr_t>(t.fiber.stack_bottom);
+    out->stack_high = out->stack_low + t.fiber.stack_size;
+    out->shared_low = b.shared_low;
+    out->shared_high = b.shared_high;
+    // The block's shared memory in use: its statics (carved below the
+    // dynamic region) and the dynamic region.
+    const unsigned char* low = b.shared_top != nullptr ? b.shared_top : static_cast<unsigned char*>(b.ctx.shared);
+    out->block_shared = reinterpret_cast<uintptr_t>(low);
+    out->block_shared_bytes = static_cast<size_t>(static_cast<unsigned char*>(b.ctx.shared) + b.ctx.shared_bytes - low);
+    return true;
 }
 
 unsigned lane_id() { return current_grid_thread("lane_id").index % kWarpSize; }

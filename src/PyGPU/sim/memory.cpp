@@ -1,11 +1,17 @@
 #include "PyGPU/sim/memory.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <iterator>
 #include <limits>
 
 #include "PyGPU/common/block_cache.h"
+#include "PyGPU/sim/fault.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/symbols.h"
@@ -34,8 +40,66 @@ constexpr size_t kQuarantineLargest = size_t(16) << 20;
 // next allocation of the same extent: as a real device's memory, it costs no
 // page faults when reused. The cache is bounded and gives the oldest back.
 constexpr size_t kHugePage = BlockCache::kHugePage;
-constexpr size_t kWarmSmallest = size_t(1) << 20;
 constexpr size_t kWarmBytes = size_t(256) << 20;
+constexpr size_t kWarmBlocks = 1024;
+
+// Set when a freed device block waits for MemoryTable::guard_freed (a grid
+// start checks it without the lock).
+std::atomic<bool> g_guard_pending{false};
+
+size_t page_size() {
+    static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return page;
+}
+
+// A new device block of `extent` bytes (a multiple of the page size, or of
+// kHugePage for a large one, then on a huge-page boundary with the advice to
+// back it by huge pages) between two PROT_NONE guard pages; NULL when the
+// host refuses (no memory, or no mapping left: vm.max_map_count). Two system
+// calls (mmap, mprotect), three for a large block.
+void* map_device_block(size_t extent) {
+    const size_t page = page_size();
+    const size_t align = extent >= kHugePage ? kHugePage : page;
+    if (extent > std::numeric_limits<size_t>::max() - align - 2 * page) return nullptr;
+    const size_t total = extent + 2 * page + (align - page);
+    void* raw = mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    const uintptr_t first = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t start = (first + page + align - 1) / align * align;  // the data, after the leading guard
+    if (start - page > first) munmap(raw, start - page - first);
+    const uintptr_t end = start + extent + page;
+    if (first + total > end) munmap(addr(end), first + total - end);
+    void* mem = addr(start);
+    if (mprotect(mem, extent, PROT_READ | PROT_WRITE) != 0) {
+        munmap(addr(start - page), extent + 2 * page);
+        return nullptr;
+    }
+#if defined(MADV_HUGEPAGE)
+    if (extent >= kHugePage) madvise(mem, extent, MADV_HUGEPAGE);  // advice only
+#endif
+    return mem;
+}
+
+// Where an allocation of `charged` bytes starts in a device block. A small
+// one ends flush against the block's trailing guard page. A large one keeps
+// the start of its huge-page-aligned block (copies run as fast as numpy's own
+// large arrays), and the whole pages of the block after its end become
+// PROT_NONE: an access faults once it passes its size rounded up to a page.
+uintptr_t guard_allocation(void* mem, size_t extent, size_t charged) {
+    const uintptr_t start = reinterpret_cast<uintptr_t>(mem);
+    if (extent < kHugePage) return start + extent - charged;
+    const size_t used = (charged + page_size() - 1) / page_size() * page_size();
+    if (used < extent) mprotect(addr(start + used), extent - used, PROT_NONE);  // a guard only: failure is harmless
+    return start;
+}
+
+void give_back(const HostMemory& m) {
+    if (m.mapped) {
+        munmap(static_cast<char*>(m.mem) - page_size(), m.extent + 2 * page_size());
+    } else {
+        std::free(m.mem);
+    }
+}
 
 bool round_up(size_t n, size_t to, size_t* out) {
     if (n > std::numeric_limits<size_t>::max() - (to - 1)) return false;
@@ -162,51 +226,119 @@ const FreedRange* MemoryTable::quarantined(uintptr_t p, size_t n) const {
     return nullptr;
 }
 
-void MemoryTable::drop_held(FreedRange& f, std::vector<void*>* out) {
+void MemoryTable::drop_held(FreedRange& f, std::vector<HostMemory>* out) {
     if (f.held == nullptr) return;
     if (f.settled) quarantine_bytes_ -= held_extent(f);
     held_.erase(reinterpret_cast<uintptr_t>(f.held));
-    if (f.was.kind == MemKind::device && held_extent(f) >= kWarmSmallest && held_extent(f) <= kWarmBytes) {
+    if (f.was.kind == MemKind::device) {
         keep_warm(f, out);
     } else {
-        out->push_back(f.held);
+        out->push_back(HostMemory{f.held, held_extent(f), false});
     }
     f.held = nullptr;
 }
 
-void MemoryTable::keep_warm(const FreedRange& f, std::vector<void*>* out) {
+void MemoryTable::keep_warm(const FreedRange& f, std::vector<HostMemory>* out) {
     const size_t extent = held_extent(f);
-    while (warm_bytes_ + extent > kWarmBytes) {
-        auto oldest = warm_.begin();
-        for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-            if (it->second.order < oldest->second.order) oldest = it;
+    if (extent > kWarmBytes) {
+        out->push_back(HostMemory{f.held, extent, true});
+        return;
+    }
+    while (!warm_by_age_.empty() && (warm_bytes_ + extent > kWarmBytes || warm_.size() >= kWarmBlocks)) {
+        auto oldest = warm_.find(warm_by_age_.begin()->second);
+        const size_t bytes = held_extent(oldest->second.freed);
+        for (auto e = warm_by_extent_.lower_bound(bytes); e != warm_by_extent_.end() && e->first == bytes; ++e) {
+            if (e->second == oldest->first) {
+                warm_by_extent_.erase(e);
+                break;
+            }
         }
-        warm_bytes_ -= held_extent(oldest->second.freed);
-        out->push_back(oldest->second.freed.held);
+        warm_bytes_ -= bytes;
+        out->push_back(HostMemory{oldest->second.freed.held, bytes, true});
+        warm_by_age_.erase(warm_by_age_.begin());
         warm_.erase(oldest);
     }
+    const uintptr_t at = reinterpret_cast<uintptr_t>(f.held);
     warm_bytes_ += extent;
-    warm_[reinterpret_cast<uintptr_t>(f.held)] = Warm{f, warm_order_++};
+    warm_[at] = Warm{f, warm_order_};
+    warm_by_age_[warm_order_++] = at;
+    warm_by_extent_.emplace(extent, at);
 }
 
+// A warm block of `extent` bytes made accessible again, or NULL.
+void* MemoryTable::take_warm(size_t extent) {
+    auto e = warm_by_extent_.find(extent);
+    if (e == warm_by_extent_.end()) return nullptr;
+    auto it = warm_.find(e->second);
+    void* mem = it->second.freed.held;
+    const bool guarded = it->second.freed.guarded;
+    warm_by_age_.erase(it->second.order);
+    warm_by_extent_.erase(e);
+    warm_.erase(it);
+    warm_bytes_ -= extent;
+    // A large block also has its last allocation's tail guard (guard_allocation).
+    if ((guarded || extent >= kHugePage) && mprotect(mem, extent, PROT_READ | PROT_WRITE) != 0) {
+        give_back(HostMemory{mem, extent, true});
+        return nullptr;
+    }
+    return mem;
+}
+
+// Whole pages below kHugePage, whole huge pages from there; 0 when rounding overflows.
 static size_t block_extent(size_t charged) {
-    return charged >= kHugePage ? BlockCache::extent_for(charged) : charged;  // 0 when rounding overflows
+    if (charged >= kHugePage) return BlockCache::extent_for(charged);
+    return (charged + page_size() - 1) / page_size() * page_size();
 }
 
 void* MemoryTable::take_block(size_t charged, size_t* extent) {
     *extent = block_extent(charged);
     if (*extent < charged) return nullptr;  // rounding overflowed
-    if (*extent >= kWarmSmallest) {
-        for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-            if (held_extent(it->second.freed) == *extent) {
-                void* mem = it->second.freed.held;
-                warm_bytes_ -= *extent;
-                warm_.erase(it);
-                return mem;
-            }
+    if (void* warm = take_warm(*extent)) return warm;
+    return map_device_block(*extent);
+}
+
+FreedRange* MemoryTable::unguarded(uintptr_t at) {
+    FreedRange* f = nullptr;
+    auto h = held_.find(at);
+    if (h != held_.end()) {
+        f = h->second;
+    } else {
+        auto w = warm_.find(at);
+        if (w != warm_.end()) f = &w->second.freed;
+    }
+    // Gone (reused, or back to the host) or guarded already: nothing to do.
+    return f != nullptr && !f->guarded ? f : nullptr;
+}
+
+void MemoryTable::guard_freed() {
+    for (uintptr_t at : to_guard_) {
+        if (FreedRange* f = unguarded(at)) {
+            mprotect(f->held, held_extent(*f), PROT_NONE);  // a guard only: failure is harmless
+            f->guarded = true;
         }
     }
-    return *extent < kHugePage ? std::aligned_alloc(kDeviceAlignment, *extent) : BlockCache::allocate(*extent);
+    to_guard_.clear();
+}
+
+void MemoryTable::wait_to_guard(uintptr_t at) {
+    to_guard_.push_back(at);
+    // Without grids nothing clears the list: keep it to the blocks still
+    // held or warm (a few thousand), each once.
+    if (to_guard_.size() < 4 * (kHistoryEntries + kWarmBlocks)) return;
+    std::sort(to_guard_.begin(), to_guard_.end());
+    to_guard_.erase(std::unique(to_guard_.begin(), to_guard_.end()), to_guard_.end());
+    to_guard_.erase(std::remove_if(to_guard_.begin(), to_guard_.end(), [&](uintptr_t a) { return unguarded(a) == nullptr; }),
+                    to_guard_.end());
+}
+
+void MemoryTable::nearest(uintptr_t p, const Allocation** below, const Allocation** above) const {
+    auto it = live_.upper_bound(p);
+    *above = it != live_.end() ? &it->second : nullptr;
+    *below = nullptr;
+    if (it != live_.begin()) {
+        --it;
+        if (it->second.end() <= p) *below = &it->second;
+    }
 }
 
 const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {
@@ -230,10 +362,15 @@ Allocation MemoryTable::detach(uintptr_t base, const char* how) {
     return a;
 }
 
-std::vector<void*> MemoryTable::settle(uintptr_t base) {
-    std::vector<void*> out;
+std::vector<HostMemory> MemoryTable::settle(uintptr_t base) {
+    std::vector<HostMemory> out;
     for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
         if (it->was.base != base || it->settled) continue;
+        // Nothing queued uses it any more: the next grid makes it PROT_NONE.
+        if (it->held != nullptr && it->was.kind == MemKind::device) {
+            wait_to_guard(reinterpret_cast<uintptr_t>(it->held));
+            g_guard_pending.store(true, std::memory_order_release);
+        }
         if (it->held != nullptr && held_extent(*it) > kQuarantineLargest) {
             drop_held(*it, &out);  // too large to keep back from the host
         }
@@ -241,13 +378,13 @@ std::vector<void*> MemoryTable::settle(uintptr_t base) {
         if (it->held != nullptr) quarantine_bytes_ += held_extent(*it);
         break;
     }
-    std::vector<void*> evicted = evict();
+    std::vector<HostMemory> evicted = evict();
     out.insert(out.end(), evicted.begin(), evicted.end());
     return out;
 }
 
-std::vector<void*> MemoryTable::evict() {
-    std::vector<void*> out;
+std::vector<HostMemory> MemoryTable::evict() {
+    std::vector<HostMemory> out;
     // Oldest quarantined memory goes back to the host allocator first.
     for (auto it = history_.begin(); it != history_.end() && quarantine_bytes_ > kQuarantineBytes; ++it) {
         if (it->settled) drop_held(*it, &out);
@@ -382,6 +519,59 @@ int device_of(State& st, const void* p) {
     return global_containing(reinterpret_cast<uintptr_t>(p), &g) ? current_device() : -1;
 }
 
+std::string describe_fault_address(uintptr_t p) {
+    // Farther than this from every allocation, the pointer is not an overrun of one.
+    constexpr size_t kNear = size_t(64) << 20;
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    if (const FreedRange* f = st.memory.quarantined(p, 1)) {
+        if (p >= f->was.base && p < f->was.end()) {
+            return format("use after free: offset %zu of %s", static_cast<size_t>(p - f->was.base),
+                          describe_freed(*f).c_str());
+        }
+        return format("in freed memory, %zu bytes %s %s", p < f->was.base ? static_cast<size_t>(f->was.base - p)
+                                                                        : static_cast<size_t>(p - f->was.end()),
+                      p < f->was.base ? "before the start of" : "past the end of", describe_freed(*f).c_str());
+    }
+    if (const Allocation* al = st.memory.containing(p)) {
+        return format("offset %zu of %s", static_cast<size_t>(p - al->base), describe(*al).c_str());
+    }
+    const Allocation* below = nullptr;
+    const Allocation* above = nullptr;
+    st.memory.nearest(p, &below, &above);
+    const size_t past = below != nullptr ? static_cast<size_t>(p - below->end()) : SIZE_MAX;
+    const size_t before = above != nullptr ? static_cast<size_t>(above->base - p) : SIZE_MAX;
+    if (past <= before && past < kNear) {
+        return format("%zu bytes past the end of %s", past, describe(*below).c_str());
+    }
+    if (before < kNear) return format("%zu bytes before the start of %s", before, describe(*above).c_str());
+    if (const FreedRange* f = st.memory.freed_containing(p)) {
+        return format("in memory that was freed: offset %zu of %s", static_cast<size_t>(p - f->was.base),
+                      describe_freed(*f).c_str());
+    }
+    if (p < 4096) return "a null pointer (no allocation is near it)";
+    return "no allocation within 64 MiB of it (a wild or uninitialised pointer?)";
+}
+
+namespace {
+// Kernel fault reports name the allocation an address was near (fault.h).
+void guard_freed_memory() {
+    if (!g_guard_pending.load(std::memory_order_acquire)) return;
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    g_guard_pending.store(false, std::memory_order_relaxed);
+    st.memory.guard_freed();
+}
+
+[[maybe_unused]] const bool g_fault_hooks_set = [] {
+    FaultHooks hooks;
+    hooks.describe = describe_fault_address;
+    hooks.before_grid = guard_freed_memory;
+    set_fault_hooks(hooks);
+    return true;
+}();
+}  // namespace
+
 void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
     std::vector<uintptr_t> bases;
     st.memory.for_each_live([&](const Allocation& a) {
@@ -397,15 +587,15 @@ void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
 }
 
 void release(State& st, const std::vector<Released>& ranges) {
-    std::vector<void*> memory;
+    std::vector<HostMemory> memory;
     {
         std::lock_guard<std::mutex> lock(st.mu);
         for (const Released& r : ranges) {
-            std::vector<void*> m = st.memory.settle(r.base);
+            std::vector<HostMemory> m = st.memory.settle(r.base);
             memory.insert(memory.end(), m.begin(), m.end());
         }
     }
-    for (void* m : memory) std::free(m);
+    for (const HostMemory& m : memory) give_back(m);
 }
 
 // --- labels ------------------------------------------------------------------
@@ -447,10 +637,12 @@ int malloc_device(void** ptr, size_t size) {
         void* mem = st.memory.take_block(charged, &extent);
         if (mem == nullptr) {
             return fail(err::cudaErrorMemoryAllocation,
-                        "the host could not provide %zu bytes to back a device allocation on device %d", charged, dev);
+                        "the host could not provide %zu bytes to back a device allocation on device %d (out of memory, "
+                        "or of memory mappings: each live allocation takes two of vm.max_map_count)",
+                        charged, dev);
         }
         Allocation a;
-        a.base = reinterpret_cast<uintptr_t>(mem);
+        a.base = guard_allocation(mem, extent, charged);
         a.size = size;
         a.charged = charged;
         a.device = dev;
@@ -460,7 +652,7 @@ int malloc_device(void** ptr, size_t size) {
         a.origin = "cudaMalloc";
         insert_allocation(st, a);
         d.used += charged;
-        *ptr = mem;
+        *ptr = addr(a.base);
         return err::cudaSuccess;
     });
 }

@@ -47,6 +47,7 @@ struct FreedRange {
     // address in it is certainly a use after free.
     void* held = nullptr;
     bool settled = false;  // false while queued work may still use the range
+    bool guarded = false;  // a device block made PROT_NONE (MemoryTable::guard_freed)
 };
 
 // A range taken out of the table whose memory is released (or quarantined)
@@ -55,7 +56,25 @@ struct Released {
     uintptr_t base;
 };
 
+// Memory going back to the host: a device block's mapping (munmap of its
+// extent and guard page) or a pinned block (free).
+struct HostMemory {
+    void* mem;
+    size_t extent;
+    bool mapped;
+};
+
 // Guarded by State::mu.
+//
+// Device memory (fault.h): each block is its own mapping of whole pages (2 MiB
+// huge pages from 2 MiB up) between two PROT_NONE guard pages; a small
+// allocation ends flush against the trailing guard (its size rounded to 256
+// bytes), so an access past its end faults. A freed block is PROT_NONE
+// through the quarantine and while it waits warm for reuse, from the start of
+// the first grid after the work queued before the free has finished
+// (guard_freed): only kernel code reaches device memory unchecked, and taking
+// permissions away costs a TLB shootdown across the process's busy threads
+// (several microseconds on a VM), which a free must not pay when no kernel runs.
 class MemoryTable {
 public:
     const Allocation* containing(uintptr_t p) const;
@@ -66,31 +85,43 @@ public:
     // The most recent freed range containing p, for messages only: after the
     // memory went back to the host allocator the address may be valid again.
     const FreedRange* freed_containing(uintptr_t p) const;
+    // The live allocations nearest to p below (ending at or before p) and
+    // above (starting after p), either NULL; for fault reports.
+    void nearest(uintptr_t p, const Allocation** below, const Allocation** above) const;
 
     void insert(const Allocation& a) { live_[a.base] = a; }
     // Memory to back a new device allocation of `charged` bytes: a warm block
-    // of the same extent when one is cached, else a new block (*extent set).
+    // of the same extent when one is cached, else a new mapping (*extent set:
+    // the block's bytes before its guard page); NULL when the host refuses.
     void* take_block(size_t charged, size_t* extent);
     // Moves a live allocation to the history (memory still held) and returns it.
     Allocation detach(uintptr_t base, const char* how);
     // Releases or quarantines a detached range once nothing queued can use it;
     // returns memory to hand back to the host allocator.
-    std::vector<void*> settle(uintptr_t base);
+    std::vector<HostMemory> settle(uintptr_t base);
+    // Makes the device blocks freed (and settled) since the last call PROT_NONE.
+    void guard_freed();
     template <class F>
     void for_each_live(F&& f) const {
         for (const auto& kv : live_) f(kv.second);
     }
 
 private:
-    std::vector<void*> evict();
-    void drop_held(FreedRange& f, std::vector<void*>* out);
-    // A large device block leaving the quarantine is kept, already faulted in,
-    // for the next allocation of the same extent (bounded; oldest out first).
+    std::vector<HostMemory> evict();
+    void drop_held(FreedRange& f, std::vector<HostMemory>* out);
+    // A device block leaving the quarantine is kept, already faulted in (and
+    // PROT_NONE), for the next allocation of the same extent (bounded in
+    // bytes and blocks; oldest out first).
     struct Warm {
         FreedRange freed;  // what it was, for messages
         uint64_t order;
     };
-    void keep_warm(const FreedRange& f, std::vector<void*>* out);
+    void keep_warm(const FreedRange& f, std::vector<HostMemory>* out);
+    void* take_warm(size_t extent);
+    // A settled device block waits for guard_freed; the freed range at `at`
+    // when it is still held or warm and not guarded yet.
+    void wait_to_guard(uintptr_t at);
+    FreedRange* unguarded(uintptr_t at);
     std::map<uintptr_t, Allocation> live_;
     // Held (quarantined) ranges by address; they are disjoint because the
     // simulator still owns their memory. Deque elements stay put on push_back
@@ -98,9 +129,12 @@ private:
     std::map<uintptr_t, FreedRange*> held_;
     std::deque<FreedRange> history_;  // oldest first, bounded
     size_t quarantine_bytes_ = 0;
-    std::map<uintptr_t, Warm> warm_;  // by address; few entries (each >= 1 MiB)
+    std::map<uintptr_t, Warm> warm_;  // by address
+    std::map<uint64_t, uintptr_t> warm_by_age_;
+    std::multimap<size_t, uintptr_t> warm_by_extent_;
     size_t warm_bytes_ = 0;
     uint64_t warm_order_ = 0;
+    std::vector<uintptr_t> to_guard_;  // settled device blocks, by address, not yet PROT_NONE
 };
 
 // Human-readable names used in messages.
@@ -118,6 +152,11 @@ int check_device_range(State& st, const char* role, const void* p, size_t n, int
 int check_host_range(State& st, const char* role, const void* p, size_t n, bool* pinned, const char* context);
 // The device owning the device allocation that contains p, else -1.
 int device_of(State& st, const void* p);
+// What a faulting kernel's address `p` was near, for its report (fault.h):
+// "12 bytes past the end of device allocation 0x.. of 1000 bytes on device 0
+// (cudaMalloc, label "x")", freed memory, or no allocation near it. Takes
+// State::mu itself.
+std::string describe_fault_address(uintptr_t p);
 
 // Reset (reset.h), mu held: takes every allocation of the reset device
 // (device memory, and the pinned and registered host memory made while it was
