@@ -67,10 +67,10 @@ static int register_kernels() {
     static const size_t one_long[] = {sizeof(long)};
     static const size_t one_int[] = {sizeof(int)};
     const pygpu_sim_kernel_desc descs[] = {
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "poke", poke_block, nullptr, 0, 2, poke_sizes},
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "peek", nullptr, peek_thread, 0, 1, peek_sizes},
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "shared_poke", nullptr, shared_poke_thread, 0, 1, one_long},
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "deep", nullptr, deep_thread, 0, 1, one_int},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "poke", poke_block, nullptr, 0, 2, poke_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "peek", nullptr, peek_thread, 0, 1, peek_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "shared_poke", nullptr, shared_poke_thread, 0, 1, one_long, PYGPU_SIM_KERNEL_ABI_TAG},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "deep", nullptr, deep_thread, 0, 1, one_int, PYGPU_SIM_KERNEL_ABI_TAG},
     };
     const void* stubs[] = {reinterpret_cast<const void*>(&poke), reinterpret_cast<const void*>(&peek),
                            reinterpret_cast<const void*>(&shared_poke), reinterpret_cast<const void*>(&deep)};

@@ -34,7 +34,7 @@ static void where_block(pygpu_sim_thread_context* t) {
 
 static int register_where() {
     static const size_t sizes[] = {sizeof(int*)};
-    const pygpu_sim_kernel_desc d = {PYGPU_SIM_KERNEL_ABI_VERSION, "where", where_block, nullptr, 0, 1, sizes};
+    const pygpu_sim_kernel_desc d = {PYGPU_SIM_KERNEL_ABI_VERSION, "where", where_block, nullptr, 0, 1, sizes, PYGPU_SIM_KERNEL_ABI_TAG};
     return pygpu_sim_register_kernel(reinterpret_cast<const void*>(&where), &d);
 }
 """
