@@ -122,18 +122,13 @@ def test_cuda_runtime_h_parses_quickly(tmp_path):
 def test_coordinates_in_a_3d_grid(tmp_path):
     program = build(tmp_path, "coordinates")
     out = tmp_path / "out.bin"
-    values, result = run(program, str(out))
+    values, _result = run(program, str(out))
     ok(values, "register", "loop", "fibers", "sync")
     got = np.fromfile(out, dtype=np.uint32).reshape(2, -1, 16)
     grid, block = (3, 2, 2), (4, 3, 5)
-    expected = []
-    for bz in range(grid[2]):
-        for by in range(grid[1]):
-            for bx in range(grid[0]):
-                for tz in range(block[2]):
-                    for ty in range(block[1]):
-                        for tx in range(block[0]):
-                            expected.append([tx, ty, tz, bx, by, bz, *block, *grid, 32, 0, 0, 0])
+    expected = [[tx, ty, tz, bx, by, bz, *block, *grid, 32, 0, 0, 0]
+                for bz in range(grid[2]) for by in range(grid[1]) for bx in range(grid[0])
+                for tz in range(block[2]) for ty in range(block[1]) for tx in range(block[0])]
     for mode in range(2):
         np.testing.assert_array_equal(got[mode], np.array(expected, dtype=np.uint32))
 
@@ -141,7 +136,7 @@ def test_coordinates_in_a_3d_grid(tmp_path):
 def test_barrier_variants(tmp_path):
     program = build(tmp_path, "barriers")
     out = tmp_path / "out.bin"
-    values, result = run(program, str(out))
+    values, _result = run(program, str(out))
     ok(values, "register", "launch", "sync")
     got = np.fromfile(out, dtype=np.int32).reshape(-1, 8)
     assert got.shape == (4 * 96, 8)
@@ -153,7 +148,7 @@ def test_barrier_variants(tmp_path):
 
 def test_atomics_under_contention(tmp_path):
     program = build(tmp_path, "atomics")
-    values, result = run(program)
+    values, _result = run(program)
     ok(values, "register", "launch", "sync")
     n = 64 * 256
     assert values["add_i"] == n and values["sub_i"] == -2 * n and values["block_i"] == n
@@ -219,7 +214,7 @@ def _warp_model(threads: int, block: int) -> list[list[int | None]]:
         if lane % 2 == 0:
             r[39] = sum(1 << i for i in range(0, lanes, 2) if i % 4 == 0)
             r[40] = at((lane + 2) & 31)
-        half = range(0, min(16, lanes)) if lane < 16 else range(16, lanes)
+        half = range(min(16, lanes)) if lane < 16 else range(16, lanes)
         r[41] = sum(v[i] for i in half) if lane < 16 else max(v[i] for i in half)
         if lane < 16:
             r[42] = at(lane ^ 1)
@@ -237,7 +232,7 @@ def _warp_model(threads: int, block: int) -> list[list[int | None]]:
 def test_warp_intrinsics(tmp_path):
     program = build(tmp_path, "warp")
     out = tmp_path / "out.bin"
-    values, result = run(program, str(out))
+    values, _result = run(program, str(out))
     ok(values, "register", "launch", "sync")
     got = np.fromfile(out, dtype=np.int64).reshape(2, 48, 48)
     checked = 0
@@ -255,7 +250,7 @@ def test_warp_intrinsics(tmp_path):
 def test_cooperative_groups(tmp_path):
     program = build(tmp_path, "groups")
     out = tmp_path / "out.bin"
-    values, result = run(program, str(out))
+    values, _result = run(program, str(out))
     ok(values, "register", "launch", "sync")
     got = np.fromfile(out, dtype=np.int64)
     rows, dynamic = got[:40 * 64].reshape(64, 40), got[40 * 64:]
@@ -312,7 +307,7 @@ def test_assert_in_a_kernel(tmp_path):
 
 def test_assert_in_host_code_is_the_c_librarys(tmp_path):
     program = build(tmp_path, "host_assert")
-    values, result = run(program)
+    _values, result = run(program)
     assert result.returncode != 0 and result.stdout == "before\n"
     assert "Assertion `argc == 42' failed" in result.stderr or "Assertion `argc == 42` failed" in result.stderr
 
@@ -389,8 +384,12 @@ int main(int, char** argv) {
     if (std::fread(x, 4, n, in) + std::fread(y, 4, n, in) + std::fread(a, 8, n, in) + std::fread(b, 8, n, in) != 4u * n)
         return 1;
     std::fclose(in);
-    float* dx = harness::device(n, x); float* dy = harness::device(n, y); float* dout_f = harness::device<float>(n * NF);
-    double* da = harness::device(n, a); double* db = harness::device(n, b); double* dout_d = harness::device<double>(n * ND);
+    float* dx = harness::device(n, x);
+    float* dy = harness::device(n, y);
+    float* dout_f = harness::device<float>(n * NF);
+    double* da = harness::device(n, a);
+    double* db = harness::device(n, b);
+    double* dout_d = harness::device<double>(n * ND);
     SHOW("launch", harness::launch<&mathf>(dim3((n + 127) / 128), dim3(128), 0, static_cast<const float*>(dx),
                                            static_cast<const float*>(dy), dout_f, static_cast<const double*>(da),
                                            static_cast<const double*>(db), dout_d, n));
@@ -426,7 +425,7 @@ def test_math_functions_within_cudas_ulp_bounds(tmp_path):
         a = rng.uniform(-1, 1, n)
         inputs = tmp_path / "in.bin"
         np.concatenate([x.view(np.uint8), y.view(np.uint8), a.view(np.uint8), a.view(np.uint8)]).tofile(inputs)
-        values, result = run(program, str(inputs), str(tmp_path / "f.bin"), str(tmp_path / "d.bin"))
+        values, _ = run(program, str(inputs), str(tmp_path / "f.bin"), str(tmp_path / "d.bin"))
         ok(values, "register", "launch", "sync")
         got = np.fromfile(tmp_path / "f.bin", dtype=np.float32).reshape(n, -1)[:, k].astype(np.float64)
         args = (x.astype(np.float64), y.astype(np.float64)) if "y" in name.split("(")[1] else (x.astype(np.float64),)
@@ -446,7 +445,8 @@ def test_math_functions_within_cudas_ulp_bounds(tmp_path):
         inputs = tmp_path / "in.bin"
         x = np.zeros(n, np.float32) + 1
         np.concatenate([x.view(np.uint8), x.view(np.uint8), a.view(np.uint8), b.view(np.uint8)]).tofile(inputs)
-        values, result = run(program, str(inputs), str(tmp_path / "f.bin"), str(tmp_path / "d.bin"))
+        values, _ = run(program, str(inputs), str(tmp_path / "f.bin"), str(tmp_path / "d.bin"))
+        ok(values, "register", "launch", "sync")
         got = np.fromfile(tmp_path / "d.bin", dtype=np.float64).reshape(n, -1)[:, k]
         args2 = "b" in name.split("(")[1]
         want = np.array([ref(p, q) if args2 else ref(p) for p, q in zip(a, b)], dtype=np.float64)
@@ -512,11 +512,16 @@ int main(int, char** argv) {
     static double da[COUNT], db[COUNT], dout[COUNT * 64];
     static long long io[COUNT * 64];
     FILE* in = std::fopen(argv[1], "rb");
-    if (std::fread(fa, 4, n, in) + std::fread(fb, 4, n, in) + std::fread(da, 8, n, in) + std::fread(db, 8, n, in) != 4u * n)
-        return 1;
+    size_t got = std::fread(fa, 4, n, in) + std::fread(fb, 4, n, in);
+    got += std::fread(da, 8, n, in) + std::fread(db, 8, n, in);
+    if (got != 4u * n) return 1;
     std::fclose(in);
-    float* dfa = harness::device(n, fa); float* dfb = harness::device(n, fb); float* dfo = harness::device<float>(n * 64);
-    double* dda = harness::device(n, da); double* ddb = harness::device(n, db); double* ddo = harness::device<double>(n * 64);
+    float* dfa = harness::device(n, fa);
+    float* dfb = harness::device(n, fb);
+    float* dfo = harness::device<float>(n * 64);
+    double* dda = harness::device(n, da);
+    double* ddb = harness::device(n, db);
+    double* ddo = harness::device<double>(n * 64);
     long long* dio = harness::device<long long>(n * 64);
     SHOW("launch", harness::launch<&rounding>(dim3((n + 63) / 64), dim3(64), 0, static_cast<const float*>(dfa),
                                               static_cast<const float*>(dfb), static_cast<const double*>(dda),
@@ -541,9 +546,12 @@ DOUBLE_OPS = [("__dadd_{m}(c, d)", lambda c, d: Fraction(c) + Fraction(d)),
               ("__ddiv_{m}(c, d)", lambda c, d: Fraction(c) / Fraction(d)),
               ("__fma_{m}(c, d, c)", lambda c, d: Fraction(c) * Fraction(d) + Fraction(c)),
               ("__ll2double_{m}(static_cast<long long>(d * 1e6) * 1048577)", None)]
-INT_OPS = [("__float2int_{m}(a * 1e6f)", "f", -2 ** 31, 2 ** 31 - 1), ("__float2uint_{m}(a * 1e6f)", "f", 0, 2 ** 32 - 1),
-           ("__float2ll_{m}(a)", "f", -2 ** 63, 2 ** 63 - 1), ("__double2int_{m}(c * 1e12)", "d", -2 ** 31, 2 ** 31 - 1),
-           ("__double2ll_{m}(c)", "d", -2 ** 63, 2 ** 63 - 1), ("__double2uint_{m}(c)", "d", 0, 2 ** 32 - 1)]
+INT_OPS = [("__float2int_{m}(a * 1e6f)", "f", -2 ** 31, 2 ** 31 - 1),
+           ("__float2uint_{m}(a * 1e6f)", "f", 0, 2 ** 32 - 1),
+           ("__float2ll_{m}(a)", "f", -2 ** 63, 2 ** 63 - 1),
+           ("__double2int_{m}(c * 1e12)", "d", -2 ** 31, 2 ** 31 - 1),
+           ("__double2ll_{m}(c)", "d", -2 ** 63, 2 ** 63 - 1),
+           ("__double2uint_{m}(c)", "d", 0, 2 ** 32 - 1)]
 
 
 def test_rounding_modes_and_conversions(tmp_path):
@@ -556,7 +564,7 @@ def test_rounding_modes_and_conversions(tmp_path):
     db = rng.standard_normal(n) * 10.0 ** rng.integers(-5, 6, n)
     da[:8] = [2.5, -3.5, 1e30, -1e30, 0.5, np.nan, -np.inf, 4294967295.5]
     slots, cases = [], []
-    for group, ops, target in [("f", FLOAT_OPS, "f"), ("g", DOUBLE_OPS, "g")]:
+    for _group, ops, target in [("f", FLOAT_OPS, "f"), ("g", DOUBLE_OPS, "g")]:
         for expr, _ in ops:
             for m in MODES:
                 cases.append(f"{target}[{len([s for s in slots if s[0] == target])}] = {expr.format(m=m)};")
@@ -569,7 +577,7 @@ def test_rounding_modes_and_conversions(tmp_path):
     program = build_against_sim(tmp_path, "rounding", source, "-O2", "-I", str(HERE))
     inputs = tmp_path / "in.bin"
     np.concatenate([fa.view(np.uint8), fb.view(np.uint8), da.view(np.uint8), db.view(np.uint8)]).tofile(inputs)
-    values, result = run(program, str(inputs), str(tmp_path / "f.bin"), str(tmp_path / "g.bin"), str(tmp_path / "k.bin"))
+    values, _ = run(program, str(inputs), *(str(tmp_path / f"{name}.bin") for name in "fgk"))
     ok(values, "register", "launch", "sync")
     out = {"f": np.fromfile(tmp_path / "f.bin", np.float32).reshape(n, 64),
            "g": np.fromfile(tmp_path / "g.bin", np.float64).reshape(n, 64),
@@ -595,7 +603,7 @@ def test_rounding_modes_and_conversions(tmp_path):
             else:
                 a, b, c, d = float(fa[i]), float(fb[i]), float(da[i]), float(db[i])
                 if target == "f":
-                    if not (math.isfinite(a) and math.isfinite(b)) or "double2float" in expr and not math.isfinite(c):
+                    if not (math.isfinite(a) and math.isfinite(b)) or ("double2float" in expr and not math.isfinite(c)):
                         continue
                     ref = next(op[1] for op in FLOAT_OPS if op[0] == expr)
                     q = Fraction(c) if ref is None else ref(a, b)
@@ -622,7 +630,8 @@ __global__ void integers(const unsigned* xs, const unsigned* ys, long long* out,
     if (i >= n) return;
     const unsigned x = xs[i], y = ys[i];
     const int sx = static_cast<int>(x), sy = static_cast<int>(y);
-    const unsigned long long lx = static_cast<unsigned long long>(x) << 32 | y, ly = static_cast<unsigned long long>(y) * 2654435761u;
+    const unsigned long long lx = static_cast<unsigned long long>(x) << 32 | y;
+    const unsigned long long ly = static_cast<unsigned long long>(y) * 2654435761u;
     long long* o = out + i * 32;
     CASES
 }
@@ -634,7 +643,9 @@ int main(int, char** argv) {
     FILE* in = std::fopen(argv[1], "rb");
     if (std::fread(x, 4, n, in) + std::fread(y, 4, n, in) != 2u * n) return 1;
     std::fclose(in);
-    unsigned* dx = harness::device(n, x); unsigned* dy = harness::device(n, y); long long* dout = harness::device<long long>(n * 32);
+    unsigned* dx = harness::device(n, x);
+    unsigned* dy = harness::device(n, y);
+    long long* dout = harness::device<long long>(n * 32);
     SHOW("launch", harness::launch<&integers>(dim3((n + 63) / 64), dim3(64), 0, static_cast<const unsigned*>(dx),
                                               static_cast<const unsigned*>(dy), dout, n));
     SHOW("sync", cudaDeviceSynchronize());
@@ -692,7 +703,8 @@ INTEGER_OPS = [
     ("__funnelshift_rc(x, y, y >> 26)", lambda x, y, lx, ly: ((y << 32 | x) >> min(y >> 26, 32)) & 0xFFFFFFFF),
     ("__mulhi(sx, sy)", lambda x, y, lx, ly: (_s32(x) * _s32(y)) >> 32),
     ("__umulhi(x, y)", lambda x, y, lx, ly: (x * y) >> 32),
-    ("__mul64hi(static_cast<long long>(lx), static_cast<long long>(ly))", lambda x, y, lx, ly: (_s64(lx) * _s64(ly)) >> 64),
+    ("__mul64hi(static_cast<long long>(lx), static_cast<long long>(ly))",
+     lambda x, y, lx, ly: (_s64(lx) * _s64(ly)) >> 64),
     ("static_cast<long long>(__umul64hi(lx, ly))", lambda x, y, lx, ly: _s64((lx * ly) >> 64)),
     ("__mul24(sx, sy)", lambda x, y, lx, ly: _s32(_sign24(x) * _sign24(y))),
     ("__umul24(x, y)", lambda x, y, lx, ly: ((x & 0xFFFFFF) * (y & 0xFFFFFF)) & 0xFFFFFFFF),
@@ -717,7 +729,7 @@ def test_integer_intrinsics(tmp_path):
                                 "-O2", "-I", str(HERE))
     inputs = tmp_path / "in.bin"
     np.concatenate([x.view(np.uint8), y.view(np.uint8)]).tofile(inputs)
-    values, result = run(program, str(inputs), str(tmp_path / "out.bin"))
+    values, _result = run(program, str(inputs), str(tmp_path / "out.bin"))
     ok(values, "register", "launch", "sync")
     got = np.fromfile(tmp_path / "out.bin", np.int64).reshape(n, 32)
     for i in range(n):
@@ -808,7 +820,7 @@ def test_half_conversions_exhaustive_and_arithmetic(tmp_path):
     program = build_against_sim(tmp_path, "halves", HALF_SOURCE, "-O2", "-I", str(HERE))
     inputs = tmp_path / "in.bin"
     np.concatenate([fs.view(np.uint8), pairs.view(np.uint8)]).tofile(inputs)
-    values, result = run(program, str(inputs), *(str(tmp_path / f"{k}.bin") for k in "fha"))
+    values, _result = run(program, str(inputs), *(str(tmp_path / f"{k}.bin") for k in "fha"))
     ok(values, "register", "launch", "sync")
     # half -> float: every bit pattern, exactly as numpy
     to_float = np.fromfile(tmp_path / "f.bin", np.float32)
@@ -831,7 +843,7 @@ def test_half_conversions_exhaustive_and_arithmetic(tmp_path):
         for col, mode in [(2, "rz"), (3, "ru"), (4, "rd")]:
             want16 = _half_round(q, mode)
             got16 = np.array([to_half[i, col]], np.uint16).view(np.float16)[0]
-            assert got16 == want16 and np.signbit(got16) == np.signbit(want16) or (got16 == want16 == 0), \
+            assert (got16 == want16 and np.signbit(got16) == np.signbit(want16)) or (got16 == want16 == 0), \
                 (float(fs[i]), mode, float(got16), float(want16))
     # arithmetic: numpy's float16 arithmetic (correctly rounded), fma exact
     arith = np.fromfile(tmp_path / "a.bin", np.uint16).reshape(-1, 8)
@@ -858,3 +870,15 @@ def test_half_conversions_exhaustive_and_arithmetic(tmp_path):
         want_flags = ((a < b) | ((a >= b) << 1) | ((a == b) << 2) | (np.isnan(a) << 3) | ((a < b) << 4)
                       | ((a == b) << 5)).astype(np.uint16)
     np.testing.assert_array_equal(flags, want_flags)
+
+
+# --- HIP's names ------------------------------------------------------------------------------
+
+def test_hip_runtime(tmp_path):
+    program = build(tmp_path, "hip")
+    values, result = run(program)
+    ok(values, "register", "malloc", "copy", "stream", "launch", "sync", "back")
+    assert values["sums_ok"] == 1
+    assert values["invalid"] != 0  # hipErrorInvalidValue or hipErrorInvalidDevicePointer, as CUDA answers
+    assert "name hipErrorInvalidValue" in result.stdout and "name2 hipErrorIllegalAddress" in result.stdout
+    assert values["values"] == 98 * 1000 + 600
