@@ -359,7 +359,8 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
         else:
             out_name[path] = os.path.join(work, f"h{n}_{stem}")
     back: dict[str, str] = {}
-    prelude = "#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
+    # the device support (printf, assert; weak and hidden, so one copy per translation unit is harmless)
+    prelude = "#define PYGPU_SIM_DEVICE_SUPPORT 1\n#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
     for path, text in texts.items():
         mapping = {name: out_name[orig] for name, orig in includes[path].items()}
         translated = t.translate(path, prelude=prelude if path in given else "", includes=mapping)
@@ -371,7 +372,8 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
 
 
 def _compile_flags(o: Options, include: str, origin_dirs: list[str]) -> list[str]:
-    flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-builtin-printf",
+    # -fno-semantic-interposition: a kernel (default visibility, -fPIC) can be inlined into its loop entry
+    flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-semantic-interposition", "-fno-builtin-printf",
              "-isystem", os.path.join(include, "pygpu", "sim"), "-isystem", include]
     flags += [f"-iquote{d}" for d in origin_dirs]
     flags += ["-D__PYGPU_SIM__=1", "-D__CUDACC__SIM__=1"]
