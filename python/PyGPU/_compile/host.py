@@ -307,6 +307,7 @@ class Build:
     output: str | None = None
     use_cache: bool = True
     log: list[str] = field(default_factory=list)
+    in_place: bool = False  # no output given (PyGPU.sim.compile): answer the path in the cache
 
 
 def _resolve_include(name: str, from_dir: str, dirs: list[str]) -> str | None:
@@ -424,7 +425,7 @@ def build(b: Build) -> list[str]:
     if o.kind == "object" and len(b.sources) > 1:
         outs = []
         for path, text in b.sources:
-            one = Build([(path, text)], o, None, b.use_cache, b.log)
+            one = Build([(path, text)], o, None, b.use_cache, b.log, b.in_place)
             outs += build(one)
         return outs
     output = b.output or o.output
@@ -446,7 +447,7 @@ def build(b: Build) -> list[str]:
         key = h.hexdigest()
         hit = store.lookup(key, ARTIFACT[o.kind])
         if hit is not None:
-            return [_deliver(hit, output, b.output is None and o.output is None and b.use_cache)]
+            return [_deliver(hit, output, b.in_place)]
     work = store.work_dir() if store is not None else _tempdir()
     try:
         translated, back = _translate_all(b, work, os.path.join(include, "pygpu"))
@@ -476,7 +477,12 @@ def build(b: Build) -> list[str]:
             deps.pop(os.path.abspath(path), None)
         if store is not None:
             final = store.store(key, artifact, ARTIFACT[o.kind], deps)
-            return [_deliver(final, output, b.output is None and o.output is None and b.use_cache)]
+            return [_deliver(final, output, b.in_place)]
+        if b.in_place:
+            # no cache and no output: the artifact outlives the work directory in a directory of its own
+            keep = _tempdir()
+            os.replace(artifact, os.path.join(keep, ARTIFACT[o.kind]))
+            return [os.path.join(keep, ARTIFACT[o.kind])]
         return [_deliver(artifact, output, False)]
     finally:
         if o.keep:
@@ -485,9 +491,9 @@ def build(b: Build) -> list[str]:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _deliver(path: str, output: str | None, in_place: bool) -> str:
+def _deliver(path: str, output: str, in_place: bool) -> str:
     """The artifact at `output` (a copy), or where it is when the caller asked for no output."""
-    if in_place or output is None:
+    if in_place:
         return path
     tmp = f"{output}.pygpu-tmp{os.getpid()}"
     shutil.copyfile(path, tmp)
