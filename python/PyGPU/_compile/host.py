@@ -17,7 +17,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from ..sim import KERNEL_ABI_VERSION, CompileError
+from PyGPU.sim import KERNEL_ABI_VERSION, CompileError
+
 from . import cache as _cache
 from . import translate as _translate
 
@@ -26,7 +27,7 @@ __all__ = ["Build", "CompileError", "UsageError", "build", "parse_args"]
 SOURCE_SUFFIXES = (".cu", ".cpp", ".cc", ".cxx", ".hip", ".c++", ".cp", ".C")
 LINK_SUFFIXES = (".o", ".a", ".so")
 ARTIFACT = {"shared": "lib.so", "object": "obj.o", "executable": "a.out"}
-DEFAULT_OUTPUT = {"shared": "a.so", "object": None, "executable": "a.out"}
+DEFAULT_OUTPUT = {"shared": "a.so", "object": "a.o", "executable": "a.out"}
 
 
 class UsageError(ValueError):
@@ -281,7 +282,7 @@ def compiler_identity(cc: list[str], store: _cache.Cache | None) -> str:
 
 def _paths() -> tuple[str, str]:
     """PyGPU's include directory and the directory of libpygpu_sim."""
-    from .._paths import get_include, sim_library_path
+    from PyGPU._paths import get_include, sim_library_path
 
     return get_include(), os.path.dirname(sim_library_path())
 
@@ -401,12 +402,12 @@ def _depfile_headers(path: str, back: dict[str, str], include: str) -> dict[str,
         return {}
     words = re.split(r"(?<!\\)\s+", text.replace("\\\n", " "))
     out: dict[str, str] = {}
-    for w in words[1:]:
-        w = w.replace("\\ ", " ")
+    for word in words[1:]:
+        w = word.replace("\\ ", " ")
         if not w or w.endswith(":"):
             continue
         p = back.get(w, w)
-        if p.startswith(include) or not os.path.isabs(p) and not os.path.exists(p):
+        if p.startswith(include) or (not os.path.isabs(p) and not os.path.exists(p)):
             continue
         digest = _cache.file_digest(p)
         if digest is not None:
@@ -428,10 +429,8 @@ def build(b: Build) -> list[str]:
             one = Build([(path, text)], o, None, b.use_cache, b.log, b.in_place)
             outs += build(one)
         return outs
-    output = b.output or o.output
-    if output is None:
-        output = (os.path.splitext(os.path.basename(b.sources[0][0]))[0] + ".o" if o.kind == "object"
-                  else DEFAULT_OUTPUT[o.kind])
+    output = b.output or o.output or (os.path.splitext(os.path.basename(b.sources[0][0]))[0] + ".o"
+                                      if o.kind == "object" else DEFAULT_OUTPUT[o.kind])
     key = ""
     if store is not None:
         h = hashlib.sha256()
@@ -509,6 +508,6 @@ def _tempdir() -> str:
 
 
 def _pygpu_version() -> str:
-    from .. import _core
+    from PyGPU import _core
 
     return f"PyGPU {_core.__version__}"
