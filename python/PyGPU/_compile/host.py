@@ -94,6 +94,16 @@ _REFUSED = {
     "--lib": "static libraries are not made by the driver: compile with -c and archive with ar",
     "-rdc=false": "",
 }
+# Flags passed on to the compiler or the linker: name -> (the Options list, the words, {} the value).
+_PASSED_ON = {
+    "include": ("cxx_flags", ("-I{}",)),
+    "isystem": ("cxx_flags", ("-isystem", "{}")),
+    "define": ("cxx_flags", ("-D{}",)),
+    "undefine": ("cxx_flags", ("-U{}",)),
+    "preinclude": ("cxx_flags", ("-include", "{}")),
+    "library": ("link_flags", ("-l{}",)),
+    "library_path": ("link_flags", ("-L{}",)),
+}
 _OPT_RE = re.compile(r"^-O([0-3s]?)$")
 _STDS = ("c++17", "c++20", "c++23", "c++2a", "c++2b", "gnu++17", "gnu++20", "gnu++23")
 
@@ -204,22 +214,11 @@ def parse_args(argv: list[str], *, allow_inputs: bool = True) -> Options:
         elif name == "xlinker":
             assert value is not None
             o.link_flags.extend(f"-Wl,{v}" for v in _split_list(value))
-        elif name == "include":
-            assert value is not None
-            o.include_dirs.append(value)
-            o.cxx_flags.append(f"-I{value}")
-        elif name == "isystem":
-            o.cxx_flags.extend(["-isystem", str(value)])
-        elif name == "define":
-            o.cxx_flags.append(f"-D{value}")
-        elif name == "undefine":
-            o.cxx_flags.append(f"-U{value}")
-        elif name == "preinclude":
-            o.cxx_flags.extend(["-include", str(value)])
-        elif name == "library":
-            o.link_flags.append(f"-l{value}")
-        elif name == "library_path":
-            o.link_flags.append(f"-L{value}")
+        elif name in _PASSED_ON:
+            target, words = _PASSED_ON[name]
+            getattr(o, target).extend(w.format(value) for w in words)
+            if name == "include":
+                o.include_dirs.append(str(value))
         elif name == "language":
             if value not in ("cu", "c++", "hip", "cuda", "none"):
                 raise UsageError(f"-x {value}: the simulated device compiles CUDA and HIP C++ (-x cu, -x hip)")
