@@ -82,6 +82,20 @@ def test_a_launch_without_its_closing_brackets():
     assert errors_of("void h() {\n k<<<1, 2(); }\n") == ["k.cu:2: error: <<< without its closing >>>"]
 
 
+def test_hip_launch_kernel_ggl_is_the_same_launch():
+    src = ("template <class T> __global__ void k(T* p, int n) { p[0] = n; }\n"
+           "void h(float* p, hipStream_t s) {\n"
+           "  hipLaunchKernelGGL(HIP_KERNEL_NAME(k<float>), dim3(1), dim3(64), 0, s, p,\n"
+           "                     3);\n"
+           "  hipLaunchKernelGGL(z, 1, 2, 0, 0);\n}\n")
+    lines = body(translate(src, "h.hip")).splitlines()
+    assert lines[2] == '  ::pygpu_sim_k::launch<&k<float>, false>("k<float>", dim3(1), dim3(64), 0, s)( p,'
+    assert lines[3] == "                     3);"
+    assert lines[4] == '  ::pygpu_sim_k::launch<&z, true>("z", 1, 2, 0, 0)();'
+    assert errors_of("void h() {\n hipLaunchKernelGGL(k, 1, 2);\n}") == [
+        "k.cu:2: error: hipLaunchKernelGGL needs (kernel, grid, block, shared memory, stream, args...)"]
+
+
 # ------------------------------------------------------------- registrations
 
 def test_non_template_kernels_are_registered_after_their_definition():

@@ -197,11 +197,24 @@ class _Launch:
 
 
 @dataclass
+class _HipLaunch:
+    """`hipLaunchKernelGGL(k, grid, block, shared, stream, args...)`: text[start:end] up to the arguments."""
+
+    callee: str
+    base: str
+    start: int
+    end: int
+    config: list[str]
+    with_args: bool
+
+
+@dataclass
 class _FileScan:
     path: str
     text: str
     edits: list[tuple[int, int, str]] = field(default_factory=list)
     launches: list[_Launch] = field(default_factory=list)
+    hip_launches: list[_HipLaunch] = field(default_factory=list)
     registrations: list[tuple[int, str]] = field(default_factory=list)  # (offset, kernel name)
     errors: list[str] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
@@ -320,6 +333,11 @@ class Translator:
             missing = "".join(", 0" for _ in range(4 - launch.arg_count))
             edits.append((launch.cfg_start, launch.cfg_start, f", {fib}>({_c_string(name)}, "))
             edits.append((launch.cfg_end, launch.close_end, f"{missing})"))
+        for hip in scan.hip_launches:
+            fib = "true" if self._fibers(hip.base, hip.callee) else "false"
+            config = ", ".join(hip.config)
+            head = f"::pygpu_sim_k::launch<&{hip.callee}, {fib}>({_c_string(hip.callee)}, {config})("
+            edits.append((hip.start, hip.end, head))
         for offset, name in scan.registrations:
             fib = "true" if self._fibers(name.split("::")[-1]) else "false"
             edits.append((offset, offset, f" PYGPU_SIM_REGISTER_KERNEL({name}, {fib})"))
@@ -436,6 +454,43 @@ class _Scanner:
             self.error(t.line, f"{t.text}: inline assembly (PTX) is not supported on the simulated device")
         if t.text == "__shared__":
             return self.shared(i)
+        if t.text == "hipLaunchKernelGGL" and nxt is not None and nxt.text == "(":
+            return self.hip_launch(i)
+        return i + 1
+
+    def hip_launch(self, i: int) -> int:
+        """hipLaunchKernelGGL(k, grid, block, shared, stream, args...): the same launch as k<<<...>>>(args)."""
+        toks = self.toks
+        t = toks[i]
+        if self.in_device():
+            self.error(t.line, "hipLaunchKernelGGL in device code: dynamic parallelism is not supported on the "
+                               "simulated device")
+        # the arguments at depth 0 (a template kernel with commas is written HIP_KERNEL_NAME(k<a, b>), as in HIP)
+        k = i + 2
+        depth = 0
+        commas: list[int] = []
+        while k < len(toks):
+            if toks[k].text in ("(", "[", "{"):
+                depth += 1
+            elif toks[k].text in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif toks[k].text == "," and depth == 0:
+                commas.append(k)
+            k += 1
+        if k >= len(toks) or len(commas) < 4:
+            self.error(t.line, "hipLaunchKernelGGL needs (kernel, grid, block, shared memory, stream, args...)")
+            return i + 1
+        bounds = [i + 1, *commas[:5]] if len(commas) >= 5 else [i + 1, *commas, k]
+        pieces = [self.scan.text[toks[a].end:toks[b].start].strip() for a, b in zip(bounds, bounds[1:])]
+        callee = re.sub(r"^HIP_KERNEL_NAME\s*\((.*)\)$", r"\1", pieces[0], flags=re.DOTALL).strip()
+        callee = re.sub(r"\s+", " ", callee)
+        base = re.sub(r"<.*", "", callee).split("::")[-1].strip()
+        with_args = len(commas) >= 5
+        end = toks[commas[4]].end if with_args else toks[k].start
+        self.scan.hip_launches.append(_HipLaunch(callee, base, t.start, end,
+                                                 [re.sub(r"\s+", " ", p) for p in pieces[1:5]], with_args))
         return i + 1
 
     def launch(self, i: int) -> int:
