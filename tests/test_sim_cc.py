@@ -199,6 +199,19 @@ def test_dynamic_shared_memory():
     np.testing.assert_array_equal(d.get(), np.arange(64)[::-1])
 
 
+def test_an_error_in_a_loop_kernel_names_its_thread():
+    """The loop entry keeps the engine's thread index current: a failed assert names block and thread."""
+    lib = load(r"""
+#include <cassert>
+__global__ void check(int bad) { assert(blockIdx.x * blockDim.x + threadIdx.x != (unsigned)bad); }
+extern "C" int run(int bad) { check<<<4, 64>>>(bad); return cudaDeviceSynchronize(); }
+""")
+    assert lib.run(2 * 64 + 37) == 710  # cudaErrorAssert
+    message = PyGPU.sim.last_message()
+    assert "kernel 'check': block (2,0,0), thread (37,0,0)" in message, message
+    PyGPU.sim.reset()
+
+
 def test_force_fibers_gives_the_same_result():
     lib = load(VADD, "--sim-fibers")
     a = g.to_gpu(np.ones(1000, dtype=np.float32))
