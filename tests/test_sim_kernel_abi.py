@@ -268,7 +268,8 @@ int main() {
     int* dd = nullptr;
     cudaMalloc(reinterpret_cast<void**>(&dd), sizeof values);
     void* db_args[] = {&dd};
-    SHOW("doubled_launch", cudaLaunchKernel(db, dim3(1), dim3(16), db_args) | cudaDeviceSynchronize());
+    SHOW("doubled_launch", cudaLaunchKernel(&doubled, dim3(1), dim3(16), db_args) |  // the C++ overload
+                               cudaDeviceSynchronize());
     int out[16] = {0};
     cudaMemcpy(out, dd, sizeof out, cudaMemcpyDeviceToHost);
     SHOW("doubled_15", out[15]);
@@ -371,9 +372,15 @@ MESSAGES = {
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory) -> str:
-    program = build_against_sim(tmp_path_factory.mktemp("abi"), "abi", PROGRAM)
+def program(tmp_path_factory) -> Path:
+    return build_against_sim(tmp_path_factory.mktemp("abi"), "abi", PROGRAM)
+
+
+@pytest.fixture(scope="module", params=[{}, {"PYGPU_SIM_CHAOS": "7:200"}, {"PYGPU_SIM_WORKERS": "1"}],
+                ids=["plain", "chaos", "one_worker"])
+def output(program, request) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
+    env.update(request.param)
     result = subprocess.run([str(program)], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
