@@ -14,6 +14,22 @@
 /* CUDA's C++ overloads of the host API, taking a kernel or a symbol as
  * itself rather than as `const void*`. */
 
+/* cudaMalloc(&p, n) for any T* p, as CUDA's cuda_runtime.h allows. */
+template <class T>
+static inline cudaError_t cudaMalloc(T** devPtr, size_t size) {
+    return ::cudaMalloc(reinterpret_cast<void**>(devPtr), size);
+}
+
+template <class T>
+static inline cudaError_t cudaMallocHost(T** ptr, size_t size) {
+    return ::cudaMallocHost(reinterpret_cast<void**>(ptr), size);
+}
+
+template <class T>
+static inline cudaError_t cudaHostAlloc(T** ptr, size_t size, unsigned int flags) {
+    return ::cudaHostAlloc(reinterpret_cast<void**>(ptr), size, flags);
+}
+
 template <class T>
 static inline cudaError_t cudaMemcpyToSymbol(const T& symbol, const void* src, size_t count, size_t offset = 0,
                                              enum cudaMemcpyKind kind = cudaMemcpyHostToDevice) {
