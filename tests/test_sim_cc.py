@@ -299,6 +299,35 @@ def test_an_executable_runs_with_no_python(tmp_path):
     assert ran.stdout == f"sum {expected} err 0\n"
 
 
+TYPED_ALLOCATIONS = r"""
+#include <cstdio>
+#include <cuda_runtime.h>
+__global__ void iota(int* p) { p[threadIdx.x] = 3 * threadIdx.x; }
+int main() {
+    int* d;       // CUDA's template overloads: no (void**) cast
+    double* h;
+    float* pinned;
+    if (cudaMalloc(&d, 64 * sizeof(int)) != cudaSuccess) return 1;
+    if (cudaMallocHost(&h, 8 * sizeof(double)) != cudaSuccess) return 2;
+    if (cudaHostAlloc(&pinned, 16 * sizeof(float), cudaHostAllocDefault) != cudaSuccess) return 3;
+    iota<<<1, 64>>>(d);
+    int out[64];
+    cudaMemcpy(out, d, sizeof out, cudaMemcpyDeviceToHost);
+    std::printf("%d %d %d\n", out[0], out[63], cudaFree(d) | cudaFreeHost(h) | cudaFreeHost(pinned));
+    return 0;
+}
+"""
+
+
+def test_typed_allocation_overloads(tmp_path):
+    (tmp_path / "main.cu").write_text(TYPED_ALLOCATIONS)
+    built = run_cc("-o", "app", "main.cu", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    ran = subprocess.run([str(tmp_path / "app")], capture_output=True, text=True, timeout=120, env=without_preload(),
+                         check=False)
+    assert (ran.returncode, ran.stdout) == (0, "0 189 0\n"), ran.stderr
+
+
 def test_objects_then_a_link(tmp_path):
     """-c per source, then the objects linked by the driver (kernel in one file, launch in the other)."""
     (tmp_path / "k.cu").write_text("__global__ void inc(int* p) { p[threadIdx.x] += 1; }\n")
