@@ -818,7 +818,8 @@ def _assert_sticky(sim: Any, code: int, k: Kernel) -> None:
 
 
 def test_out_of_bounds_write(corpus, pygpu_sim, capfd):
-    """A write past the end of an allocation: cudaErrorIllegalAddress (700) naming the kernel and thread."""
+    """A write past the end of an allocation: cudaErrorIllegalAddress (700) naming the kernel, the thread and
+    the allocation with how far past its end the write went."""
     k = Kernel(corpus("faults"), capfd)
     n = 1024  # 4 KiB: the allocation ends on a 256-byte boundary, flush against its guard
     index = np.arange(n, dtype=np.int32)
@@ -829,7 +830,9 @@ def test_out_of_bounds_write(corpus, pygpu_sim, capfd):
     err = k.stream.synchronize()
     message = pygpu_sim.last_message()
     assert int(err) == 700, f"{err.name}: {message}"
-    assert "kernel 'scatter'" in message and "block (2,0,0), thread (44,0,0)" in message, message
+    assert "kernel 'scatter': block (2,0,0), thread (44,0,0): illegal memory access: write to 0x" in message, message
+    assert ": 12 bytes past the end of device allocation 0x" in message, message
+    assert " of 4096 bytes on device 0 (" in message, message
     _assert_sticky(pygpu_sim, 700, Kernel(corpus("faults"), capfd))
 
 
