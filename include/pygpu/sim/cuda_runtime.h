@@ -88,4 +88,12 @@ static inline cudaError_t cudaOccupancyMaxPotentialBlockSize(int* minGridSize, i
 }
 #endif /* __cplusplus */
 
+/* The kernel language (C++ only; kernel/language.h lists it). */
+#ifdef __cplusplus
+#include "kernel/language.h"
+#ifdef PYGPU_SIM_DEVICE_SUPPORT
+#include "kernel/device_support.h"
+#endif
+#endif
+
 #endif /* PYGPU_SIM_CUDA_RUNTIME_H */

@@ -31,6 +31,7 @@
 #include "../backend.h"      /* the device property table (PYGPU_DEVICE_PROP_*) */
 #include "../cuda_errors.def" /* CUDA's error codes (PYGPU_CUDA_ERRORS) */
 #include "../sim_library.h"  /* PYGPU_SIM_EXPORT, pygpu_sim_last_message() */
+#include "kernel/vector_types.h" /* dim3 */
 
 /* The CUDA version whose runtime API this is (cudaRuntimeGetVersion answers it). */
 #define CUDART_VERSION 13000
@@ -85,16 +86,6 @@ struct cudaPointerAttributes {
     void* hostPointer;
 };
 typedef struct cudaPointerAttributes cudaPointerAttributes;
-
-/* CUDA's dim3 (vector_types.h): in C++ its constructor defaults each
- * dimension to 1. */
-struct dim3 {
-    unsigned int x, y, z;
-#ifdef __cplusplus
-    constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
-#endif
-};
-typedef struct dim3 dim3;
 
 /* The fields the simulated device fills (those cudaDeviceProp and
  * hipDeviceProp_t share), with CUDA's names and types. */
