@@ -51,9 +51,9 @@ static inline cudaError_t cudaGetSymbolSize(size_t* size, const T& symbol) {
 }
 
 template <class T>
-static inline cudaError_t cudaLaunchKernel(T* func, dim3 gridDim, dim3 blockDim, void** args, size_t sharedMem = 0,
+static inline cudaError_t cudaLaunchKernel(T* func, dim3 grid, dim3 block, void** args, size_t sharedMem = 0,
                                            cudaStream_t stream = 0) {
-    return ::cudaLaunchKernel(reinterpret_cast<const void*>(func), gridDim, blockDim, args, sharedMem, stream);
+    return ::cudaLaunchKernel(reinterpret_cast<const void*>(func), grid, block, args, sharedMem, stream);
 }
 
 template <class T>

@@ -9,12 +9,15 @@
  * own; thread_local, so the workers do not share it.
  *
  * threadIdx, blockIdx, blockDim and gridDim read it (values of CUDA's types,
- * uint3 and dim3); warpSize is 32. Outside kernel code current is null and
- * reading them is an error of the caller (as using them in host code is).
+ * uint3 and dim3); warpSize is 32. They are macros, so they cannot name
+ * anything else in a source that includes this header (on CUDA they are
+ * built-in variables). Outside kernel code current is null and reading them
+ * is an error of the caller (as using them in host code is).
  */
 #ifndef PYGPU_SIM_KERNEL_CONTEXT_H
 #define PYGPU_SIM_KERNEL_CONTEXT_H
 
+#include "../cuda_runtime_api.h" /* before the coordinate macros: it names parameters gridDim, blockDim */
 #include "../launch.h"
 #include "vector_types.h"
 
