@@ -22,12 +22,15 @@ __global__ void cg_tiles(const int* in, int* sums8, int* mins16, unsigned* votes
     const int v = in[i];
     sums8[i] = tile_sum(tile8, v);
     mins16[i] = cg::reduce(tile16, v, cg::less<int>());
+    // Votes are collective: every thread of the tile takes part, one writes.
     const unsigned ballot = tile16.ballot(v % 2 == 0);
+    const bool any_high = tile16.any(v > 90);
+    const bool all_non_negative = tile16.all(v >= 0);
     if (tile16.thread_rank() == 0) {
         const unsigned group = i / 16;
         votes[3 * group] = ballot;
-        votes[3 * group + 1] = tile16.any(v > 90) ? 1u : 0u;
-        votes[3 * group + 2] = tile16.all(v >= 0) ? 1u : 0u;
+        votes[3 * group + 1] = any_high ? 1u : 0u;
+        votes[3 * group + 2] = all_non_negative ? 1u : 0u;
     }
     staged[block.thread_rank()] = v;
     cg::sync(block);
