@@ -83,26 +83,39 @@ def test_the_corpus_is_complete():
 # ----------------------------------------------------- the simulated device ---
 
 
+def _stems_of(item: pytest.Item) -> set[str]:
+    """The .cu files a collected test of this module runs."""
+    if Path(item.path).resolve() != Path(__file__).resolve() or "corpus" not in getattr(item, "fixturenames", ()):
+        return set()
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "name" in callspec.params:
+        return {CASES[callspec.params["name"]].stem}
+    return set(FAULT_STEMS)
+
+
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory) -> Callable[[str], ctypes.CDLL]:
-    """corpus(stem) -> the library of tests/kernels/<stem>.cu, built once per session."""
+def corpus(request, tmp_path_factory) -> Iterator[Callable[[str], ctypes.CDLL]]:
+    """corpus(stem) -> the library of tests/kernels/<stem>.cu, built once per session (the files the
+    selected tests need are compiled at once, in parallel; a failed build fails each case of its file)."""
     out = tmp_path_factory.mktemp("corpus")
-    built: dict[str, ctypes.CDLL | BaseException] = {}
+    stems = sorted(set().union(*(_stems_of(item) for item in request.session.items)))
+    loaded: dict[str, ctypes.CDLL] = {}
 
-    def load(stem: str) -> ctypes.CDLL:
-        if stem not in built:
-            try:
-                path = PyGPU.sim.compile(files=[str(KERNELS / f"{stem}.cu")], kind="shared",
-                                         output=str(out / f"lib{stem}.so"), cache=False)
-                built[stem] = ctypes.CDLL(path)
-            except Exception as e:  # kept, so every case of this file reports it
-                built[stem] = e
-        lib = built[stem]
-        if isinstance(lib, BaseException):
-            raise lib
-        return lib
+    def build(stem: str) -> str:
+        return PyGPU.sim.compile(files=[str(KERNELS / f"{stem}.cu")], kind="shared",
+                                 output=str(out / f"lib{stem}.so"), cache=False)
 
-    return load
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        builds = {stem: pool.submit(build, stem) for stem in stems}
+
+        def load(stem: str) -> ctypes.CDLL:
+            if stem not in loaded:
+                future = builds.get(stem) or pool.submit(build, stem)
+                builds[stem] = future
+                loaded[stem] = ctypes.CDLL(future.result())
+            return loaded[stem]
+
+        yield load
 
 
 class Kernel:
@@ -795,6 +808,7 @@ def test_kernel(name, seed, corpus, pygpu_sim, capfd):
 # ------------------------------------------------------------------ faults ---
 
 FAULT_ENTRIES = {"launch_scatter", "launch_trap_on_negative", "launch_divergent_barrier"}
+FAULT_STEMS = ("faults", "checked_normalize")
 
 
 def _line_of(stem: str, text: str) -> int:
