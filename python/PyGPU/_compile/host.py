@@ -307,6 +307,7 @@ class Build:
     output: str | None = None
     use_cache: bool = True
     log: list[str] = field(default_factory=list)
+    in_place: bool = False  # no output given (PyGPU.sim.compile): answer the path in the cache
 
 
 def _resolve_include(name: str, from_dir: str, dirs: list[str]) -> str | None:
@@ -359,7 +360,8 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
         else:
             out_name[path] = os.path.join(work, f"h{n}_{stem}")
     back: dict[str, str] = {}
-    prelude = "#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
+    # the device support (printf, assert; weak and hidden, so one copy per translation unit is harmless)
+    prelude = "#define PYGPU_SIM_DEVICE_SUPPORT 1\n#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
     for path, text in texts.items():
         mapping = {name: out_name[orig] for name, orig in includes[path].items()}
         translated = t.translate(path, prelude=prelude if path in given else "", includes=mapping)
@@ -371,7 +373,8 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
 
 
 def _compile_flags(o: Options, include: str, origin_dirs: list[str]) -> list[str]:
-    flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-builtin-printf",
+    # -fno-semantic-interposition: a kernel (default visibility, -fPIC) can be inlined into its loop entry
+    flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-semantic-interposition", "-fno-builtin-printf",
              "-isystem", os.path.join(include, "pygpu", "sim"), "-isystem", include]
     flags += [f"-iquote{d}" for d in origin_dirs]
     flags += ["-D__PYGPU_SIM__=1", "-D__CUDACC__SIM__=1"]
@@ -422,7 +425,7 @@ def build(b: Build) -> list[str]:
     if o.kind == "object" and len(b.sources) > 1:
         outs = []
         for path, text in b.sources:
-            one = Build([(path, text)], o, None, b.use_cache, b.log)
+            one = Build([(path, text)], o, None, b.use_cache, b.log, b.in_place)
             outs += build(one)
         return outs
     output = b.output or o.output
@@ -444,7 +447,7 @@ def build(b: Build) -> list[str]:
         key = h.hexdigest()
         hit = store.lookup(key, ARTIFACT[o.kind])
         if hit is not None:
-            return [_deliver(hit, output, b.output is None and o.output is None and b.use_cache)]
+            return [_deliver(hit, output, b.in_place)]
     work = store.work_dir() if store is not None else _tempdir()
     try:
         translated, back = _translate_all(b, work, os.path.join(include, "pygpu"))
@@ -474,7 +477,12 @@ def build(b: Build) -> list[str]:
             deps.pop(os.path.abspath(path), None)
         if store is not None:
             final = store.store(key, artifact, ARTIFACT[o.kind], deps)
-            return [_deliver(final, output, b.output is None and o.output is None and b.use_cache)]
+            return [_deliver(final, output, b.in_place)]
+        if b.in_place:
+            # no cache and no output: the artifact outlives the work directory in a directory of its own
+            keep = _tempdir()
+            os.replace(artifact, os.path.join(keep, ARTIFACT[o.kind]))
+            return [os.path.join(keep, ARTIFACT[o.kind])]
         return [_deliver(artifact, output, False)]
     finally:
         if o.keep:
@@ -483,9 +491,9 @@ def build(b: Build) -> list[str]:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _deliver(path: str, output: str | None, in_place: bool) -> str:
+def _deliver(path: str, output: str, in_place: bool) -> str:
     """The artifact at `output` (a copy), or where it is when the caller asked for no output."""
-    if in_place or output is None:
+    if in_place:
         return path
     tmp = f"{output}.pygpu-tmp{os.getpid()}"
     shutil.copyfile(path, tmp)

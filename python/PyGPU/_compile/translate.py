@@ -444,22 +444,21 @@ class _Scanner:
             self.error(t.line, "<<<...>>> in device code: dynamic parallelism is not supported on the simulated device")
         # the callee: [::] name [<...>] (:: name [<...>])*, read backwards
         j = i - 1
-        while True:
-            if j >= 0 and toks[j].text == ">":
+        c0 = i
+        while j >= 0:
+            if toks[j].text == ">":
                 j = _skip_angles_back(toks, j)
             if j < 0 or toks[j].kind != "id" or toks[j].text in _KEYWORDS:
-                j += 1
                 break
+            c0 = j
             if j >= 1 and toks[j - 1].text == "::":
+                c0 = j - 1
                 j -= 2
                 continue
             break
-        c0 = max(j, 0)
-        if c0 >= i or toks[c0].kind != "id":
+        if c0 >= i or toks[c0].kind != "id" and not (toks[c0].text == "::" and c0 + 1 < i):
             self.error(t.line, "<<<...>>> without a kernel name before it")
             return i + 1
-        if c0 >= 1 and toks[c0 - 1].text == "::":
-            c0 -= 1
         callee = self.scan.text[toks[c0].start:toks[i - 1].end]
         base = next(tk.text for tk in reversed(toks[c0:i]) if tk.kind == "id" and not _inside_angles(toks, c0, tk))
         # the configuration: up to '>>>' at bracket depth 0
@@ -516,7 +515,7 @@ class _Scanner:
         stmt = [tk for tk in toks[s:e] if tk.text != "__shared__"]
         ns_scope = top.kind in ("ns", "class")
         is_extern = any(tk.text == "extern" for tk in stmt)
-        stmt = [tk for tk in stmt if tk.text not in ("extern", "static")]
+        stmt = _strip_attributes([tk for tk in stmt if tk.text not in ("extern", "static")])
         decls = _split_declarators(stmt)
         if not decls or any(d[1] is None for d in decls):
             self.error(toks[i].line, "__shared__: cannot read this declaration (write `__shared__ T name[dims];`)")
@@ -571,6 +570,9 @@ class _Scanner:
             self.stack.append(_Scope("ns"))
             self.decl_start = i + 1
             return
+        template = bool(head) and head[0].text == "template"
+        head = _strip_template_prefix(head)
+        texts = [tk.text for tk in head]
         first_paren = next((k for k, tk in enumerate(head) if tk.text == "("), len(head))
         key = next((k for k, tk in enumerate(head) if tk.text in _CLASS_KEYS), None)
         if key is not None and key < first_paren and "=" not in texts[:key]:
@@ -587,7 +589,6 @@ class _Scanner:
             return
         # a function definition
         name = _function_name(head)
-        template = bool(head) and head[0].text == "template"
         is_global = "__global__" in texts
         device = bool(set(texts) & _DEVICE_QUALIFIERS) and "__host__" not in texts
         base = name.split("::")[-1] if name else ""
@@ -630,7 +631,7 @@ class _Scanner:
             return
         if self.stack[-1].kind != "ns" or not ({"__device__", "__constant__"} & set(texts)):
             return
-        if {"extern", "typedef", "using", "{"} & set(texts) or texts[0] == "template":
+        if {"extern", "typedef", "using"} & set(texts) or _CLASS_KEYS & set(texts) or texts[0] == "template":
             return
         for type_toks, name_tok, dim_toks in _split_declarators(head):
             if name_tok is None:
@@ -639,6 +640,46 @@ class _Scanner:
                 return  # a function declaration
             self.scan.edits.append((self.toks[e].end, self.toks[e].end,
                                     f" PYGPU_SIM_REGISTER_GLOBAL({name_tok.text})"))
+
+
+def _strip_template_prefix(head: list[_Tok]) -> list[_Tok]:
+    """The head without its leading `template <...>` parameter lists."""
+    while len(head) >= 2 and head[0].text == "template" and head[1].text == "<":
+        depth = 0
+        for k in range(1, len(head)):
+            if head[k].text == "<":
+                depth += 1
+            elif head[k].text == ">":
+                depth -= 1
+                if depth == 0:
+                    head = head[k + 1:]
+                    break
+        else:
+            return head
+    return head
+
+
+def _strip_attributes(toks: list[_Tok]) -> list[_Tok]:
+    """Tokens without `__align__(n)`, `alignas(n)` and `__attribute__((...))` (shared memory is 16-aligned)."""
+    out: list[_Tok] = []
+    k = 0
+    while k < len(toks):
+        if toks[k].text in ("__align__", "alignas", "__attribute__") and k + 1 < len(toks) and toks[k + 1].text == "(":
+            depth = 0
+            k += 1
+            while k < len(toks):
+                if toks[k].text == "(":
+                    depth += 1
+                elif toks[k].text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                k += 1
+            k += 1
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
 
 
 def _text(text: str, toks: list[_Tok]) -> str:

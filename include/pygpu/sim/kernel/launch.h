@@ -78,6 +78,7 @@ struct kernel_entry {
 
     // The block's threads as a loop, z/y/x, thread_idx kept current (an error names the right thread).
     static void run_block(pygpu_sim_thread_context* t) {
+        pygpu_sim_thread_context* const outer = current;
         current = t;
         const pygpu_sim_block_context* const b = t->block;
         const typename traits::values v = traits::load(b, seq{});
@@ -93,19 +94,22 @@ struct kernel_entry {
                 }
             }
         }
+        current = outer;  // host code on this OS thread later (a stream callback) is not kernel code
     }
 
     // One thread (a fiber of the block).
     static void run_thread(pygpu_sim_thread_context* t) {
+        pygpu_sim_thread_context* const outer = current;
         current = t;
         const typename traits::values v = traits::load(t->block, seq{});
         traits::call(v, seq{});
+        current = outer;
     }
 };
 
 // Set once a kernel is registered (per library: hidden, merged over its translation units).
 template <auto F>
-inline std::atomic<bool> registered{false};
+__attribute__((visibility("hidden"))) inline std::atomic<bool> registered{false};
 
 template <auto F, bool Fibers>
 inline bool register_kernel(const char* name) {
