@@ -808,7 +808,7 @@ def test_kernel(name, seed, corpus, pygpu_sim, capfd):
 # ------------------------------------------------------------------ faults ---
 
 FAULT_ENTRIES = {"launch_scatter", "launch_trap_on_negative", "launch_divergent_barrier"}
-FAULT_STEMS = ("faults", "checked_normalize")
+FAULT_STEMS = ("faults", "checked_normalize", "vector_add")
 
 
 def _line_of(stem: str, text: str) -> int:
@@ -816,7 +816,7 @@ def _line_of(stem: str, text: str) -> int:
     return line
 
 
-def _assert_sticky(sim: Any, code: int, k: Kernel) -> None:
+def _assert_sticky(sim: Any, code: int, lib: ctypes.CDLL, capfd: pytest.CaptureFixture[str]) -> None:
     """Every later call returns the error until PyGPU.sim.reset(); then the device and the library work."""
     ptr, err = g.cudaMalloc(16)
     assert int(err) == code
@@ -825,17 +825,18 @@ def _assert_sticky(sim: Any, code: int, k: Kernel) -> None:
     sim.reset()
     ptr, err = g.cudaMalloc(16)
     assert int(err) == 0 and int(g.cudaFree(ptr)) == 0
-    k.stream = g.cudaStream_t()  # the reset invalidated the old one
-    a = np.arange(64, dtype=np.int32)
-    da, dout = dev(a), g.zeros(64, np.int32)
-    k.launch("launch_trap_on_negative", [VP, VP, INT], da.ptr, dout.ptr, 64)
-    k.sync()
-    np.testing.assert_array_equal(dout.get(), a)
+    after = Kernel(lib, capfd)  # a new stream: the reset invalidated the old one
+    a = np.arange(64, dtype=np.float32)
+    da, dout = dev(a), g.zeros(64, np.float32)
+    after.launch("launch_vector_add", [VP, VP, VP, INT], da.ptr, da.ptr, dout.ptr, 64)
+    after.sync()
+    np.testing.assert_array_equal(dout.get(), a + a)
 
 
 def test_out_of_bounds_write(corpus, pygpu_sim, capfd):
     """A write past the end of an allocation: cudaErrorIllegalAddress (700) naming the kernel, the thread and
     the allocation with how far past its end the write went."""
+    after = corpus("vector_add")  # loaded (its kernels registered) before the device fails
     k = Kernel(corpus("faults"), capfd)
     n = 1024  # 4 KiB: the allocation ends on a 256-byte boundary, flush against its guard
     index = np.arange(n, dtype=np.int32)
@@ -849,11 +850,12 @@ def test_out_of_bounds_write(corpus, pygpu_sim, capfd):
     assert "kernel 'scatter': block (2,0,0), thread (44,0,0): illegal memory access: write to 0x" in message, message
     assert ": 12 bytes past the end of device allocation 0x" in message, message
     assert " of 4096 bytes on device 0 (" in message, message
-    _assert_sticky(pygpu_sim, 700, Kernel(corpus("faults"), capfd))
+    _assert_sticky(pygpu_sim, 700, after, capfd)
 
 
 def test_failed_assert(corpus, pygpu_sim, capfd):
     """assert(w > 0.0f) failing in one thread: cudaErrorAssert (710) with the file, line, block and thread."""
+    after = corpus("vector_add")  # loaded (its kernels registered) before the device fails
     k = Kernel(corpus("checked_normalize"), capfd)
     n = 1000
     w = np.ones(n, np.float32)
@@ -866,11 +868,12 @@ def test_failed_assert(corpus, pygpu_sim, capfd):
     assert f"checked_normalize.cu:{_line_of('checked_normalize', 'assert(w > 0.0f)')}" in message, message
     assert "w > 0.0f" in message and "kernel 'checked_normalize'" in message, message
     assert "block (2,0,0), thread (44,0,0)" in message, message
-    _assert_sticky(pygpu_sim, 710, Kernel(corpus("faults"), capfd))
+    _assert_sticky(pygpu_sim, 710, after, capfd)
 
 
 def test_trap(corpus, pygpu_sim, capfd):
-    """__trap(): cudaErrorLaunchFailure (719) naming the kernel."""
+    """__trap(): cudaErrorLaunchFailure (719) naming the kernel, block and thread."""
+    after = corpus("vector_add")  # loaded (its kernels registered) before the device fails
     k = Kernel(corpus("faults"), capfd)
     a = np.arange(500, dtype=np.int32)
     a[450] = -1
@@ -879,12 +882,13 @@ def test_trap(corpus, pygpu_sim, capfd):
     err = k.stream.synchronize()
     message = pygpu_sim.last_message()
     assert int(err) == 719, f"{err.name}: {message}"
-    assert "kernel 'trap_on_negative'" in message, message
-    _assert_sticky(pygpu_sim, 719, k)
+    assert "kernel 'trap_on_negative': block (3,0,0), thread (66,0,0): __trap() called" in message, message
+    _assert_sticky(pygpu_sim, 719, after, capfd)
 
 
 def test_divergent_barrier(corpus, pygpu_sim, capfd):
     """A __syncthreads only the first warp reaches: cudaErrorLaunchFailure (719) naming the kernel and the site."""
+    after = corpus("vector_add")  # loaded (its kernels registered) before the device fails
     k = Kernel(corpus("faults"), capfd)
     dout = g.zeros(128, np.int32)
     k.launch("launch_divergent_barrier", [VP], dout.ptr)
@@ -892,5 +896,6 @@ def test_divergent_barrier(corpus, pygpu_sim, capfd):
     message = pygpu_sim.last_message()
     assert int(err) == 719, f"{err.name}: {message}"
     site = f"faults.cu:{_line_of('faults', '__syncthreads();  // the other warp')}"
-    assert site in message and "divergent_barrier" in message, message
-    _assert_sticky(pygpu_sim, 719, k)
+    assert re.search(r"kernel 'divergent_barrier': block \([01],0,0\): divergent barrier: thread \(\d+,0,0\) waits "
+                     r"at __syncthreads \([^)]*" + re.escape(site) + r"\)", message), message
+    _assert_sticky(pygpu_sim, 719, after, capfd)
