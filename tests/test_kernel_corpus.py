@@ -191,25 +191,23 @@ def segments(a: np.ndarray, size: int, fn: Callable[[np.ndarray], np.ndarray]) -
 # size of the sum's rounding error.
 
 
-@case("vector_add", "launch_vector_add")
-def vector_add(k: Kernel) -> None:
-    n = 100_003
+def _vector_add(k: Kernel, entry: str, n: int) -> None:
     a, b = k.rng.standard_normal(n, dtype=np.float32), k.rng.standard_normal(n, dtype=np.float32)
     da, db, dc = dev(a), dev(b), g.zeros(n, np.float32)
-    k.launch("launch_vector_add", [VP, VP, VP, INT], da.ptr, db.ptr, dc.ptr, n)
+    k.launch(entry, [VP, VP, VP, INT], da.ptr, db.ptr, dc.ptr, n)
     k.sync()
     np.testing.assert_array_equal(dc.get(), a + b)  # exact: one rounding
+
+
+@case("vector_add", "launch_vector_add")
+def vector_add(k: Kernel) -> None:
+    _vector_add(k, "launch_vector_add", 100_003)
 
 
 @case("vector_add", "launch_vector_add_api")
 def vector_add_api(k: Kernel) -> None:
     """The same kernel through cudaLaunchKernel((const void*)&vector_add, ...)."""
-    n = 5000
-    a, b = k.rng.standard_normal(n, dtype=np.float32), k.rng.standard_normal(n, dtype=np.float32)
-    da, db, dc = dev(a), dev(b), g.zeros(n, np.float32)
-    k.launch("launch_vector_add_api", [VP, VP, VP, INT], da.ptr, db.ptr, dc.ptr, n)
-    k.sync()
-    np.testing.assert_array_equal(dc.get(), a + b)
+    _vector_add(k, "launch_vector_add_api", 5000)
 
 
 @case("saxpy", "launch_saxpy")
