@@ -16,9 +16,8 @@ import pytest
 
 import PyGPU as g
 import PyGPU.sim
-from PyGPU.sim import CompileError
-
 from helpers.processes import preload_removed, run_python, without_preload
+from PyGPU.sim import CompileError
 
 pytestmark = [pytest.mark.build,  # each test runs the C++ compiler
               pytest.mark.skipif(g.backend != "sim", reason="the simulated device is not the active backend")]
@@ -103,8 +102,14 @@ __global__ void scale(T* p, T f, int n) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) p[i] = p[i] * f + T(K);
 }
-extern "C" int run_f(float* p, int n) { scale<float, 1><<<(n + 63) / 64, 64>>>(p, 2.0f, n); return cudaGetLastError(); }
-extern "C" int run_i(int* p, int n) { scale<int, 3><<<dim3((n + 63) / 64), dim3(64), 0, 0>>>(p, 10, n); return cudaGetLastError(); }
+extern "C" int run_f(float* p, int n) {
+    scale<float, 1><<<(n + 63) / 64, 64>>>(p, 2.0f, n);
+    return cudaGetLastError();
+}
+extern "C" int run_i(int* p, int n) {
+    scale<int, 3><<<dim3((n + 63) / 64), dim3(64), 0, 0>>>(p, 10, n);
+    return cudaGetLastError();
+}
 """
 
 
@@ -192,6 +197,19 @@ def test_dynamic_shared_memory():
     d = g.to_gpu(np.arange(64, dtype=np.int32))
     assert lib.run(ptr(d), 64) == 0
     np.testing.assert_array_equal(d.get(), np.arange(64)[::-1])
+
+
+def test_an_error_in_a_loop_kernel_names_its_thread():
+    """The loop entry keeps the engine's thread index current: a failed assert names block and thread."""
+    lib = load(r"""
+#include <cassert>
+__global__ void check(int bad) { assert(blockIdx.x * blockDim.x + threadIdx.x != (unsigned)bad); }
+extern "C" int run(int bad) { check<<<4, 64>>>(bad); return cudaDeviceSynchronize(); }
+""")
+    assert lib.run(2 * 64 + 37) == 710  # cudaErrorAssert
+    message = PyGPU.sim.last_message()
+    assert "kernel 'check': block (2,0,0), thread (37,0,0)" in message, message
+    PyGPU.sim.reset()
 
 
 def test_force_fibers_gives_the_same_result():
@@ -362,8 +380,8 @@ def test_an_unsupported_construct_names_it_and_its_line(tmp_path):
     with pytest.raises(CompileError) as info:
         PyGPU.sim.compile(files=[src])
     assert str(info.value).splitlines() == [
-        f"{src}:2: error: managed memory (__managed__) is not supported on the simulated device; allocate with "
-        f"cudaMallocManaged or cudaMalloc and copy",
+        (f"{src}:2: error: managed memory (__managed__) is not supported on the simulated device; allocate with "
+        f"cudaMallocManaged or cudaMalloc and copy"),
         f"{src}:3: error: asm: inline assembly (PTX) is not supported on the simulated device"]
     r = run_cc("-shared", "bad.cu", cwd=tmp_path)
     assert r.returncode == 1 and r.stderr.startswith("bad.cu:2: error: managed memory")
@@ -392,7 +410,7 @@ def test_a_library_for_another_kernel_abi_refuses_to_load(tmp_path):
     libdir = os.path.dirname(PyGPU.sim.library_path())
     subprocess.run(["c++", "-shared", "-fPIC", str(src), "-o", str(lib), f"-L{libdir}", "-lpygpu_sim"],
                    check=True, env=without_preload(), timeout=120)
-    with pytest.raises(OSError) as info:
+    with pytest.raises(OSError, match="kernel ABI version 3") as info:
         PyGPU.sim.load_library(lib)
     assert str(info.value) == (f"{lib} was built for the simulated device's kernel ABI version 3, but this PyGPU "
                                f"({g.__version__}) implements version 2: rebuild it with this PyGPU's pygpu-cc or "
@@ -429,8 +447,8 @@ def test_an_edited_header_is_a_miss(tmp_path):
     inc = tmp_path / "inc"
     inc.mkdir()
     (inc / "value.h").write_text("#define VALUE 1\n")
-    src = '#include "value.h"\n__global__ void put(int* p) { *p = VALUE; }\n' \
-          'extern "C" int run(int* p) { put<<<1, 1>>>(p); return cudaDeviceSynchronize(); }\n'
+    src = ('#include "value.h"\n__global__ void put(int* p) { *p = VALUE; }\n'
+           'extern "C" int run(int* p) { put<<<1, 1>>>(p); return cudaDeviceSynchronize(); }\n')
     first = PyGPU.sim.compile(src, options=["-I", str(inc), "-DEXTRA=0"])
     assert PyGPU.sim.compile(src, options=["-I", str(inc), "-DEXTRA=0"]) == first
     (inc / "value.h").write_text("#define VALUE 2\n")

@@ -82,6 +82,20 @@ def test_a_launch_without_its_closing_brackets():
     assert errors_of("void h() {\n k<<<1, 2(); }\n") == ["k.cu:2: error: <<< without its closing >>>"]
 
 
+def test_hip_launch_kernel_ggl_is_the_same_launch():
+    src = ("template <class T> __global__ void k(T* p, int n) { p[0] = n; }\n"
+           "void h(float* p, hipStream_t s) {\n"
+           "  hipLaunchKernelGGL(HIP_KERNEL_NAME(k<float>), dim3(1), dim3(64), 0, s, p,\n"
+           "                     3);\n"
+           "  hipLaunchKernelGGL(z, 1, 2, 0, 0);\n}\n")
+    lines = body(translate(src, "h.hip")).splitlines()
+    assert lines[2] == '  ::pygpu_sim_k::launch<&k<float>, false>("k<float>", dim3(1), dim3(64), 0, s)( p,'
+    assert lines[3] == "                     3);"
+    assert lines[4] == '  ::pygpu_sim_k::launch<&z, true>("z", 1, 2, 0, 0)();'
+    assert errors_of("void h() {\n hipLaunchKernelGGL(k, 1, 2);\n}") == [
+        "k.cu:2: error: hipLaunchKernelGGL needs (kernel, grid, block, shared memory, stream, args...)"]
+
+
 # ------------------------------------------------------------- registrations
 
 def test_non_template_kernels_are_registered_after_their_definition():
@@ -143,7 +157,8 @@ def test_a_template_argument_that_synchronises_makes_the_launch_fibers():
 # ------------------------------------------------------------- shared memory
 
 def test_static_shared_in_a_function():
-    out = body(translate("__global__ void k() {\n  __shared__ float tile[32][33], one;\n  volatile __shared__ int v;\n}"))
+    src = "__global__ void k() {\n  __shared__ float tile[32][33], one;\n  volatile __shared__ int v;\n}"
+    out = body(translate(src))
     lines = out.splitlines()
     assert lines[1] == ("  float (&tile)[ 32 ] [ 33 ] = ::pygpu_sim_k::shared_static<float[ 32 ] [ 33 ]>([] {}); "
                         "float (&one) = ::pygpu_sim_k::shared_static<float>([] {});")
@@ -151,7 +166,8 @@ def test_static_shared_in_a_function():
 
 
 def test_extern_shared_in_a_function_and_at_namespace_scope():
-    src = "extern __shared__ float ns_dyn[];\n__global__ void k() {\n  extern __shared__ __align__(16) char smem[];\n}\n"
+    src = ("extern __shared__ float ns_dyn[];\n"
+           "__global__ void k() {\n  extern __shared__ __align__(16) char smem[];\n}\n")
     out = body(translate(src, "k.cu"))
     assert "#define ns_dyn (static_cast<float*>(::pygpu_sim_k::shared_dynamic()))\n#line 1 \"k.cu\"\n" in out
     assert "  __align__ ( 16 ) char* const smem = static_cast<__align__ ( 16 ) char*>" not in out
@@ -169,8 +185,8 @@ def test_static_shared_at_namespace_scope_is_a_macro_over_a_key():
 
 @pytest.mark.parametrize(("decl", "message"), [
     ("__shared__ int s = 3;", "__shared__ s: shared memory cannot have an initializer (as on CUDA)"),
-    ("extern __shared__ int s[8];", "extern __shared__ s: declare it as an array of unknown size, "
-                                    "`extern __shared__ T s[];`"),
+    ("extern __shared__ int s[8];", ("extern __shared__ s: declare it as an array of unknown size, "
+                                    "`extern __shared__ T s[];`")),
 ])
 def test_bad_shared_declarations(decl, message):
     assert errors_of(f"__global__ void k() {{\n  {decl}\n}}") == [f"k.cu:2: error: {message}"]
@@ -183,8 +199,8 @@ def test_device_and_constant_variables_are_registered():
            "extern __device__ int elsewhere;\nstatic __device__ double d{1.0};\nint host_only;\n")
     lines = body(translate(src)).splitlines()
     assert lines[0] == "__constant__ float coef[16]; PYGPU_SIM_REGISTER_GLOBAL(coef)"
-    assert lines[1] == "__device__ int counter = 0, other; PYGPU_SIM_REGISTER_GLOBAL(counter) " \
-                       "PYGPU_SIM_REGISTER_GLOBAL(other)"
+    assert lines[1] == ("__device__ int counter = 0, other; PYGPU_SIM_REGISTER_GLOBAL(counter) "
+                        "PYGPU_SIM_REGISTER_GLOBAL(other)")
     assert lines[2:4] == ["__device__ float f(float x);", "extern __device__ int elsewhere;"]
     assert lines[4] == "static __device__ double d{1.0}; PYGPU_SIM_REGISTER_GLOBAL(d)"
     assert lines[5] == "int host_only;"
@@ -193,8 +209,8 @@ def test_device_and_constant_variables_are_registered():
 # ------------------------------------------------------------ unsupported
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("__managed__ int m;", "managed memory (__managed__) is not supported on the simulated device; allocate with "
-                           "cudaMallocManaged or cudaMalloc and copy"),
+    ("__managed__ int m;", ("managed memory (__managed__) is not supported on the simulated device; allocate with "
+                           "cudaMallocManaged or cudaMalloc and copy")),
     ("__device__ void f() { asm volatile(\"trap;\"); }",
      "asm: inline assembly (PTX) is not supported on the simulated device"),
     ("__global__ void f() { g<<<1, 1>>>(); }",
@@ -205,8 +221,8 @@ def test_device_and_constant_variables_are_registered():
     ("__device__ float f() { return tex2D<float>(t, 0, 0); }",
      "tex2D: texture and surface fetches are not supported on the simulated device"),
     ("void h() { cudaLaunchCooperativeKernel((void*)k, 1, 1, 0); }",
-     "cudaLaunchCooperativeKernel: cooperative launches (grid-wide synchronisation) are not supported on the "
-     "simulated device"),
+     ("cudaLaunchCooperativeKernel: cooperative launches (grid-wide synchronisation) are not supported on the "
+     "simulated device")),
     ("__global__ void f() { auto g = cooperative_groups::this_grid(); g.sync(); }",
      "this_grid: grid-wide synchronisation (cooperative_groups::this_grid) is not supported on the simulated device"),
     ("__device__ int f(int x) { return __nvvm_read_ptx_sreg_tid_x(); }",

@@ -245,7 +245,7 @@ def library_path() -> str:
     return sim_library_path()
 
 
-def compile(  # noqa: A001  (PyGPU.sim.compile: the name the feature is known by)
+def compile(
     source: str | None = None,
     *,
     files: Sequence[str | os.PathLike[str]] = (),

@@ -92,8 +92,8 @@ class TranslateError(ValueError):
     >>> try:
     ...     translate("__managed__ int x;", "m.cu")
     ... except TranslateError as e:
-    ...     print(e.errors[0][:40])
-    m.cu:1: error: managed memory (__managed_
+    ...     print(e.errors[0].split(";")[0])
+    m.cu:1: error: managed memory (__managed__) is not supported on the simulated device
     """
 
     def __init__(self, errors: list[str]) -> None:
@@ -197,11 +197,24 @@ class _Launch:
 
 
 @dataclass
+class _HipLaunch:
+    """`hipLaunchKernelGGL(k, grid, block, shared, stream, args...)`: text[start:end] up to the arguments."""
+
+    callee: str
+    base: str
+    start: int
+    end: int
+    config: list[str]
+    with_args: bool
+
+
+@dataclass
 class _FileScan:
     path: str
     text: str
     edits: list[tuple[int, int, str]] = field(default_factory=list)
     launches: list[_Launch] = field(default_factory=list)
+    hip_launches: list[_HipLaunch] = field(default_factory=list)
     registrations: list[tuple[int, str]] = field(default_factory=list)  # (offset, kernel name)
     errors: list[str] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
@@ -222,6 +235,7 @@ class Translator:
     >>> from PyGPU._compile.translate import Translator
     >>> t = Translator()
     >>> t.add("k.cu", "__global__ void k(int* p) { p[threadIdx.x] = 1; }")
+    []
     >>> t.translate("k.cu").splitlines()[-1]
     '__global__ void k(int* p) { p[threadIdx.x] = 1; } PYGPU_SIM_REGISTER_KERNEL(k, false)'
     """
@@ -315,17 +329,22 @@ class Translator:
         for launch in scan.launches:
             fib = "true" if self._fibers(launch.base, launch.callee) else "false"
             name = re.sub(r"\s+", " ", launch.callee)
-            edits.append((launch.start, launch.start, f"::pygpu_sim_k::launch<&"))
+            edits.append((launch.start, launch.start, "::pygpu_sim_k::launch<&"))
             missing = "".join(", 0" for _ in range(4 - launch.arg_count))
             edits.append((launch.cfg_start, launch.cfg_start, f", {fib}>({_c_string(name)}, "))
             edits.append((launch.cfg_end, launch.close_end, f"{missing})"))
+        for hip in scan.hip_launches:
+            fib = "true" if self._fibers(hip.base, hip.callee) else "false"
+            config = ", ".join(hip.config)
+            head = f"::pygpu_sim_k::launch<&{hip.callee}, {fib}>({_c_string(hip.callee)}, {config})("
+            edits.append((hip.start, hip.end, head))
         for offset, name in scan.registrations:
             fib = "true" if self._fibers(name.split("::")[-1]) else "false"
             edits.append((offset, offset, f" PYGPU_SIM_REGISTER_KERNEL({name}, {fib})"))
         if includes:
-            for m in re.finditer(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', scan.text, re.MULTILINE):
-                if m.group(1) in includes:
-                    edits.append((m.start(1), m.end(1), includes[m.group(1)].replace("\\", "\\\\")))
+            found = re.finditer(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', scan.text, re.MULTILINE)
+            edits.extend((m.start(1), m.end(1), includes[m.group(1)].replace("\\", "\\\\"))
+                         for m in found if m.group(1) in includes)
         out = _apply(scan.text, edits)
         return f'{prelude}#line 1 {_c_string(path)}\n{out}'
 
@@ -435,6 +454,43 @@ class _Scanner:
             self.error(t.line, f"{t.text}: inline assembly (PTX) is not supported on the simulated device")
         if t.text == "__shared__":
             return self.shared(i)
+        if t.text == "hipLaunchKernelGGL" and nxt is not None and nxt.text == "(":
+            return self.hip_launch(i)
+        return i + 1
+
+    def hip_launch(self, i: int) -> int:
+        """hipLaunchKernelGGL(k, grid, block, shared, stream, args...): the same launch as k<<<...>>>(args)."""
+        toks = self.toks
+        t = toks[i]
+        if self.in_device():
+            self.error(t.line, "hipLaunchKernelGGL in device code: dynamic parallelism is not supported on the "
+                               "simulated device")
+        # the arguments at depth 0 (a template kernel with commas is written HIP_KERNEL_NAME(k<a, b>), as in HIP)
+        k = i + 2
+        depth = 0
+        commas: list[int] = []
+        while k < len(toks):
+            if toks[k].text in ("(", "[", "{"):
+                depth += 1
+            elif toks[k].text in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif toks[k].text == "," and depth == 0:
+                commas.append(k)
+            k += 1
+        if k >= len(toks) or len(commas) < 4:
+            self.error(t.line, "hipLaunchKernelGGL needs (kernel, grid, block, shared memory, stream, args...)")
+            return i + 1
+        bounds = [i + 1, *commas[:5]] if len(commas) >= 5 else [i + 1, *commas, k]
+        pieces = [self.scan.text[toks[a].end:toks[b].start].strip() for a, b in zip(bounds, bounds[1:])]
+        callee = re.sub(r"^HIP_KERNEL_NAME\s*\((.*)\)$", r"\1", pieces[0], flags=re.DOTALL).strip()
+        callee = re.sub(r"\s+", " ", callee)
+        base = re.sub(r"<.*", "", callee).split("::")[-1].strip()
+        with_args = len(commas) >= 5
+        end = toks[commas[4]].end if with_args else toks[k].start
+        self.scan.hip_launches.append(_HipLaunch(callee, base, t.start, end,
+                                                 [re.sub(r"\s+", " ", p) for p in pieces[1:5]], with_args))
         return i + 1
 
     def launch(self, i: int) -> int:
@@ -456,7 +512,7 @@ class _Scanner:
                 j -= 2
                 continue
             break
-        if c0 >= i or toks[c0].kind != "id" and not (toks[c0].text == "::" and c0 + 1 < i):
+        if c0 >= i or (toks[c0].kind != "id" and not (toks[c0].text == "::" and c0 + 1 < i)):
             self.error(t.line, "<<<...>>> without a kernel name before it")
             return i + 1
         callee = self.scan.text[toks[c0].start:toks[i - 1].end]
@@ -497,7 +553,7 @@ class _Scanner:
         top = self.stack[-1]
         # the statement: from the previous ';', '{', '}' or directive to the next ';' at depth 0
         s = i
-        while s > 0 and toks[s - 1].text not in (";", "{", "}") and toks[s - 1].kind != "pp" and toks[s - 1].text != ":":
+        while s > 0 and toks[s - 1].text not in (";", "{", "}", ":") and toks[s - 1].kind != "pp":
             s -= 1
         e = i
         depth = 0
@@ -593,7 +649,7 @@ class _Scanner:
         device = bool(set(texts) & _DEVICE_QUALIFIERS) and "__host__" not in texts
         base = name.split("::")[-1] if name else ""
         # a member function's names count for its class (called as obj.f(), seen through the class's name)
-        ent = self.owner._entities.setdefault(base, _Entity()) if base and top.kind == "ns" else None
+        fent = self.owner._entities.setdefault(base, _Entity()) if base and top.kind == "ns" else None
         kernel = None
         if is_global and base:
             kernel = self.owner._kernels.get(base)
@@ -601,7 +657,7 @@ class _Scanner:
                 kernel = self.owner._kernels[base] = _Kernel(name, template, True)
             kernel.template = kernel.template or template
             kernel.defined = True
-        self.stack.append(_Scope("func", name=base, device=device or is_global, entity=ent,
+        self.stack.append(_Scope("func", name=base, device=device or is_global, entity=fent,
                                  kernel=kernel if is_global and not template and base else None))
 
     def close_brace(self, i: int) -> None:
@@ -633,7 +689,7 @@ class _Scanner:
             return
         if {"extern", "typedef", "using"} & set(texts) or _CLASS_KEYS & set(texts) or texts[0] == "template":
             return
-        for type_toks, name_tok, dim_toks in _split_declarators(head):
+        for _type_toks, name_tok, dim_toks in _split_declarators(head):
             if name_tok is None:
                 continue
             if dim_toks and dim_toks[0].text == "(" and _looks_like_parameters(dim_toks):
