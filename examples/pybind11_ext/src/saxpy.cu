@@ -1,4 +1,7 @@
-// The CUDA build: spans are passed to the kernels by value.
+// The kernels and their launchers: ONE source for both builds. CMake builds
+// it with nvcc for a CUDA GPU (-DSAXPY_EXT_CUDA=ON) and with PyGPU's
+// compiler driver for the simulated device (pygpu_add_sim_library).
+// Spans are passed to the kernels by value.
 #include <cuda_runtime.h>
 
 #include "saxpy.h"
@@ -19,13 +22,13 @@ unsigned int blocks(std::size_t n) { return static_cast<unsigned int>((n + 255) 
 
 }  // namespace
 
-int saxpy_cuda(float a, pygpu::device_span<const float> x, pygpu::device_span<float> y, pygpu::stream_ref stream) {
+int saxpy_launch(float a, pygpu::device_span<const float> x, pygpu::device_span<float> y, pygpu::stream_ref stream) {
     if (y.empty()) return cudaSuccess;
     saxpy_kernel<<<blocks(y.size()), 256, 0, stream.as<cudaStream_t>()>>>(a, x, y);
     return cudaGetLastError();
 }
 
-int scal_cuda(float a, pygpu::device_span<float, pygpu::contiguous> x, pygpu::stream_ref stream) {
+int scal_launch(float a, pygpu::device_span<float, pygpu::contiguous> x, pygpu::stream_ref stream) {
     if (x.empty()) return cudaSuccess;
     scal_kernel<<<blocks(x.size()), 256, 0, stream.as<cudaStream_t>()>>>(a, x);
     return cudaGetLastError();
