@@ -63,7 +63,8 @@ function(_pygpu_sim_python out)
     return()
   endif()
   execute_process(COMMAND "${python}" -c "import os, PyGPU; print(os.path.realpath(os.path.dirname(PyGPU.__file__)))"
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE found ERROR_VARIABLE error OUTPUT_STRIP_TRAILING_WHITESPACE)
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE found ERROR_VARIABLE error OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_STRIP_TRAILING_WHITESPACE)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "pygpu_add_sim_library: ${python} cannot import PyGPU (${error}); set Python_EXECUTABLE "
                         "to the interpreter PyGPU is installed for")

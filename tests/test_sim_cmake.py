@@ -179,23 +179,21 @@ def test_misuse_is_a_configure_error(tmp_path, call, message):
     assert message in " ".join(result.stderr.split()), result.stderr
 
 
-def test_an_interpreter_without_pygpu_is_refused(tmp_path):
+@pytest.mark.parametrize(("script", "messages"), [
+    ("echo 'No module named PyGPU' >&2\nexit 1",  # an interpreter without PyGPU
+     ["{python} cannot import PyGPU (No module named PyGPU); set Python_EXECUTABLE to the interpreter PyGPU is "
+      "installed for"]),
+    ("echo /elsewhere/PyGPU",  # an interpreter of another PyGPU installation
+     ["{python} imports PyGPU from /elsewhere/PyGPU, but this PyGPU CMake package belongs to {package}; "
+      "set Python_EXECUTABLE to the interpreter of that installation (or PyGPU_DIR to /elsewhere/PyGPU/cmake)"]),
+])
+def test_an_interpreter_of_another_pygpu_is_refused(tmp_path, script, messages):
     python = tmp_path / "python"
-    python.write_text("#!/bin/sh\necho 'No module named PyGPU' >&2\nexit 1\n")
-    python.chmod(0o755)
-    result = _configure(_project(tmp_path / "p"), tmp_path / "build", str(python))
-    assert result.returncode != 0
-    stderr = " ".join(result.stderr.split())
-    assert f"pygpu_add_sim_library: {python} cannot import PyGPU (No module named PyGPU" in stderr
-    assert "set Python_EXECUTABLE to the interpreter PyGPU is installed for" in stderr
-
-
-def test_an_interpreter_of_another_pygpu_is_refused(tmp_path):
-    python = tmp_path / "python"
-    python.write_text("#!/bin/sh\necho /elsewhere/PyGPU\n")
+    python.write_text(f"#!/bin/sh\n{script}\n")
     python.chmod(0o755)
     result = _configure(_project(tmp_path / "p"), tmp_path / "build", str(python))
     assert result.returncode != 0
     stderr = " ".join(result.stderr.split())
     package = os.path.realpath(Path(g.get_cmake_dir()).parent)
-    assert f"{python} imports PyGPU from /elsewhere/PyGPU, but this PyGPU CMake package belongs to {package}" in stderr
+    for message in messages:
+        assert "pygpu_add_sim_library: " + message.format(python=python, package=package) in stderr, stderr
