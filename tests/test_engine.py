@@ -110,13 +110,74 @@ def test_blocks_run_on_every_worker_at_once(checks):
     ("diverge_sites", (rf"kernel 'diverge_sites': block \(0,0,0\): divergent barrier: thread \(0,0,0\) waits at "
                       rf"__syncthreads {SITE}, but thread \(1,0,0\) waits at __syncthreads {SITE}")),
     ("diverge_warp", (r"kernel 'diverge_warp': block \(0,0,0\): divergent warp operation in warp 0: thread "
-                     rf"\(0,0,0\) waits at __shfl_down_sync {SITE}, but thread \(8,0,0\) has exited")),
-    ("loop_barrier", (rf"kernel 'loop_barrier': block \(0,0,0\), thread \(0,0,0\): __syncthreads {SITE} in a "
-                     r"kernel run as a plain loop")),
+                     rf"\(0,0,0\) waits at __shfl_down_sync {SITE} with mask 0xffffffff, but thread \(8,0,0\) "
+                     r"has exited \(every lane named in the mask must reach the same warp operation with the same "
+                     r"mask\)")),
+    ("mask_mismatch", (r"kernel 'mask_mismatch': block \(0,0,0\): divergent warp operation in warp 0: thread "
+                      rf"\(0,0,0\) waits at __shfl_sync {SITE} with mask 0xffffffff, but thread \(1,0,0\) waits "
+                      rf"at __shfl_sync {SITE} with mask 0xfffffffe")),
+    ("not_self", (rf"kernel 'not_self': block \(0,0,0\), thread \(3,0,0\): __shfl_sync {SITE} with mask "
+                 r"0x00000001, which does not contain the calling lane 3 \(a lane must name itself in the mask of a "
+                 r"warp operation it calls\)")),
+    ("loop_barrier", (r"kernel 'loop_barrier' was compiled to run its threads as a loop \(no barrier found\) but "
+                     r"reached __syncthreads at tests/engine/engine_test\.cpp:\d+; compile it with --sim-fibers "
+                     r"\(block \(0,0,0\), thread \(0,0,0\)\)")),
+    ("loop_warp", (r"kernel 'loop_warp' was compiled to run its threads as a loop \(no barrier found\) but "
+                  r"reached __shfl_sync at tests/engine/engine_test\.cpp:\d+; compile it with --sim-fibers")),
 ])
 def test_divergence_is_an_error_naming_the_site(checks, case, message):
     assert checks[f"{case}_code"] == "719"  # cudaErrorLaunchFailure, never a hang
     assert re.fullmatch(message + ".*", checks[f"{case}_message"]), checks[f"{case}_message"]
+
+
+def test_masked_warp_exchanges(checks):
+    # Half warps exchange apart (the upper half twice), then the whole warp.
+    assert checks["halves_code"] == "0"
+    assert checks["halves_ok"] == "1"
+    # 40 threads, the last 4 exit: the others exchange over __activemask().
+    assert checks["tail_code"] == "0"
+    assert checks["tail_values"] == "496,496,134,134"  # 0+..+31 in warp 0, 32+..+35 in warp 1
+    assert checks["tail_masks"] == "0xffffffff,0xf"
+    assert checks["loop_mask_code"] == "0"
+    assert checks["loop_mask"] == "0xffffffff,0xff"  # a loop kernel: the lanes of the thread's warp
+    assert checks["outside_mask"] == "0"
+
+
+def test_shared_memory_layout(checks):
+    assert checks["shared_code"] == "0"
+    assert checks["shared_same"] == "1"  # every thread of a block gets the same addresses
+    assert checks["shared_sums"] == "1"
+    assert checks["shared_poisoned"] == "1"  # a static variable is poisoned at its first use under chaos
+    assert checks["shared_dyn_bytes"] == "100"
+    assert checks["shared_dyn_align"] == "0"
+    assert checks["shared_a_below_dyn"] == "32"  # int[8] right below the dynamic region
+    assert checks["shared_b_align"] == "0"  # 64-byte alignment asked
+    assert checks["shared_b_below_a"] == "48"  # double[3] (24 bytes) rounded down to 64
+    assert checks["shared_static_seen"] == "80"  # the static bytes, alignment included
+    assert checks["outside_static"] == "1"
+    assert checks["outside_dynamic"] == "1 0"
+
+
+@pytest.mark.parametrize(("case", "code", "message"), [
+    ("shared_overflow", 1, (r"kernel 'shared_overflow': block \(0,0,0\), thread \(0,0,0\): a static __shared__ "
+                           r"variable of 40000 bytes does not fit: 0 bytes of static and 10000 of dynamic shared "
+                           r"memory are in use, the block's limit is 49152 bytes")),
+    ("shared_launch_over", 1, (r"kernel 'shared_overflow': 40000 bytes of dynamic and 10000 of static shared memory "
+                              r"are more than a block's limit of 49152 bytes \(at most 166912\)")),
+    ("shared_limit_over", 1, r"kernel 'shared_overflow': .* a block's limit of 166913 bytes \(at most 166912\)"),
+    ("shared_optin", 0, ""),
+])
+def test_shared_memory_limits(checks, case, code, message):
+    assert checks[f"{case}_code"] == str(code)
+    assert re.fullmatch(message, checks[f"{case}_message"]), checks[f"{case}_message"]
+
+
+def test_kernel_print_is_written_when_the_grid_ends(checks):
+    assert checks["print_code"] == "0"
+    for block in range(2):
+        for thread in range(3):
+            assert checks[f"kprint_{block}_{thread}"] == str(block * 100 + thread)
+    assert checks["kprint_host"] == "1"  # outside kernel code: at once
 
 
 def test_two_sites_are_named_apart(checks):

@@ -44,13 +44,15 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from . import _core
 
 __all__ = [
-    "SimEnvironmentError", "Trace", "allocations", "available", "chaos", "clear_injections", "configure", "inject",
-    "label", "last_message", "leak_report", "leaks", "library_path", "parse_size", "reset", "stats", "trace",
+    "CompileError", "SimEnvironmentError", "Trace", "allocations", "available", "chaos", "clear_injections", "compile",
+    "configure", "inject", "label", "last_message", "leak_report", "leaks", "library_path", "load_library",
+    "parse_size", "reset", "stats", "trace",
 ]
 
 CHAOS_VAR = "PYGPU_SIM_CHAOS"
@@ -68,6 +70,9 @@ DEFAULT_MAX_DELAY_US = 2000
 MAX_DELAY_US = (1 << 32) - 1  # a uint32_t in pygpu_sim_api
 
 _U64 = 1 << 64
+
+# The kernel ABI this PyGPU's simulated device implements (PYGPU_SIM_KERNEL_ABI_VERSION, pygpu/sim/launch.h).
+KERNEL_ABI_VERSION = 2
 
 
 class SimEnvironmentError(ImportError, ValueError):
@@ -168,6 +173,27 @@ def parse_size(size: int | str) -> int:
     return value
 
 
+class CompileError(RuntimeError):
+    """A compile for the simulated device that failed (:func:`compile`, ``pygpu-cc``).
+
+    The message holds the errors, each as ``file:line: error: ...`` on the
+    user's own lines: an unsupported construct (named), the C++ compiler's
+    errors, or no C++ compiler ("set CXX"). ``log`` is what the compiler
+    printed, ``returncode`` its exit status.
+
+    Examples
+    --------
+    >>> import PyGPU.sim
+    >>> issubclass(PyGPU.sim.CompileError, RuntimeError)
+    True
+    """
+
+    def __init__(self, message: str, log: str = "", returncode: int = 1) -> None:
+        super().__init__(message)
+        self.log = log
+        self.returncode = returncode
+
+
 # ------------------------------------------------------------ availability ---
 
 def available() -> bool:
@@ -217,6 +243,164 @@ def library_path() -> str:
     from ._paths import sim_library_path
 
     return sim_library_path()
+
+
+def compile(  # noqa: A001  (PyGPU.sim.compile: the name the feature is known by)
+    source: str | None = None,
+    *,
+    files: Sequence[str | os.PathLike[str]] = (),
+    options: Sequence[str] = (),
+    output: str | os.PathLike[str] | None = None,
+    kind: str = "shared",
+    cache: bool = True,
+) -> str:
+    """Compiles CUDA or HIP source for the simulated device; returns the path of the result.
+
+    What ``pygpu-cc`` does (docs/compiler_driver.md): the source is translated
+    (``<<<...>>>``, ``__shared__``, ``__global__`` registration), compiled with
+    ``$CXX`` (else ``c++``) against PyGPU's headers and linked to
+    libpygpu_sim. Load a shared library with :func:`load_library` (or
+    ``ctypes.CDLL``) after ``import PyGPU``: its host code and kernels use
+    the same device, memory and streams as PyGPU. The result is cached on disk
+    (``PYGPU_CACHE_DIR``; ``PYGPU_CACHE=0`` switches the cache off).
+
+    Parameters
+    ----------
+    source : str, optional
+        Source text (a ``.cu``); its quoted includes are found relative to
+        the working directory and the ``-I`` options.
+    files : sequence of path-like
+        Source files (``.cu``, ``.cpp``, ``.cc``, ``.cxx``, ``.hip``) and
+        files to link (``.o``, ``.a``, ``.so``).
+    options : sequence of str
+        nvcc-style options: ``-I``, ``-D``, ``-U``, ``-O0``..``-O3``, ``-g``,
+        ``-std=``, ``-Xcompiler``, ``-Xlinker``, ``-l``, ``-L``, ``--sim-fibers``;
+        ``-arch``, ``-gencode``, ... are accepted and have no effect.
+    output : path-like, optional
+        Where to put the result; by default the path inside the cache (or a
+        temporary directory without the cache) is returned.
+    kind : {"shared", "object", "executable"}
+        A shared library, an object file or an executable.
+    cache : bool
+        Use the compile cache.
+
+    Returns
+    -------
+    str
+        The path of the built file.
+
+    Raises
+    ------
+    CompileError
+        For an unsupported construct (named, with its line), the compiler's
+        errors (on the user's lines) or a missing compiler ("set CXX").
+    ValueError
+        For bad arguments (an unknown option, no source, an unknown kind).
+
+    Examples
+    --------
+    >>> import ctypes, PyGPU, PyGPU.sim
+    >>> path = PyGPU.sim.compile('''
+    ... __global__ void fill(int* p, int v) { p[threadIdx.x] = v; }
+    ... extern "C" int run(int* p, int v) { fill<<<1, 4>>>(p, v); return cudaDeviceSynchronize(); }
+    ... ''')
+    >>> lib = PyGPU.sim.load_library(path)
+    >>> a = PyGPU.zeros(4, dtype="int32")
+    >>> lib.run(ctypes.c_void_p(int(a.gpudata)), 7), a.get().tolist()
+    (0, [7, 7, 7, 7])
+    """
+    from ._compile import host
+
+    if kind not in host.ARTIFACT:
+        raise ValueError(f"kind must be one of {sorted(host.ARTIFACT)}, got {kind!r}")
+    if isinstance(options, str):
+        raise TypeError("options must be a sequence of strings (['-O2', '-DN=4']), not one string")
+    try:
+        opts = host.parse_args(list(options), allow_inputs=False)
+    except host.UsageError as e:
+        raise ValueError(str(e)) from None
+    if opts.output is not None:
+        raise ValueError("give the output as output=..., not -o in options")
+    if opts.kind != "executable":
+        raise ValueError("give the kind as kind=..., not -c/-shared in options")
+    opts.kind = kind
+    sources: list[tuple[str, str]] = []
+    if source is not None:
+        if not isinstance(source, str):
+            raise TypeError(f"source must be a str, got {type(source).__name__}")
+        import hashlib
+
+        digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        sources.append((os.path.join(os.getcwd(), f"pygpu_source_{digest}.cu"), source))
+    for f in files:
+        path = os.fspath(f)
+        if path.endswith(host.SOURCE_SUFFIXES):
+            try:
+                with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+                    sources.append((os.path.abspath(path), fh.read()))
+            except OSError as e:
+                raise ValueError(f"{path}: cannot read it ({e.strerror})") from None
+        else:
+            try:
+                host.parse_args([path])
+            except host.UsageError as e:
+                raise ValueError(str(e)) from None
+            opts.link_inputs.append(os.path.abspath(path))
+    if not sources:
+        raise ValueError("nothing to compile: give source=... or files=[...] with a source file")
+    out = None if output is None else os.fspath(output)
+    return host.build(host.Build(sources, opts, out, use_cache=cache))[0]
+
+
+def load_library(path: str | os.PathLike[str]) -> Any:
+    """Loads a library built for the simulated device (:func:`compile`, ``pygpu-cc -shared``) with ctypes.
+
+    The same as ``ctypes.CDLL(path)``, with two checks that turn a crash or a
+    cryptic loader message into a clear error: the simulated device must be
+    the active backend, and the library must be built for this PyGPU's kernel
+    ABI (a library built by another PyGPU refuses to load, naming both
+    versions).
+
+    Parameters
+    ----------
+    path : path-like
+        The shared library.
+
+    Returns
+    -------
+    ctypes.CDLL
+        The loaded library.
+
+    Raises
+    ------
+    RuntimeError
+        When the active backend is not the simulated device.
+    OSError
+        When the library cannot be loaded; for another kernel ABI the message
+        names the library's version and this PyGPU's.
+
+    Examples
+    --------
+    >>> import PyGPU.sim
+    >>> try:
+    ...     PyGPU.sim.load_library("/nonexistent/libk.so")
+    ... except OSError as e:
+    ...     print("cannot load")
+    cannot load
+    """
+    import ctypes
+
+    _require("load_library")
+    name = os.fspath(path)
+    try:
+        return ctypes.CDLL(name)
+    except OSError as e:
+        m = re.search(r"undefined symbol: pygpu_sim_kernel_abi_v(\d+)", str(e))
+        if m is None:
+            raise
+        raise OSError(f"{name} was built for the simulated device's kernel ABI version {m.group(1)}, but this PyGPU "
+                      f"({_core.__version__}) implements version {KERNEL_ABI_VERSION}: rebuild it with this PyGPU's "
+                      f"pygpu-cc or PyGPU.sim.compile") from None
 
 
 def last_message() -> str:

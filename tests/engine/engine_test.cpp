@@ -251,6 +251,101 @@ void poison_thread(ThreadContext& t) {
     (void)f;
 }
 
+// ---- kernel ABI v2: masked warp exchanges, shared memory, printf ----------
+
+uint64_t masked_sum(const SyncSite& site, uint64_t v, unsigned mask) {
+    const WarpValues w = warp_exchange(site, v, mask);
+    uint64_t sum = 0;
+    for (unsigned l = 0; l < w.lanes; ++l) {
+        if ((mask >> l) & 1) sum += w.values[l];
+    }
+    return sum;
+}
+
+// Half warps exchange apart (different masks at different sites); the upper
+// half syncs twice among itself first, then all meet with the full mask.
+void halves_thread(ThreadContext& t) {
+    uint64_t* out = arg<uint64_t*>(*t.block, 0);
+    const unsigned lane = lane_id();
+    uint64_t v = lane + 1;
+    if (lane < 16) {
+        v = masked_sum(SITE("__reduce_add_sync"), v, 0x0000FFFFu);
+    } else {
+        v = masked_sum(SITE("__syncwarp"), v, 0xFFFF0000u);
+        v = masked_sum(SITE("__reduce_add_sync"), v, 0xFFFF0000u);
+    }
+    out[lane] = v;
+    out[32 + lane] = masked_sum(SITE("__reduce_add_sync"), lane, 0xFFFFFFFFu);
+}
+
+// A block of 40 threads whose last 4 exit first: the others exchange over
+// __activemask().
+void tail_thread(ThreadContext& t) {
+    uint64_t* out = arg<uint64_t*>(*t.block, 0);
+    const unsigned tid = t.thread_idx.x;
+    if (tid >= 36) return;
+    const unsigned mask = active_mask();
+    out[tid] = masked_sum(SITE("__shfl_sync"), tid, mask);
+    out[40 + tid] = mask;
+}
+
+void loop_mask_block(ThreadContext& t) {
+    unsigned* out = arg<unsigned*>(*t.block, 0);
+    for (unsigned x = 0; x < t.block->block_dim.x; ++x) {
+        t.thread_idx.x = x;
+        out[x] = active_mask();
+    }
+}
+
+void not_self_thread(ThreadContext&) {
+    if (lane_id() == 3) warp_exchange(SITE("__shfl_sync"), 0, 0x1u);
+}
+
+// Lane 0 names the whole warp, the others only the lanes 1..31.
+void mask_mismatch_thread(ThreadContext&) {
+    const unsigned lane = lane_id();
+    warp_exchange(SITE("__shfl_sync"), 0, lane == 0 ? 0xFFFFFFFFu : 0xFFFFFFFEu);
+}
+
+void loop_warp_block(ThreadContext&) { warp_exchange(SITE("__shfl_sync"), 0); }
+
+// Two static arrays and the dynamic region: where they are, and that every
+// thread of a block shares them.
+void shared_layout_thread(ThreadContext& t) {
+    static const char key_a = 0, key_b = 0;
+    uintptr_t* out = arg<uintptr_t*>(*t.block, 0);
+    int* a = static_cast<int*>(shared_static(&key_a, 8 * sizeof(int), alignof(int)));
+    double* b = static_cast<double*>(shared_static(&key_b, 3 * sizeof(double), 64));
+    size_t bytes = 0;
+    unsigned char* dyn = static_cast<unsigned char*>(shared_dynamic(&bytes));
+    const unsigned tid = t.thread_idx.x;
+    const unsigned blk = t.block->block_idx.x;
+    if (tid < 8) a[tid] = static_cast<int>(tid * 10 + blk);
+    SYNCTHREADS();
+    int sum = 0;
+    for (int i = 0; i < 8; ++i) sum += a[i];
+    uintptr_t* o = out + blk * 64 * 8 + tid * 8;
+    o[0] = reinterpret_cast<uintptr_t>(a);
+    o[1] = reinterpret_cast<uintptr_t>(b);
+    o[2] = reinterpret_cast<uintptr_t>(dyn);
+    o[3] = bytes;
+    o[4] = static_cast<uintptr_t>(sum);
+    o[5] = reinterpret_cast<uintptr_t>(shared_static(&key_a, 8 * sizeof(int), alignof(int)));  // same again
+    o[6] = *reinterpret_cast<const uint32_t*>(b);  // read before any write: poison under chaos
+}
+
+void shared_overflow_thread(ThreadContext&) {
+    static const char key = 0;
+    shared_static(&key, 40000, 16);
+}
+
+void print_thread(ThreadContext& t) {
+    char line[64];
+    const int n = std::snprintf(line, sizeof line, "kprint_%u_%u %u\n", t.block->block_idx.x, t.thread_idx.x,
+                                t.block->block_idx.x * 100 + t.thread_idx.x);
+    kernel_print(line, static_cast<size_t>(n));
+}
+
 void nested_thread(ThreadContext& t) {
     GridResult* r = arg<GridResult*>(*t.block, 0);
     if (t.thread_idx.x == 0) *r = run_grid(loop_grid("inner", vadd_block, {1, 1, 1}, {1, 1, 1}, nullptr));
@@ -549,6 +644,91 @@ int checks() {
         d.block = {1, 1, 1};
         d.run_block = nullptr;
         print_result("no_function", run_grid(d));
+    }
+    {
+        std::vector<uint64_t> out(64, 0);
+        uint64_t* po = out.data();
+        void* args[] = {&po};
+        const GridResult r = run_grid(fiber_grid("halves", halves_thread, {1, 1, 1}, {32, 1, 1}, args));
+        // lanes 0..15: 1+..+16 = 136; 16..31: 16 * (17+..+32) = 16 * 392 = 6272; then 0+..+31 = 496 everywhere
+        int ok = r.code == 0;
+        for (unsigned l = 0; l < 32; ++l) ok &= out[l] == (l < 16 ? 136u : 6272u) && out[32 + l] == 496u;
+        std::printf("halves_code %d\nhalves_ok %d\n", r.code, ok);
+    }
+    {
+        std::vector<uint64_t> out(80, 0);
+        uint64_t* po = out.data();
+        void* args[] = {&po};
+        const GridResult r = run_grid(fiber_grid("tail", tail_thread, {1, 1, 1}, {40, 1, 1}, args));
+        std::printf("tail_code %d\ntail_values %llu,%llu,%llu,%llu\ntail_masks 0x%llx,0x%llx\n", r.code,
+                    (unsigned long long)out[0], (unsigned long long)out[31], (unsigned long long)out[32],
+                    (unsigned long long)out[35], (unsigned long long)out[40], (unsigned long long)out[40 + 33]);
+    }
+    {
+        std::vector<unsigned> out(40, 0);
+        unsigned* po = out.data();
+        void* args[] = {&po};
+        const GridResult r = run_grid(loop_grid("loop_mask", loop_mask_block, {1, 1, 1}, {40, 1, 1}, args));
+        std::printf("loop_mask_code %d\nloop_mask 0x%x,0x%x\n", r.code, out[0], out[39]);
+    }
+    std::printf("outside_mask %u\n", active_mask());
+    print_result("not_self", run_grid(fiber_grid("not_self", not_self_thread, {1, 1, 1}, {32, 1, 1}, nullptr)));
+    print_result("mask_mismatch",
+                 run_grid(fiber_grid("mask_mismatch", mask_mismatch_thread, {1, 1, 1}, {32, 1, 1}, nullptr)));
+    print_result("loop_warp", run_grid(loop_grid("loop_warp", loop_warp_block, {1, 1, 1}, {8, 1, 1}, nullptr)));
+    {
+        const unsigned blocks = 8;
+        std::vector<uintptr_t> out(blocks * 64 * 8, 0);
+        uintptr_t* po = out.data();
+        void* args[] = {&po};
+        std::atomic<size_t> seen{0};
+        GridDesc d = fiber_grid("shared_layout", shared_layout_thread, {blocks, 1, 1}, {64, 1, 1}, args, 100);
+        d.static_seen = &seen;
+        d.chaos = GridChaos{true, 5};
+        const GridResult r = run_grid(d);
+        int same = r.code == 0, sums = 1, poisoned = 1;
+        for (unsigned b = 0; b < blocks; ++b) {
+            const uintptr_t* first = &out[b * 64 * 8];
+            for (unsigned t = 0; t < 64; ++t) {
+                const uintptr_t* o = &out[(b * 64 + t) * 8];
+                same &= o[0] == first[0] && o[1] == first[1] && o[2] == first[2] && o[5] == first[0];
+                sums &= o[4] == 280 + 8 * b;  // 10 * (0+..+7) + 8 * block
+                poisoned &= o[6] == 0xFFFFFFFFu;
+            }
+        }
+        const uintptr_t a = out[0], bb = out[1], dyn = out[2];
+        // The dynamic region (100 bytes, rounded to 112) ends the buffer; a (32 bytes) right below it,
+        // b (24 bytes, 64-aligned) below a.
+        std::printf("shared_code %d\nshared_same %d\nshared_sums %d\nshared_poisoned %d\n", r.code, same, sums,
+                    poisoned);
+        std::printf("shared_dyn_bytes %lu\nshared_dyn_align %lu\nshared_a_below_dyn %ld\nshared_b_align %lu\n"
+                    "shared_b_below_a %ld\nshared_static_seen %zu\n",
+                    (unsigned long)out[3], (unsigned long)(dyn % 16), (long)(dyn - a), (unsigned long)(bb % 64),
+                    (long)(a - bb), seen.load());
+    }
+    {
+        GridDesc d = fiber_grid("shared_overflow", shared_overflow_thread, {1, 1, 1}, {4, 1, 1}, nullptr, 10000);
+        print_result("shared_overflow", run_grid(d));
+        d.shared_bytes = 40000;
+        d.static_shared = 10000;
+        print_result("shared_launch_over", run_grid(d));
+        d.static_shared = 0;
+        d.shared_limit = kSharedMemPerBlockOptin + 1;
+        print_result("shared_limit_over", run_grid(d));
+        d.shared_limit = kSharedMemPerBlockOptin;
+        d.shared_bytes = 100000;  // raised limit: static 40000 + dynamic 100000 fit
+        print_result("shared_optin", run_grid(d));
+    }
+    std::printf("outside_static %d\n", shared_static(&kWarpSize, 4, 4) == nullptr);
+    {
+        size_t bytes = 7;
+        const int null = shared_dynamic(&bytes) == nullptr;
+        std::printf("outside_dynamic %d %zu\n", null, bytes);
+    }
+    {
+        const GridResult r = run_grid(fiber_grid("print", print_thread, {2, 1, 1}, {3, 1, 1}, nullptr));
+        std::printf("print_code %d\n", r.code);
+        kernel_print("kprint_host 1\n", 14);
     }
     unsigned count = 5;
     std::string why;

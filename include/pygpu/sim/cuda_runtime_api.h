@@ -31,6 +31,7 @@
 #include "../backend.h"      /* the device property table (PYGPU_DEVICE_PROP_*) */
 #include "../cuda_errors.def" /* CUDA's error codes (PYGPU_CUDA_ERRORS) */
 #include "../sim_library.h"  /* PYGPU_SIM_EXPORT, pygpu_sim_last_message() */
+#include "kernel/vector_types.h" /* dim3 */
 
 /* The CUDA version whose runtime API this is (cudaRuntimeGetVersion answers it). */
 #define CUDART_VERSION 13000
@@ -86,16 +87,6 @@ struct cudaPointerAttributes {
 };
 typedef struct cudaPointerAttributes cudaPointerAttributes;
 
-/* CUDA's dim3 (vector_types.h): in C++ its constructor defaults each
- * dimension to 1. */
-struct dim3 {
-    unsigned int x, y, z;
-#ifdef __cplusplus
-    constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
-#endif
-};
-typedef struct dim3 dim3;
-
 /* The fields the simulated device fills (those cudaDeviceProp and
  * hipDeviceProp_t share), with CUDA's names and types. */
 struct cudaDeviceProp {
@@ -108,6 +99,54 @@ struct cudaDeviceProp {
 #undef PYGPU_SIM_PROP_ARRAY_
 };
 typedef struct cudaDeviceProp cudaDeviceProp;
+
+/* A kernel's attributes (cudaFuncGetAttributes), CUDA's fields. On the
+ * simulated device: sharedSizeBytes is the static shared memory the kernel
+ * was seen to use so far (its registration's count, then the largest block's
+ * pygpu_sim_shared_static total), constSizeBytes and localSizeBytes 0, numRegs 0,
+ * ptxVersion and binaryVersion the device's compute capability (80). */
+struct cudaFuncAttributes {
+    size_t sharedSizeBytes;
+    size_t constSizeBytes;
+    size_t localSizeBytes;
+    int maxThreadsPerBlock;
+    int numRegs;
+    int ptxVersion;
+    int binaryVersion;
+    int cacheModeCA;
+    int maxDynamicSharedSizeBytes;
+    int preferredShmemCarveout;
+    int clusterDimMustBeSet;
+    int requiredClusterWidth;
+    int requiredClusterHeight;
+    int requiredClusterDepth;
+    int clusterSchedulingPolicyPreference;
+    int nonPortableClusterSizeAllowed;
+    int reserved[16];
+};
+typedef struct cudaFuncAttributes cudaFuncAttributes;
+
+/* cudaFuncSetAttribute's attributes (CUDA's values). */
+enum cudaFuncAttribute {
+    cudaFuncAttributeMaxDynamicSharedMemorySize = 8,
+    cudaFuncAttributePreferredSharedMemoryCarveout = 9,
+    cudaFuncAttributeClusterDimMustBeSet = 10,
+    cudaFuncAttributeRequiredClusterWidth = 11,
+    cudaFuncAttributeRequiredClusterHeight = 12,
+    cudaFuncAttributeRequiredClusterDepth = 13,
+    cudaFuncAttributeNonPortableClusterSizeAllowed = 14,
+    cudaFuncAttributeClusterSchedulingPolicyPreference = 15,
+    cudaFuncAttributeMax
+};
+typedef enum cudaFuncAttribute cudaFuncAttribute;
+
+enum cudaFuncCache {
+    cudaFuncCachePreferNone = 0,
+    cudaFuncCachePreferShared = 1,
+    cudaFuncCachePreferL1 = 2,
+    cudaFuncCachePreferEqual = 3
+};
+typedef enum cudaFuncCache cudaFuncCache;
 
 /* Flags: CUDA's values. */
 #define cudaStreamDefault 0x00
@@ -198,6 +237,63 @@ PYGPU_SIM_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_
 PYGPU_SIM_EXPORT cudaError_t cudaLaunchKernel(const void* func, dim3 gridDim, dim3 blockDim, void** args,
                                               size_t sharedMem PYGPU_SIM_DEFAULT(0),
                                               cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+
+/* Kernels registered by compiled code, looked up by their host stub: an
+ * unregistered `func` is cudaErrorInvalidDeviceFunction. */
+PYGPU_SIM_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes* attr, const void* func);
+/* cudaFuncAttributeMaxDynamicSharedMemorySize sets the kernel's dynamic
+ * shared memory limit, up to the device's sharedMemPerBlockOptin (166912)
+ * minus its static shared bytes (above: cudaErrorInvalidValue); launches
+ * with more dynamic shared memory than the limit (default: sharedMemPerBlock
+ * minus the static bytes) fail with cudaErrorInvalidValue.
+ * cudaFuncAttributePreferredSharedMemoryCarveout takes -1 or 0..100 (a hint,
+ * recorded); the cluster attributes are cudaErrorNotSupported (no clusters
+ * on the simulated device); anything else is cudaErrorInvalidValue. */
+PYGPU_SIM_EXPORT cudaError_t cudaFuncSetAttribute(const void* func, enum cudaFuncAttribute attr, int value);
+/* A hint: accepted for a registered kernel and a valid cudaFuncCache. */
+PYGPU_SIM_EXPORT cudaError_t cudaFuncSetCacheConfig(const void* func, enum cudaFuncCache cacheConfig);
+
+/* Occupancy, from the device's limits (maxThreadsPerMultiProcessor 2048, 32
+ * blocks and sharedMemPerMultiprocessor 167936 bytes per multiprocessor, 1 KiB
+ * reserved per block; no register limit: numRegs is 0). */
+PYGPU_SIM_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* numBlocks, const void* func,
+                                                                           int blockSize, size_t dynamicSMemSize);
+PYGPU_SIM_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* numBlocks,
+                                                                                    const void* func, int blockSize,
+                                                                                    size_t dynamicSMemSize,
+                                                                                    unsigned int flags);
+/* The C function under CUDA's template cudaOccupancyMaxPotentialBlockSize
+ * (cuda_runtime.h): the block size (a multiple of 32, at most
+ * `blockSizeLimit` when it is not 0) that gives the most resident threads
+ * per multiprocessor, and the grid size that fills the device with it;
+ * `dynamicSMemSize` bytes of dynamic shared memory per block. */
+PYGPU_SIM_EXPORT cudaError_t pygpu_sim_occupancy_max_potential_block_size(int* minGridSize, int* blockSize,
+                                                                          const void* func, size_t dynamicSMemSize,
+                                                                          int blockSizeLimit);
+
+/* --- symbols (__device__ and __constant__ variables) --------------------------
+ * `symbol` is the variable's host address, registered by the compiled code
+ * (pygpu_sim_register_global, pygpu/sim/launch.h): an unregistered one is
+ * cudaErrorInvalidSymbol; offset + count past the variable's end is
+ * cudaErrorInvalidValue; a kind other than HostToDevice, DeviceToDevice or
+ * Default (To) / DeviceToHost, DeviceToDevice or Default (From) is
+ * cudaErrorInvalidMemcpyDirection. One copy for all devices. */
+PYGPU_SIM_EXPORT cudaError_t cudaGetSymbolAddress(void** devPtr, const void* symbol);
+PYGPU_SIM_EXPORT cudaError_t cudaGetSymbolSize(size_t* size, const void* symbol);
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count,
+                                                size_t offset PYGPU_SIM_DEFAULT(0),
+                                                enum cudaMemcpyKind kind PYGPU_SIM_DEFAULT(cudaMemcpyHostToDevice));
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count,
+                                                  size_t offset PYGPU_SIM_DEFAULT(0),
+                                                  enum cudaMemcpyKind kind PYGPU_SIM_DEFAULT(cudaMemcpyDeviceToHost));
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyToSymbolAsync(const void* symbol, const void* src, size_t count,
+                                                     size_t offset PYGPU_SIM_DEFAULT(0),
+                                                     enum cudaMemcpyKind kind PYGPU_SIM_DEFAULT(cudaMemcpyHostToDevice),
+                                                     cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+PYGPU_SIM_EXPORT cudaError_t cudaMemcpyFromSymbolAsync(void* dst, const void* symbol, size_t count,
+                                                       size_t offset PYGPU_SIM_DEFAULT(0),
+                                                       enum cudaMemcpyKind kind PYGPU_SIM_DEFAULT(cudaMemcpyDeviceToHost),
+                                                       cudaStream_t stream PYGPU_SIM_DEFAULT(0));
 
 /* --- events ------------------------------------------------------------------ */
 

@@ -36,6 +36,8 @@ struct GridThread : ThreadContext {
     unsigned index = 0;  // linear thread index in the block
     GridWait wait = GridWait::running;
     const SyncSite* site = nullptr;  // where it waits
+    unsigned mask = 0;               // the lanes of the warp exchange it waits at
+    const uint64_t* result = nullptr;  // the values of its last warp exchange, by lane
     // Its fiber finished a thread and waits to run the same thread index of
     // a later block (fibers are reused: no new stack frame, and under ASan
     // no new fake stack, per block).
@@ -64,14 +66,25 @@ struct GridArrivals {
     bool all(unsigned n) const { return count == n && !mismatch; }
 };
 
+// A bit per lane.
+constexpr unsigned lanes_mask(unsigned lanes) { return lanes >= kWarpSize ? 0xFFFFFFFFu : (1u << lanes) - 1; }
+
 struct GridWarp {
     unsigned first = 0;  // thread index of lane 0
     unsigned lanes = 0;
     int next = -1;  // the warp that runs after this one in a round; -1: back to the worker
-    GridArrivals arrived;  // lanes waiting at a warp exchange
-    unsigned generation = 0;  // picks the value buffer (see warp_exchange)
-    uint64_t values[2][kWarpSize];
+    unsigned run = 0;      // the lanes that run in this pass over the warp
+    unsigned waiting = 0;  // lanes waiting at a warp exchange
+    unsigned at_active_mask = 0;  // waiting lanes that called active_mask()
+    unsigned generation = 0;  // picks the result buffer (see warp_release)
+    uint64_t pending[kWarpSize];  // the waiting lanes' values
+    // The values of the exchanges released at the end of a pass, read by
+    // their lanes during the next pass; two, since a lane released at one
+    // pass end may wait again before another lane has read its values.
+    uint64_t out[2][kWarpSize];
 };
+
+struct GridJob;
 
 // The block a worker is running; reused from block to block.
 struct GridBlock {
@@ -90,6 +103,16 @@ struct GridBlock {
     // The block's error (the first one).
     int error = 0;
     std::string message;
+    GridJob* job = nullptr;
+    // Shared memory: [floor, end) may be used, the dynamic region starts at
+    // ctx.shared, statics are below `top`.
+    unsigned char* shared_floor = nullptr;
+    unsigned char* shared_top = nullptr;
+    struct Static {
+        const void* key;
+        void* at;
+    };
+    std::vector<Static> statics;  // this block's static variables, by key
 
     void fail(int code, std::string text) {
         if (error != 0) return;
@@ -122,6 +145,10 @@ std::string site_text(const SyncSite* s) { return format("%s (%s:%d)", s->what, 
 // What a thread is doing at a divergence, for the message.
 std::string doing(const GridThread& t) {
     if (t.wait == GridWait::exited) return format("thread %s has exited", dim_text(t.thread_idx).c_str());
+    if (t.wait == GridWait::warp) {
+        return format("thread %s waits at %s with mask 0x%08x", dim_text(t.thread_idx).c_str(),
+                      site_text(t.site).c_str(), t.mask);
+    }
     return format("thread %s waits at %s", dim_text(t.thread_idx).c_str(), site_text(t.site).c_str());
 }
 
@@ -199,6 +226,9 @@ struct GridJob {
     std::condition_variable done;
     int code = 0;
     std::string message;
+    // Kernel printf output, in the order it was printed.
+    std::mutex print_mu;
+    std::string printed;
 
     GridJob(const GridDesc& d, uint64_t count) : desc(&d), total(count), order(count, d.chaos) {}
 };
@@ -213,6 +243,12 @@ struct GridWorker {
     unsigned char* shared = nullptr;
     size_t shared_capacity = 0;
 
+    struct SharedBuffer {
+        unsigned char* base;  // nullptr when the host refused the memory
+        size_t bytes;
+    };
+    SharedBuffer shared_buffer(size_t bytes);
+
     // The loop kernel's job being run on the loop fiber (run_loop_job).
     GridJob* loop_job = nullptr;
     uint64_t loop_seen = 0;
@@ -220,7 +256,7 @@ struct GridWorker {
     ~GridWorker() { std::free(shared); }
     void run_job(GridJob& job);
     bool claim(GridJob& job, uint64_t* linear, uint64_t* seen);
-    int begin_block(const GridJob& job, uint64_t linear);
+    int begin_block(GridJob& job, uint64_t linear);
     void run_loop_job(GridJob& job);
     void run_fibers(GridBlock& b, const GridJob& job, uint64_t linear);
 };
@@ -239,29 +275,94 @@ struct GridPool {
 
 // ---- fiber side: what runs on the kernel threads' stacks ------------------
 
+// The lanes of warp exchanges that can be released at the end of a pass:
+// every lane named by a waiting lane's mask waits at the same site with the
+// same mask. Two lanes at one site, one naming the other with another mask
+// than its own, are a divergence: *mismatch is set to the first of them.
+unsigned warp_releasable(const GridBlock& b, const GridWarp& w, const GridThread** mismatch) {
+    unsigned released = 0;
+    for (unsigned rest = w.waiting & ~w.at_active_mask; rest != 0; rest &= rest - 1) {
+        const unsigned lane = static_cast<unsigned>(__builtin_ctz(rest));
+        if ((released >> lane) & 1) continue;
+        const GridThread& t = b.threads[w.first + lane];
+        bool complete = (t.mask & w.waiting & ~w.at_active_mask) == t.mask;
+        for (unsigned m = t.mask; m != 0; m &= m - 1) {
+            const GridThread& o = b.threads[w.first + static_cast<unsigned>(__builtin_ctz(m))];
+            if (o.wait != GridWait::warp || o.site != t.site) {
+                complete = false;
+            } else if (o.mask != t.mask) {
+                *mismatch = &t;
+                return 0;
+            }
+        }
+        if (complete) released |= t.mask;
+    }
+    return released;
+}
+
+// Releases the lanes `released` from their warp exchanges: their values,
+// gathered by lane, are what each of them gets back.
+void warp_release(GridBlock& b, GridWarp& w, unsigned released) {
+    uint64_t* out = w.out[++w.generation & 1];
+    for (unsigned m = released; m != 0; m &= m - 1) {
+        const unsigned lane = static_cast<unsigned>(__builtin_ctz(m));
+        out[lane] = w.pending[lane];
+        b.threads[w.first + lane].result = out;
+    }
+    w.waiting &= ~released;
+    w.run = released;
+}
+
+// Why no warp exchange of warp `w` can complete, for the message: a waiting
+// lane (`first` or after it, when given) and a lane of its mask that does
+// something else.
+std::string warp_divergence(const GridBlock& b, const GridWarp& w, const GridThread* first) {
+    const unsigned from = first != nullptr ? first->index - w.first : 0;
+    for (unsigned rest = w.waiting & ~((1u << from) - 1u); rest != 0; rest &= rest - 1) {
+        const GridThread& t = b.threads[w.first + static_cast<unsigned>(__builtin_ctz(rest))];
+        for (unsigned m = t.mask; m != 0; m &= m - 1) {
+            const GridThread& o = b.threads[w.first + static_cast<unsigned>(__builtin_ctz(m))];
+            if (o.wait != GridWait::warp || o.mask != t.mask || o.site != t.site) return doing(t) + ", but " + doing(o);
+        }
+    }
+    return "the lanes did not all reach it";  // not reached
+}
+
 // Passes the round on from `t`, which has just started waiting or finished:
-// to the next lane of its warp; from the warp's last lane, back to the
-// warp's first lane when every lane waits at the same warp exchange (lock
-// step), else to the next warp, else to the worker.
+// to the next lane of this pass over its warp; after the pass's last lane,
+// to the lanes of the warp exchanges that are complete (a new pass, in lock
+// step), else to the next warp when no lane waits at a warp exchange, else
+// to the worker, with a divergent warp operation.
 void grid_pass_on(GridThread& t) {
     GridBlock& b = *t.owner;
     GridWarp& w = b.warps[t.index / kWarpSize];
+    const unsigned lane = t.index - w.first;
+    const unsigned later = w.run & ~((2u << lane) - 1u);  // 2u << 31 wraps to 0: no later lane
     GridThread* next = nullptr;
-    if (t.index - w.first + 1 < w.lanes) {
-        next = &b.threads[t.index + 1];
-    } else if (w.arrived.all(w.lanes)) {
-        w.arrived.clear();
-        ++w.generation;
-        next = &b.threads[w.first];
-    } else if (w.arrived.count == 0) {
+    const GridThread* mismatch = nullptr;
+    if (later != 0) {
+        next = &b.threads[w.first + static_cast<unsigned>(__builtin_ctz(later))];
+    } else if (w.waiting == 0) {
         if (w.next >= 0) next = &b.threads[b.warps[w.next].first];
+    } else if (const unsigned released = warp_releasable(b, w, &mismatch)) {
+        warp_release(b, w, released);
+        next = &b.threads[w.first + static_cast<unsigned>(__builtin_ctz(released))];
+    } else if (const unsigned converged = mismatch == nullptr ? w.at_active_mask : 0) {
+        // No exchange can complete: the lanes at active_mask() go on together.
+        for (unsigned m = converged; m != 0; m &= m - 1) {
+            b.threads[w.first + static_cast<unsigned>(__builtin_ctz(m))].mask = converged;
+        }
+        w.waiting &= ~converged;
+        w.at_active_mask = 0;
+        w.run = converged;
+        next = &b.threads[w.first + static_cast<unsigned>(__builtin_ctz(converged))];
     } else {
         // Some lanes wait at a warp exchange that others never reach.
         b.fail(err::cudaErrorLaunchFailure,
-               format("kernel '%s': block %s: divergent warp operation in warp %u: %s (every lane of the warp "
-                      "must reach the same warp operation)",
+               format("kernel '%s': block %s: divergent warp operation in warp %u: %s (every lane named in the "
+                      "mask must reach the same warp operation with the same mask)",
                       b.desc->kernel, dim_text(b.ctx.block_idx).c_str(), t.index / kWarpSize,
-                      divergence(b, w.first, w.lanes, GridWait::warp, w.arrived.site).c_str()));
+                      warp_divergence(b, w, mismatch).c_str()));
     }
     Fiber& to = next != nullptr ? next->fiber : b.main;
     t_thread = next;
@@ -303,9 +404,23 @@ GridThread& current_grid_thread(const char* what) {
     {
         GridBlock& b = *t.owner;
         b.fail(err::cudaErrorLaunchFailure,
+               format("kernel '%s' was compiled to run its threads as a loop (no barrier found) but reached %s at "
+                      "%s:%d; compile it with --sim-fibers (block %s, thread %s)",
+                      b.desc->kernel, site.what, site.file, site.line, dim_text(b.ctx.block_idx).c_str(),
+                      dim_text(t.thread_idx).c_str()));
+    }
+    grid_abandon(t);
+}
+
+// A warp exchange whose mask does not name the calling lane.
+[[noreturn]] __attribute__((noinline)) void refuse_mask(GridThread& t, const SyncSite& site, unsigned mask) {
+    {
+        GridBlock& b = *t.owner;
+        b.fail(err::cudaErrorLaunchFailure,
                where(b, t.thread_idx) + ": " + site_text(&site) +
-                   " in a kernel run as a plain loop (its run_block was given for a kernel with no barrier and no "
-                   "warp operation)");
+                   format(" with mask 0x%08x, which does not contain the calling lane %u (a lane must name itself "
+                          "in the mask of a warp operation it calls)",
+                          mask, t.index % kWarpSize));
     }
     grid_abandon(t);
 }
@@ -354,7 +469,6 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
         GridWarp& warp = b.warps[w];
         warp.first = w * kWarpSize;
         warp.lanes = std::min(kWarpSize, n - warp.first);
-        warp.arrived.clear();
         warp.generation = 0;
         order[w] = static_cast<int>(w);
     }
@@ -368,8 +482,16 @@ void GridWorker::run_fibers(GridBlock& b, const GridJob& job, uint64_t linear) {
     b.released_count = 0;
 
     for (;;) {
+        // A round starts with every thread alive (a round in which some
+        // exited ends the block), each warp's lanes all to run.
         b.arrived.clear();
         b.exited = 0;
+        for (unsigned w = 0; w < warp_count; ++w) {
+            GridWarp& warp = b.warps[w];
+            warp.run = lanes_mask(warp.lanes);
+            warp.waiting = 0;
+            warp.at_active_mask = 0;
+        }
         GridThread& first = b.threads[b.warps[b.first_warp].first];
         t_thread = &first;
         fiber_switch(b.main, first.fiber);
@@ -402,11 +524,29 @@ bool GridWorker::claim(GridJob& job, uint64_t* linear, uint64_t* seen) {
     }
 }
 
+// The worker's shared memory buffer, at least `bytes` long; a block uses
+// its end (the dynamic region ends flush with it).
+GridWorker::SharedBuffer GridWorker::shared_buffer(size_t bytes) {
+    if (bytes > shared_capacity) {
+        const size_t rounded = (bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;
+        void* p = std::aligned_alloc(kSharedAlign, rounded);
+        if (p == nullptr) return SharedBuffer{nullptr, 0};
+        std::memset(p, 0, rounded);
+        std::free(shared);
+        shared = static_cast<unsigned char*>(p);
+        shared_capacity = rounded;
+    }
+    return SharedBuffer{shared, shared_capacity};
+}
+
+size_t round_up_to(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
 // Sets up the block context, shared memory and stacks for block `linear`.
-int GridWorker::begin_block(const GridJob& job, uint64_t linear) {
+int GridWorker::begin_block(GridJob& job, uint64_t linear) {
     const GridDesc& d = *job.desc;
     GridBlock& b = block;
     b.desc = &d;
+    b.job = &job;
     b.error = 0;
     b.message.clear();
     b.ctx.block_idx = unflatten(linear, d.grid);
@@ -415,29 +555,29 @@ int GridWorker::begin_block(const GridJob& job, uint64_t linear) {
     b.ctx.args = d.args;
     b.ctx.user = d.user;
     b.ctx.worker = id;
-    if (d.shared_bytes > shared_capacity) {
-        const size_t bytes = (d.shared_bytes + kSharedAlign - 1) / kSharedAlign * kSharedAlign;
-        void* p = std::aligned_alloc(kSharedAlign, bytes);
-        if (p == nullptr) {
-            b.fail(err::cudaErrorLaunchOutOfResources,
-                   format("kernel '%s': %zu bytes of shared memory per block are more than the host can give",
-                          d.kernel, d.shared_bytes));
-            return b.error;
-        }
-        std::memset(p, 0, bytes);
-        std::free(shared);
-        shared = static_cast<unsigned char*>(p);
-        shared_capacity = bytes;
+    // run_grid checked that the dynamic and reserved static bytes fit the limit.
+    const SharedBuffer buffer = shared_buffer(d.shared_limit);
+    if (buffer.base == nullptr) {
+        b.fail(err::cudaErrorLaunchOutOfResources,
+               format("kernel '%s': %zu bytes of shared memory per block are more than the host can give",
+                      d.kernel, d.shared_limit));
+        return b.error;
     }
-    b.ctx.shared = shared;
+    unsigned char* const end = buffer.base + buffer.bytes;
+    const size_t dynamic = round_up_to(d.shared_bytes, kSharedMinAlign);
+    b.ctx.shared = end - dynamic;
     b.ctx.shared_bytes = d.shared_bytes;
-    if (d.chaos.enabled && d.shared_bytes > 0) std::memset(shared, kSharedPoison, d.shared_bytes);
+    b.shared_floor = end - d.shared_limit;
+    b.shared_top = end - dynamic - round_up_to(d.static_shared, kSharedMinAlign);
+    b.statics.clear();
+    if (d.chaos.enabled && dynamic > 0) std::memset(end - dynamic, kSharedPoison, dynamic);
     return 0;
 }
 
 void GridWorker::run_loop_job(GridJob& job) {
     GridBlock& b = block;
     b.desc = job.desc;
+    b.job = &job;
     b.error = 0;
     GridThread& t = b.threads[0];
     t.block = &b.ctx;
@@ -536,6 +676,51 @@ GridPool& grid_pool() {
 
 bool valid_dims(const Dim3& d) { return d.x != 0 && d.y != 0 && d.z != 0; }
 
+// Kernel printf output, in one piece: output of two grids never interleaves.
+void write_stdout(const char* text, size_t n) {
+    static std::mutex* mu = new std::mutex();  // never destroyed: workers may print at exit
+    std::lock_guard<std::mutex> lock(*mu);
+    std::fwrite(text, 1, n, stdout);
+    std::fflush(stdout);
+}
+
+// The first use of a static __shared__ variable in a block: carved below the
+// statics so far (kernel_error when the block's limit is passed).
+__attribute__((noinline)) void* allocate_static(GridThread& t, const void* key, size_t size, size_t align) {
+    GridBlock& b = *t.owner;
+    const GridDesc& d = *b.desc;
+    if (align < kSharedMinAlign) align = kSharedMinAlign;
+    const uintptr_t top = reinterpret_cast<uintptr_t>(b.shared_top);
+    const uintptr_t floor = reinterpret_cast<uintptr_t>(b.shared_floor);
+    const bool power_of_two = (align & (align - 1)) == 0;
+    if (!power_of_two || size > top - floor || ((top - size) & ~(uintptr_t(align) - 1)) < floor) {
+        char detail[256];
+        const size_t dynamic = b.ctx.shared_bytes;
+        const size_t statics = static_cast<size_t>(reinterpret_cast<unsigned char*>(b.ctx.shared) - b.shared_top);
+        if (!power_of_two) {
+            std::snprintf(detail, sizeof detail, "a static __shared__ variable asks for alignment %zu (not a power of two)",
+                          align);
+        } else {
+            std::snprintf(detail, sizeof detail,
+                          "a static __shared__ variable of %zu bytes does not fit: %zu bytes of static and %zu of "
+                          "dynamic shared memory are in use, the block's limit is %zu bytes",
+                          size, statics, dynamic, d.shared_limit);
+        }
+        kernel_error(err::cudaErrorInvalidValue, detail);
+    }
+    unsigned char* at = reinterpret_cast<unsigned char*>((top - size) & ~(uintptr_t(align) - 1));
+    b.shared_top = at;
+    if (d.chaos.enabled) std::memset(at, kSharedPoison, size);
+    b.statics.push_back(GridBlock::Static{key, at});
+    if (d.static_seen != nullptr) {
+        const size_t total = static_cast<size_t>(static_cast<unsigned char*>(b.ctx.shared) - at);
+        size_t seen = d.static_seen->load(std::memory_order_relaxed);
+        while (seen < total && !d.static_seen->compare_exchange_weak(seen, total, std::memory_order_relaxed)) {
+        }
+    }
+    return at;
+}
+
 }  // namespace
 
 bool parse_worker_count(const char* text, unsigned* out, std::string* why) {
@@ -585,6 +770,15 @@ GridResult run_grid(const GridDesc& d) {
                                 kMaxThreadsPerBlock);
         return result;
     }
+    if (d.shared_limit > kSharedMemPerBlockOptin ||
+        round_up_to(d.shared_bytes, kSharedMinAlign) > d.shared_limit ||
+        round_up_to(d.static_shared, kSharedMinAlign) > d.shared_limit - round_up_to(d.shared_bytes, kSharedMinAlign)) {
+        result.code = err::cudaErrorInvalidValue;
+        result.message = format("kernel '%s': %zu bytes of dynamic and %zu of static shared memory are more than a "
+                                "block's limit of %zu bytes (at most %zu)",
+                                d.kernel, d.shared_bytes, d.static_shared, d.shared_limit, kSharedMemPerBlockOptin);
+        return result;
+    }
     if (t_worker_plus_one != 0 || t_thread != nullptr) {
         result.code = err::cudaErrorNotSupported;
         result.message = format("kernel '%s': launched from kernel code (dynamic parallelism is not supported "
@@ -608,12 +802,75 @@ GridResult run_grid(const GridDesc& d) {
         for (uint64_t i = 0; i < job.total; ++i) pool.work.notify_one();
     }
     job.done.wait(lock, [&] { return job.finished == job.total && job.users == 0; });
+    lock.unlock();
+    if (!job.printed.empty()) write_stdout(job.printed.data(), job.printed.size());
     result.code = job.code;
     result.message = std::move(job.message);
     return result;
 }
 
 ThreadContext* current_thread() { return t_thread; }
+
+unsigned active_mask() {
+    if (t_thread == nullptr) return 0;
+    GridThread& t = static_cast<GridThread&>(*t_thread);
+    GridBlock& b = *t.owner;
+    if (b.desc->run_block == nullptr) {
+        // The lanes run one after the other: the caller waits until every
+        // lane of its warp has exited, waits elsewhere, or calls this too
+        // (after the warp exchanges that can complete have), and gets the
+        // lanes that called it.
+        static const SyncSite site{"__activemask", "", 0};
+        GridWarp& w = b.warps[t.index / kWarpSize];
+        const unsigned bit = 1u << (t.index - w.first);
+        w.waiting |= bit;
+        w.at_active_mask |= bit;
+        t.wait = GridWait::warp;
+        t.site = &site;
+        t.mask = 0;
+        grid_pass_on(t);
+        t.wait = GridWait::running;
+        return t.mask;
+    }
+    // A loop kernel: its threads run one after the other, none has exited
+    // while another runs; the lanes of the current thread's warp.
+    const Dim3& dim = b.ctx.block_dim;
+    const unsigned n = dim.x * dim.y * dim.z;
+    const unsigned index = t.thread_idx.x + dim.x * (t.thread_idx.y + dim.y * t.thread_idx.z);
+    const unsigned first = index / kWarpSize * kWarpSize;
+    return lanes_mask(std::min(kWarpSize, n - first));
+}
+
+void* shared_static(const void* key, size_t size, size_t align) {
+    if (t_thread == nullptr) return nullptr;
+    GridThread& t = static_cast<GridThread&>(*t_thread);
+    GridBlock& b = *t.owner;
+    for (const GridBlock::Static& s : b.statics) {
+        if (s.key == key) return s.at;
+    }
+    return allocate_static(t, key, size, align);
+}
+
+void* shared_dynamic(size_t* bytes) {
+    if (t_thread == nullptr) {
+        if (bytes != nullptr) *bytes = 0;
+        return nullptr;
+    }
+    const BlockContext& ctx = *t_thread->block;
+    if (bytes != nullptr) *bytes = ctx.shared_bytes;
+    return ctx.shared;
+}
+
+void kernel_print(const char* text, size_t n) {
+    if (n == 0 || text == nullptr) return;
+    if (t_thread == nullptr) {
+        write_stdout(text, n);
+        return;
+    }
+    GridJob& job = *static_cast<GridThread&>(*t_thread).owner->job;
+    std::lock_guard<std::mutex> lock(job.print_mu);
+    job.printed.append(text, n);
+}
 
 unsigned lane_id() { return current_grid_thread("lane_id").index % kWarpSize; }
 
@@ -628,19 +885,22 @@ int block_barrier(const SyncSite& site, int predicate) {
     return b.released_count;
 }
 
-WarpValues warp_exchange(const SyncSite& site, uint64_t value) {
+WarpValues warp_exchange(const SyncSite& site, uint64_t value, unsigned mask) {
     GridThread& t = current_grid_thread(site.what);
     if (__builtin_expect(t.owner->desc->run_block != nullptr, 0)) refuse_in_loop(t, site);
     GridBlock& b = *t.owner;
     GridWarp& w = b.warps[t.index / kWarpSize];
-    // Two buffers: a lane released from this exchange may reach the next one
-    // (and write its value) before the other lanes have read this one's.
-    uint64_t* values = w.values[w.generation & 1];
-    values[t.index - w.first] = value;
-    w.arrived.arrive(t, GridWait::warp, site);
+    const unsigned lane = t.index - w.first;
+    const unsigned named = mask & lanes_mask(w.lanes);
+    if (__builtin_expect(((named >> lane) & 1) == 0, 0)) refuse_mask(t, site, mask);
+    w.pending[lane] = value;
+    w.waiting |= 1u << lane;
+    t.wait = GridWait::warp;
+    t.site = &site;
+    t.mask = named;
     grid_pass_on(t);
     t.wait = GridWait::running;
-    return WarpValues{values, w.lanes};
+    return WarpValues{t.result, w.lanes};
 }
 
 void kernel_error(int code, const char* detail) {
