@@ -79,6 +79,17 @@ def _labels_cleared(sim: Any, _: Any) -> bool:
 
 
 ASSERTING = KERNELS + r"""
+// The kernel attributes row: vadd's dynamic shared memory limit, set and read back.
+extern "C" int raise_vadd_limit(void) {
+    if (int e = register_kernels()) return e;
+    return cudaFuncSetAttribute(reinterpret_cast<const void*>(&vadd), cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                100000);
+}
+extern "C" int vadd_limit(void) {
+    cudaFuncAttributes attr;
+    if (cudaFuncGetAttributes(&attr, reinterpret_cast<const void*>(&vadd)) != cudaSuccess) return -1;
+    return attr.maxDynamicSharedSizeBytes;
+}
 extern "C" int launch_failing_assert(void) {
     int limit = 0;
     void* args[] = {&limit};
@@ -99,6 +110,15 @@ def _setup_sticky(sim: Any) -> None:
     assert _asserting_library().launch_failing_assert() == 0
     assert g.cudaDeviceSynchronize() == g.cudaErrorAssert
     assert g.cudaMalloc(16)[1] == g.cudaErrorAssert
+
+
+def _setup_kernel_attributes(sim: Any) -> None:
+    assert _asserting_library().raise_vadd_limit() == 0
+    assert _asserting_library().vadd_limit() == 100000
+
+
+def _kernel_attributes_cleared(sim: Any, _: Any) -> bool:
+    return bool(_asserting_library().vadd_limit() == 49152)  # the default: sharedMemPerBlock
 
 
 def _sticky_cleared(sim: Any, _: Any) -> bool:
@@ -131,9 +151,13 @@ CASES: dict[str, Case] = {
     "labels": ("simulator", lambda sim: sim.label("stale"), _labels_cleared),
     "current device": ("simulator", lambda sim: g.cudaSetDevice(1), lambda sim, _: g.cudaGetDevice()[0] == 0),
     "sticky errors": ("device", _setup_sticky, _sticky_cleared),
+    "kernel attributes": ("simulator", _setup_kernel_attributes, _kernel_attributes_cleared),
     "last error": ("simulator", lambda sim: g.cudaFree(999),
                    lambda sim, _: g.cudaPeekAtLastError() == g.cudaSuccess),
 }
+
+
+KERNEL_ROWS = ("sticky errors", "kernel attributes")
 
 
 def test_every_registry_row_has_a_case():
@@ -147,8 +171,8 @@ def test_every_registry_row_has_a_case():
 
 
 @pytest.mark.parametrize("reset", ["cudaDeviceReset", "sim.reset"])
-@pytest.mark.parametrize("subsystem", [pytest.param(name, marks=pytest.mark.build) if name == "sticky errors" else name
-                                       for name in CASES])  # the sticky error needs a compiled kernel
+@pytest.mark.parametrize("subsystem", [pytest.param(name, marks=pytest.mark.build) if name in KERNEL_ROWS else name
+                                       for name in CASES])  # these rows need a compiled kernel
 def test_reset_clears_what_the_registry_says(pygpu_sim, subsystem, reset):
     reach, setup, cleared = CASES[subsystem]
     made = setup(pygpu_sim)

@@ -713,10 +713,7 @@ __attribute__((noinline)) void* allocate_static(GridThread& t, const void* key, 
     if (d.chaos.enabled) std::memset(at, kSharedPoison, size);
     b.statics.push_back(GridBlock::Static{key, at});
     if (d.static_seen != nullptr) {
-        const size_t total = static_cast<size_t>(static_cast<unsigned char*>(b.ctx.shared) - at);
-        size_t seen = d.static_seen->load(std::memory_order_relaxed);
-        while (seen < total && !d.static_seen->compare_exchange_weak(seen, total, std::memory_order_relaxed)) {
-        }
+        raise_to(*d.static_seen, static_cast<size_t>(static_cast<unsigned char*>(b.ctx.shared) - at));
     }
     return at;
 }

@@ -175,6 +175,13 @@ unsigned active_mask();
 // The calling thread's lane in its warp (linear thread index % 32).
 unsigned lane_id();
 
+// Raises `seen` to `total` when it is lower (the static shared bytes seen).
+inline void raise_to(std::atomic<size_t>& seen, size_t total) {
+    size_t now = seen.load(std::memory_order_relaxed);
+    while (now < total && !seen.compare_exchange_weak(now, total, std::memory_order_relaxed)) {
+    }
+}
+
 // Static __shared__ storage (pygpu/sim/launch.h, pygpu_sim_shared_static):
 // the block's bytes for `key`, allocated on the block's first call.
 // nullptr outside kernel code.

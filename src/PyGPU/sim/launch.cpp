@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "PyGPU/sim/chaos.h"
+#include "PyGPU/sim/func.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
 #include "pygpu/sim/launch.h"
@@ -44,6 +45,7 @@ struct Kernel {
     pygpu_sim_kernel_fn run_thread;
     size_t static_shared_bytes;
     std::vector<size_t> param_sizes;
+    FuncAttributes* attributes;  // func.h: the stub's limits and the static shared bytes seen
 };
 
 // Registered kernels by host stub. Never destroyed (stream workers may still
@@ -92,10 +94,12 @@ const char* const kAxes[] = {"x", "y", "z"};
 //    block dimension over maxThreadsDim or a grid dimension over maxGridSize
 //    is cudaErrorInvalidConfiguration ("a kernel launch is requesting
 //    resources that can never be satisfied by the current device");
-//  - more shared memory per block (static + dynamic) than sharedMemPerBlock
-//    is cudaErrorInvalidValue: what the runtime answers for dynamic shared
-//    memory beyond the default 48 KiB limit without the opt-in attribute
-//    (cudaFuncAttributeMaxDynamicSharedMemorySize, not simulated).
+//  - more dynamic shared memory than the kernel's limit (func.h: the
+//    device's sharedMemPerBlock minus the static bytes seen, or what
+//    cudaFuncAttributeMaxDynamicSharedMemorySize set) is
+//    cudaErrorInvalidValue, what the runtime answers; so is static + dynamic
+//    over the block's limit. Static bytes first used by this launch's
+//    blocks are checked by the engine (grid.h).
 int check_configuration(const pygpu_device_prop& p, const Kernel& k, Dim3 grid, Dim3 block, size_t dynamic_shared) {
     const unsigned gd[] = {grid.x, grid.y, grid.z}, bd[] = {block.x, block.y, block.z};
     for (int i = 0; i < 3; ++i) {
@@ -122,11 +126,15 @@ int check_configuration(const pygpu_device_prop& p, const Kernel& k, Dim3 grid, 
                     "maxThreadsPerBlock = %d",
                     k.name.c_str(), threads, p.maxThreadsPerBlock);
     }
-    if (dynamic_shared > p.sharedMemPerBlock || k.static_shared_bytes > p.sharedMemPerBlock - dynamic_shared) {
+    const size_t statics = k.attributes->static_seen.load(std::memory_order_relaxed);
+    const size_t limit = block_shared_limit(*k.attributes);
+    if (dynamic_shared > dynamic_shared_limit(*k.attributes) || statics > limit || dynamic_shared > limit - statics) {
         return fail(err::cudaErrorInvalidValue,
                     "cudaLaunchKernel: kernel '%s': %zu bytes of static and %zu of dynamic shared memory are more "
-                    "than the device's sharedMemPerBlock = %zu",
-                    k.name.c_str(), k.static_shared_bytes, dynamic_shared, p.sharedMemPerBlock);
+                    "than its limits: %zu dynamic bytes (the device's sharedMemPerBlock = %zu less the static bytes; "
+                    "raise it with cudaFuncSetAttribute(cudaFuncAttributeMaxDynamicSharedMemorySize)), %zu in all",
+                    k.name.c_str(), statics, dynamic_shared, dynamic_shared_limit(*k.attributes), p.sharedMemPerBlock,
+                    limit);
     }
     return err::cudaSuccess;
 }
@@ -148,7 +156,10 @@ std::shared_ptr<Launch> make_launch(std::shared_ptr<const Kernel> k, Dim3 grid, 
     d.kernel = k->name.c_str();
     d.grid = grid;
     d.block = block;
-    d.shared_bytes = k->static_shared_bytes + dynamic_shared;
+    d.shared_bytes = dynamic_shared;
+    d.static_shared = k->static_shared_bytes;
+    d.shared_limit = block_shared_limit(*k->attributes);
+    d.static_seen = &k->attributes->static_seen;
     d.run_block = k->run_block != nullptr ? run_c_block : nullptr;
     d.run_thread = k->run_thread != nullptr ? run_c_thread : nullptr;
     d.args = l->args.data();
@@ -158,6 +169,13 @@ std::shared_ptr<Launch> make_launch(std::shared_ptr<const Kernel> k, Dim3 grid, 
 }
 
 }  // namespace
+
+bool registered_kernel_name(const void* host_stub, std::string* name) {
+    const std::shared_ptr<const Kernel> k = find_kernel(host_stub);
+    if (k == nullptr) return false;
+    *name = k->name;
+    return true;
+}
 
 int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
                   pygpu_stream_t stream) {
@@ -194,6 +212,8 @@ int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, siz
 
 extern "C" {
 
+const unsigned int PYGPU_SIM_KERNEL_ABI_SYMBOL = PYGPU_SIM_KERNEL_ABI_VERSION;
+
 int pygpu_sim_register_kernel(const void* host_stub, const pygpu_sim_kernel_desc* desc) {
     using namespace pygpu::sim;
     if (host_stub == nullptr || desc == nullptr) {
@@ -204,6 +224,12 @@ int pygpu_sim_register_kernel(const void* host_stub, const pygpu_sim_kernel_desc
                     "pygpu_sim_register_kernel: the kernel was compiled for kernel ABI version %u, this library "
                     "has version %d",
                     desc->abi_version, PYGPU_SIM_KERNEL_ABI_VERSION);
+    }
+    if (desc->abi_tag != &PYGPU_SIM_KERNEL_ABI_SYMBOL) {
+        return fail(err::cudaErrorInvalidValue,
+                    "pygpu_sim_register_kernel: kernel '%s': abi_tag is not PYGPU_SIM_KERNEL_ABI_TAG (the address of "
+                    "pygpu_sim_kernel_abi_v%d)",
+                    desc->name == nullptr ? "?" : desc->name, PYGPU_SIM_KERNEL_ABI_VERSION);
     }
     if (desc->name == nullptr || (desc->run_block == nullptr) == (desc->run_thread == nullptr)) {
         return fail(err::cudaErrorInvalidValue,
@@ -219,12 +245,14 @@ int pygpu_sim_register_kernel(const void* host_stub, const pygpu_sim_kernel_desc
     k->run_thread = desc->run_thread;
     k->static_shared_bytes = desc->static_shared_bytes;
     k->param_sizes.assign(desc->param_sizes, desc->param_sizes + desc->param_count);
+    k->attributes = &func_attributes(host_stub);
     for (size_t size : k->param_sizes) {
         if (size == 0) {
             return fail(err::cudaErrorInvalidValue, "pygpu_sim_register_kernel: kernel '%s': a parameter of 0 bytes",
                         desc->name);
         }
     }
+    raise_to(k->attributes->static_seen, desc->static_shared_bytes);
     KernelTable& t = kernel_table();
     std::lock_guard<std::mutex> lock(t.mu);
     t.by_stub[host_stub] = std::move(k);

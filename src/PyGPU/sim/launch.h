@@ -12,12 +12,16 @@
 #define PYGPU_SIM_LAUNCH_H
 
 #include <cstddef>
+#include <string>
 
 #include "PyGPU/sim/grid.h"
 #include "pygpu/backend.h"
 
 namespace pygpu {
 namespace sim {
+
+// The name of the kernel registered for `host_stub` (false when none).
+bool registered_kernel_name(const void* host_stub, std::string* name);
 
 // cudaLaunchKernel, with the configuration checks of launch.cpp.
 int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,

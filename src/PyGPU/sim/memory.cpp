@@ -8,6 +8,7 @@
 #include "PyGPU/common/block_cache.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
+#include "PyGPU/sim/symbols.h"
 
 namespace pygpu {
 namespace sim {
@@ -308,6 +309,17 @@ int check_device_range(State& st, const char* role, const void* p, size_t n, int
         return fail(err::cudaErrorInvalidValue, "%s %p is host memory (in %s), but %s", role, p, describe(*al).c_str(),
                     context);
     }
+    GlobalSymbol g;
+    if (global_containing(a, &g)) {  // a __device__ variable: device memory of every device
+        if (a + n > g.base + g.size) {
+            return fail(err::cudaErrorInvalidValue,
+                        "%s %p: %zu bytes from offset %zu of the __device__ variable '%s' (%zu bytes) run %zu bytes "
+                        "past its end",
+                        role, p, n, static_cast<size_t>(a - g.base), g.name.c_str(), g.size,
+                        static_cast<size_t>(a + n - g.base - g.size));
+        }
+        return err::cudaSuccess;
+    }
     if (const FreedRange* f = st.memory.freed_containing(a)) {
         if (f->was.kind == MemKind::device) {
             return fail(err::cudaErrorInvalidValue, "%s %p was freed: it is in %s", role, p, describe_freed(*f).c_str());
@@ -341,6 +353,13 @@ int check_host_range(State& st, const char* role, const void* p, size_t n, bool*
         *pinned = true;
         return err::cudaSuccess;
     }
+    GlobalSymbol g;
+    if (global_containing(a, &g)) {
+        return fail(err::cudaErrorInvalidValue,
+                    "%s %p is device memory (in the __device__ variable '%s'), but %s; pass the kind that matches the "
+                    "pointers, or cudaMemcpyDefault",
+                    role, p, g.name.c_str(), context);
+    }
     if (const FreedRange* f = st.memory.quarantined(a, n)) {
         return fail(err::cudaErrorInvalidValue, "%s %p (%zu bytes) uses freed memory: %s", role, p, n,
                     describe_freed(*f).c_str());
@@ -358,7 +377,9 @@ int check_host_range(State& st, const char* role, const void* p, size_t n, bool*
 
 int device_of(State& st, const void* p) {
     const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(p));
-    return al != nullptr && al->kind == MemKind::device ? al->device : -1;
+    if (al != nullptr) return al->kind == MemKind::device ? al->device : -1;
+    GlobalSymbol g;
+    return global_containing(reinterpret_cast<uintptr_t>(p), &g) ? current_device() : -1;
 }
 
 void reset_memory(State& st, const ResetScope& scope, ResetBatch& batch) {
@@ -454,6 +475,12 @@ static int free_allocation(void* ptr, MemKind kind, const char* call, const char
         std::unique_lock<std::mutex> lock(st.mu);
         const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
         const Allocation* al = st.memory.containing(a);
+        GlobalSymbol g;
+        if (al == nullptr && global_containing(a, &g)) {
+            return fail(err::cudaErrorInvalidValue,
+                        "%s %p is the __device__ variable '%s' (%zu bytes), not memory from %s; it cannot be freed",
+                        arg, ptr, g.name.c_str(), g.size, allocators);
+        }
         if (al == nullptr) {
             if (const FreedRange* f = st.memory.freed_containing(a)) {
                 return fail(err::cudaErrorInvalidValue, "%s %p %s: %s", arg, ptr,
@@ -618,7 +645,11 @@ int pointer_get_attributes(pygpu_pointer_attributes* attributes, const void* ptr
         std::lock_guard<std::mutex> lock(st.mu);
         const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(ptr));
         void* p = const_cast<void*>(ptr);
-        if (al == nullptr) {
+        GlobalSymbol g;
+        if (al == nullptr && global_containing(reinterpret_cast<uintptr_t>(ptr), &g)) {
+            // A __device__ variable: device memory of every device, seen from the current one.
+            *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_DEVICE, current_device(), p, nullptr};
+        } else if (al == nullptr) {
             // CUDA 11+: memory unknown to the runtime is cudaMemoryTypeUnregistered
             // with cudaSuccess (older runtimes returned cudaErrorInvalidValue).
             *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_UNREGISTERED, -1, nullptr, nullptr};

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "PyGPU/sim/chaos.h"
+#include "PyGPU/sim/func.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/trace.h"
@@ -42,7 +43,13 @@ void release_memory(State& st, const ResetScope&, ResetBatch& batch) { release(s
 void chaos_off() { set_chaos(false, 0, kDefaultChaosDelayUs); }  // PYGPU_SIM_CHAOS's setting included
 
 // The registry: what each subsystem clears, in the order it runs. A new
-// subsystem (the kernel tables, for example) is one row here.
+// subsystem is one row here. Not reset, on purpose: the registered kernels
+// and the registered __device__/__constant__ variables (symbols.h) belong to
+// the code loaded in the process, which a reset does not unload (on CUDA a
+// reset reloads the modules: their globals' contents go back to their
+// initial values there, here they keep what was written); the kernel
+// attributes (func.h) are one record for all devices, so only
+// PyGPU.sim.reset() clears their settings.
 //
 // The rule of order:
 //  - Phase locked runs first, under State::mu, so no call can name what it
@@ -73,6 +80,7 @@ const ResetStep kRegistry[] = {
     {"injections", Reach::simulator, Phase::settled, clear_all<clear_injections>},
     {"chaos", Reach::simulator, Phase::settled, clear_all<chaos_off>},
     {"trace", Reach::simulator, Phase::settled, clear_all<trace_clear>},
+    {"kernel attributes", Reach::simulator, Phase::settled, reset_func_attributes},
     {"labels", Reach::simulator, Phase::settled, clear_all<forget_labels>},
     {"current device", Reach::simulator, Phase::settled, clear_all<reset_current_device>},
     {"last error", Reach::simulator, Phase::settled, clear_all<clear_last_error>},

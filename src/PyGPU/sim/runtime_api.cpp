@@ -17,8 +17,11 @@
 #include <type_traits>
 
 #include "PyGPU/sim/backend.h"
+#include "PyGPU/sim/func.h"
+#include "PyGPU/sim/grid.h"
 #include "PyGPU/sim/host_access.h"
 #include "PyGPU/sim/launch.h"
+#include "PyGPU/sim/symbols.h"
 
 namespace pygpu {
 namespace sim {
@@ -64,6 +67,12 @@ static_assert(cudaStreamDefault == PYGPU_STREAM_DEFAULT && cudaStreamNonBlocking
                   cudaHostRegisterReadOnly == PYGPU_HOST_REGISTER_READ_ONLY,
               "flags");
 static_assert(std::is_same<cudaHostFn_t, pygpu_host_fn>::value, "cudaHostFn_t");
+static_assert(cudaFuncAttributeMaxDynamicSharedMemorySize == kAttrMaxDynamicSharedMemorySize &&
+                  cudaFuncAttributePreferredSharedMemoryCarveout == kAttrPreferredSharedMemoryCarveout &&
+                  cudaFuncAttributeClusterDimMustBeSet == kAttrClusterFirst &&
+                  cudaFuncAttributeClusterSchedulingPolicyPreference == kAttrClusterLast &&
+                  cudaFuncCachePreferEqual == kCachePreferEqual,
+              "cudaFuncAttribute, cudaFuncCache");
 
 // A CUDA-typed argument as the table's parameter type: handles and structs
 // (pointers) are reinterpreted, enumerations converted, the rest passed as is.
@@ -80,6 +89,14 @@ To to_table(From value) {
 }
 
 }  // namespace
+
+// Runs `body` unless user code may not use the device in this process
+// (host_access.h): the calls outside the backend table.
+template <typename Body>
+cudaError_t host_call(const char* call, Body&& body) {
+    if (const int refused = host_access_refused(call)) return static_cast<cudaError_t>(refused);
+    return static_cast<cudaError_t>(body());
+}
 
 // Runs `entry` of the table with CUDA's arguments, unless user code may not
 // use the device in this process (host_access.h).
@@ -126,6 +143,93 @@ cudaError_t cudaLaunchKernel(const void* func, dim3 gridDim, dim3 blockDim, void
     return static_cast<cudaError_t>(pygpu::sim::launch_kernel(func, pygpu::sim::Dim3{gridDim.x, gridDim.y, gridDim.z},
                                                               pygpu::sim::Dim3{blockDim.x, blockDim.y, blockDim.z},
                                                               args, sharedMem, reinterpret_cast<pygpu_stream_t>(stream)));
+}
+
+// Kernel attributes and occupancy (func.h), outside the backend table.
+cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes* attr, const void* func) {
+    return pygpu::sim::host_call("cudaFuncGetAttributes", [&] {
+        pygpu::sim::FuncInfo info;
+        const int e = pygpu::sim::func_get_attributes(attr != nullptr ? &info : nullptr, func);
+        if (e != 0) return e;
+        *attr = cudaFuncAttributes{};
+        attr->sharedSizeBytes = info.shared_size_bytes;
+        attr->maxThreadsPerBlock = info.max_threads_per_block;
+        attr->numRegs = info.num_regs;
+        attr->ptxVersion = info.ptx_version;
+        attr->binaryVersion = info.binary_version;
+        attr->maxDynamicSharedSizeBytes = info.max_dynamic_shared_size_bytes;
+        attr->preferredShmemCarveout = info.preferred_shmem_carveout;
+        return e;
+    });
+}
+
+cudaError_t cudaFuncSetAttribute(const void* func, enum cudaFuncAttribute attr, int value) {
+    return pygpu::sim::host_call("cudaFuncSetAttribute",
+                                 [&] { return pygpu::sim::func_set_attribute(func, static_cast<int>(attr), value); });
+}
+
+cudaError_t cudaFuncSetCacheConfig(const void* func, enum cudaFuncCache cacheConfig) {
+    return pygpu::sim::host_call("cudaFuncSetCacheConfig",
+                                 [&] { return pygpu::sim::func_set_cache_config(func, static_cast<int>(cacheConfig)); });
+}
+
+cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* numBlocks, const void* func, int blockSize,
+                                                                   size_t dynamicSMemSize, unsigned int flags) {
+    return pygpu::sim::host_call("cudaOccupancyMaxActiveBlocksPerMultiprocessor", [&] {
+        return pygpu::sim::occupancy_max_active_blocks(numBlocks, func, blockSize, dynamicSMemSize, flags);
+    });
+}
+
+cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* numBlocks, const void* func, int blockSize,
+                                                          size_t dynamicSMemSize) {
+    return cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(numBlocks, func, blockSize, dynamicSMemSize, 0);
+}
+
+cudaError_t pygpu_sim_occupancy_max_potential_block_size(int* minGridSize, int* blockSize, const void* func,
+                                                         size_t dynamicSMemSize, int blockSizeLimit) {
+    return pygpu::sim::host_call("cudaOccupancyMaxPotentialBlockSize", [&] {
+        return pygpu::sim::occupancy_max_potential_block_size(minGridSize, blockSize, func, dynamicSMemSize,
+                                                              blockSizeLimit);
+    });
+}
+
+// Symbols (symbols.h), outside the backend table.
+cudaError_t cudaGetSymbolAddress(void** devPtr, const void* symbol) {
+    return pygpu::sim::host_call("cudaGetSymbolAddress", [&] { return pygpu::sim::get_symbol_address(devPtr, symbol); });
+}
+
+cudaError_t cudaGetSymbolSize(size_t* size, const void* symbol) {
+    return pygpu::sim::host_call("cudaGetSymbolSize", [&] { return pygpu::sim::get_symbol_size(size, symbol); });
+}
+
+cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset,
+                               enum cudaMemcpyKind kind) {
+    return pygpu::sim::host_call("cudaMemcpyToSymbol", [&] {
+        return pygpu::sim::memcpy_to_symbol(symbol, src, count, offset, kind, false, nullptr);
+    });
+}
+
+cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count, size_t offset,
+                                 enum cudaMemcpyKind kind) {
+    return pygpu::sim::host_call("cudaMemcpyFromSymbol", [&] {
+        return pygpu::sim::memcpy_from_symbol(dst, symbol, count, offset, kind, false, nullptr);
+    });
+}
+
+cudaError_t cudaMemcpyToSymbolAsync(const void* symbol, const void* src, size_t count, size_t offset,
+                                    enum cudaMemcpyKind kind, cudaStream_t stream) {
+    return pygpu::sim::host_call("cudaMemcpyToSymbolAsync", [&] {
+        return pygpu::sim::memcpy_to_symbol(symbol, src, count, offset, kind, true,
+                                            reinterpret_cast<pygpu_stream_t>(stream));
+    });
+}
+
+cudaError_t cudaMemcpyFromSymbolAsync(void* dst, const void* symbol, size_t count, size_t offset,
+                                      enum cudaMemcpyKind kind, cudaStream_t stream) {
+    return pygpu::sim::host_call("cudaMemcpyFromSymbolAsync", [&] {
+        return pygpu::sim::memcpy_from_symbol(dst, symbol, count, offset, kind, true,
+                                              reinterpret_cast<pygpu_stream_t>(stream));
+    });
 }
 
 }  // extern "C"
