@@ -41,8 +41,8 @@ extern "C" int axpb_launch(const float* x, const float* y, float* out, int n, vo
 
 extern "C" int axpb_selftest(int n) {
     float *x, *y, *out;
-    if (cudaMalloc(&x, n * sizeof(float)) || cudaMalloc(&y, n * sizeof(float)) ||
-        cudaMalloc(&out, n * sizeof(float)))
+    if (cudaMalloc((void**)&x, n * sizeof(float)) || cudaMalloc((void**)&y, n * sizeof(float)) ||
+        cudaMalloc((void**)&out, n * sizeof(float)))
         return -1;
     float* host = new float[n];
     for (int i = 0; i < n; ++i) host[i] = static_cast<float>(i);

@@ -34,11 +34,20 @@ unsigned int blocks(int64_t n, unsigned int per_block) {
     return static_cast<unsigned int>((n + per_block - 1) / per_block);
 }
 
+// So that a launcher returns its own launch's error, not a stale one: a call
+// that failed earlier on this thread (one that PyGPU already raised as an
+// exception, say) leaves its error as the last error until it is read. On
+// the simulated device this library shares the last error with PyGPU (one
+// device per process); nvcc's build links a CUDA runtime of its own. A
+// sticky error (a fault in a kernel) stays: every call keeps returning it.
+void clear_stale_error() { (void)cudaGetLastError(); }
+
 }  // namespace
 
 extern "C" int saxpy_launch(int64_t n, float a, const float* x, int64_t incx, float* y, int64_t incy,
                             void* stream) {
     if (n <= 0) return cudaSuccess;
+    clear_stale_error();
     saxpy_kernel<<<blocks(n, 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(n, a, x, incx, y, incy);
     return cudaGetLastError();
 }
@@ -46,6 +55,7 @@ extern "C" int saxpy_launch(int64_t n, float a, const float* x, int64_t incx, fl
 extern "C" int stencil_launch(int64_t rows, int64_t cols, float center, float neighbour, const float* in,
                               int64_t in_pitch, float* out, int64_t out_pitch, void* stream) {
     if (rows <= 0 || cols <= 0) return cudaSuccess;
+    clear_stale_error();
     const dim3 block(32, 8);
     const dim3 grid(blocks(cols, block.x), blocks(rows, block.y));
     stencil_kernel<<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(rows, cols, center, neighbour, in,
