@@ -18,16 +18,21 @@ streams, each sample a launch and its completion (``cudaStreamSynchronize``).
 numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``; ``pip install numba
 numba-cuda``, the ``bench`` extra) is a further reference where installed:
 it runs Python kernels with one OS thread per CUDA thread, about 3x10^3
-elements/s here, so it is measured on small sizes (named in the note) and
-not on the matrix multiply (hours).
+elements/s here, so it is measured on small sizes (named in the reference)
+and not on the matrix multiply (hours). It runs in a process of its own
+(``bench/_numba_sim.py``): numba-cuda loads the real CUDA runtime into the
+process's global scope, and the CUDA calls of a library loaded after that
+would bind to it instead of to the simulated device.
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,7 +44,6 @@ KERNELS = Path(__file__).resolve().parent / "kernels"
 VADD_N = 1 << 24
 REDUCE_N = 1 << 22
 MATMUL_N = 512
-NUMBA_N = {"vadd": 1 << 10, "block_reduce": 1 << 11, "warp_reduce": 1 << 11}
 
 
 def _cases(only: list[str]) -> list[str]:
@@ -76,71 +80,15 @@ class _Launch:
         self.g.cudaStreamSynchronize(self.stream).check()
 
 
-def _numba():
-    """numba.cuda in simulator mode, or (None, why it is missing)."""
-    os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
-    try:
-        from numba import cuda
-    except ImportError as exc:
-        return None, f"numba's CUDA simulator is not installed (pip install numba numba-cuda): {exc}"
-    return cuda, None
-
-
-def _numba_kernels(cuda) -> dict:
-    """The same kernels in numba's Python kernel language."""
-
-    @cuda.jit
-    def vadd(a, b, c):
-        i = cuda.grid(1)
-        if i < c.size:
-            c[i] = a[i] + b[i]
-
-    @cuda.jit
-    def block_reduce(x, partial):
-        sums = cuda.shared.array(256, dtype=x.dtype)
-        tid = cuda.threadIdx.x
-        s = 0.0
-        i = cuda.blockIdx.x * 256 + tid
-        while i < x.size:
-            s += x[i]
-            i += cuda.gridDim.x * 256
-        sums[tid] = s
-        cuda.syncthreads()
-        step = 128
-        while step > 0:
-            if tid < step:
-                sums[tid] += sums[tid + step]
-            cuda.syncthreads()
-            step //= 2
-        if tid == 0:
-            partial[cuda.blockIdx.x] = sums[0]
-
-    @cuda.jit
-    def empty():
-        pass
-
-    return {"vadd": vadd, "block_reduce": block_reduce, "empty": empty}
-
-
-def _numba_rate(cuda, kernels: dict, name: str, repeats: int) -> list[float]:
-    """Elements/s of numba's simulator on NUMBA_N[name] elements, `repeats` samples."""
-    import numpy as np
-
-    n = NUMBA_N[name]
-    x = np.ones(n, np.float32)
-    out = []
-    for _ in range(repeats):
-        if name == "vadd":
-            c = np.empty_like(x)
-            t0 = time.perf_counter()
-            kernels["vadd"][n // 256, 256](x, x, c)
-        else:
-            partial = np.zeros(max(1, n // 2048), np.float32)
-            t0 = time.perf_counter()
-            kernels["block_reduce"][partial.size, 256](x, partial)
-        cuda.synchronize()
-        out.append(n / (time.perf_counter() - t0))
-    return out
+def _numba_references(repeats: int) -> tuple[dict[str, list[float]], str | None]:
+    """numba's CUDA simulator, measured in a process of its own: ({figure: samples}, None) or ({}, why)."""
+    proc = subprocess.run([sys.executable, "-m", "bench._numba_sim", str(repeats)], capture_output=True, text=True,
+                          cwd=str(Path(__file__).resolve().parent.parent), check=False,
+                          env={**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}, timeout=600)
+    if proc.returncode != 0:
+        return {}, f"numba's CUDA simulator failed: {proc.stderr.strip()[-500:]}"
+    result = json.loads(proc.stdout)
+    return result.get("samples", {}), result.get("missing")
 
 
 def _compile_reference(seconds: int) -> list[float]:
@@ -170,8 +118,7 @@ def run(profile: dict, only: list[str] = ()) -> list[dict]:
                  "missing": {}, "note": ""}]
     wanted = _cases(only)
     repeats = max(3, profile["repeats"] // 3)
-    numba, numba_missing = _numba()
-    numba_kernels = _numba_kernels(numba) if numba is not None else {}
+    numba, numba_missing = _numba_references(3)
     stream = g.cudaStream_t()
     fp, i32 = ctypes.c_void_p, ctypes.c_int
     out = []
@@ -184,9 +131,10 @@ def run(profile: dict, only: list[str] = ()) -> list[dict]:
         return samples["subject"], samples.get("reference")
 
     def numba_refs(name: str) -> tuple[dict, dict]:
-        if numba is None:
-            return {}, {"numba CUDA simulator": numba_missing}
-        return {f"numba CUDA simulator (n={NUMBA_N[name]})": _numba_rate(numba, numba_kernels, name, 3)}, {}
+        found = {ref: v for ref, v in numba.items() if ref.startswith(name + " ")}
+        if not found:
+            return {}, {"numba CUDA simulator": numba_missing or "not measured"}
+        return {"numba CUDA simulator" + ref[len(name):]: v for ref, v in found.items()}, {}
 
     if "vector add 2^24 float32" in wanted:
         lib = _load("vadd")
@@ -245,14 +193,8 @@ def run(profile: dict, only: list[str] = ()) -> list[dict]:
                     Subject("ctypes noop()", op=timed_loop(lambda: lib.noop(None)))]
         samples = compare(subjects, profile["repeats"], profile["sample_s"])
         refs = {"ctypes call of an empty C function": scaled(samples["ctypes noop()"], 1e6)}
-        missing = {}
-        if numba is not None:
-            empty = numba_kernels["empty"]
-            refs["numba CUDA simulator"] = scaled(compare(
-                [Subject("numba", op=timed_loop(lambda: (empty[1, 1](), numba.synchronize())))],
-                3, profile["sample_s"])["numba"], 1e6)
-        else:
-            missing["numba CUDA simulator"] = numba_missing
+        more, missing = numba_refs("empty")
+        refs.update(more)
         out.append(figure("kernels", "empty kernel launch to completion (ctypes)", "sim", "µs",
                           scaled(samples["subject"], 1e6), refs, missing,
                           note="empty<<<1, 1, 0, stream>>>() + cudaGetLastError() through ctypes, "
