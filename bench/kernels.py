@@ -58,7 +58,7 @@ def _load(name: str) -> ctypes.CDLL:
     """bench/kernels/<name>.cu built for the simulated device (-O3), loaded after PyGPU."""
     import PyGPU.sim
 
-    return ctypes.CDLL(PyGPU.sim.compile(files=[str(KERNELS / f"{name}.cu")], options=["-O3"]))
+    return PyGPU.sim.load_library(PyGPU.sim.compile(files=[str(KERNELS / f"{name}.cu")], options=["-O3"]))
 
 
 def _declare(fn, *argtypes) -> None:
