@@ -226,7 +226,8 @@ int main() {
     cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, db, 32, 40000);
     SHOW("occ_shared_blocks", blocks);
     SHOW("occ_zero", cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, db, 0, 0));
-    SHOW("occ_unknown", cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, reinterpret_cast<const void*>(&main), 32, 0));
+    const void* not_a_kernel = reinterpret_cast<const void*>(&main);
+    SHOW("occ_unknown", cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, not_a_kernel, 32, 0));
     SHOW("potential", cudaOccupancyMaxPotentialBlockSize(&grid, &block, &doubled));
     std::printf("potential_sizes %d %d\n", grid, block);
     cudaOccupancyMaxPotentialBlockSize(&grid, &block, &doubled, 0, 100);

@@ -245,7 +245,7 @@ def library_path() -> str:
     return sim_library_path()
 
 
-def compile(  # noqa: A001  (PyGPU.sim.compile: the name the feature is known by)
+def compile(
     source: str | None = None,
     *,
     files: Sequence[str | os.PathLike[str]] = (),
@@ -349,7 +349,7 @@ def compile(  # noqa: A001  (PyGPU.sim.compile: the name the feature is known by
     if not sources:
         raise ValueError("nothing to compile: give source=... or files=[...] with a source file")
     out = None if output is None else os.fspath(output)
-    return host.build(host.Build(sources, opts, out, use_cache=cache))[0]
+    return host.build(host.Build(sources, opts, out, use_cache=cache, in_place=out is None))[0]
 
 
 def load_library(path: str | os.PathLike[str]) -> Any:

@@ -80,8 +80,10 @@ static int register_kernels() {
     static const size_t checked_sizes[] = {sizeof(int)};
     const pygpu_sim_kernel_desc descs[] = {
         {PYGPU_SIM_KERNEL_ABI_VERSION, "vadd", vadd_block, nullptr, 0, 4, vadd_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "block_sum", nullptr, block_sum_thread, 0, 2, sum_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "checked", checked_block, nullptr, 0, 1, checked_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "block_sum", nullptr, block_sum_thread, 0, 2, sum_sizes,
+         PYGPU_SIM_KERNEL_ABI_TAG},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "checked", checked_block, nullptr, 0, 1, checked_sizes,
+         PYGPU_SIM_KERNEL_ABI_TAG},
     };
     const void* stubs[] = {reinterpret_cast<const void*>(&vadd), reinterpret_cast<const void*>(&block_sum),
                            reinterpret_cast<const void*>(&checked)};

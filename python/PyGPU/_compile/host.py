@@ -17,7 +17,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from ..sim import KERNEL_ABI_VERSION, CompileError
+from PyGPU.sim import KERNEL_ABI_VERSION, CompileError
+
 from . import cache as _cache
 from . import translate as _translate
 
@@ -26,7 +27,7 @@ __all__ = ["Build", "CompileError", "UsageError", "build", "parse_args"]
 SOURCE_SUFFIXES = (".cu", ".cpp", ".cc", ".cxx", ".hip", ".c++", ".cp", ".C")
 LINK_SUFFIXES = (".o", ".a", ".so")
 ARTIFACT = {"shared": "lib.so", "object": "obj.o", "executable": "a.out"}
-DEFAULT_OUTPUT = {"shared": "a.so", "object": None, "executable": "a.out"}
+DEFAULT_OUTPUT = {"shared": "a.so", "object": "a.o", "executable": "a.out"}
 
 
 class UsageError(ValueError):
@@ -92,6 +93,16 @@ _REFUSED = {
     "-lib": "static libraries are not made by the driver: compile with -c and archive with ar",
     "--lib": "static libraries are not made by the driver: compile with -c and archive with ar",
     "-rdc=false": "",
+}
+# Flags passed on to the compiler or the linker: name -> (the Options list, the words, {} the value).
+_PASSED_ON = {
+    "include": ("cxx_flags", ("-I{}",)),
+    "isystem": ("cxx_flags", ("-isystem", "{}")),
+    "define": ("cxx_flags", ("-D{}",)),
+    "undefine": ("cxx_flags", ("-U{}",)),
+    "preinclude": ("cxx_flags", ("-include", "{}")),
+    "library": ("link_flags", ("-l{}",)),
+    "library_path": ("link_flags", ("-L{}",)),
 }
 _OPT_RE = re.compile(r"^-O([0-3s]?)$")
 _STDS = ("c++17", "c++20", "c++23", "c++2a", "c++2b", "gnu++17", "gnu++20", "gnu++23")
@@ -203,22 +214,11 @@ def parse_args(argv: list[str], *, allow_inputs: bool = True) -> Options:
         elif name == "xlinker":
             assert value is not None
             o.link_flags.extend(f"-Wl,{v}" for v in _split_list(value))
-        elif name == "include":
-            assert value is not None
-            o.include_dirs.append(value)
-            o.cxx_flags.append(f"-I{value}")
-        elif name == "isystem":
-            o.cxx_flags.extend(["-isystem", str(value)])
-        elif name == "define":
-            o.cxx_flags.append(f"-D{value}")
-        elif name == "undefine":
-            o.cxx_flags.append(f"-U{value}")
-        elif name == "preinclude":
-            o.cxx_flags.extend(["-include", str(value)])
-        elif name == "library":
-            o.link_flags.append(f"-l{value}")
-        elif name == "library_path":
-            o.link_flags.append(f"-L{value}")
+        elif name in _PASSED_ON:
+            target, words = _PASSED_ON[name]
+            getattr(o, target).extend(w.format(value) for w in words)
+            if name == "include":
+                o.include_dirs.append(str(value))
         elif name == "language":
             if value not in ("cu", "c++", "hip", "cuda", "none"):
                 raise UsageError(f"-x {value}: the simulated device compiles CUDA and HIP C++ (-x cu, -x hip)")
@@ -281,7 +281,7 @@ def compiler_identity(cc: list[str], store: _cache.Cache | None) -> str:
 
 def _paths() -> tuple[str, str]:
     """PyGPU's include directory and the directory of libpygpu_sim."""
-    from .._paths import get_include, sim_library_path
+    from PyGPU._paths import get_include, sim_library_path
 
     return get_include(), os.path.dirname(sim_library_path())
 
@@ -307,6 +307,7 @@ class Build:
     output: str | None = None
     use_cache: bool = True
     log: list[str] = field(default_factory=list)
+    in_place: bool = False  # no output given (PyGPU.sim.compile): answer the path in the cache
 
 
 def _resolve_include(name: str, from_dir: str, dirs: list[str]) -> str | None:
@@ -359,7 +360,8 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
         else:
             out_name[path] = os.path.join(work, f"h{n}_{stem}")
     back: dict[str, str] = {}
-    prelude = "#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
+    # the device support (printf, assert; weak and hidden, so one copy per translation unit is harmless)
+    prelude = "#define PYGPU_SIM_DEVICE_SUPPORT 1\n#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
     for path, text in texts.items():
         mapping = {name: out_name[orig] for name, orig in includes[path].items()}
         translated = t.translate(path, prelude=prelude if path in given else "", includes=mapping)
@@ -371,7 +373,8 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
 
 
 def _compile_flags(o: Options, include: str, origin_dirs: list[str]) -> list[str]:
-    flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-builtin-printf",
+    # -fno-semantic-interposition: a kernel (default visibility, -fPIC) can be inlined into its loop entry
+    flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-semantic-interposition", "-fno-builtin-printf",
              "-isystem", os.path.join(include, "pygpu", "sim"), "-isystem", include]
     flags += [f"-iquote{d}" for d in origin_dirs]
     flags += ["-D__PYGPU_SIM__=1", "-D__CUDACC__SIM__=1"]
@@ -398,12 +401,12 @@ def _depfile_headers(path: str, back: dict[str, str], include: str) -> dict[str,
         return {}
     words = re.split(r"(?<!\\)\s+", text.replace("\\\n", " "))
     out: dict[str, str] = {}
-    for w in words[1:]:
-        w = w.replace("\\ ", " ")
+    for word in words[1:]:
+        w = word.replace("\\ ", " ")
         if not w or w.endswith(":"):
             continue
         p = back.get(w, w)
-        if p.startswith(include) or not os.path.isabs(p) and not os.path.exists(p):
+        if p.startswith(include) or (not os.path.isabs(p) and not os.path.exists(p)):
             continue
         digest = _cache.file_digest(p)
         if digest is not None:
@@ -422,13 +425,11 @@ def build(b: Build) -> list[str]:
     if o.kind == "object" and len(b.sources) > 1:
         outs = []
         for path, text in b.sources:
-            one = Build([(path, text)], o, None, b.use_cache, b.log)
+            one = Build([(path, text)], o, None, b.use_cache, b.log, b.in_place)
             outs += build(one)
         return outs
-    output = b.output or o.output
-    if output is None:
-        output = (os.path.splitext(os.path.basename(b.sources[0][0]))[0] + ".o" if o.kind == "object"
-                  else DEFAULT_OUTPUT[o.kind])
+    output = b.output or o.output or (os.path.splitext(os.path.basename(b.sources[0][0]))[0] + ".o"
+                                      if o.kind == "object" else DEFAULT_OUTPUT[o.kind])
     key = ""
     if store is not None:
         h = hashlib.sha256()
@@ -444,7 +445,7 @@ def build(b: Build) -> list[str]:
         key = h.hexdigest()
         hit = store.lookup(key, ARTIFACT[o.kind])
         if hit is not None:
-            return [_deliver(hit, output, b.output is None and o.output is None and b.use_cache)]
+            return [_deliver(hit, output, b.in_place)]
     work = store.work_dir() if store is not None else _tempdir()
     try:
         translated, back = _translate_all(b, work, os.path.join(include, "pygpu"))
@@ -474,7 +475,12 @@ def build(b: Build) -> list[str]:
             deps.pop(os.path.abspath(path), None)
         if store is not None:
             final = store.store(key, artifact, ARTIFACT[o.kind], deps)
-            return [_deliver(final, output, b.output is None and o.output is None and b.use_cache)]
+            return [_deliver(final, output, b.in_place)]
+        if b.in_place:
+            # no cache and no output: the artifact outlives the work directory in a directory of its own
+            keep = _tempdir()
+            os.replace(artifact, os.path.join(keep, ARTIFACT[o.kind]))
+            return [os.path.join(keep, ARTIFACT[o.kind])]
         return [_deliver(artifact, output, False)]
     finally:
         if o.keep:
@@ -483,9 +489,9 @@ def build(b: Build) -> list[str]:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _deliver(path: str, output: str | None, in_place: bool) -> str:
+def _deliver(path: str, output: str, in_place: bool) -> str:
     """The artifact at `output` (a copy), or where it is when the caller asked for no output."""
-    if in_place or output is None:
+    if in_place:
         return path
     tmp = f"{output}.pygpu-tmp{os.getpid()}"
     shutil.copyfile(path, tmp)
@@ -501,6 +507,6 @@ def _tempdir() -> str:
 
 
 def _pygpu_version() -> str:
-    from .. import _core
+    from PyGPU import _core
 
     return f"PyGPU {_core.__version__}"

@@ -92,8 +92,8 @@ class TranslateError(ValueError):
     >>> try:
     ...     translate("__managed__ int x;", "m.cu")
     ... except TranslateError as e:
-    ...     print(e.errors[0][:40])
-    m.cu:1: error: managed memory (__managed_
+    ...     print(e.errors[0].split(";")[0])
+    m.cu:1: error: managed memory (__managed__) is not supported on the simulated device
     """
 
     def __init__(self, errors: list[str]) -> None:
@@ -197,11 +197,24 @@ class _Launch:
 
 
 @dataclass
+class _HipLaunch:
+    """`hipLaunchKernelGGL(k, grid, block, shared, stream, args...)`: text[start:end] up to the arguments."""
+
+    callee: str
+    base: str
+    start: int
+    end: int
+    config: list[str]
+    with_args: bool
+
+
+@dataclass
 class _FileScan:
     path: str
     text: str
     edits: list[tuple[int, int, str]] = field(default_factory=list)
     launches: list[_Launch] = field(default_factory=list)
+    hip_launches: list[_HipLaunch] = field(default_factory=list)
     registrations: list[tuple[int, str]] = field(default_factory=list)  # (offset, kernel name)
     errors: list[str] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
@@ -222,6 +235,7 @@ class Translator:
     >>> from PyGPU._compile.translate import Translator
     >>> t = Translator()
     >>> t.add("k.cu", "__global__ void k(int* p) { p[threadIdx.x] = 1; }")
+    []
     >>> t.translate("k.cu").splitlines()[-1]
     '__global__ void k(int* p) { p[threadIdx.x] = 1; } PYGPU_SIM_REGISTER_KERNEL(k, false)'
     """
@@ -315,17 +329,22 @@ class Translator:
         for launch in scan.launches:
             fib = "true" if self._fibers(launch.base, launch.callee) else "false"
             name = re.sub(r"\s+", " ", launch.callee)
-            edits.append((launch.start, launch.start, f"::pygpu_sim_k::launch<&"))
+            edits.append((launch.start, launch.start, "::pygpu_sim_k::launch<&"))
             missing = "".join(", 0" for _ in range(4 - launch.arg_count))
             edits.append((launch.cfg_start, launch.cfg_start, f", {fib}>({_c_string(name)}, "))
             edits.append((launch.cfg_end, launch.close_end, f"{missing})"))
+        for hip in scan.hip_launches:
+            fib = "true" if self._fibers(hip.base, hip.callee) else "false"
+            config = ", ".join(hip.config)
+            head = f"::pygpu_sim_k::launch<&{hip.callee}, {fib}>({_c_string(hip.callee)}, {config})("
+            edits.append((hip.start, hip.end, head))
         for offset, name in scan.registrations:
             fib = "true" if self._fibers(name.split("::")[-1]) else "false"
             edits.append((offset, offset, f" PYGPU_SIM_REGISTER_KERNEL({name}, {fib})"))
         if includes:
-            for m in re.finditer(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', scan.text, re.MULTILINE):
-                if m.group(1) in includes:
-                    edits.append((m.start(1), m.end(1), includes[m.group(1)].replace("\\", "\\\\")))
+            found = re.finditer(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', scan.text, re.MULTILINE)
+            edits.extend((m.start(1), m.end(1), includes[m.group(1)].replace("\\", "\\\\"))
+                         for m in found if m.group(1) in includes)
         out = _apply(scan.text, edits)
         return f'{prelude}#line 1 {_c_string(path)}\n{out}'
 
@@ -435,6 +454,43 @@ class _Scanner:
             self.error(t.line, f"{t.text}: inline assembly (PTX) is not supported on the simulated device")
         if t.text == "__shared__":
             return self.shared(i)
+        if t.text == "hipLaunchKernelGGL" and nxt is not None and nxt.text == "(":
+            return self.hip_launch(i)
+        return i + 1
+
+    def hip_launch(self, i: int) -> int:
+        """hipLaunchKernelGGL(k, grid, block, shared, stream, args...): the same launch as k<<<...>>>(args)."""
+        toks = self.toks
+        t = toks[i]
+        if self.in_device():
+            self.error(t.line, "hipLaunchKernelGGL in device code: dynamic parallelism is not supported on the "
+                               "simulated device")
+        # the arguments at depth 0 (a template kernel with commas is written HIP_KERNEL_NAME(k<a, b>), as in HIP)
+        k = i + 2
+        depth = 0
+        commas: list[int] = []
+        while k < len(toks):
+            if toks[k].text in ("(", "[", "{"):
+                depth += 1
+            elif toks[k].text in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif toks[k].text == "," and depth == 0:
+                commas.append(k)
+            k += 1
+        if k >= len(toks) or len(commas) < 4:
+            self.error(t.line, "hipLaunchKernelGGL needs (kernel, grid, block, shared memory, stream, args...)")
+            return i + 1
+        bounds = [i + 1, *commas[:5]] if len(commas) >= 5 else [i + 1, *commas, k]
+        pieces = [self.scan.text[toks[a].end:toks[b].start].strip() for a, b in zip(bounds, bounds[1:])]
+        callee = re.sub(r"^HIP_KERNEL_NAME\s*\((.*)\)$", r"\1", pieces[0], flags=re.DOTALL).strip()
+        callee = re.sub(r"\s+", " ", callee)
+        base = re.sub(r"<.*", "", callee).split("::")[-1].strip()
+        with_args = len(commas) >= 5
+        end = toks[commas[4]].end if with_args else toks[k].start
+        self.scan.hip_launches.append(_HipLaunch(callee, base, t.start, end,
+                                                 [re.sub(r"\s+", " ", p) for p in pieces[1:5]], with_args))
         return i + 1
 
     def launch(self, i: int) -> int:
@@ -444,22 +500,21 @@ class _Scanner:
             self.error(t.line, "<<<...>>> in device code: dynamic parallelism is not supported on the simulated device")
         # the callee: [::] name [<...>] (:: name [<...>])*, read backwards
         j = i - 1
-        while True:
-            if j >= 0 and toks[j].text == ">":
+        c0 = i
+        while j >= 0:
+            if toks[j].text == ">":
                 j = _skip_angles_back(toks, j)
             if j < 0 or toks[j].kind != "id" or toks[j].text in _KEYWORDS:
-                j += 1
                 break
+            c0 = j
             if j >= 1 and toks[j - 1].text == "::":
+                c0 = j - 1
                 j -= 2
                 continue
             break
-        c0 = max(j, 0)
-        if c0 >= i or toks[c0].kind != "id":
+        if c0 >= i or (toks[c0].kind != "id" and not (toks[c0].text == "::" and c0 + 1 < i)):
             self.error(t.line, "<<<...>>> without a kernel name before it")
             return i + 1
-        if c0 >= 1 and toks[c0 - 1].text == "::":
-            c0 -= 1
         callee = self.scan.text[toks[c0].start:toks[i - 1].end]
         base = next(tk.text for tk in reversed(toks[c0:i]) if tk.kind == "id" and not _inside_angles(toks, c0, tk))
         # the configuration: up to '>>>' at bracket depth 0
@@ -498,7 +553,7 @@ class _Scanner:
         top = self.stack[-1]
         # the statement: from the previous ';', '{', '}' or directive to the next ';' at depth 0
         s = i
-        while s > 0 and toks[s - 1].text not in (";", "{", "}") and toks[s - 1].kind != "pp" and toks[s - 1].text != ":":
+        while s > 0 and toks[s - 1].text not in (";", "{", "}", ":") and toks[s - 1].kind != "pp":
             s -= 1
         e = i
         depth = 0
@@ -516,7 +571,7 @@ class _Scanner:
         stmt = [tk for tk in toks[s:e] if tk.text != "__shared__"]
         ns_scope = top.kind in ("ns", "class")
         is_extern = any(tk.text == "extern" for tk in stmt)
-        stmt = [tk for tk in stmt if tk.text not in ("extern", "static")]
+        stmt = _strip_attributes([tk for tk in stmt if tk.text not in ("extern", "static")])
         decls = _split_declarators(stmt)
         if not decls or any(d[1] is None for d in decls):
             self.error(toks[i].line, "__shared__: cannot read this declaration (write `__shared__ T name[dims];`)")
@@ -571,6 +626,9 @@ class _Scanner:
             self.stack.append(_Scope("ns"))
             self.decl_start = i + 1
             return
+        template = bool(head) and head[0].text == "template"
+        head = _strip_template_prefix(head)
+        texts = [tk.text for tk in head]
         first_paren = next((k for k, tk in enumerate(head) if tk.text == "("), len(head))
         key = next((k for k, tk in enumerate(head) if tk.text in _CLASS_KEYS), None)
         if key is not None and key < first_paren and "=" not in texts[:key]:
@@ -587,12 +645,11 @@ class _Scanner:
             return
         # a function definition
         name = _function_name(head)
-        template = bool(head) and head[0].text == "template"
         is_global = "__global__" in texts
         device = bool(set(texts) & _DEVICE_QUALIFIERS) and "__host__" not in texts
         base = name.split("::")[-1] if name else ""
         # a member function's names count for its class (called as obj.f(), seen through the class's name)
-        ent = self.owner._entities.setdefault(base, _Entity()) if base and top.kind == "ns" else None
+        fent = self.owner._entities.setdefault(base, _Entity()) if base and top.kind == "ns" else None
         kernel = None
         if is_global and base:
             kernel = self.owner._kernels.get(base)
@@ -600,7 +657,7 @@ class _Scanner:
                 kernel = self.owner._kernels[base] = _Kernel(name, template, True)
             kernel.template = kernel.template or template
             kernel.defined = True
-        self.stack.append(_Scope("func", name=base, device=device or is_global, entity=ent,
+        self.stack.append(_Scope("func", name=base, device=device or is_global, entity=fent,
                                  kernel=kernel if is_global and not template and base else None))
 
     def close_brace(self, i: int) -> None:
@@ -630,15 +687,55 @@ class _Scanner:
             return
         if self.stack[-1].kind != "ns" or not ({"__device__", "__constant__"} & set(texts)):
             return
-        if {"extern", "typedef", "using", "{"} & set(texts) or texts[0] == "template":
+        if {"extern", "typedef", "using"} & set(texts) or _CLASS_KEYS & set(texts) or texts[0] == "template":
             return
-        for type_toks, name_tok, dim_toks in _split_declarators(head):
+        for _type_toks, name_tok, dim_toks in _split_declarators(head):
             if name_tok is None:
                 continue
             if dim_toks and dim_toks[0].text == "(" and _looks_like_parameters(dim_toks):
                 return  # a function declaration
             self.scan.edits.append((self.toks[e].end, self.toks[e].end,
                                     f" PYGPU_SIM_REGISTER_GLOBAL({name_tok.text})"))
+
+
+def _strip_template_prefix(head: list[_Tok]) -> list[_Tok]:
+    """The head without its leading `template <...>` parameter lists."""
+    while len(head) >= 2 and head[0].text == "template" and head[1].text == "<":
+        depth = 0
+        for k in range(1, len(head)):
+            if head[k].text == "<":
+                depth += 1
+            elif head[k].text == ">":
+                depth -= 1
+                if depth == 0:
+                    head = head[k + 1:]
+                    break
+        else:
+            return head
+    return head
+
+
+def _strip_attributes(toks: list[_Tok]) -> list[_Tok]:
+    """Tokens without `__align__(n)`, `alignas(n)` and `__attribute__((...))` (shared memory is 16-aligned)."""
+    out: list[_Tok] = []
+    k = 0
+    while k < len(toks):
+        if toks[k].text in ("__align__", "alignas", "__attribute__") and k + 1 < len(toks) and toks[k + 1].text == "(":
+            depth = 0
+            k += 1
+            while k < len(toks):
+                if toks[k].text == "(":
+                    depth += 1
+                elif toks[k].text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                k += 1
+            k += 1
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
 
 
 def _text(text: str, toks: list[_Tok]) -> str:

@@ -54,6 +54,23 @@ int symbol_range(const char* call, const void* symbol, size_t count, size_t offs
     return err::cudaSuccess;
 }
 
+// The copies check the symbol and the direction, then run as cudaMemcpy or
+// cudaMemcpyAsync (counted, traced and ordered as those). `host_side` is the
+// kind naming the host (HostToDevice to a symbol, DeviceToHost from one).
+int check_symbol_copy(const char* call, const void* symbol, size_t count, size_t offset, int kind, int host_side,
+                      char** at) {
+    return guarded_call(nullptr, [&] {
+        if (int e = symbol_range(call, symbol, count, offset, at)) return e;
+        if (kind != host_side && kind != PYGPU_MEMCPY_DEVICE_TO_DEVICE && kind != PYGPU_MEMCPY_DEFAULT) {
+            return fail(err::cudaErrorInvalidMemcpyDirection,
+                        "%s: kind %d: a copy %s a symbol is %s, cudaMemcpyDeviceToDevice or cudaMemcpyDefault", call,
+                        kind, host_side == PYGPU_MEMCPY_HOST_TO_DEVICE ? "to" : "from",
+                        host_side == PYGPU_MEMCPY_HOST_TO_DEVICE ? "cudaMemcpyHostToDevice" : "cudaMemcpyDeviceToHost");
+        }
+        return err::cudaSuccess;
+    });
+}
+
 }  // namespace
 
 bool global_containing(uintptr_t p, GlobalSymbol* out) {
@@ -128,41 +145,23 @@ int get_symbol_size(size_t* size, const void* symbol) {
     });
 }
 
-// The copies check the symbol and the direction, then run as cudaMemcpy or
-// cudaMemcpyAsync (counted, traced and ordered as those).
 int memcpy_to_symbol(const void* symbol, const void* src, size_t count, size_t offset, int kind, bool async,
                      pygpu_stream_t stream) {
-    const char* call = async ? "cudaMemcpyToSymbolAsync" : "cudaMemcpyToSymbol";
     char* at = nullptr;
-    const int checked = guarded_call(nullptr, [&] {
-        if (int e = symbol_range(call, symbol, count, offset, &at)) return e;
-        if (kind != PYGPU_MEMCPY_HOST_TO_DEVICE && kind != PYGPU_MEMCPY_DEVICE_TO_DEVICE && kind != PYGPU_MEMCPY_DEFAULT) {
-            return fail(err::cudaErrorInvalidMemcpyDirection,
-                        "%s: kind %d: a copy to a symbol is cudaMemcpyHostToDevice, cudaMemcpyDeviceToDevice or "
-                        "cudaMemcpyDefault",
-                        call, kind);
-        }
-        return err::cudaSuccess;
-    });
-    if (checked != err::cudaSuccess) return checked;
+    if (int e = check_symbol_copy(async ? "cudaMemcpyToSymbolAsync" : "cudaMemcpyToSymbol", symbol, count, offset,
+                                  kind, PYGPU_MEMCPY_HOST_TO_DEVICE, &at)) {
+        return e;
+    }
     return async ? memcpy_async(at, src, count, kind, stream) : memcpy_sync(at, src, count, kind);
 }
 
 int memcpy_from_symbol(void* dst, const void* symbol, size_t count, size_t offset, int kind, bool async,
                        pygpu_stream_t stream) {
-    const char* call = async ? "cudaMemcpyFromSymbolAsync" : "cudaMemcpyFromSymbol";
     char* at = nullptr;
-    const int checked = guarded_call(nullptr, [&] {
-        if (int e = symbol_range(call, symbol, count, offset, &at)) return e;
-        if (kind != PYGPU_MEMCPY_DEVICE_TO_HOST && kind != PYGPU_MEMCPY_DEVICE_TO_DEVICE && kind != PYGPU_MEMCPY_DEFAULT) {
-            return fail(err::cudaErrorInvalidMemcpyDirection,
-                        "%s: kind %d: a copy from a symbol is cudaMemcpyDeviceToHost, cudaMemcpyDeviceToDevice or "
-                        "cudaMemcpyDefault",
-                        call, kind);
-        }
-        return err::cudaSuccess;
-    });
-    if (checked != err::cudaSuccess) return checked;
+    if (int e = check_symbol_copy(async ? "cudaMemcpyFromSymbolAsync" : "cudaMemcpyFromSymbol", symbol, count, offset,
+                                  kind, PYGPU_MEMCPY_DEVICE_TO_HOST, &at)) {
+        return e;
+    }
     return async ? memcpy_async(dst, at, count, kind, stream) : memcpy_sync(dst, at, count, kind);
 }
 

@@ -25,40 +25,51 @@
 #include "assert.h"
 #include "printf.h"
 
-#define PYGPU_SIM_SUPPORT_ __attribute__((weak, visibility("hidden")))
+/* Each is declared under its own C++ name with the C library's symbol as its
+ * assembler name: GCC knows printf, puts, ... as builtins of default
+ * visibility and would refuse `hidden` on them. */
+#define PYGPU_SIM_SUPPORT_(symbol) __asm__(symbol) __attribute__((weak, visibility("hidden")))
 
 extern "C" {
 
-PYGPU_SIM_SUPPORT_ int vprintf(const char* format, va_list args) {
+int pygpu_sim_vprintf_(const char* format, va_list args) PYGPU_SIM_SUPPORT_("vprintf");
+int pygpu_sim_printf_(const char* format, ...) PYGPU_SIM_SUPPORT_("printf");
+int pygpu_sim_vprintf_chk_(int flag, const char* format, va_list args) PYGPU_SIM_SUPPORT_("__vprintf_chk");
+int pygpu_sim_printf_chk_(int flag, const char* format, ...) PYGPU_SIM_SUPPORT_("__printf_chk");
+int pygpu_sim_puts_(const char* text) PYGPU_SIM_SUPPORT_("puts");
+int pygpu_sim_putchar_(int c) PYGPU_SIM_SUPPORT_("putchar");
+void pygpu_sim_assert_fail_(const char* expr, const char* file, unsigned int line, const char* function)
+    PYGPU_SIM_SUPPORT_("__assert_fail");
+
+int pygpu_sim_vprintf_(const char* format, va_list args) {
     return pygpu_sim_k::current != nullptr ? pygpu_sim_k::device_vprintf(format, args) : vfprintf(stdout, format, args);
 }
-PYGPU_SIM_SUPPORT_ int printf(const char* format, ...) {
+int pygpu_sim_printf_(const char* format, ...) {
     va_list args;
     va_start(args, format);
-    const int n = vprintf(format, args);
+    const int n = pygpu_sim_vprintf_(format, args);
     va_end(args);
     return n;
 }
-PYGPU_SIM_SUPPORT_ int __vprintf_chk(int, const char* format, va_list args) { return vprintf(format, args); }
-PYGPU_SIM_SUPPORT_ int __printf_chk(int, const char* format, ...) {
+int pygpu_sim_vprintf_chk_(int, const char* format, va_list args) { return pygpu_sim_vprintf_(format, args); }
+int pygpu_sim_printf_chk_(int, const char* format, ...) {
     va_list args;
     va_start(args, format);
-    const int n = vprintf(format, args);
+    const int n = pygpu_sim_vprintf_(format, args);
     va_end(args);
     return n;
 }
-PYGPU_SIM_SUPPORT_ int puts(const char* text) {
+int pygpu_sim_puts_(const char* text) {
     if (pygpu_sim_k::current == nullptr) return fputs(text, stdout) < 0 ? EOF : fputc('\n', stdout);
     return pygpu_sim_k::device_printf("%s\n", text);
 }
-PYGPU_SIM_SUPPORT_ int putchar(int c) {
+int pygpu_sim_putchar_(int c) {
     if (pygpu_sim_k::current == nullptr) return fputc(c, stdout);
     const char ch = static_cast<char>(c);
     pygpu_sim_print(&ch, 1);
     return static_cast<unsigned char>(ch);
 }
-PYGPU_SIM_SUPPORT_ void __assert_fail(const char* expr, const char* file, unsigned int line,
-                                      const char* function) noexcept {
+void pygpu_sim_assert_fail_(const char* expr, const char* file, unsigned int line, const char* function) {
     if (pygpu_sim_k::current != nullptr) pygpu_sim_k::device_assert_fail(expr, file, line);
     using assert_fail_fn = void (*)(const char*, const char*, unsigned int, const char*);
     const auto real = reinterpret_cast<assert_fail_fn>(dlsym(RTLD_NEXT, "__assert_fail"));

@@ -78,34 +78,42 @@ struct kernel_entry {
 
     // The block's threads as a loop, z/y/x, thread_idx kept current (an error names the right thread).
     static void run_block(pygpu_sim_thread_context* t) {
-        current = t;
-        const pygpu_sim_block_context* const b = t->block;
+        pygpu_sim_thread_context* const outer = current;
+        // The kernel reads blockIdx/blockDim through a copy of the block's context: a local object the
+        // stores to t->thread_idx cannot alias, so they stay in registers across the loop.
+        const pygpu_sim_block_context block = *t->block;
+        const pygpu_sim_block_context* const b = &block;
+        pygpu_sim_thread_context self{t->thread_idx, b};
+        current = &self;
         const typename traits::values v = traits::load(b, seq{});
         const unsigned nx = b->block_dim.x, ny = b->block_dim.y, nz = b->block_dim.z;
         for (unsigned z = 0; z < nz; ++z) {
-            t->thread_idx.z = z;
+            t->thread_idx.z = self.thread_idx.z = z;
             for (unsigned y = 0; y < ny; ++y) {
-                t->thread_idx.y = y;
+                t->thread_idx.y = self.thread_idx.y = y;
 #pragma GCC ivdep
                 for (unsigned x = 0; x < nx; ++x) {
-                    t->thread_idx.x = x;
+                    t->thread_idx.x = self.thread_idx.x = x;  // t's: the engine's, for its error messages
                     traits::call(v, seq{});
                 }
             }
         }
+        current = outer;  // host code on this OS thread later (a stream callback) is not kernel code
     }
 
     // One thread (a fiber of the block).
     static void run_thread(pygpu_sim_thread_context* t) {
+        pygpu_sim_thread_context* const outer = current;
         current = t;
         const typename traits::values v = traits::load(t->block, seq{});
         traits::call(v, seq{});
+        current = outer;
     }
 };
 
 // Set once a kernel is registered (per library: hidden, merged over its translation units).
 template <auto F>
-inline std::atomic<bool> registered{false};
+__attribute__((visibility("hidden"))) inline std::atomic<bool> registered{false};
 
 template <auto F, bool Fibers>
 inline bool register_kernel(const char* name) {
