@@ -55,12 +55,22 @@ inline unsigned block_threads() noexcept {
 }
 
 // Runs `call` (which may switch fibers) and restores current afterwards.
+// current is hidden and its address never escapes, so the compiler may prove
+// that the engine's call neither reads nor writes it: it could sink the
+// trampoline's store past the call or drop the restore as redundant. But
+// the other fibers of the block run inside the call and set it; the empty
+// asm statements, which take its address and clobber memory, say so.
+inline void fibers_may_switch() { __asm__ __volatile__("" : : "r"(&current) : "memory"); }
 template <class Call>
 inline auto switching(Call&& call) -> decltype(call()) {
     pygpu_sim_thread_context* const self = current;
+    fibers_may_switch();
     struct Restore {
         pygpu_sim_thread_context* self;
-        ~Restore() { current = self; }
+        ~Restore() {
+            fibers_may_switch();
+            current = self;
+        }
     } restore{self};
     return call();
 }

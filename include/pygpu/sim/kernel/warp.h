@@ -193,7 +193,11 @@ struct op_xor {
 #define __reduce_or_sync ::pygpu_sim_k::reduce_at<::pygpu_sim_k::op_or>{PYGPU_SIM_SITE("__reduce_or_sync")}
 #define __reduce_xor_sync ::pygpu_sim_k::reduce_at<::pygpu_sim_k::op_xor>{PYGPU_SIM_SITE("__reduce_xor_sync")}
 
-/* The lanes of the caller's warp that exist and have not exited. */
-inline unsigned __activemask() { return pygpu_sim_active_mask(); }
+/* The lanes of the caller's warp that exist and have not exited (the engine
+ * lets the other lanes run up to a point where they wait or exit: it may
+ * switch fibers). */
+inline unsigned __activemask() {
+    return pygpu_sim_k::switching([] { return pygpu_sim_active_mask(); });
+}
 
 #endif /* PYGPU_SIM_KERNEL_WARP_H */
