@@ -166,6 +166,10 @@ def test_shared_memory_layout(checks):
                               r"are more than a block's limit of 49152 bytes \(at most 166912\)")),
     ("shared_limit_over", 1, r"kernel 'shared_overflow': .* a block's limit of 166913 bytes \(at most 166912\)"),
     ("shared_optin", 0, ""),
+    ("shared_edge", 0, ""),
+    ("shared_reserve", 1, (r"kernel 'shared_edge': block \(0,0,0\), thread \(0,0,0\): a static __shared__ variable "
+                          r"of 40000 bytes does not fit: 8 bytes of static and 49144 of dynamic shared memory are in "
+                          r"use, the block's limit is 49152 bytes")),
 ])
 def test_shared_memory_limits(checks, case, code, message):
     assert checks[f"{case}_code"] == str(code)

@@ -371,9 +371,15 @@ MESSAGES = {
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory) -> str:
-    program = build_against_sim(tmp_path_factory.mktemp("abi"), "abi", PROGRAM)
+def program(tmp_path_factory) -> Path:
+    return build_against_sim(tmp_path_factory.mktemp("abi"), "abi", PROGRAM)
+
+
+@pytest.fixture(scope="module", params=[{}, {"PYGPU_SIM_CHAOS": "7:200"}, {"PYGPU_SIM_WORKERS": "1"}],
+                ids=["plain", "chaos", "one_worker"])
+def output(program, request) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
+    env.update(request.param)
     result = subprocess.run([str(program)], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

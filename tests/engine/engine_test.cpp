@@ -339,6 +339,13 @@ void shared_overflow_thread(ThreadContext&) {
     shared_static(&key, 40000, 16);
 }
 
+// 48 bytes of statics next to 49100 dynamic ones: 49148 of the 49152, the
+// 4 bytes aligning the dynamic region not counted.
+void shared_edge_thread(ThreadContext&) {
+    static const char key = 0;
+    shared_static(&key, 48, 16);
+}
+
 void print_thread(ThreadContext& t) {
     char line[64];
     const int n = std::snprintf(line, sizeof line, "kprint_%u_%u %u\n", t.block->block_idx.x, t.thread_idx.x,
@@ -718,6 +725,15 @@ int checks() {
         d.shared_limit = kSharedMemPerBlockOptin;
         d.shared_bytes = 100000;  // raised limit: static 40000 + dynamic 100000 fit
         print_result("shared_optin", run_grid(d));
+    }
+    {
+        GridDesc d = fiber_grid("shared_edge", shared_edge_thread, {2, 1, 1}, {4, 1, 1}, nullptr, 49100);
+        print_result("shared_edge", run_grid(d));
+        d.run_thread = shared_overflow_thread;  // only the reserve: 49144 + 8
+        d.shared_bytes = 49144;
+        d.static_shared = 8;
+        d.block = {1, 1, 1};
+        print_result("shared_reserve", run_grid(d));  // the launch fits, the kernel's 40000 bytes do not
     }
     std::printf("outside_static %d\n", shared_static(&kWarpSize, 4, 4) == nullptr);
     {

@@ -555,8 +555,10 @@ int GridWorker::begin_block(GridJob& job, uint64_t linear) {
     b.ctx.args = d.args;
     b.ctx.user = d.user;
     b.ctx.worker = id;
-    // run_grid checked that the dynamic and reserved static bytes fit the limit.
-    const SharedBuffer buffer = shared_buffer(d.shared_limit);
+    // run_grid checked that the dynamic and reserved static bytes fit the
+    // limit; the up to 15 bytes that align the dynamic region's start are
+    // not counted against it.
+    const SharedBuffer buffer = shared_buffer(d.shared_limit + kSharedMinAlign);
     if (buffer.base == nullptr) {
         b.fail(err::cudaErrorLaunchOutOfResources,
                format("kernel '%s': %zu bytes of shared memory per block are more than the host can give",
@@ -567,8 +569,8 @@ int GridWorker::begin_block(GridJob& job, uint64_t linear) {
     const size_t dynamic = round_up_to(d.shared_bytes, kSharedMinAlign);
     b.ctx.shared = end - dynamic;
     b.ctx.shared_bytes = d.shared_bytes;
-    b.shared_floor = end - d.shared_limit;
-    b.shared_top = end - dynamic - round_up_to(d.static_shared, kSharedMinAlign);
+    b.shared_floor = end - d.shared_limit - (dynamic - d.shared_bytes);
+    b.shared_top = end - dynamic - d.static_shared;
     b.statics.clear();
     if (d.chaos.enabled && dynamic > 0) std::memset(end - dynamic, kSharedPoison, dynamic);
     return 0;
@@ -767,9 +769,8 @@ GridResult run_grid(const GridDesc& d) {
                                 kMaxThreadsPerBlock);
         return result;
     }
-    if (d.shared_limit > kSharedMemPerBlockOptin ||
-        round_up_to(d.shared_bytes, kSharedMinAlign) > d.shared_limit ||
-        round_up_to(d.static_shared, kSharedMinAlign) > d.shared_limit - round_up_to(d.shared_bytes, kSharedMinAlign)) {
+    if (d.shared_limit > kSharedMemPerBlockOptin || d.shared_bytes > d.shared_limit ||
+        d.static_shared > d.shared_limit - d.shared_bytes) {
         result.code = err::cudaErrorInvalidValue;
         result.message = format("kernel '%s': %zu bytes of dynamic and %zu of static shared memory are more than a "
                                 "block's limit of %zu bytes (at most %zu)",
