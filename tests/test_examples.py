@@ -105,7 +105,7 @@ def test_ctypes_sim_build_matches_numpy(sim_lib):
 
 
 def test_ctypes_sim_build_reports_a_kernel_out_of_bounds(sim_lib):
-    """The simulated device checks the kernel itself: a launch past the arrays' end is caught and named."""
+    """The simulated device checks the kernel itself: a launch past the arrays' end is caught, named and sticky."""
     code = f"""
 import PyGPU
 from saxpy_glue import SaxpyLibrary
@@ -116,12 +116,14 @@ try:
     PyGPU.cudaDeviceSynchronize().check()
 except PyGPU.CudaError as e:
     print(e.name)
-    print(e)
+    print(str(e).replace(chr(10), " "))
+print(PyGPU.cudaMalloc(4)[1].name)  # sticky: every later call returns it
 """
     out = ok(run([sys.executable, "-c", code], cwd=CTYPES))
-    name, message = out.split("\n", 1)
-    assert name == "cudaErrorIllegalAddress"
-    assert "saxpy_kernel" in message, message
+    name, message, sticky = out.splitlines()
+    assert name == sticky == "cudaErrorIllegalAddress"
+    assert re.search(r"kernel 'saxpy_kernel': block \(\d+,0,0\), thread \(\d+,0,0\): illegal memory access: "
+                     r"(read of|write to) 0x[0-9a-f]+: \d+ bytes past the end of device allocation", message), message
 
 
 def test_ctypes_glue_refuses_the_wrong_backend(sim_lib):
