@@ -23,13 +23,26 @@ pytestmark = [pytest.mark.build,  # each test runs the C++ compiler
               pytest.mark.skipif(g.backend != "sim", reason="the simulated device is not the active backend")]
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    """One compile cache for the module's tests (its precompiled prelude is built once)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def cache_dir(tmp_path, monkeypatch):
-    """Each test its own compile cache; compilers run without the sanitizer's LD_PRELOAD."""
-    monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path / "cache"))
+def compile_env(shared_cache, monkeypatch):
+    """The module's cache; compilers run without the sanitizer's LD_PRELOAD."""
+    monkeypatch.setenv("PYGPU_CACHE_DIR", str(shared_cache))
     monkeypatch.delenv("PYGPU_CACHE", raising=False)
     with preload_removed():
-        yield tmp_path / "cache"
+        yield
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A cache of the test's own."""
+    monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 def ptr(a) -> ctypes.c_void_p:
@@ -425,6 +438,7 @@ def test_the_abi_version_matches_the_header():
 # ------------------------------------------------------------------- cache
 
 def test_the_cache_cold_then_warm(cache_dir):
+    PyGPU.sim.compile("int unrelated;")  # builds the precompiled prelude for these options
     t0 = time.perf_counter()
     cold = PyGPU.sim.compile(VADD)
     t1 = time.perf_counter()
@@ -441,6 +455,15 @@ def test_a_second_process_reuses_the_cache(cache_dir):
     r = run_python(code, PYGPU_CACHE_DIR=str(cache_dir), CXX="/nonexistent-but-cached/g++" if False else "c++")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == first and os.stat(first).st_mtime_ns == mtime
+
+
+def test_the_precompiled_prelude_is_not_a_dependency(cache_dir):
+    path = PyGPU.sim.compile(VADD)
+    assert (Path(path).parent / "deps.json").read_text() == "{}"
+    pch = list((cache_dir / "v1" / "pch").glob("*/prelude.h.gch"))
+    assert len(pch) == 1
+    PyGPU.sim.compile(VADD, options=["-DX=1"])  # other options: another precompiled prelude
+    assert len(list((cache_dir / "v1" / "pch").glob("*/prelude.h.gch"))) == 2
 
 
 def test_an_edited_header_is_a_miss(tmp_path):

@@ -268,7 +268,8 @@ int main() {
     int* dd = nullptr;
     cudaMalloc(reinterpret_cast<void**>(&dd), sizeof values);
     void* db_args[] = {&dd};
-    SHOW("doubled_launch", cudaLaunchKernel(db, dim3(1), dim3(16), db_args) | cudaDeviceSynchronize());
+    SHOW("doubled_launch", cudaLaunchKernel(&doubled, dim3(1), dim3(16), db_args) |  // the C++ overload
+                               cudaDeviceSynchronize());
     int out[16] = {0};
     cudaMemcpy(out, dd, sizeof out, cudaMemcpyDeviceToHost);
     SHOW("doubled_15", out[15]);

@@ -4,7 +4,8 @@ Where: ``PYGPU_CACHE_DIR``, else ``$XDG_CACHE_HOME/pygpu``, else ``~/.cache/pygp
 switches it off. An entry is ``<root>/v1/<key[:2]>/<key>/`` holding the artifact and ``deps.json``: the
 user headers the compile read (from the compiler's depfile) with their SHA-256, checked on every hit, so
 an edited header is a miss. Entries are renamed into place complete (os.replace), so a second process
-sees either nothing or a whole entry.
+sees either nothing or a whole entry. ``<root>/v1/pch/<key>/`` holds the precompiled prelude per
+compiler and options (host.py).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ in the compile cache (:mod:`.cache`). docs/compiler_driver.md describes every fl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -120,7 +121,7 @@ nvcc's command line for the simulated device (docs/compiler_driver.md):
   --sim-fibers        run every kernel's threads as fibers (default: only kernels with barriers/warp operations)
   -v, --dryrun, --keep  show the commands; show without running; keep the translated sources
 Inputs: .cu .cpp .cc .cxx .hip (translated and compiled), .o .a .so (linked).
-Environment: CXX, PYGPU_CACHE=0 (no cache), PYGPU_CACHE_DIR."""
+Environment: CXX, PYGPU_CACHE=0 (no cache), PYGPU_CACHE_DIR, PYGPU_CACHE_PCH=0 (no precompiled headers)."""
 
 
 @dataclass
@@ -320,7 +321,37 @@ def _resolve_include(name: str, from_dir: str, dirs: list[str]) -> str | None:
     return None
 
 
-def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], dict[str, str]]:
+# What every translated source starts with: the device support (printf, assert; weak and hidden, so one
+# copy per translation unit is harmless), the kernel language and the launch glue.
+PRELUDE = "#define PYGPU_SIM_DEVICE_SUPPORT 1\n#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
+
+
+def _prelude(cc: list[str], flags: list[str], store: _cache.Cache | None, b: Build) -> str:
+    """The prelude, as an include of a header precompiled for these flags in the cache (built once;
+    the compiler falls back to reading the header when the precompiled one does not fit)."""
+    if store is None or os.environ.get("PYGPU_CACHE_PCH", "1") == "0":
+        return PRELUDE
+    key = hashlib.sha256("\0".join([*cc, *flags, PRELUDE]).encode("utf-8", "surrogateescape")).hexdigest()
+    where = os.path.join(store.root, "pch", key)
+    header = os.path.join(where, "prelude.h")
+    if not os.path.isfile(header + ".gch"):
+        tmp = store.work_dir()
+        try:
+            with open(os.path.join(tmp, "prelude.h"), "w", encoding="utf-8") as f:
+                f.write(PRELUDE)
+            made = _run([*cc, *flags, "-x", "c++-header", os.path.join(tmp, "prelude.h"), "-o",
+                         os.path.join(tmp, "prelude.h.gch")], b)
+            if made.returncode != 0:
+                return PRELUDE  # the compile itself reports what is wrong
+            os.makedirs(os.path.dirname(where), exist_ok=True)
+            with contextlib.suppress(OSError):  # another process made it first
+                os.rename(tmp, where)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return f'#include "{header}"\n' if os.path.isfile(header + ".gch") else PRELUDE
+
+
+def _translate_all(b: Build, work: str, sim_include: str, prelude: str) -> tuple[list[str], dict[str, str]]:
     """Translates the sources and their quoted includes into `work`; the translated sources, and
     translated path -> original path for every file written."""
     t = _translate.Translator(force_fibers=b.options.fibers)
@@ -360,8 +391,6 @@ def _translate_all(b: Build, work: str, sim_include: str) -> tuple[list[str], di
         else:
             out_name[path] = os.path.join(work, f"h{n}_{stem}")
     back: dict[str, str] = {}
-    # the device support (printf, assert; weak and hidden, so one copy per translation unit is harmless)
-    prelude = "#define PYGPU_SIM_DEVICE_SUPPORT 1\n#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
     for path, text in texts.items():
         mapping = {name: out_name[orig] for name, orig in includes[path].items()}
         translated = t.translate(path, prelude=prelude if path in given else "", includes=mapping)
@@ -392,7 +421,7 @@ def _run(cmd: list[str], b: Build) -> subprocess.CompletedProcess[str]:
         raise CompileError(f"the C++ compiler {cmd[0]!r} cannot be run: {e}; set CXX") from e
 
 
-def _depfile_headers(path: str, back: dict[str, str], include: str) -> dict[str, str]:
+def _depfile_headers(path: str, back: dict[str, str], skip: tuple[str, ...]) -> dict[str, str]:
     """User headers named by a depfile (translated copies mapped back to their originals) -> SHA-256."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -406,7 +435,7 @@ def _depfile_headers(path: str, back: dict[str, str], include: str) -> dict[str,
         if not w or w.endswith(":"):
             continue
         p = back.get(w, w)
-        if p.startswith(include) or (not os.path.isabs(p) and not os.path.exists(p)):
+        if p.startswith(skip) or (not os.path.isabs(p) and not os.path.exists(p)):
             continue
         digest = _cache.file_digest(p)
         if digest is not None:
@@ -448,7 +477,8 @@ def build(b: Build) -> list[str]:
             return [_deliver(hit, output, b.in_place)]
     work = store.work_dir() if store is not None else _tempdir()
     try:
-        translated, back = _translate_all(b, work, os.path.join(include, "pygpu"))
+        prelude = _prelude(cc, _compile_flags(o, include, []), store, b)
+        translated, back = _translate_all(b, work, os.path.join(include, "pygpu"), prelude)
         origin_dirs = sorted({os.path.dirname(os.path.abspath(p)) for p in back.values()})
         flags = _compile_flags(o, include, origin_dirs)
         artifact = os.path.join(work, ARTIFACT[o.kind])
@@ -470,7 +500,8 @@ def build(b: Build) -> list[str]:
             return [output]
         for d in sorted(os.listdir(work)):
             if d.endswith(".d"):
-                deps.update(_depfile_headers(os.path.join(work, d), back, include))
+                skip = (include, os.path.join(store.root, "pch")) if store is not None else (include,)
+                deps.update(_depfile_headers(os.path.join(work, d), back, skip))
         for path, _ in b.sources:
             deps.pop(os.path.abspath(path), None)
         if store is not None:

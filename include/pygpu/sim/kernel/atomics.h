@@ -15,18 +15,18 @@
 
 namespace pygpu_sim_k {
 
-template <class T>
-inline T atomic_fetch_add(T* p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
-template <class T>
-inline T atomic_fetch_sub(T* p, T v) { return __atomic_fetch_sub(p, v, __ATOMIC_RELAXED); }
-template <class T>
-inline T atomic_exchange(T* p, T v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); }
-template <class T>
-inline T atomic_fetch_and(T* p, T v) { return __atomic_fetch_and(p, v, __ATOMIC_RELAXED); }
-template <class T>
-inline T atomic_fetch_or(T* p, T v) { return __atomic_fetch_or(p, v, __ATOMIC_RELAXED); }
-template <class T>
-inline T atomic_fetch_xor(T* p, T v) { return __atomic_fetch_xor(p, v, __ATOMIC_RELAXED); }
+// X(operation, GCC builtin): the read-modify-writes the host has.
+#define PYGPU_SIM_ATOMIC_BUILTINS(X)                                                                   \
+    X(atomic_fetch_add, __atomic_fetch_add) X(atomic_fetch_sub, __atomic_fetch_sub)                   \
+    X(atomic_exchange, __atomic_exchange_n) X(atomic_fetch_and, __atomic_fetch_and)                   \
+    X(atomic_fetch_or, __atomic_fetch_or) X(atomic_fetch_xor, __atomic_fetch_xor)
+#define PYGPU_SIM_ATOMIC_BUILTIN_(name, builtin) \
+    template <class T>                           \
+    inline T name(T* p, T v) {                   \
+        return builtin(p, v, __ATOMIC_RELAXED);  \
+    }
+PYGPU_SIM_ATOMIC_BUILTINS(PYGPU_SIM_ATOMIC_BUILTIN_)
+#undef PYGPU_SIM_ATOMIC_BUILTIN_
 template <class T>
 inline T atomic_cas(T* p, T compare, T v) {
     __atomic_compare_exchange_n(p, &compare, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);

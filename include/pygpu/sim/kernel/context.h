@@ -9,9 +9,9 @@
  * own; thread_local, so the workers do not share it.
  *
  * threadIdx, blockIdx, blockDim and gridDim read it (values of CUDA's types,
- * uint3 and dim3); warpSize is 32. They are macros, so they cannot name
- * anything else in a source that includes this header (on CUDA they are
- * built-in variables). Outside kernel code current is null and reading them
+ * uint3 and dim3); warpSize is the constant 32. The four are macros, so
+ * they cannot name anything else in a source that includes this header (on
+ * CUDA they are built-in variables). Outside kernel code current is null and reading them
  * is an error of the caller (as using them in host code is).
  */
 #ifndef PYGPU_SIM_KERNEL_CONTEXT_H
@@ -89,9 +89,8 @@ inline auto switching(Call&& call) -> decltype(call()) {
 #define blockIdx (::pygpu_sim_k::block_idx())
 #define blockDim (::pygpu_sim_k::block_dim())
 #define gridDim (::pygpu_sim_k::grid_dim())
-#ifndef warpSize
-#define warpSize 32
-#endif
+/* A constant, not a macro: host code reads cudaDeviceProp::warpSize. */
+inline constexpr int warpSize = 32;
 
 /* Function and variable qualifiers. Kernels and device functions are plain
  * host functions here; __constant__ and __device__ variables are plain
