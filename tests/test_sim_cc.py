@@ -233,6 +233,30 @@ def test_force_fibers_gives_the_same_result():
     np.testing.assert_array_equal(c.get(), np.full(1000, 2, dtype=np.float32))
 
 
+HIP = r"""
+#include <hip/hip_runtime.h>
+template <typename T>
+__global__ void axpy(T a, const T* x, T* y, int n) {
+    int i = hipBlockIdx_x * hipBlockDim_x + hipThreadIdx_x;
+    if (i < n) y[i] += a * x[i];
+}
+extern "C" int run(const float* x, float* y, int n) {
+    hipLaunchKernelGGL(HIP_KERNEL_NAME(axpy<float>), dim3((n + 127) / 128), dim3(128), 0, 0, 3.0f, x, y, n);
+    return hipDeviceSynchronize();
+}
+"""
+
+
+def test_a_hip_source(tmp_path):
+    """A .hip file: hip/hip_runtime.h, a template kernel launched by hipLaunchKernelGGL."""
+    (tmp_path / "axpy.hip").write_text(HIP)
+    lib = PyGPU.sim.load_library(PyGPU.sim.compile(files=[tmp_path / "axpy.hip"]))
+    x = g.to_gpu(np.arange(300, dtype=np.float32))
+    y = g.to_gpu(np.ones(300, dtype=np.float32))
+    assert lib.run(ptr(x), ptr(y), 300) == 0
+    np.testing.assert_array_equal(y.get(), 1 + 3 * np.arange(300, dtype=np.float32))
+
+
 # ----------------------------------------------------------- executables
 
 MAIN = r"""
