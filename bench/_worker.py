@@ -11,10 +11,10 @@ import os
 import platform
 import sys
 
-from . import bandwidth, calls, latency
+from . import bandwidth, calls, kernels, latency
 from ._figures import PROFILES
 
-CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run}
+CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run, "kernels": kernels.run}
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Issue 7's targets, checked against the figures of one run.
+"""Issue 7's and issue 16's targets, checked against the figures of one run.
 
 Each check adds ``target = {"text", "value", "limit", "met"}`` to the figure
 it judges. Ratios are of medians measured in the same run.
@@ -54,10 +54,35 @@ def apply(figures: list[dict]) -> None:
         r = next(iter(rt["ratios"].values()))["of_medians"]
         _set(rt, "<= 10 µs and <= 5x numpy", med, 10.0, med <= 10.0 and r <= 5.0)
         rt["target"]["ratio"] = r
+    # Kernels on the simulated device (issue 16).
+    _kernel_targets(figures)
     # Import: adds at most 30 ms to import numpy.
     for f in figures:
         if f["case"] == "imports" and "added_ms" in f:
             _set(f, "adds <= 30 ms to import numpy", f["added_ms"], 30.0, f["added_ms"] <= 30.0)
+
+
+# Issue 16: (figure, text, limit, higher_is_better): a bound on the median.
+KERNEL_BOUNDS = (
+    ("block reduction (shared memory, __syncthreads)", ">= 1e7 elem/s", 1e7, True),
+    ("warp-shuffle reduction (__shfl_down_sync)", ">= 5e6 elem/s", 5e6, True),
+    ("tiled matmul 512x512 float32", "< 1 s", 1.0, False),
+    ("empty kernel launch to completion (ctypes)", "< 20 µs", 20.0, False),
+    ("compile one-kernel .cu cold", "< 0.5 s", 0.5, False),
+    ("compile one-kernel .cu cached", "< 5 ms", 5.0, False),
+)
+
+
+def _kernel_targets(figures: list[dict]) -> None:
+    vadd = _find(figures, "kernels", "vector add 2^24 float32", "sim")
+    if vadd is not None and "numpy np.add(a, b, out=c)" in vadd["ratios"]:
+        r = vadd["ratios"]["numpy np.add(a, b, out=c)"]["of_medians"]
+        _set(vadd, ">= 0.5x numpy np.add(out=)", r, 0.5, r >= 0.5)
+    for name, text, limit, higher in KERNEL_BOUNDS:
+        f = _find(figures, "kernels", name, "sim")
+        if f is not None:
+            med = f["value"]["median"]
+            _set(f, text, med, limit, med >= limit if higher else med < limit)
 
 
 def summary(figures: list[dict]) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """The worked examples of examples/: each runs on the simulated device and is
-checked against numpy; the CUDA builds compile (and link) with nvcc, and run
-on the cuda backend: against numpy when it has a device, else up to the
-driver's error. Each example runs in a fresh interpreter, as a user runs it."""
+checked against numpy, built from the same .cu as its CUDA build by PyGPU's
+compiler driver; the CUDA builds compile (and link) with nvcc, and run on the
+cuda backend: against numpy when it has a device, else up to the driver's
+error. Each example runs in a fresh interpreter, as a user runs it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import preload_removed, without_preload
+from helpers import driver_wrappers, preload_removed, without_preload
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -61,12 +62,16 @@ def _nvcc() -> str:
 
 
 @pytest.fixture(scope="module")
-def host_lib(tmp_path_factory) -> Path:
-    """The ctypes example's library, host build, for the simulated device."""
+def sim_lib(tmp_path_factory) -> Path:
+    """The ctypes example's library: saxpy.cu built for the simulated device by ``python -m PyGPU.cc``."""
     if _builder().find_cxx() is None:
         pytest.skip("no C++ compiler")
-    with preload_removed():
-        return _builder().build("host", tmp_path_factory.mktemp("ctypes_host"))
+    tmp = tmp_path_factory.mktemp("ctypes_sim")
+    _python, env = driver_wrappers(tmp)  # the driver runs in a child with this process's environment
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        return _builder().build("sim", tmp)
 
 
 # A check of a CUDA build on the cuda backend: with a device, the example's
@@ -94,18 +99,41 @@ def _cuda_backend_built() -> bool:
 
 # --- 1. ctypes ------------------------------------------------------------------
 
-def test_ctypes_host_build_matches_numpy(host_lib):
-    out = ok(run([sys.executable, CTYPES / "demo.py", host_lib], cwd=CTYPES))
-    assert "ok: saxpy and stencil match numpy (host build, backend sim)" in out
+def test_ctypes_sim_build_matches_numpy(sim_lib):
+    out = ok(run([sys.executable, CTYPES / "demo.py", sim_lib], cwd=CTYPES))
+    assert "ok: saxpy and stencil match numpy (simulated-device build, backend sim)" in out
 
 
-def test_ctypes_glue_refuses_the_wrong_backend(host_lib):
+def test_ctypes_sim_build_reports_a_kernel_out_of_bounds(sim_lib):
+    """The simulated device checks the kernel itself: a launch past the arrays' end is caught, named and sticky."""
+    code = f"""
+import PyGPU
+from saxpy_glue import SaxpyLibrary
+lib = SaxpyLibrary({str(sim_lib)!r})
+x, y = PyGPU.zeros(1000, "float32"), PyGPU.zeros(1000, "float32")
+lib.saxpy_ptr(1000 + 4096, 1.0, x.ptr, y.ptr)  # 4096 elements too many: queued, fails on the device
+try:
+    PyGPU.cudaDeviceSynchronize().check()
+except PyGPU.CudaError as e:
+    print(e.name)
+    print(str(e).replace(chr(10), " "))
+print(PyGPU.cudaMalloc(4)[1].name)  # sticky: every later call returns it
+"""
+    out = ok(run([sys.executable, "-c", code], cwd=CTYPES))
+    name, message, sticky = out.splitlines()
+    assert name == sticky == "cudaErrorIllegalAddress"
+    assert re.search(r"kernel 'saxpy_kernel': block \(\d+,0,0\), thread \(\d+,0,0\): illegal memory access: "
+                     r"(read of|write to) 0x[0-9a-f]+: \d+ bytes past the end of device allocation", message), message
+
+
+def test_ctypes_glue_refuses_the_wrong_backend(sim_lib):
     if not _cuda_backend_built():
         pytest.skip("the cuda backend was not built")
-    code = f"from saxpy_glue import SaxpyLibrary\nSaxpyLibrary({str(host_lib)!r})"
+    code = f"from saxpy_glue import SaxpyLibrary\nSaxpyLibrary({str(sim_lib)!r})"
     result = run([sys.executable, "-c", code], cwd=CTYPES, backend="cuda")
     assert result.returncode != 0
-    assert "is the host build and needs PyGPU's 'sim' backend, but PyGPU.backend is 'cuda'" in result.stderr
+    assert "is the simulated-device build and needs PyGPU's 'sim' backend, but PyGPU.backend is 'cuda'" in \
+        result.stderr
 
 
 def test_ctypes_cuda_build_compiles_and_loads(tmp_path):
@@ -137,9 +165,11 @@ def _cmake_build(tmp_path: Path, *defines: str) -> Path:
 
     build = tmp_path / "build"
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
-    ok(run([cmake, "-S", PYBIND11, "-B", build, *generator, "-DCMAKE_BUILD_TYPE=Release",
+    python, env = driver_wrappers(tmp_path)  # the simulated-device build runs python -m PyGPU.cc
+    compiler = [f"-DCMAKE_CXX_COMPILER={env['CXX']}"] if "CXX" in env else []
+    ok(run([cmake, "-S", PYBIND11, "-B", build, *generator, *compiler, "-DCMAKE_BUILD_TYPE=Release",
             f"-DPyGPU_DIR={PyGPU.get_cmake_dir()}", f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
-            f"-DPython_EXECUTABLE={sys.executable}", *defines]))
+            f"-DPython_EXECUTABLE={python}", *defines]))
     ok(run([cmake, "--build", build, "--parallel", "2"]))
     ok(run([cmake, "--install", build, "--prefix", tmp_path / "site"]))
     package = tmp_path / "site" / "saxpy_ext"
@@ -154,7 +184,8 @@ def test_pybind11_extension_sim_build(tmp_path):
     assert "wrong dtype: TypeError: expected a device array of dtype float32, got dtype float64" in out
     assert "host memory: TypeError: device memory is required, got numpy.ndarray in host memory" in out
     assert "not contiguous: ValueError: a C-contiguous array is required" in out
-    assert "ok: saxpy_ext (host build) matches numpy on backend sim" in out
+    assert "ok: saxpy_ext (sim build) matches numpy on backend sim" in out
+    assert (site / "saxpy_ext" / "libsaxpy_kernels.so").is_file()  # pygpu_add_sim_library's, installed beside
 
 
 def test_pybind11_extension_cuda_build(tmp_path):
@@ -178,8 +209,8 @@ def test_pybind11_extension_cuda_build(tmp_path):
 
 # --- 3. replacing pycuda.gpuarray --------------------------------------------------
 
-def test_replace_pycuda_script_runs(host_lib):
-    out = ok(run([sys.executable, EXAMPLES / "replace_pycuda" / "rows.py", host_lib]))
+def test_replace_pycuda_script_runs(sim_lib):
+    out = ok(run([sys.executable, EXAMPLES / "replace_pycuda" / "rows.py", sim_lib]))
     assert re.search(r"49 launches in [\d.]+ ms", out) and "ok: 48 rows match numpy" in out
 
 
@@ -201,21 +232,20 @@ def test_replace_pycuda_script_differs_only_in_its_imports():
 
 def test_testing_with_sim_example_passes(tmp_path):
     example = EXAMPLES / "testing_with_sim"
-    env = {}
-    cxx = _builder().find_cxx()
-    if "LD_PRELOAD" in os.environ and cxx is not None:
-        # The sanitizer run: this pytest (Python, keeps the ASan preload) compiles the
-        # example's library itself; its compiler must not inherit the preload.
-        wrapper = tmp_path / "cxx"
-        wrapper.write_text(f'#!/bin/sh\nunset LD_PRELOAD\nexec "{shutil.which(cxx) or cxx}" "$@"\n')
-        wrapper.chmod(0o755)
-        env["CXX"] = str(wrapper)
+    _python, env = driver_wrappers(tmp_path)  # its conftest runs PyGPU's driver, which runs the compiler
     out = ok(run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", example], cwd=example, **env))
     summary = out.strip().splitlines()[-1]
     assert re.match(r"\d+ passed in", summary), summary  # nothing skipped, failed or erroring
 
 
 # --- all ------------------------------------------------------------------------------
+
+def test_the_examples_keep_one_kernel_source():
+    """No host-only copy of a kernel: the simulated device runs the .cu that nvcc builds."""
+    sources = {p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*")
+               if p.suffix in (".cu", ".cpp", ".cc", ".cxx", ".c", ".hip")}
+    assert sources == {"ctypes_saxpy/saxpy.cu", "pybind11_ext/src/saxpy.cu", "pybind11_ext/src/module.cpp"}
+
 
 def test_each_example_has_a_readme():
     examples = [p for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]

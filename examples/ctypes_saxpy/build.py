@@ -1,11 +1,12 @@
-"""Build the example library: ``python build.py host|cuda [OUT_DIR]``.
+"""Build the example library from saxpy.cu: ``python build.py sim|cuda [OUT_DIR]``.
 
-host: saxpy_host.cpp with the C++ compiler (``$CXX``, else c++/g++/clang++),
-      for PyGPU's simulated device.
-cuda: saxpy.cu with nvcc (on PATH, else ``$CUDA_HOME/bin/nvcc`` or
+sim:  with PyGPU's compiler driver (``python -m PyGPU.cc``), for PyGPU's
+      simulated device; it runs the C++ compiler (``$CXX``, else c++).
+cuda: with nvcc (on PATH, else ``$CUDA_HOME/bin/nvcc`` or
       /usr/local/cuda/bin/nvcc), for a CUDA GPU.
 
-Prints the path of the shared library it wrote.
+Both take the same command line; only the compiler differs. Prints the path
+of the shared library it wrote.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "saxpy.cu"
+FLAGS = ("-O2", "-shared", "-Xcompiler", "-fPIC")
 
 
 def find_cxx() -> str | None:
-    """The C++ compiler: $CXX, else c++, g++ or clang++ on PATH."""
+    """The C++ compiler PyGPU's driver will use: $CXX, else c++, g++ or clang++ on PATH."""
     if os.environ.get("CXX"):
         return os.environ["CXX"]
     return next((path for name in ("c++", "g++", "clang++") if (path := shutil.which(name))), None)
@@ -36,25 +39,27 @@ def find_nvcc() -> str | None:
     return None
 
 
-def build(kind: str, out_dir: str | os.PathLike = HERE) -> Path:
-    """Compile the `kind` ("host" or "cuda") library into `out_dir`; return its path."""
-    out = Path(out_dir) / f"libsaxpy_{kind}.so"
-    if kind == "host":
-        compiler = find_cxx()
-        if compiler is None:
-            raise RuntimeError("no C++ compiler found (set CXX)")
-        command = [compiler, "-std=c++17", "-O2", "-Wall", "-Wextra", "-shared", "-fPIC",
-                   "-o", str(out), str(HERE / "saxpy_host.cpp")]
+def command(kind: str, out: Path) -> list[str]:
+    """The command line that builds the `kind` ("sim" or "cuda") library at `out`."""
+    if kind == "sim":
+        compiler = [sys.executable, "-m", "PyGPU.cc"]
     elif kind == "cuda":
-        compiler = find_nvcc()
-        if compiler is None:
+        nvcc = find_nvcc()
+        if nvcc is None:
             raise RuntimeError("nvcc not found (put it on PATH or set CUDA_HOME)")
-        command = [compiler, "-O2", "-shared", "-Xcompiler", "-fPIC", "-o", str(out), str(HERE / "saxpy.cu")]
+        compiler = [nvcc]
     else:
-        raise ValueError(f"kind must be 'host' or 'cuda', got {kind!r}")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+        raise ValueError(f"kind must be 'sim' or 'cuda', got {kind!r}")
+    return [*compiler, *FLAGS, "-o", str(out), str(SOURCE)]
+
+
+def build(kind: str, out_dir: str | os.PathLike = HERE) -> Path:
+    """Compile saxpy.cu into `out_dir`/libsaxpy_`kind`.so; return its path."""
+    out = Path(out_dir) / f"libsaxpy_{kind}.so"
+    cmd = command(kind, out)
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
     return out
 
 

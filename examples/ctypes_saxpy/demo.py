@@ -1,7 +1,7 @@
 """Run the example library on PyGPU arrays and check it against numpy.
 
-    python build.py host            # or: python build.py cuda
-    python demo.py libsaxpy_host.so # on the simulated device (PYGPU_BACKEND=sim)
+    python build.py sim             # or: python build.py cuda
+    python demo.py libsaxpy_sim.so  # on the simulated device (PYGPU_BACKEND=sim)
 
 With no argument it builds the library for the active backend into a
 temporary directory first.
@@ -49,7 +49,7 @@ def main(path: str) -> None:
     expected = grid.copy()
     expected[1:-1, 3:-3] = stencil_reference(stencil_reference(grid[1:-1, 3:-3], 0.5, 0.125), 0.5, 0.125)
     np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
-    print(f"ok: saxpy and stencil match numpy ({'CUDA' if lib.is_cuda else 'host'} build, "
+    print(f"ok: saxpy and stencil match numpy ({'CUDA' if lib.is_cuda else 'simulated-device'} build, "
           f"backend {PyGPU.backend})")
 
 

@@ -1,20 +1,19 @@
 """Python glue for libsaxpy: ctypes, device pointers (``GPUArray.ptr``) and a stream.
 
-The same glue drives both builds of the library:
+The same glue drives both builds of ``saxpy.cu``:
 
-- the CUDA build (``libsaxpy_cuda.so``, PyGPU backend ``cuda``): the launcher
-  queues a kernel on the stream and returns at once;
-- the host build (``libsaxpy_host.so``, PyGPU's simulated device, backend
-  ``sim``): the launcher is a plain loop, so the glue queues *the call* on the
-  stream with ``cudaLaunchHostFunc``. It then runs in stream order, after the
-  copies queued before it and before those queued after it, exactly where the
-  kernel would run, and just as asynchronously. (Synchronising the stream and
-  calling the loop at once would also be correct, but it would hide a missing
-  synchronisation in the caller that the GPU would not forgive.)
+- the CUDA build (``libsaxpy_cuda.so``, nvcc; PyGPU backend ``cuda``);
+- the simulated-device build (``libsaxpy_sim.so``, ``python -m PyGPU.cc``;
+  backend ``sim``), which talks to the same simulated device as PyGPU in
+  this process: same memory, same streams.
+
+Either way a launcher queues its kernel on the stream and returns at once,
+so the glue calls it directly: the kernel runs in stream order, after the
+copies queued before it and before those queued after it.
 
 Usage::
 
-    lib = SaxpyLibrary("libsaxpy_host.so")       # or libsaxpy_cuda.so
+    lib = SaxpyLibrary("libsaxpy_sim.so")        # or libsaxpy_cuda.so
     lib.saxpy(2.0, x, y, stream=stream)         # y = 2 x + y, on the device
 """
 
@@ -29,8 +28,8 @@ _device_ptr = ctypes.c_void_p  # device addresses travel as plain integers
 
 
 def default_build() -> str:
-    """The build of the library for the active backend: "cuda" on the cuda backend, else "host"."""
-    return "cuda" if PyGPU.backend == "cuda" else "host"
+    """The build of the library for the active backend: "cuda" on the cuda backend, else "sim"."""
+    return "cuda" if PyGPU.backend == "cuda" else "sim"
 
 
 def stream_handle(stream) -> int:
@@ -48,39 +47,33 @@ class SaxpyLibrary:
     Parameters
     ----------
     path : str or os.PathLike
-        ``libsaxpy_cuda.so`` for the ``cuda`` backend, ``libsaxpy_host.so``
+        ``libsaxpy_cuda.so`` for the ``cuda`` backend, ``libsaxpy_sim.so``
         for the simulated device (``sim``).
     """
 
     def __init__(self, path) -> None:
         self._lib = lib = ctypes.CDLL(str(path))
-        lib.saxpy_library_is_cuda.restype = ctypes.c_int
-        lib.saxpy_library_is_cuda.argtypes = []
         lib.saxpy_launch.restype = ctypes.c_int
         lib.saxpy_launch.argtypes = [ctypes.c_int64, ctypes.c_float, _device_ptr, ctypes.c_int64, _device_ptr,
                                      ctypes.c_int64, ctypes.c_void_p]
         lib.stencil_launch.restype = ctypes.c_int
         lib.stencil_launch.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_float, ctypes.c_float, _device_ptr,
                                        ctypes.c_int64, _device_ptr, ctypes.c_int64, ctypes.c_void_p]
-        self.is_cuda = bool(lib.saxpy_library_is_cuda())
+        # The simulated-device build links PyGPU's libpygpu_sim, which registers its kernels;
+        # the CUDA build links the CUDA runtime.
+        self.is_cuda = not hasattr(lib, "pygpu_sim_register_kernel")
         wanted = "cuda" if self.is_cuda else "sim"
         if PyGPU.backend != wanted:
-            # A host loop on real device pointers would crash, a kernel on the
-            # simulated device's memory would fail: refuse before either.
-            raise RuntimeError(f"{path} is the {'CUDA' if self.is_cuda else 'host'} build and needs PyGPU's "
-                               f"'{wanted}' backend, but PyGPU.backend is '{PyGPU.backend}' "
+            # The CUDA build cannot use the simulated device's memory, and the
+            # simulated-device build cannot use a GPU's: refuse before either.
+            raise RuntimeError(f"{path} is the {'CUDA' if self.is_cuda else 'simulated-device'} build and needs "
+                               f"PyGPU's '{wanted}' backend, but PyGPU.backend is '{PyGPU.backend}' "
                                f"(set PYGPU_BACKEND={wanted}, or load the other build)")
 
     def _launch(self, fn, args, stream) -> None:
-        handle = stream_handle(stream)
-        if self.is_cuda:
-            PyGPU.cudaError_t(fn(*args, handle)).check()
-            return
-        # Simulated device: the host loop runs on the stream's worker, in
-        # stream order. The closure holds only addresses: the arrays may be
-        # dropped at once, as after a kernel launch, because freeing device
-        # memory waits for the queued work (cudaFree does the same on a GPU).
-        PyGPU.cudaLaunchHostFunc(handle, lambda _: fn(*args, None), None).check()
+        # Queued on the stream; the arrays may be dropped at once, because
+        # freeing device memory waits for the queued work (as cudaFree does).
+        PyGPU.cudaError_t(fn(*args, stream_handle(stream))).check()
 
     def saxpy_ptr(self, n: int, a: float, x_ptr: int, y_ptr: int, stream=None, incx: int = 1, incy: int = 1) -> None:
         """``y = a * x + y`` on `n` float32 elements at device addresses `x_ptr`, `y_ptr` (strides in elements)."""

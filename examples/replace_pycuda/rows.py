@@ -9,7 +9,7 @@ back. With PyCUDA, the three imports below were::
     import pycuda.driver as cuda
     import pycuda.autoinit
 
-Run it: ``python rows.py [path/to/libsaxpy_host.so or libsaxpy_cuda.so]``
+Run it: ``python rows.py [path/to/libsaxpy_sim.so or libsaxpy_cuda.so]``
 (with no path it builds the library for the active backend first).
 """
 

@@ -25,5 +25,5 @@ from saxpy_glue import SaxpyLibrary  # noqa: E402
 
 @pytest.fixture(scope="session")
 def lib(tmp_path_factory) -> SaxpyLibrary:
-    """The host build of the library: on the simulated device, device memory is host memory."""
-    return SaxpyLibrary(build("host", tmp_path_factory.mktemp("lib")))
+    """saxpy.cu built for the simulated device (``python -m PyGPU.cc``): the kernels the GPU runs."""
+    return SaxpyLibrary(build("sim", tmp_path_factory.mktemp("lib")))

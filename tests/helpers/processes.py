@@ -38,3 +38,28 @@ def preload_removed():
     finally:
         if saved is not None:
             os.environ["LD_PRELOAD"] = saved
+
+
+def driver_wrappers(directory) -> tuple[str, dict]:
+    """(python, env) for a child that runs PyGPU's compiler driver through CMake or a compiler.
+
+    Outside the sanitizer run: (sys.executable, {}). In it, Python needs the
+    ASan preload and the C++ compiler must not have it, while CMake runs
+    without it (without_preload): `python` is then a script that puts the
+    preload back and runs this interpreter, and env's CXX a script that drops
+    it and runs the C++ compiler (pass it to CMake as CMAKE_CXX_COMPILER).
+    """
+    import shutil
+    from pathlib import Path
+
+    preload = os.environ.get("LD_PRELOAD")
+    if not preload:
+        return sys.executable, {}
+    directory = Path(directory)
+    cxx = os.environ.get("CXX") or "c++"
+    scripts = {"python": f'export LD_PRELOAD="{preload}"\nexec "{sys.executable}" "$@"\n',
+               "cxx": f'unset LD_PRELOAD\nexec "{shutil.which(cxx) or cxx}" "$@"\n'}
+    for name, body in scripts.items():
+        (directory / name).write_text("#!/bin/sh\n" + body)
+        (directory / name).chmod(0o755)
+    return str(directory / "python"), {"CXX": str(directory / "cxx")}

@@ -12,23 +12,16 @@ namespace py = pybind11;
 
 namespace {
 
+// The launchers queue the kernel on `stream` (on a GPU or on the simulated
+// device alike) and return a cudaError_t value, which check_status raises.
 void saxpy(float a, pygpu::device_span<const float> x, pygpu::device_span<float> y, pygpu::stream_ref stream) {
     if (x.ndim() != 1 || y.ndim() != 1 || x.size() != y.size())
         throw py::value_error("saxpy needs two 1-D arrays of one length");
-#ifdef SAXPY_EXT_CUDA
-    pygpu::check_status(saxpy_cuda(a, x, y, stream));
-#else
-    // In stream order, like the kernel: after the work queued before, before the work queued after.
-    pygpu::check_status(pygpu::launch_host_func(stream, [=] { saxpy_host(a, x, y); }));
-#endif
+    pygpu::check_status(saxpy_launch(a, x, y, stream));
 }
 
 void scal(float a, pygpu::device_span<float, pygpu::contiguous> x, pygpu::stream_ref stream) {
-#ifdef SAXPY_EXT_CUDA
-    pygpu::check_status(scal_cuda(a, x, stream));
-#else
-    pygpu::check_status(pygpu::launch_host_func(stream, [=] { scal_host(a, x); }));
-#endif
+    pygpu::check_status(scal_launch(a, x, stream));
 }
 
 }  // namespace
@@ -38,7 +31,7 @@ PYBIND11_MODULE(_saxpy, m) {
 #ifdef SAXPY_EXT_CUDA
     m.attr("build") = "cuda";
 #else
-    m.attr("build") = "host";
+    m.attr("build") = "sim";
 #endif
     m.def("saxpy", &saxpy, py::arg("a"), py::arg("x"), py::arg("y"), py::arg("stream") = py::none(),
           "y = a * x + y for 1-D float32 device arrays of one length (any strides), queued on `stream`.");

@@ -13,9 +13,9 @@ import PyGPU
 
 from ._saxpy import build, saxpy, scal
 
-_NEEDS = {"host": "sim", "cuda": "cuda"}
+_NEEDS = {"sim": "sim", "cuda": "cuda"}
 if PyGPU.backend != _NEEDS[build]:
-    raise ImportError(f"saxpy_ext was built for {'the simulated device' if build == 'host' else 'CUDA'} and needs "
+    raise ImportError(f"saxpy_ext was built for {'the simulated device' if build == 'sim' else 'CUDA'} and needs "
                       f"PyGPU's '{_NEEDS[build]}' backend, but PyGPU.backend is '{PyGPU.backend}'")
 
 __all__ = ["build", "saxpy", "scal"]
