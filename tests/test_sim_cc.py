@@ -559,3 +559,35 @@ def test_import_pygpu_does_not_import_the_driver():
                    "('compile' in m or m == 'PyGPU.cc')))")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+COUNT_DEVICES = r"""
+extern "C" int count_devices() {
+    int n = -1;
+    const cudaError_t e = cudaGetDeviceCount(&n);
+    return static_cast<int>(e) * 1000 + n;
+}
+"""
+
+
+def _real_cudart() -> Path | None:
+    """The CUDA toolkit's own runtime library, when it is installed."""
+    for root in (os.environ.get("CUDA_HOME", ""), "/usr/local/cuda"):
+        found = sorted(Path(root, "lib64").glob("libcudart.so.*")) if root else []
+        if found:
+            return found[0]
+    return None
+
+
+@pytest.mark.skipif(_real_cudart() is None, reason="no CUDA toolkit libcudart to load first")
+def test_a_real_libcudart_loaded_first_does_not_take_the_calls():
+    """A kernel library binds its cuda* calls to libpygpu_sim (versioned names, exports.map) even after a
+    process loaded the real libcudart with RTLD_GLOBAL first (numba does); that one answers 35 with no driver."""
+    library = PyGPU.sim.compile(COUNT_DEVICES)
+    code = (f"import ctypes; ctypes.CDLL({str(_real_cudart())!r}, mode=ctypes.RTLD_GLOBAL)\n"
+            "import PyGPU, PyGPU.sim\n"
+            f"lib = PyGPU.sim.load_library({library!r})\n"
+            "print(lib.count_devices(), PyGPU.cudaGetDeviceCount()[0])\n")
+    ran = run_python(code, PYGPU_BACKEND="sim", PYGPU_SIM_DEVICES="2")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["2", "2"]

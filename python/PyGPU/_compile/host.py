@@ -288,8 +288,10 @@ def _paths() -> tuple[str, str]:
 
 
 def _headers_stamp(include: str) -> str:
-    """Sizes and mtimes of PyGPU's simulated-device headers (a dev tree changes them without a version)."""
-    parts = []
+    """Sizes and mtimes of PyGPU's simulated-device headers and of libpygpu_sim (a dev tree changes them
+    without a version; a library links against the simulator's versioned names)."""
+    lib = os.stat(sim_library_path())
+    parts = [f"libpygpu_sim:{lib.st_size}:{lib.st_mtime_ns}"]
     for dirpath, _dirs, files in os.walk(os.path.join(include, "pygpu")):
         for f in sorted(files):
             st = os.stat(os.path.join(dirpath, f))
