@@ -290,6 +290,8 @@ def _paths() -> tuple[str, str]:
 def _headers_stamp(include: str) -> str:
     """Sizes and mtimes of PyGPU's simulated-device headers and of libpygpu_sim (a dev tree changes them
     without a version; a library links against the simulator's versioned names)."""
+    from PyGPU._paths import sim_library_path
+
     lib = os.stat(sim_library_path())
     parts = [f"libpygpu_sim:{lib.st_size}:{lib.st_mtime_ns}"]
     for dirpath, _dirs, files in os.walk(os.path.join(include, "pygpu")):
