@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import PyGPU as g
-from helpers import build_against_sim, run_python
+from helpers import build_against_sim, run_program, run_python
 
 pytestmark = pytest.mark.build  # each test runs the C++ compiler
 
@@ -69,7 +69,8 @@ static int register_kernels() {
     const pygpu_sim_kernel_desc descs[] = {
         {PYGPU_SIM_KERNEL_ABI_VERSION, "poke", poke_block, nullptr, 0, 2, poke_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
         {PYGPU_SIM_KERNEL_ABI_VERSION, "peek", nullptr, peek_thread, 0, 1, peek_sizes, PYGPU_SIM_KERNEL_ABI_TAG},
-        {PYGPU_SIM_KERNEL_ABI_VERSION, "shared_poke", nullptr, shared_poke_thread, 0, 1, one_long, PYGPU_SIM_KERNEL_ABI_TAG},
+        {PYGPU_SIM_KERNEL_ABI_VERSION, "shared_poke", nullptr, shared_poke_thread, 0, 1, one_long,
+         PYGPU_SIM_KERNEL_ABI_TAG},
         {PYGPU_SIM_KERNEL_ABI_VERSION, "deep", nullptr, deep_thread, 0, 1, one_int, PYGPU_SIM_KERNEL_ABI_TAG},
     };
     const void* stubs[] = {reinterpret_cast<const void*>(&poke), reinterpret_cast<const void*>(&peek),
@@ -181,19 +182,8 @@ HEX = r"0x[0-9a-f]+"
 
 
 def _run(program: Path, **env: str) -> tuple[dict[str, int], dict[str, str]]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
-    result = subprocess.run([str(program)], capture_output=True, text=True, timeout=120, env={**base, **env},
-                            check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    values: dict[str, int] = {}
-    messages: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        name, _, value = line.partition(" ")
-        if name.endswith("_message"):
-            messages[name[:-len("_message")]] = value
-        else:
-            values[name] = int(value)
-    return values, messages
+    values, texts = run_program(program, lambda name: name.endswith("_message"), **env)
+    return values, {name[:-len("_message")]: text for name, text in texts.items()}
 
 
 @pytest.fixture(scope="module")

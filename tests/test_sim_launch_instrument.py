@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import numpy as np
 import pytest
 
 import PyGPU as g
-from helpers import KERNELS, build_against_sim, run_python
+from helpers import KERNELS, build_against_sim, run_program, run_python
 
 pytestmark = pytest.mark.build  # each test runs the C++ compiler
 
@@ -34,7 +32,8 @@ static void where_block(pygpu_sim_thread_context* t) {
 
 static int register_where() {
     static const size_t sizes[] = {sizeof(int*)};
-    const pygpu_sim_kernel_desc d = {PYGPU_SIM_KERNEL_ABI_VERSION, "where", where_block, nullptr, 0, 1, sizes, PYGPU_SIM_KERNEL_ABI_TAG};
+    const pygpu_sim_kernel_desc d = {PYGPU_SIM_KERNEL_ABI_VERSION, "where", where_block, nullptr, 0, 1, sizes,
+                                     PYGPU_SIM_KERNEL_ABI_TAG};
     return pygpu_sim_register_kernel(reinterpret_cast<const void*>(&where), &d);
 }
 """
@@ -170,19 +169,7 @@ TEXT = ("stream_handle", "worker_min", "worker_max", "injected_message", "sticky
 
 
 def _run(program: Path, **env: str) -> tuple[dict[str, int], dict[str, str]]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
-    result = subprocess.run([str(program)], capture_output=True, text=True, timeout=120, env={**base, **env},
-                            check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    values: dict[str, int] = {}
-    texts: dict[str, str] = {}
-    for line in result.stdout.splitlines():
-        name, _, value = line.partition(" ")
-        if name in TEXT:
-            texts[name] = value
-        else:
-            values[name] = int(value)
-    return values, texts
+    return run_program(program, lambda name: name in TEXT, **env)
 
 
 def _without_time(kernels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

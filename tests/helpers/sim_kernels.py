@@ -112,3 +112,21 @@ def build_against_sim(tmp_path: Path, name: str, source: str, *flags: str) -> Pa
                             capture_output=True, text=True, timeout=120, env=without_preload(), check=False)
     assert result.returncode == 0, result.stderr
     return out
+
+
+def run_program(program: Path, is_text, **env: str) -> tuple[dict[str, int], dict[str, str]]:
+    """Run a test program that prints "name value" lines, with `env` over an environment free of PYGPU_*
+    settings: the integer values, and the lines `is_text(name)` calls text."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PYGPU_")}
+    result = subprocess.run([str(program)], capture_output=True, text=True, timeout=120, env={**base, **env},
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    values: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        name, _, value = line.partition(" ")
+        if is_text(name):
+            texts[name] = value
+        else:
+            values[name] = int(value)
+    return values, texts
