@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -249,3 +250,17 @@ def test_quoted_includes_are_listed_and_can_be_redirected():
     assert t.add("m.cu", '#include "a.cuh"\n#include <vector>\n# include "sub/b.h"\n') == ["a.cuh", "sub/b.h"]
     out = t.translate("m.cu", prelude="// prelude\n", includes={"a.cuh": "/tmp/x/h0_a.cuh"})
     assert out.splitlines()[:3] == ["// prelude", '#line 1 "m.cu"', '#include "/tmp/x/h0_a.cuh"']
+
+
+def test_the_compiler_runs_without_sanitizer_preloads(monkeypatch):
+    """A Python run under ASan preloads its runtime; the C++ compiler must not inherit it (LeakSanitizer would
+    fail it), other preloads stay."""
+    from PyGPU._compile.host import compiler_env
+
+    monkeypatch.setenv("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libasan.so.8 /opt/libkeep.so:/x/libubsan.so.1")
+    assert compiler_env()["LD_PRELOAD"] == "/opt/libkeep.so"
+    monkeypatch.setenv("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libasan.so.8")
+    assert "LD_PRELOAD" not in compiler_env()
+    monkeypatch.delenv("LD_PRELOAD")
+    assert "LD_PRELOAD" not in compiler_env()
+    assert compiler_env()["PATH"] == os.environ["PATH"]

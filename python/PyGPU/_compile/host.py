@@ -270,7 +270,8 @@ def compiler_identity(cc: list[str], store: _cache.Cache | None) -> str:
     if stamp in known:
         return str(known[stamp])
     try:
-        out = subprocess.run([*cc, "--version"], capture_output=True, text=True, timeout=60, check=False).stdout
+        out = subprocess.run([*cc, "--version"], capture_output=True, text=True, timeout=60, check=False,
+                             env=compiler_env()).stdout
     except OSError as e:
         raise CompileError(f"the C++ compiler {cc[0]!r} cannot be run: {e}; set CXX") from e
     ident = f"{stamp}\n{out}"
@@ -414,13 +415,34 @@ def _compile_flags(o: Options, include: str, origin_dirs: list[str]) -> list[str
     return flags + o.cxx_flags
 
 
+_SANITIZER_RUNTIMES = ("libasan", "libubsan", "liblsan", "libtsan", "libhwasan", "libclang_rt.")
+
+
+def compiler_env() -> dict[str, str]:
+    """The environment the C++ compiler runs in: this process's, without sanitizer runtimes in LD_PRELOAD.
+
+    A Python run under AddressSanitizer preloads its runtime (the sanitizer
+    run of .ci/run does); a compiler that inherits it has LeakSanitizer report
+    the memory the compiler never frees, and fails."""
+    env = dict(os.environ)
+    preload = env.get("LD_PRELOAD")
+    if preload:
+        kept = [p for p in re.split(r"[:\s]+", preload)
+                if p and not os.path.basename(p).startswith(_SANITIZER_RUNTIMES)]
+        if kept:
+            env["LD_PRELOAD"] = ":".join(kept)
+        else:
+            del env["LD_PRELOAD"]
+    return env
+
+
 def _run(cmd: list[str], b: Build) -> subprocess.CompletedProcess[str]:
     if b.options.verbose or b.options.dryrun:
         print("#$ " + shlex.join(cmd), file=sys.stderr)
     if b.options.dryrun:
         return subprocess.CompletedProcess(cmd, 0, "", "")
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, check=False)
+        return subprocess.run(cmd, capture_output=True, text=True, check=False, env=compiler_env())
     except OSError as e:
         raise CompileError(f"the C++ compiler {cmd[0]!r} cannot be run: {e}; set CXX") from e
 

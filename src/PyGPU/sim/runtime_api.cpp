@@ -14,6 +14,7 @@
 #include "pygpu/sim/cuda_runtime_api.h"
 
 #include <cstddef>
+#include <cstring>
 #include <type_traits>
 
 #include "PyGPU/sim/backend.h"
@@ -74,6 +75,18 @@ static_assert(cudaFuncAttributeMaxDynamicSharedMemorySize == kAttrMaxDynamicShar
                   cudaFuncCachePreferEqual == kCachePreferEqual,
               "cudaFuncAttribute, cudaFuncCache");
 
+// An enumeration argument's value, read from its bytes: a C caller may pass
+// any int (CUDA checks it: cudaErrorInvalidValue), and loading an
+// enumeration outside its range as the enumeration type is undefined in C++
+// (UBSan's -fsanitize=enum reports it).
+template <typename Enum>
+int raw_enum(const Enum& value) {
+    static_assert(std::is_enum<Enum>::value && sizeof(Enum) == sizeof(int), "an int-sized enumeration");
+    int raw;
+    std::memcpy(&raw, &value, sizeof raw);
+    return raw;
+}
+
 // A CUDA-typed argument as the table's parameter type: handles and structs
 // (pointers) are reinterpreted, enumerations converted, the rest passed as is.
 template <typename To, typename From>
@@ -84,7 +97,7 @@ To to_table(From value) {
         return reinterpret_cast<To>(value);
     } else {
         static_assert(std::is_enum<From>::value && std::is_integral<To>::value, "no conversion to the table's type");
-        return static_cast<To>(value);
+        return static_cast<To>(raw_enum(value));
     }
 }
 
@@ -166,12 +179,12 @@ cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes* attr, const void* f
 
 cudaError_t cudaFuncSetAttribute(const void* func, enum cudaFuncAttribute attr, int value) {
     return pygpu::sim::host_call("cudaFuncSetAttribute",
-                                 [&] { return pygpu::sim::func_set_attribute(func, static_cast<int>(attr), value); });
+                                 [&] { return pygpu::sim::func_set_attribute(func, pygpu::sim::raw_enum(attr), value); });
 }
 
 cudaError_t cudaFuncSetCacheConfig(const void* func, enum cudaFuncCache cacheConfig) {
     return pygpu::sim::host_call("cudaFuncSetCacheConfig",
-                                 [&] { return pygpu::sim::func_set_cache_config(func, static_cast<int>(cacheConfig)); });
+                                 [&] { return pygpu::sim::func_set_cache_config(func, pygpu::sim::raw_enum(cacheConfig)); });
 }
 
 cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* numBlocks, const void* func, int blockSize,
@@ -206,21 +219,21 @@ cudaError_t cudaGetSymbolSize(size_t* size, const void* symbol) {
 cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset,
                                enum cudaMemcpyKind kind) {
     return pygpu::sim::host_call("cudaMemcpyToSymbol", [&] {
-        return pygpu::sim::memcpy_to_symbol(symbol, src, count, offset, kind, false, nullptr);
+        return pygpu::sim::memcpy_to_symbol(symbol, src, count, offset, pygpu::sim::raw_enum(kind), false, nullptr);
     });
 }
 
 cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count, size_t offset,
                                  enum cudaMemcpyKind kind) {
     return pygpu::sim::host_call("cudaMemcpyFromSymbol", [&] {
-        return pygpu::sim::memcpy_from_symbol(dst, symbol, count, offset, kind, false, nullptr);
+        return pygpu::sim::memcpy_from_symbol(dst, symbol, count, offset, pygpu::sim::raw_enum(kind), false, nullptr);
     });
 }
 
 cudaError_t cudaMemcpyToSymbolAsync(const void* symbol, const void* src, size_t count, size_t offset,
                                     enum cudaMemcpyKind kind, cudaStream_t stream) {
     return pygpu::sim::host_call("cudaMemcpyToSymbolAsync", [&] {
-        return pygpu::sim::memcpy_to_symbol(symbol, src, count, offset, kind, true,
+        return pygpu::sim::memcpy_to_symbol(symbol, src, count, offset, pygpu::sim::raw_enum(kind), true,
                                             reinterpret_cast<pygpu_stream_t>(stream));
     });
 }
@@ -228,7 +241,7 @@ cudaError_t cudaMemcpyToSymbolAsync(const void* symbol, const void* src, size_t 
 cudaError_t cudaMemcpyFromSymbolAsync(void* dst, const void* symbol, size_t count, size_t offset,
                                       enum cudaMemcpyKind kind, cudaStream_t stream) {
     return pygpu::sim::host_call("cudaMemcpyFromSymbolAsync", [&] {
-        return pygpu::sim::memcpy_from_symbol(dst, symbol, count, offset, kind, true,
+        return pygpu::sim::memcpy_from_symbol(dst, symbol, count, offset, pygpu::sim::raw_enum(kind), true,
                                               reinterpret_cast<pygpu_stream_t>(stream));
     });
 }
