@@ -35,7 +35,6 @@ def compile_env(shared_cache, monkeypatch):
     compiler, host.compiler_env; Python and the programs built here need it, so they keep the environment.)"""
     monkeypatch.setenv("PYGPU_CACHE_DIR", str(shared_cache))
     monkeypatch.delenv("PYGPU_CACHE", raising=False)
-    yield
 
 
 @pytest.fixture
