@@ -136,8 +136,8 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags)
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
 
-// Kernels: one of the simulator's own calls (calls.h, PYGPU_SIM_OWN_CALLS),
-// counted and injectable like the table's, but no row of the table (launch.h).
+// Kernels by host stub (launch.h); counted and injectable as the table's
+// launch_kernel row, whose module form takes handles, not CUDA's parameters.
 cudaError_t cudaLaunchKernel(const void* func, dim3 gridDim, dim3 blockDim, void** args, size_t sharedMem,
                              cudaStream_t stream) {
     if (const int refused = pygpu::sim::host_access_refused("cudaLaunchKernel")) return static_cast<cudaError_t>(refused);
