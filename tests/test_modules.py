@@ -169,7 +169,7 @@ def test_bad_configuration_and_handles(library, dev_alloc):
     assert g.cudaLaunchKernel(f, 1, 2048, args) == g.cudaErrorInvalidConfiguration
     with pytest.raises(ValueError, match="1 to 3 dimensions"):
         g.cudaLaunchKernel(f, (1, 1, 1, 1), 1, args)
-    with pytest.raises(ValueError, match="0 .. 2\\*\\*32 - 1"):
+    with pytest.raises(ValueError, match=r"0 \.\. 2\*\*32 - 1"):
         g.cudaLaunchKernel(f, -1, 1, args)
     assert g.cudaLaunchKernel(12345, 1, 1, args) == g.cudaErrorInvalidDeviceFunction
     assert g.cudaLibraryGetKernel(12345, "scale")[1] == g.cudaErrorInvalidResourceHandle
