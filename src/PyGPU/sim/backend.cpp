@@ -36,13 +36,7 @@ int function_get_attributes(pygpu_func_attributes* out, pygpu_function_t f) {
     return api(Call::cudaFuncGetAttributes, [&] {
         FuncInfo info;
         if (int e = func_get_attributes(out != nullptr ? &info : nullptr, stub(f))) return e;
-        *out = pygpu_func_attributes{};
-        out->shared_size_bytes = info.shared_size_bytes;
-        out->max_threads_per_block = info.max_threads_per_block;
-        out->num_regs = info.num_regs;
-        out->ptx_version = info.ptx_version;
-        out->binary_version = info.binary_version;
-        out->max_dynamic_shared_size_bytes = info.max_dynamic_shared_size_bytes;
+        *out = info.common;
         return err::cudaSuccess;
     });
 }

@@ -158,6 +158,27 @@ std::string names_of(const Map& map) {
     return s.empty() ? std::string("none") : s;
 }
 
+// Finds `name` among a loaded module's kernels or globals (`member`) and
+// hands the entry to `found`; an unknown name's message lists the module's.
+template <class Map, class Found>
+int look_up(const char* call, pygpu_module_t module, Map Image::*member, const char* kind, const char* name,
+            Found&& found) {
+    std::lock_guard<std::mutex> lock(modules().mu);
+    const Module* mod = find_module(module);
+    if (mod == nullptr) {
+        return fail(err::cudaErrorInvalidResourceHandle, "%s: %p is not a loaded library", call,
+                    static_cast<void*>(module));
+    }
+    const Map& map = (*mod->image).*member;
+    const auto it = map.find(name);
+    if (it == map.end()) {
+        return fail(err::cudaErrorSymbolNotFound, "%s: no %s '%s' in the library; its %ss: %s", call, kind, name, kind,
+                    names_of(map).c_str());
+    }
+    found(it->second);
+    return err::cudaSuccess;
+}
+
 }  // namespace
 
 void module_registered_kernel(const void* host_stub, const char* name) {
@@ -252,19 +273,9 @@ int library_get_kernel(pygpu_function_t* function, pygpu_module_t module, const 
         if (function == nullptr || name == nullptr) {
             return fail(err::cudaErrorInvalidValue, "cudaLibraryGetKernel: pKernel and name must not be NULL");
         }
-        std::lock_guard<std::mutex> lock(modules().mu);
-        const Module* mod = find_module(module);
-        if (mod == nullptr) {
-            return fail(err::cudaErrorInvalidResourceHandle, "cudaLibraryGetKernel: %p is not a loaded library",
-                        static_cast<void*>(module));
-        }
-        const auto it = mod->image->kernels.find(name);
-        if (it == mod->image->kernels.end()) {
-            return fail(err::cudaErrorSymbolNotFound, "cudaLibraryGetKernel: no kernel '%s' in the library; its kernels: %s",
-                        name, names_of(mod->image->kernels).c_str());
-        }
-        *function = reinterpret_cast<pygpu_function_t>(const_cast<void*>(it->second));
-        return err::cudaSuccess;
+        return look_up("cudaLibraryGetKernel", module, &Image::kernels, "kernel", name, [&](const void* stub) {
+            *function = reinterpret_cast<pygpu_function_t>(const_cast<void*>(stub));
+        });
     });
 }
 
@@ -273,20 +284,10 @@ int library_get_global(void** address, size_t* size, pygpu_module_t module, cons
         if (address == nullptr || size == nullptr || name == nullptr) {
             return fail(err::cudaErrorInvalidValue, "cudaLibraryGetGlobal: dptr, bytes and name must not be NULL");
         }
-        std::lock_guard<std::mutex> lock(modules().mu);
-        const Module* mod = find_module(module);
-        if (mod == nullptr) {
-            return fail(err::cudaErrorInvalidResourceHandle, "cudaLibraryGetGlobal: %p is not a loaded library",
-                        static_cast<void*>(module));
-        }
-        const auto it = mod->image->globals.find(name);
-        if (it == mod->image->globals.end()) {
-            return fail(err::cudaErrorSymbolNotFound, "cudaLibraryGetGlobal: no global '%s' in the library; its globals: %s",
-                        name, names_of(mod->image->globals).c_str());
-        }
-        *address = it->second.address;
-        *size = it->second.size;
-        return err::cudaSuccess;
+        return look_up("cudaLibraryGetGlobal", module, &Image::globals, "global", name, [&](const GlobalEntry& g) {
+            *address = g.address;
+            *size = g.size;
+        });
     });
 }
 

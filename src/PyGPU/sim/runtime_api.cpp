@@ -153,12 +153,12 @@ cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes* attr, const void* f
         const int e = pygpu::sim::func_get_attributes(attr != nullptr ? &info : nullptr, func);
         if (e != 0) return e;
         *attr = cudaFuncAttributes{};
-        attr->sharedSizeBytes = info.shared_size_bytes;
-        attr->maxThreadsPerBlock = info.max_threads_per_block;
-        attr->numRegs = info.num_regs;
-        attr->ptxVersion = info.ptx_version;
-        attr->binaryVersion = info.binary_version;
-        attr->maxDynamicSharedSizeBytes = info.max_dynamic_shared_size_bytes;
+        attr->sharedSizeBytes = info.common.shared_size_bytes;
+        attr->maxThreadsPerBlock = info.common.max_threads_per_block;
+        attr->numRegs = info.common.num_regs;
+        attr->ptxVersion = info.common.ptx_version;
+        attr->binaryVersion = info.common.binary_version;
+        attr->maxDynamicSharedSizeBytes = info.common.max_dynamic_shared_size_bytes;
         attr->preferredShmemCarveout = info.preferred_shmem_carveout;
         return e;
     });
