@@ -331,3 +331,22 @@ def test_gpu_backends_answer_with_their_own_codes(backend, answers):
     for line in lines[1:]:
         value, code, name = line.split()
         assert value == "None" and (int(code), name) in answers, line
+
+
+@on_sim
+def test_loads_from_several_threads_each_see_the_kernels(library_path):
+    """The same file loaded by four threads at once: every handle finds the kernels (one image, four handles)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def load(_):
+        lib, err = g.cudaLibraryLoadFromFile(str(library_path))
+        assert err == g.cudaSuccess
+        return lib, g.cudaLibraryGetKernel(lib, "scale")
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(load, range(4)))
+    assert len({lib for lib, _ in results}) == 4
+    assert len({f for _, (f, _err) in results}) == 1
+    assert all(err == g.cudaSuccess for _, (_f, err) in results)
+    for lib, _ in results:
+        assert g.cudaLibraryUnload(lib) == g.cudaSuccess

@@ -61,7 +61,8 @@ Modules& modules() {
 
 thread_local Image* t_loading = nullptr;
 
-// A handle this registry gave out and that is still loaded (NULL when not).
+// A handle this registry gave out and that is still loaded (NULL when not);
+// the registry's lock held.
 Module* find_module(pygpu_module_t handle) {
     Modules& m = modules();
     const auto it = m.live.find(reinterpret_cast<const Module*>(handle));
@@ -139,8 +140,14 @@ int open_library(const char* call, const char* path, int fd, pygpu_module_t* out
     if (shared == nullptr) {
         image->handle = handle;
         shared = image;
+    } else {
+        // Already loaded: dlopen ran no constructor this time and the first
+        // load's record holds the kernels; unless two threads loaded the
+        // library at once and the one whose dlopen ran the constructors
+        // reached this lock second.
+        shared->kernels.insert(image->kernels.begin(), image->kernels.end());
+        shared->globals.insert(image->globals.begin(), image->globals.end());
     }
-    // Already loaded: dlopen ran no constructor this time; the first load's record holds the kernels.
     ++shared->handles;
     auto mod = std::make_unique<Module>();
     mod->image = shared;
