@@ -25,6 +25,7 @@ namespace bind_device { void bind(py::module_& m); }
 namespace bind_memory { void bind(py::module_& m); }
 namespace bind_stream { void bind(py::module_& m); }
 namespace bind_event { void bind(py::module_& m); }
+namespace bind_module { void bind(py::module_& m); }
 
 const pygpu_backend* g_backend = nullptr;
 
@@ -57,6 +58,15 @@ const std::vector<std::pair<const char*, const char*>> kHipNames = {
     {"cudaHostAllocWriteCombined", "hipHostMallocWriteCombined"},
     {"cudaErrorMemoryAllocation", "hipErrorOutOfMemory"},
     {"cudaErrorInvalidResourceHandle", "hipErrorInvalidHandle"},
+    {"cudaLibraryLoadData", "hipModuleLoadData"},
+    {"cudaLibraryLoadFromFile", "hipModuleLoad"},
+    {"cudaLibraryUnload", "hipModuleUnload"},
+    {"cudaLibraryGetKernel", "hipModuleGetFunction"},
+    {"cudaLibraryGetGlobal", "hipModuleGetGlobal"},
+    {"cudaFuncAttributes", "hipFuncAttributes"},
+    {"cudaLaunchKernel", "hipModuleLaunchKernel"},
+    {"cudaOccupancyMaxActiveBlocksPerMultiprocessor", "hipModuleOccupancyMaxActiveBlocksPerMultiprocessor"},
+    {"cudaOccupancyMaxPotentialBlockSize", "hipModuleOccupancyMaxPotentialBlockSize"},
 };
 
 // Every cuda* name is also reachable as hip*, so HIP-style code runs as is.
@@ -113,5 +123,6 @@ PYBIND11_MODULE(_core, m) {
     bind_memory::bind(m);
     bind_stream::bind(m);
     bind_event::bind(m);
+    bind_module::bind(m);
     add_hip_aliases(m);
 }

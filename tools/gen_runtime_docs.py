@@ -46,6 +46,8 @@ ALIASES = {
     "_Address": "Address",
     "_Stream": "cudaStream_t | int | None",
     "_T": "object",
+    "_Buffer": "Buffer",
+    "_Dim3": "int | tuple[int, ...]",
 }
 ADDRESS_NOTE = ("Address: an int, a pointer_wrapper_<dtype>, a buffer (such as a numpy array) or an object with "
                 "__cuda_array_interface__.")

@@ -16,6 +16,14 @@
  *  - `last_message` returns a human-readable detail for the calling thread's
  *    most recent failure ("" when the backend has none), for error reports.
  *
+ * Modules (ABI version 2): `library_load_data` takes an image of `size`
+ * bytes (a cubin/PTX/fatbin on CUDA, a code object on HIP, a simulated-device
+ * kernel library on "sim"), `library_load_from_file` a path. `launch_kernel`
+ * takes the kernel's arguments as `arg_count` pointers, `args[i]` pointing at
+ * `arg_sizes[i]` bytes: the simulated device checks the count and the sizes
+ * against the kernel's parameters (cudaErrorInvalidValue, naming the
+ * parameter), CUDA and HIP pass `args` on as they are.
+ *
  * Each backend is shipped as a tiny Python extension module
  * `PyGPU._backend_<name>` whose attribute `table` is a PyCapsule named
  * PYGPU_BACKEND_CAPSULE_NAME holding a `const pygpu_backend*`. `_core`
@@ -31,12 +39,34 @@
 extern "C" {
 #endif
 
-#define PYGPU_BACKEND_ABI_VERSION 1
+#define PYGPU_BACKEND_ABI_VERSION 2
 #define PYGPU_BACKEND_CAPSULE_NAME "pygpu.backend"
 
 typedef struct pygpu_stream_opaque* pygpu_stream_t; /* NULL: legacy default stream */
 typedef struct pygpu_event_opaque* pygpu_event_t;
 typedef void (*pygpu_host_fn)(void* user_data);
+/* A loaded module of device code (cudaLibrary_t, hipModule_t, a simulated-
+ * device library) and one of its kernels (cudaKernel_t, hipFunction_t, a
+ * simulated-device host stub). */
+typedef struct pygpu_module_opaque* pygpu_module_t;
+typedef struct pygpu_function_opaque* pygpu_function_t;
+
+typedef struct pygpu_dim3 {
+    unsigned int x, y, z;
+} pygpu_dim3;
+
+/* cudaFuncAttributes' fields that CUDA and HIP share (hipFuncGetAttribute
+ * answers each for a module's function); 0 where a backend has no value. */
+typedef struct pygpu_func_attributes {
+    size_t shared_size_bytes;          /* static shared memory */
+    size_t const_size_bytes;           /* constant memory */
+    size_t local_size_bytes;           /* local memory per thread */
+    int max_threads_per_block;
+    int num_regs;
+    int ptx_version;
+    int binary_version;
+    int max_dynamic_shared_size_bytes;
+} pygpu_func_attributes;
 
 /* Values are CUDA's and HIP's (they agree). */
 enum pygpu_memcpy_kind {
@@ -224,7 +254,26 @@ typedef struct pygpu_backend_codes {
     CALL(int, event_query, cudaEventQuery, (pygpu_event_t event))                                        \
     CALL(int, event_synchronize, cudaEventSynchronize, (pygpu_event_t event))                            \
     CALL(int, event_elapsed_time, cudaEventElapsedTime, (float* ms, pygpu_event_t start,                 \
-                                                         pygpu_event_t end))
+                                                         pygpu_event_t end))                             \
+    /* modules (ABI version 2): load device code, find its kernels and globals, launch */                \
+    CALL(int, library_load_data, cudaLibraryLoadData, (pygpu_module_t* module, const void* image,        \
+                                                       size_t size))                                     \
+    CALL(int, library_load_from_file, cudaLibraryLoadFromFile, (pygpu_module_t* module, const char* path)) \
+    CALL(int, library_unload, cudaLibraryUnload, (pygpu_module_t module))                                \
+    CALL(int, library_get_kernel, cudaLibraryGetKernel, (pygpu_function_t* function,                     \
+                                                         pygpu_module_t module, const char* name))       \
+    CALL(int, library_get_global, cudaLibraryGetGlobal, (void** address, size_t* size,                   \
+                                                         pygpu_module_t module, const char* name))       \
+    CALL(int, func_get_attributes, cudaFuncGetAttributes, (pygpu_func_attributes* attributes,            \
+                                                           pygpu_function_t function))                   \
+    CALL(int, occupancy_max_active_blocks, cudaOccupancyMaxActiveBlocksPerMultiprocessor, (int* blocks,  \
+         pygpu_function_t function, int block_size, size_t dynamic_shared))                              \
+    CALL(int, occupancy_max_potential_block_size, cudaOccupancyMaxPotentialBlockSize, (int* min_grid_size, \
+         int* block_size, pygpu_function_t function, size_t dynamic_shared, int block_size_limit))       \
+    CALL(int, launch_kernel, cudaLaunchKernel, (pygpu_function_t function, pygpu_dim3 grid,              \
+                                                pygpu_dim3 block, void** args, const size_t* arg_sizes,  \
+                                                size_t arg_count, size_t dynamic_shared,                 \
+                                                pygpu_stream_t stream))
 
 typedef struct pygpu_backend {
     uint32_t abi_version; /* PYGPU_BACKEND_ABI_VERSION */

@@ -1243,6 +1243,49 @@ def cudaEventQuery(event: cudaEvent_t) -> cudaError_t: ...
 def cudaEventSynchronize(event: cudaEvent_t) -> cudaError_t: ...
 def cudaEventElapsedTime(start: cudaEvent_t, end: cudaEvent_t) -> _Result[float]: ...
 
+# ---------------------------------------------------------------- modules ---
+_Dim3: TypeAlias = int | tuple[int] | tuple[int, int] | tuple[int, int, int] | list[int]
+
+class cudaFuncAttributes(metaclass=_pybind11_type):
+    # Not constructible: cudaFuncGetAttributes returns one.
+    @property
+    def sharedSizeBytes(self) -> int: ...
+    @property
+    def constSizeBytes(self) -> int: ...
+    @property
+    def localSizeBytes(self) -> int: ...
+    @property
+    def maxThreadsPerBlock(self) -> int: ...
+    @property
+    def numRegs(self) -> int: ...
+    @property
+    def ptxVersion(self) -> int: ...
+    @property
+    def binaryVersion(self) -> int: ...
+    @property
+    def maxDynamicSharedSizeBytes(self) -> int: ...
+
+def cudaLibraryLoadData(code: _Buffer) -> _Result[int]: ...
+def cudaLibraryLoadFromFile(fileName: str) -> _Result[int]: ...
+def cudaLibraryUnload(library: int) -> cudaError_t: ...
+def cudaLibraryGetKernel(library: int, name: str) -> _Result[int]: ...
+def cudaLibraryGetGlobal(library: int, name: str) -> _Result[tuple[int, int]]: ...
+def cudaFuncGetAttributes(func: int) -> _Result[cudaFuncAttributes]: ...
+def cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+    func: int, blockSize: int, dynamicSMemSize: int = 0
+) -> _Result[int]: ...
+def cudaOccupancyMaxPotentialBlockSize(
+    func: int, dynamicSMemSize: int = 0, blockSizeLimit: int = 0
+) -> _Result[tuple[int, int]]: ...
+def cudaLaunchKernel(
+    func: int,
+    gridDim: _Dim3,
+    blockDim: _Dim3,
+    args: Sequence[_Buffer],
+    sharedMem: int = 0,
+    stream: _Stream = None,
+) -> cudaError_t: ...
+
 # -------------------------------------------------------------- hip* names ---
 # <generated: hip aliases>
 hipError_t = cudaError_t
@@ -1459,6 +1502,16 @@ hipEventRecord = cudaEventRecord
 hipEventQuery = cudaEventQuery
 hipEventSynchronize = cudaEventSynchronize
 hipEventElapsedTime = cudaEventElapsedTime
+hipFuncAttributes = cudaFuncAttributes
+hipLibraryLoadData = cudaLibraryLoadData
+hipLibraryLoadFromFile = cudaLibraryLoadFromFile
+hipLibraryUnload = cudaLibraryUnload
+hipLibraryGetKernel = cudaLibraryGetKernel
+hipLibraryGetGlobal = cudaLibraryGetGlobal
+hipFuncGetAttributes = cudaFuncGetAttributes
+hipOccupancyMaxActiveBlocksPerMultiprocessor = cudaOccupancyMaxActiveBlocksPerMultiprocessor
+hipOccupancyMaxPotentialBlockSize = cudaOccupancyMaxPotentialBlockSize
+hipLaunchKernel = cudaLaunchKernel
 hipHostMalloc = cudaMallocHost
 hipHostFree = cudaFreeHost
 hipDeviceProp_t = cudaDeviceProp
@@ -1468,4 +1521,12 @@ hipHostMallocMapped: Final = 2
 hipHostMallocWriteCombined: Final = 4
 hipErrorOutOfMemory: Final = 2
 hipErrorInvalidHandle: Final = 400
+hipModuleLoadData = cudaLibraryLoadData
+hipModuleLoad = cudaLibraryLoadFromFile
+hipModuleUnload = cudaLibraryUnload
+hipModuleGetFunction = cudaLibraryGetKernel
+hipModuleGetGlobal = cudaLibraryGetGlobal
+hipModuleLaunchKernel = cudaLaunchKernel
+hipModuleOccupancyMaxActiveBlocksPerMultiprocessor = cudaOccupancyMaxActiveBlocksPerMultiprocessor
+hipModuleOccupancyMaxPotentialBlockSize = cudaOccupancyMaxPotentialBlockSize
 # </generated: hip aliases>

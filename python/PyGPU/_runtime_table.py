@@ -237,6 +237,57 @@ SECTIONS: list[tuple[str, dict[str, Entry]]] = [
             "cudaErrorNotReady": "an event's recorded work has not finished",
         }, "On failure the value is ``None``."),
     }),
+    ("Modules and launches", {
+        "cudaLibraryLoadData": ({
+            "cudaErrorInvalidKernelImage": "the image is not one this backend loads: on the simulated device, "
+                                           "anything but a kernel library built by ``PyGPU.sim.compile`` (PTX, "
+                                           "a cubin or fatbin, an AMD code object, a library dlopen refuses)",
+            "cudaErrorInvalidValue": "hardware only: the runtime rejects the image's contents",
+        }, ("``code`` is a bytes-like object. On the simulated device the library is written to a memfd and "
+            "dlopen'ed; the kernels and globals it registers while loading belong to the library. The ``hip`` "
+            "name is ``hipModuleLoadData``. Modules are code: no reset unloads them.")),
+        "cudaLibraryLoadFromFile": ({
+            "cudaErrorInvalidValue": "the file cannot be opened",
+            "cudaErrorInvalidKernelImage": "as ``cudaLibraryLoadData``",
+        }, "The ``hip`` name is ``hipModuleLoad``."),
+        "cudaLibraryUnload": ({
+            "cudaErrorInvalidResourceHandle": "the handle is not a loaded library (unloaded already)",
+        }, ("Waits for the work already queued, which may still run the library's code; the library's kernels "
+            "cannot be launched afterwards.")),
+        "cudaLibraryGetKernel": ({
+            "cudaErrorInvalidResourceHandle": "the handle is not a loaded library",
+            "cudaErrorSymbolNotFound": "the library has no kernel of that name (the message lists its kernels)",
+        }, ("The simulated device's name is the kernel's name in the source (an ``extern \"C\"`` kernel's "
+            "plain name); CUDA's and HIP's is the symbol's (mangled for a C++ kernel).")),
+        "cudaLibraryGetGlobal": ({
+            "cudaErrorInvalidResourceHandle": "the handle is not a loaded library",
+            "cudaErrorSymbolNotFound": "the library has no ``__device__`` or ``__constant__`` variable of that "
+                                       "name (the message lists its globals)",
+        }, "The value is ``(address, size)``: the address is device memory for the copies."),
+        "cudaFuncGetAttributes": ({
+            "cudaErrorInvalidDeviceFunction": "the handle is not a kernel (or its library was unloaded)",
+        }, "The value is a ``cudaFuncAttributes``."),
+        "cudaOccupancyMaxActiveBlocksPerMultiprocessor": ({
+            "cudaErrorInvalidDeviceFunction": "the handle is not a kernel",
+            "cudaErrorInvalidValue": "``blockSize`` is not positive",
+        }, "The ``hip`` name is ``hipModuleOccupancyMaxActiveBlocksPerMultiprocessor``."),
+        "cudaOccupancyMaxPotentialBlockSize": ({
+            "cudaErrorInvalidDeviceFunction": "the handle is not a kernel",
+            "cudaErrorInvalidValue": "``blockSizeLimit`` is negative",
+        }, "The value is ``(minGridSize, blockSize)``."),
+        "cudaLaunchKernel": ({
+            "cudaErrorInvalidDeviceFunction": "the handle is not a kernel (or its library was unloaded)",
+            "cudaErrorInvalidConfiguration": "a zero grid or block dimension, or one over the device's limits",
+            "cudaErrorInvalidValue": ("simulated device: the argument count or an argument's size differs from "
+                                      "the kernel's parameters (the message names the parameter and both sizes); "
+                                      "more shared memory than the kernel's limit"),
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ("``args`` is a list or tuple with one bytes-like object per parameter (``numpy`` scalars, "
+            "``bytes``, ...), giving the argument's bytes; a device pointer is its address packed as 8 bytes. "
+            "``gridDim`` and ``blockDim`` are an int or up to three ints. The launch returns once the "
+            "arguments are copied; a kernel's failure is reported by a later call. The ``hip`` name is "
+            "``hipModuleLaunchKernel``.")),
+    }),
 ]
 
 

@@ -18,6 +18,8 @@ namespace {
 // Opaque handles are the runtime's own handles, reinterpreted.
 cudaStream_t S(pygpu_stream_t s) { return reinterpret_cast<cudaStream_t>(s); }
 cudaEvent_t E(pygpu_event_t e) { return reinterpret_cast<cudaEvent_t>(e); }
+pygpu_gpu_module M(pygpu_module_t m) { return reinterpret_cast<pygpu_gpu_module>(m); }
+pygpu_gpu_function F(pygpu_function_t f) { return reinterpret_cast<pygpu_gpu_function>(f); }
 
 // Kinds 0..4 agree with pygpu_memcpy_kind. Anything else becomes 7, still
 // inside the enum's range (so the cast is defined) and still invalid, so the
@@ -79,6 +81,28 @@ int event_create_with_flags(pygpu_event_t* event, unsigned int flags) {
     cudaEvent_t native = nullptr;
     const cudaError_t status = cudaEventCreateWithFlags(event != nullptr ? &native : nullptr, flags);
     if (event != nullptr) *event = status == cudaSuccess ? reinterpret_cast<pygpu_event_t>(native) : nullptr;
+    return status;
+}
+
+// A failed load or lookup hands back NULL, never what the runtime left behind.
+int library_load_data(pygpu_module_t* module, const void* image, size_t size) {
+    pygpu_gpu_module native = nullptr;
+    const int status = pygpu_gpu_library_load_data(module != nullptr ? &native : nullptr, image, size);
+    if (module != nullptr) *module = status == cudaSuccess ? reinterpret_cast<pygpu_module_t>(native) : nullptr;
+    return status;
+}
+
+int library_load_from_file(pygpu_module_t* module, const char* path) {
+    pygpu_gpu_module native = nullptr;
+    const int status = pygpu_gpu_library_load_from_file(module != nullptr ? &native : nullptr, path);
+    if (module != nullptr) *module = status == cudaSuccess ? reinterpret_cast<pygpu_module_t>(native) : nullptr;
+    return status;
+}
+
+int library_get_kernel(pygpu_function_t* function, pygpu_module_t module, const char* name) {
+    pygpu_gpu_function native = nullptr;
+    const int status = pygpu_gpu_library_get_kernel(function != nullptr ? &native : nullptr, M(module), name);
+    if (function != nullptr) *function = status == cudaSuccess ? reinterpret_cast<pygpu_function_t>(native) : nullptr;
     return status;
 }
 
@@ -166,6 +190,28 @@ constexpr pygpu_backend make_table() {
     t.event_elapsed_time = [](float* ms, pygpu_event_t a, pygpu_event_t b) -> int {
         return cudaEventElapsedTime(ms, E(a), E(b));
     };
+
+    // modules (runtime.h: CUDA's library API, HIP's module API). The
+    // argument sizes are the simulated device's check; the runtimes take
+    // the pointers alone.
+    t.library_load_data = library_load_data;
+    t.library_load_from_file = library_load_from_file;
+    t.library_unload = [](pygpu_module_t m) -> int { return pygpu_gpu_library_unload(M(m)); };
+    t.library_get_kernel = library_get_kernel;
+    t.library_get_global = [](void** a, size_t* n, pygpu_module_t m, const char* name) -> int {
+        return pygpu_gpu_library_get_global(a, n, M(m), name);
+    };
+    t.func_get_attributes = [](pygpu_func_attributes* a, pygpu_function_t f) -> int {
+        return pygpu_gpu_func_get_attributes(a, F(f));
+    };
+    t.occupancy_max_active_blocks = [](int* n, pygpu_function_t f, int bs, size_t dyn) -> int {
+        return pygpu_gpu_occupancy_max_active_blocks(n, F(f), bs, dyn);
+    };
+    t.occupancy_max_potential_block_size = [](int* g, int* b, pygpu_function_t f, size_t dyn, int limit) -> int {
+        return pygpu_gpu_occupancy_max_potential_block_size(g, b, F(f), dyn, limit);
+    };
+    t.launch_kernel = [](pygpu_function_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, const size_t*, size_t,
+                         size_t shared, pygpu_stream_t s) -> int { return pygpu_gpu_launch(F(f), g, b, args, shared, S(s)); };
 
     t.extension = [](const char*) -> const void* { return nullptr; };
     return t;

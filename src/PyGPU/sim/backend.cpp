@@ -9,8 +9,12 @@
 #include "PyGPU/sim/device.h"
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/event.h"
+#include "PyGPU/sim/func.h"
 #include "PyGPU/sim/instrument.h"
+#include "PyGPU/sim/launch.h"
 #include "PyGPU/sim/memory.h"
+#include "PyGPU/sim/module.h"
+#include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/stream.h"
 
@@ -23,6 +27,30 @@ namespace {
 const void* extension(const char* name) {
     if (name != nullptr && std::strcmp(name, PYGPU_SIM_API_NAME) == 0) return sim_api_table();
     return nullptr;
+}
+
+// A module's function is the kernel's host stub (module.h).
+const void* stub(pygpu_function_t f) { return reinterpret_cast<const void*>(f); }
+
+int function_get_attributes(pygpu_func_attributes* out, pygpu_function_t f) {
+    return api(Call::cudaFuncGetAttributes, [&] {
+        FuncInfo info;
+        if (int e = func_get_attributes(out != nullptr ? &info : nullptr, stub(f))) return e;
+        *out = info.common;
+        return err::cudaSuccess;
+    });
+}
+
+int function_max_active_blocks(int* blocks, pygpu_function_t f, int block_size, size_t dynamic_shared) {
+    return api(Call::cudaOccupancyMaxActiveBlocksPerMultiprocessor,
+               [&] { return occupancy_max_active_blocks(blocks, stub(f), block_size, dynamic_shared, 0); });
+}
+
+int function_max_potential_block_size(int* min_grid, int* block_size, pygpu_function_t f, size_t dynamic_shared,
+                                      int limit) {
+    return api(Call::cudaOccupancyMaxPotentialBlockSize, [&] {
+        return occupancy_max_potential_block_size(min_grid, block_size, stub(f), dynamic_shared, limit);
+    });
 }
 
 constexpr pygpu_backend make_table() {
@@ -99,6 +127,17 @@ constexpr pygpu_backend make_table() {
     t.event_query = event_query;
     t.event_synchronize = event_synchronize;
     t.event_elapsed_time = event_elapsed_time;
+
+    // modules (module.h; a function is a host stub, launched by launch.h)
+    t.library_load_data = library_load_data;
+    t.library_load_from_file = library_load_from_file;
+    t.library_unload = library_unload;
+    t.library_get_kernel = library_get_kernel;
+    t.library_get_global = library_get_global;
+    t.func_get_attributes = function_get_attributes;
+    t.occupancy_max_active_blocks = function_max_active_blocks;
+    t.occupancy_max_potential_block_size = function_max_potential_block_size;
+    t.launch_kernel = launch_function;
 
     t.extension = extension;
     return t;

@@ -21,17 +21,11 @@ namespace sim {
 
 // CUDA runtime functions that libpygpu_sim exports to user code
 // (pygpu/sim/cuda_runtime_api.h) but that are not rows of the backend table,
-// in the CALL rows' form. They are counted, injectable and named like the
-// table's calls; being no row, they change no backend ABI and ask nothing of
-// the CUDA and HIP backends.
-//  - cudaLaunchKernel (launch.h): a host stub names the kernel, and only the
-//    simulator, which holds the registrations of host-compiled kernels, can
-//    launch one that way; the CUDA and HIP backends will launch kernels of
-//    loaded modules through their own runtimes (the module API), which is a
-//    table entry of its own when it comes, with its own ABI version.
-#define PYGPU_SIM_OWN_CALLS(X)                                                                          \
-    X(int, launch_kernel, cudaLaunchKernel, (const void* host_stub, Dim3 grid, Dim3 block, void** args, \
-                                             size_t dynamic_shared, pygpu_stream_t stream))
+// in the CALL rows' form; counted, injectable and named like the table's
+// calls. None today: cudaLaunchKernel, the one there was, is the table's
+// launch_kernel row since backend ABI version 2 (the host-stub form in
+// runtime_api.cpp and the module form share its name and counter).
+#define PYGPU_SIM_OWN_CALLS(X)
 
 // X(return_type, member, cuda_name, (parameters)) for every CALL row, then
 // for every call of PYGPU_SIM_OWN_CALLS.

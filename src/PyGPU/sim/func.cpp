@@ -80,12 +80,12 @@ int func_get_attributes(FuncInfo* out, const void* host_stub) {
         if (int e = find_registered("cudaFuncGetAttributes", host_stub, &name)) return e;
         if (out == nullptr) return fail(err::cudaErrorInvalidValue, "cudaFuncGetAttributes: attr is NULL");
         const FuncAttributes& a = func_attributes(host_stub);
-        out->shared_size_bytes = a.static_seen.load(std::memory_order_relaxed);
-        out->max_threads_per_block = static_cast<int>(kMaxThreadsPerBlock);
-        out->num_regs = 0;
-        out->ptx_version = kComputeCapability;
-        out->binary_version = kComputeCapability;
-        out->max_dynamic_shared_size_bytes = static_cast<int>(dynamic_shared_limit(a));
+        out->common = pygpu_func_attributes{};  // no constant, local memory or registers to report
+        out->common.shared_size_bytes = a.static_seen.load(std::memory_order_relaxed);
+        out->common.max_threads_per_block = static_cast<int>(kMaxThreadsPerBlock);
+        out->common.ptx_version = kComputeCapability;
+        out->common.binary_version = kComputeCapability;
+        out->common.max_dynamic_shared_size_bytes = static_cast<int>(dynamic_shared_limit(a));
         out->preferred_shmem_carveout = a.carveout.load(std::memory_order_relaxed);
         return err::cudaSuccess;
     });

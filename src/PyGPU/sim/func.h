@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstddef>
 
+#include "pygpu/backend.h"
+
 namespace pygpu {
 namespace sim {
 
@@ -52,12 +54,7 @@ size_t block_shared_limit(const FuncAttributes& a);
 // cudaFuncAttributes' fields the simulator fills (runtime_api.cpp copies
 // them into CUDA's struct).
 struct FuncInfo {
-    size_t shared_size_bytes;
-    int max_threads_per_block;
-    int num_regs;
-    int ptx_version;
-    int binary_version;
-    int max_dynamic_shared_size_bytes;
+    pygpu_func_attributes common;  // what the backend table's func_get_attributes answers
     int preferred_shmem_carveout;
 };
 

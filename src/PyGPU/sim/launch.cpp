@@ -11,6 +11,7 @@
 
 #include "PyGPU/sim/chaos.h"
 #include "PyGPU/sim/func.h"
+#include "PyGPU/sim/module.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
 #include "pygpu/sim/launch.h"
@@ -179,15 +180,53 @@ bool registered_kernel_name(const void* host_stub, std::string* name) {
     return true;
 }
 
-int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
-                  pygpu_stream_t stream) {
+void unregister_kernel(const void* host_stub) {
+    KernelTable& t = kernel_table();
+    std::lock_guard<std::mutex> lock(t.mu);
+    t.by_stub.erase(host_stub);
+}
+
+namespace {
+
+// The arguments against the kernel's parameters (launch_function).
+int check_arguments(const Kernel& k, void** args, const size_t* arg_sizes, size_t arg_count) {
+    if (arg_count != k.param_sizes.size()) {
+        return fail(err::cudaErrorInvalidValue, "cudaLaunchKernel: kernel '%s' takes %zu arguments, %zu were given",
+                    k.name.c_str(), k.param_sizes.size(), arg_count);
+    }
+    if (arg_count > 0 && (args == nullptr || arg_sizes == nullptr)) {
+        return fail(err::cudaErrorInvalidValue, "cudaLaunchKernel: kernel '%s' takes %zu arguments, args is NULL",
+                    k.name.c_str(), arg_count);
+    }
+    for (size_t i = 0; i < arg_count; ++i) {
+        if (arg_sizes[i] != k.param_sizes[i]) {
+            return fail(err::cudaErrorInvalidValue,
+                        "cudaLaunchKernel: kernel '%s': parameter %zu is %zu bytes, argument %zu is %zu bytes", k.name.c_str(),
+                        i, k.param_sizes[i], i, arg_sizes[i]);
+        }
+        if (args[i] == nullptr) {
+            return fail(err::cudaErrorInvalidValue, "cudaLaunchKernel: kernel '%s': argument %zu is NULL",
+                        k.name.c_str(), i);
+        }
+    }
+    return err::cudaSuccess;
+}
+
+// Both launches; `checked` false: the host-code form, arguments unchecked
+// (CUDA's cudaLaunchKernel cannot check them either).
+int launch(const void* host_stub, Dim3 grid, Dim3 block, void** args, bool checked, const size_t* arg_sizes,
+           size_t arg_count, size_t dynamic_shared, pygpu_stream_t stream) {
     return api(Call::cudaLaunchKernel, [&] {
         std::shared_ptr<const Kernel> k = find_kernel(host_stub);
         if (k == nullptr) {
             return fail(err::cudaErrorInvalidDeviceFunction,
-                        "cudaLaunchKernel: %p is not a registered kernel (pygpu_sim_register_kernel)", host_stub);
+                        "cudaLaunchKernel: %p is not a registered kernel (pygpu_sim_register_kernel; a module's "
+                        "kernel after its cudaLibraryUnload)",
+                        host_stub);
         }
-        if (args == nullptr && !k->param_sizes.empty()) {
+        if (checked) {
+            if (int e = check_arguments(*k, args, arg_sizes, arg_count)) return e;
+        } else if (args == nullptr && !k->param_sizes.empty()) {
             return fail(err::cudaErrorInvalidValue, "cudaLaunchKernel: kernel '%s' takes %zu arguments, args is NULL",
                         k->name.c_str(), k->param_sizes.size());
         }
@@ -219,6 +258,19 @@ int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, siz
         st.stats.launched(l->kernel->name, blocks, threads);
         return err::cudaSuccess;
     });
+}
+
+}  // namespace
+
+int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
+                  pygpu_stream_t stream) {
+    return launch(host_stub, grid, block, args, false, nullptr, 0, dynamic_shared, stream);
+}
+
+int launch_function(pygpu_function_t function, pygpu_dim3 grid, pygpu_dim3 block, void** args,
+                    const size_t* arg_sizes, size_t arg_count, size_t dynamic_shared, pygpu_stream_t stream) {
+    return launch(function, Dim3{grid.x, grid.y, grid.z}, Dim3{block.x, block.y, block.z}, args, true, arg_sizes,
+                  arg_count, dynamic_shared, stream);
 }
 
 }  // namespace sim
@@ -270,6 +322,7 @@ int pygpu_sim_register_kernel(const void* host_stub, const pygpu_sim_kernel_desc
     KernelTable& t = kernel_table();
     std::lock_guard<std::mutex> lock(t.mu);
     t.by_stub[host_stub] = std::move(k);
+    module_registered_kernel(host_stub, desc->name);
     return err::cudaSuccess;
 }
 

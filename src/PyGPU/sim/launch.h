@@ -27,6 +27,18 @@ bool registered_kernel_name(const void* host_stub, std::string* name);
 int launch_kernel(const void* host_stub, Dim3 grid, Dim3 block, void** args, size_t dynamic_shared,
                   pygpu_stream_t stream);
 
+// The backend table's launch (a module's kernel): the same, after checking
+// the arguments against the kernel's parameters: `arg_count` must be its
+// parameter count and `arg_sizes[i]` parameter i's size, else
+// cudaErrorInvalidValue with a message naming the parameter ("parameter 1
+// is 4 bytes, argument 1 is 8 bytes").
+int launch_function(pygpu_function_t function, pygpu_dim3 grid, pygpu_dim3 block, void** args,
+                    const size_t* arg_sizes, size_t arg_count, size_t dynamic_shared, pygpu_stream_t stream);
+
+// Removes the kernel registered for `host_stub` (a module's unload, module.h);
+// launches already queued keep their record.
+void unregister_kernel(const void* host_stub);
+
 }  // namespace sim
 }  // namespace pygpu
 

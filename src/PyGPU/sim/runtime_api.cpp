@@ -149,8 +149,8 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags)
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
 
-// Kernels: one of the simulator's own calls (calls.h, PYGPU_SIM_OWN_CALLS),
-// counted and injectable like the table's, but no row of the table (launch.h).
+// Kernels by host stub (launch.h); counted and injectable as the table's
+// launch_kernel row, whose module form takes handles, not CUDA's parameters.
 cudaError_t cudaLaunchKernel(const void* func, dim3 gridDim, dim3 blockDim, void** args, size_t sharedMem,
                              cudaStream_t stream) {
     if (const int refused = pygpu::sim::host_access_refused("cudaLaunchKernel")) return static_cast<cudaError_t>(refused);
@@ -166,12 +166,12 @@ cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes* attr, const void* f
         const int e = pygpu::sim::func_get_attributes(attr != nullptr ? &info : nullptr, func);
         if (e != 0) return e;
         *attr = cudaFuncAttributes{};
-        attr->sharedSizeBytes = info.shared_size_bytes;
-        attr->maxThreadsPerBlock = info.max_threads_per_block;
-        attr->numRegs = info.num_regs;
-        attr->ptxVersion = info.ptx_version;
-        attr->binaryVersion = info.binary_version;
-        attr->maxDynamicSharedSizeBytes = info.max_dynamic_shared_size_bytes;
+        attr->sharedSizeBytes = info.common.shared_size_bytes;
+        attr->maxThreadsPerBlock = info.common.max_threads_per_block;
+        attr->numRegs = info.common.num_regs;
+        attr->ptxVersion = info.common.ptx_version;
+        attr->binaryVersion = info.common.binary_version;
+        attr->maxDynamicSharedSizeBytes = info.common.max_dynamic_shared_size_bytes;
         attr->preferredShmemCarveout = info.preferred_shmem_carveout;
         return e;
     });

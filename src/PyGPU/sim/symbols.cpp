@@ -6,6 +6,7 @@
 
 #include "PyGPU/sim/copy.h"
 #include "PyGPU/sim/errors.h"
+#include "PyGPU/sim/module.h"
 #include "PyGPU/sim/state.h"
 
 namespace pygpu {
@@ -100,6 +101,7 @@ int register_global(const void* addr, size_t size, const char* name) {
     auto next = t.by_base.lower_bound(base);
     if (next != t.by_base.end() && next->first == base && next->second.size == size) {
         next->second.name = name;  // the same variable again (a library loaded twice)
+        module_registered_global(addr, size, name);
         return err::cudaSuccess;
     }
     const GlobalSymbol* clash = nullptr;
@@ -115,6 +117,7 @@ int register_global(const void* addr, size_t size, const char* name) {
                     name, addr, size, clash->name.c_str(), reinterpret_cast<void*>(clash->base), clash->size);
     }
     t.by_base[base] = GlobalSymbol{base, size, name};
+    module_registered_global(addr, size, name);
     return err::cudaSuccess;
 }
 
