@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from PyGPU._errors import CompileError
 
-from .rtclib import RtcLibrary, RtcMissing, find_library
+from .rtclib import RtcLibrary, RtcMissingError, find_library, load_first
 
 __all__ = ["compile", "library", "target_options"]
 
@@ -25,25 +25,18 @@ _SCRATCH_RE = re.compile(r"\S*/input/CompileSource")
 _ARCH_RE = re.compile(r"^gfx[0-9a-f]+(?::[\w+-]+)*$")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(override: str | None) -> RtcLibrary:
     del override  # part of the cache's key only
     homes = [os.environ.get(v) for v in ("ROCM_PATH", "HIP_PATH")] + ["/opt/rocm"]
     dirs = [os.path.join(h, "lib") for h in homes if h]
     candidates, looked = find_library("libhiprtc", OVERRIDE_VAR, dirs)
     more, _ = find_library("libamdhip64", OVERRIDE_VAR, dirs)
-    errors = []
-    for path in [*candidates, *more]:
-        try:
-            return RtcLibrary(path, "hiprtc")
-        except (OSError, AttributeError) as e:
-            errors.append(f"{path}: {e}")
-    tried = "; ".join(errors) if errors else f"looked in {', '.join(looked)}"
-    raise RtcMissing(f"hiprtc (libhiprtc.so or libamdhip64.so) was not found ({tried}); {INSTALL_HINT}")
+    return load_first([*candidates, *more], looked, "hiprtc", "hiprtc (libhiprtc.so or libamdhip64.so)", INSTALL_HINT)
 
 
 def library() -> RtcLibrary:
-    """The hiprtc library (loaded once); :class:`~.rtclib.RtcMissing` says how to install it."""
+    """The hiprtc library (loaded once); ``RtcMissingError`` says how to install it."""
     return _load(os.environ.get(OVERRIDE_VAR))
 
 
@@ -62,7 +55,7 @@ def compile(source: str, arch: str, options: Sequence[str] = (), name_expression
     opts = [*target_options(arch), *options]
     try:
         return library().compile(source, name, opts, "Code", name_expressions)
-    except RtcMissing:
+    except RtcMissingError:
         raise
     except CompileError as e:
         # comgr names the source after its scratch file: give the user's name back (the lines are the user's)

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from .rtclib import RtcLibrary, RtcMissing, find_library
+from .rtclib import RtcLibrary, find_library, load_first
 
 __all__ = ["OUTPUTS", "compile", "library", "target_options"]
 
@@ -39,22 +39,15 @@ def _toolkit_dirs() -> list[str]:
     return [os.path.join(h, sub) for h in homes if h for sub in ("lib64", "lib")]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(override: str | None) -> RtcLibrary:
     del override  # part of the cache's key only: a test that points PYGPU_NVRTC elsewhere loads again
     candidates, looked = find_library("libnvrtc", OVERRIDE_VAR, [*_toolkit_dirs(), *_wheel_dirs()])
-    errors = []
-    for path in candidates:
-        try:
-            return RtcLibrary(path, "nvrtc")
-        except (OSError, AttributeError) as e:
-            errors.append(f"{path}: {e}")
-    tried = "; ".join(errors) if errors else f"looked in {', '.join(looked)}"
-    raise RtcMissing(f"NVRTC (libnvrtc.so) was not found ({tried}); {INSTALL_HINT}")
+    return load_first(candidates, looked, "nvrtc", "NVRTC (libnvrtc.so)", INSTALL_HINT)
 
 
 def library() -> RtcLibrary:
-    """The NVRTC library (loaded once); :class:`~.rtclib.RtcMissing` says how to install it."""
+    """The NVRTC library (loaded once); ``RtcMissingError`` says how to install it."""
     return _load(os.environ.get(OVERRIDE_VAR))
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from PyGPU._errors import CompileError
 
-__all__ = ["RtcLibrary", "RtcMissing", "find_library"]
+__all__ = ["RtcLibrary", "RtcMissingError", "find_library", "load_first"]
 
 
-class RtcMissing(CompileError):
+class RtcMissingError(CompileError):
     """The runtime compiler's library is not installed (the message says which package gives it)."""
 
 
@@ -120,8 +120,8 @@ class RtcLibrary:
             result = int(self._fn("CompileProgram")(program, len(opts), argv))
             log = self._read(program, "ProgramLog", options).rstrip(b"\0").decode("utf-8", "replace")
             if result != 0:
-                raise CompileError(f"{self.prefix} failed ({self.error_string(result)}) with options {list(options)}:\n{log}",
-                                   log=log, returncode=result, options=options)
+                raise CompileError(f"{self.prefix} failed ({self.error_string(result)}) with options "
+                                   f"{list(options)}:\n{log}", log=log, returncode=result, options=options)
             image = self._read(program, code, options, log)
             if code == "PTX":
                 image = image.rstrip(b"\0")
@@ -134,3 +134,24 @@ class RtcLibrary:
             return image, lowered, log
         finally:
             self._fn("DestroyProgram")(ctypes.byref(program))
+
+
+def _try_load(path: str, prefix: str) -> RtcLibrary | str:
+    """The library at `path`, or why it cannot be loaded."""
+    try:
+        return RtcLibrary(path, prefix)
+    except (OSError, AttributeError) as e:
+        return f"{path}: {e}"
+
+
+def load_first(candidates: Sequence[str], looked: Sequence[str], prefix: str, what: str, hint: str) -> RtcLibrary:
+    """The first of `candidates` that loads as `prefix`'s library; else RtcMissingError saying `what` was not
+    found, where it was looked for (or why each candidate failed), and `hint`."""
+    errors = []
+    for path in candidates:
+        lib = _try_load(path, prefix)
+        if isinstance(lib, RtcLibrary):
+            return lib
+        errors.append(lib)
+    tried = "; ".join(errors) if errors else f"looked in {', '.join(looked)}"
+    raise RtcMissingError(f"{what} was not found ({tried}); {hint}")
