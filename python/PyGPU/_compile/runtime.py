@@ -12,6 +12,8 @@
 
 ``lowered_names`` maps each name expression to the name the compiled image knows it by (NVRTC's and hiprtc's
 Itanium-mangled name for a template instance, ``reduce<float, 256>`` -> ``_Z6reduceIfLi256EEvPKT_PS0_``).
+On the simulated device a template instance is registered under that same name (``_SIM_EXPRESSION``); a
+plain kernel name maps to itself (the simulator registers kernels by their own names).
 
 The cache entry of an NVRTC or hiprtc compile is keyed by the backend, the source, the options, the name
 expressions, the architecture, the output kind, the compiler's version and library, and PyGPU's version;
@@ -28,6 +30,8 @@ import json
 import os
 import re
 from collections.abc import Sequence
+
+from PyGPU._errors import CompileError
 
 from . import cache as _cache
 
@@ -119,16 +123,52 @@ def _check(backend: str, source: object, options: object, name_expressions: obje
             raise TypeError(f"{what} must be a sequence of str (['-DN=4', '-std=c++17']), not {value!r}")
 
 
+# Appended to a simulated-device source per templated name expression: the instance is registered with the
+# simulator under the name the dynamic linker knows it by (its Itanium-mangled name, as NVRTC lowers it), and
+# an exported pointer to it lets :func:`.elf.pointer_target` read that name from the library without loading it.
+_SIM_LOWERED = """
+#include <dlfcn.h>
+static const char* pygpu_sim_lowered_name(const void* f) {
+    Dl_info info;
+    return ::dladdr(f, &info) != 0 && info.dli_sname != nullptr ? info.dli_sname : "";
+}
+"""
+_SIM_EXPRESSION = """
+static const bool pygpu_sim_name_expression_registered_{i} [[maybe_unused]] =
+    ::pygpu_sim_k::register_kernel<&{expr}, {fibers}>(pygpu_sim_lowered_name(reinterpret_cast<const void*>(&{expr})));
+extern "C" __attribute__((visibility("default"), used)) const void* const pygpu_sim_name_expression_{i} =
+    reinterpret_cast<const void*>(&{expr});
+"""
+
+
 def _sim(source: str, options: Sequence[str], name_expressions: Sequence[str],
          cache: bool) -> tuple[str, dict[str, str]]:
-    templated = [e for e in name_expressions if not re.fullmatch(r"[A-Za-z_]\w*", e.strip())]
-    if templated:
-        raise ValueError(f"name expressions of template instances ({templated[0]!r}) are not supported on the "
-                         f"simulated device yet: its kernels are found by their own names")
     from PyGPU import sim
 
-    path = sim.compile(source, options=list(options), cache=cache)
-    return path, {e: e.strip() for e in name_expressions}
+    from . import elf
+    from . import translate as _translate
+
+    templated = [e for e in dict.fromkeys(name_expressions) if not re.fullmatch(r"\s*[A-Za-z_]\w*\s*", e)]
+    text = source
+    if templated:
+        t = _translate.Translator()
+        t.add("source.cu", source)
+        fibers = t.kernels()
+        text += _SIM_LOWERED
+        for i, expr in enumerate(templated):
+            base = expr.split("<", 1)[0].split("::")[-1].strip()
+            text += _SIM_EXPRESSION.format(i=i, expr=expr.strip(), fibers=str(fibers.get(base, True)).lower())
+    path = sim.compile(text, options=list(options), cache=cache)
+    lowered = {e: e.strip() for e in name_expressions}
+    if templated:
+        with open(path, "rb") as f:
+            image = f.read()
+        for i, expr in enumerate(templated):
+            name = elf.pointer_target(image, f"pygpu_sim_name_expression_{i}")
+            if name is None:
+                raise CompileError(f"the lowered name of {expr!r} cannot be read from {path}")
+            lowered[expr] = name
+    return path, lowered
 
 
 def compile_for(backend: str, source: str, options: Sequence[str] = (), arch: str | None = None,
