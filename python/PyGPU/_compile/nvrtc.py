@@ -8,7 +8,10 @@ the toolkit (``CUDA_HOME``, ``CUDA_PATH``, ``/usr/local/cuda``); the dynamic loa
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
+import glob
 import importlib.util
 import os
 import re
@@ -39,10 +42,21 @@ def _toolkit_dirs() -> list[str]:
     return [os.path.join(h, sub) for h in homes if h for sub in ("lib64", "lib")]
 
 
+def _preload_builtins(directory: str) -> None:
+    """Loads ``libnvrtc-builtins.so*`` beside libnvrtc first: NVRTC opens it by soname, relying on its own
+    RUNPATH, which a dlopen interposer (ASan's LD_PRELOAD) hides; a loaded soname is found whatever the
+    path. Best effort: NVRTC says itself when the library is missing."""
+    for path in glob.glob(os.path.join(directory, "libnvrtc-builtins.so*")):
+        with contextlib.suppress(OSError):
+            ctypes.CDLL(path)
+
+
 @functools.cache
 def _load(override: str | None) -> RtcLibrary:
     del override  # part of the cache's key only: a test that points PYGPU_NVRTC elsewhere loads again
     candidates, looked = find_library("libnvrtc", OVERRIDE_VAR, [*_toolkit_dirs(), *_wheel_dirs()])
+    for path in candidates:
+        _preload_builtins(os.path.dirname(path))
     return load_first(candidates, looked, "nvrtc", "NVRTC (libnvrtc.so)", INSTALL_HINT)
 
 
