@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Sequence
 
 from PyGPU._errors import CompileError
@@ -108,8 +109,6 @@ def _write_entry(store: _cache.Cache, key: str, image: bytes, lowered: dict[str,
     except OSError:
         pass  # a read-only or full cache is not an error: the compile succeeded
     finally:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
 
 
