@@ -177,7 +177,8 @@ def compile_for(backend: str, source: str, options: Sequence[str] = (), arch: st
 
     `arch` is required for CUDA (``sm_80`` -> CUBIN, ``compute_80`` -> PTX; `output` ``"ptx"``/``"cubin"``
     overrides) and HIP (``gfx90a``); the simulated device ignores it. `name` is the source's name in the
-    compiler's log (``kernel.cu`` / ``kernel.hip``). CompileError on failure, with the log and the options;
+    compiler's log (``kernel.cu`` / ``kernel.hip``; the simulated device's driver names it
+    ``pygpu_source_<digest>.cu``). CompileError on failure, with the log and the options;
     a missing NVRTC or hiprtc is a CompileError naming the package to install.
     """
     _check(backend, source, options, name_expressions)
