@@ -28,7 +28,7 @@ from typing import SupportsIndex
 
 from . import _backend, _core
 from ._core import *  # noqa: F403  (the low-level API; typed by _core.pyi, listed in __all__ below)
-from ._errors import CudaError
+from ._errors import CompileError, CudaError
 from ._paths import get_cmake_dir, get_include
 
 backend: str = _backend.select()
@@ -138,7 +138,7 @@ def asarray(obj: object) -> gpuarray.GPUArray:
 
 
 __all__ = [
-    "CudaError", "backend", "built_backends", "__version__", "gpuarray", "from_dlpack", "asarray",
+    "CompileError", "CudaError", "backend", "built_backends", "__version__", "gpuarray", "from_dlpack", "asarray",
     "get_include", "get_cmake_dir", "dtypes",
     # The classes, functions and constants of PyGPU._core, cuda* and hip*
     # (tools/gen_core_stub.py writes this list from _core.pyi).

@@ -5,6 +5,7 @@ The C++ side (``cudaError_t.check()``) raises through :func:`exception` too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NoReturn
 
 from . import _core as _g
@@ -82,6 +83,45 @@ class DtypeMismatchError(TypeError, ValueError):
     ...     print(type(e).__name__, "-", e)
     DtypeMismatchError - ary and self must have the same dtype (float64 != float32)
     """
+
+
+@public("PyGPU")
+class CompileError(RuntimeError):
+    """A compile that failed: NVRTC (CUDA), hiprtc (HIP) or the simulated device's driver.
+
+    The message holds the compiler's errors on the user's own lines (``file:line: error: ...`` or NVRTC's
+    ``name(line): error: ...``), or what is missing (no C++ compiler: "set CXX"; no NVRTC: "pip install
+    PyGPU[nvrtc]"). ``PyGPU.sim.CompileError`` is the same class.
+
+    Parameters
+    ----------
+    message : str
+        What failed, with the log.
+    log : str, optional
+        What the compiler printed.
+    returncode : int, optional
+        The compiler's exit status, or NVRTC's/hiprtc's result code.
+    options : sequence of str, optional
+        The options (or command) the compile was given.
+
+    Examples
+    --------
+    >>> import PyGPU, PyGPU.sim
+    >>> PyGPU.sim.CompileError is PyGPU.CompileError
+    True
+    >>> e = PyGPU.CompileError("k.cu(3): error: x is undefined", log="k.cu(3): ...", options=["-std=c++17"])
+    >>> e.log, e.options
+    ('k.cu(3): ...', ('-std=c++17',))
+    """
+
+    def __init__(self, message: str, log: str = "", returncode: int = 1, options: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.log = log
+        self.returncode = returncode
+        self.options = tuple(options)
+
+    def __reduce__(self) -> tuple[type[CompileError], tuple[str, str, int, tuple[str, ...]]]:
+        return (CompileError, (str(self), self.log, self.returncode, self.options))
 
 
 def exception(err: _g.cudaError_t, message: str = "", call: str = "") -> CudaError:

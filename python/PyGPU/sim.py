@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _core
+from ._errors import CompileError
 
 __all__ = [
     "CompileError", "SimEnvironmentError", "Trace", "allocations", "available", "chaos", "clear_injections", "compile",
@@ -171,27 +172,6 @@ def parse_size(size: int | str) -> int:
     if value >= _U64:
         raise ValueError(f"{size!r} is too large: it does not fit in 64 bits")
     return value
-
-
-class CompileError(RuntimeError):
-    """A compile for the simulated device that failed (:func:`compile`, ``pygpu-cc``).
-
-    The message holds the errors, each as ``file:line: error: ...`` on the
-    user's own lines: an unsupported construct (named), the C++ compiler's
-    errors, or no C++ compiler ("set CXX"). ``log`` is what the compiler
-    printed, ``returncode`` its exit status.
-
-    Examples
-    --------
-    >>> import PyGPU.sim
-    >>> issubclass(PyGPU.sim.CompileError, RuntimeError)
-    True
-    """
-
-    def __init__(self, message: str, log: str = "", returncode: int = 1) -> None:
-        super().__init__(message)
-        self.log = log
-        self.returncode = returncode
 
 
 # ------------------------------------------------------------ availability ---
