@@ -344,3 +344,29 @@ def test_the_names_now_offered_are_real_attributes() -> None:
     assert offered <= PYCUDA_DRIVER_NAMES
     for name in offered:
         assert name in vars(cuda), name
+
+
+def test_context_limits_are_not_offered_and_say_so() -> None:
+    for name in ("set_limit", "get_limit"):
+        assert not hasattr(cuda.Context, name)
+        with pytest.raises(cuda.NotOfferedError, match=rf"Context\.{name} is not offered.*cudaDevice"):
+            getattr(cuda.Context, name)
+        with pytest.raises(cuda.NotOfferedError):
+            getattr(cuda.Device(0).make_context(), name)
+    cuda.Context.pop()
+    for name in ("limit", "managed_empty", "managed_zeros", "memset_d2d32_async", "Memcpy3DPeer"):
+        with pytest.raises(cuda.NotOfferedError, match=name):
+            getattr(cuda, name)
+
+
+def test_context_methods_scripts_call() -> None:
+    ctx = cuda.Device(0).make_context()
+    assert cuda.Context.get_current() == ctx
+    assert cuda.Context.get_device() == cuda.Device(0)
+    d = cuda.to_device(np.arange(4, dtype=np.int32))
+    cuda.memset_d32_async(d, 7, 4)
+    cuda.Context.synchronize()
+    assert cuda.from_device(d, 4, np.int32).tolist() == [7, 7, 7, 7]
+    ctx.pop()
+    ctx.push()
+    ctx.pop()

@@ -65,3 +65,26 @@ def missing(module: str, name: str) -> NoReturn:
         raise NotOfferedError(f"pycuda.driver.{name} is not offered by PyGPU.driver; see {TABLE} for what "
                               "PyGPU offers instead")
     raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+class NotOffered:
+    """A class attribute PyCUDA has and PyGPU does not: reading it raises NotOfferedError (hasattr is False).
+
+    Examples
+    --------
+    >>> from PyGPU._pycuda_names import NotOffered
+    >>> class Context:
+    ...     set_limit = NotOffered("the runtime layer has no cudaDeviceSetLimit")
+    >>> hasattr(Context, "set_limit")
+    False
+    """
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+        self.name = "?"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = f"{owner.__name__}.{name}"
+
+    def __get__(self, instance: object, owner: type | None = None) -> NoReturn:
+        raise NotOfferedError(f"pycuda.driver.{self.name} is not offered by PyGPU.driver ({self.why}); see {TABLE}")
