@@ -370,3 +370,26 @@ def test_context_methods_scripts_call() -> None:
     ctx.pop()
     ctx.push()
     ctx.pop()
+
+
+def test_memcpy2d_device_attributes_and_array_interface_sides() -> None:
+    a = np.arange(8, dtype=np.uint8)
+    src, dst = cuda.to_device(a), cuda.mem_alloc(8)
+
+    class Interface:
+        def __init__(self) -> None:
+            self.__cuda_array_interface__ = {"shape": (8,), "typestr": "|u1", "data": (int(dst), False),
+                                             "version": 3}
+
+    c = cuda.Memcpy2D()
+    assert c.src_device == 0 and c.dst_device == 0
+    c.src_device = src
+    c.set_dst_device(Interface())
+    assert c.src_device == int(src) and c.dst_device == int(dst)
+    assert c.src_memory_type == cuda.memory_type.DEVICE
+    c.src_pitch = c.dst_pitch = 4
+    c.width_in_bytes, c.height, c.src_x_in_bytes, c.dst_y = 2, 1, 2, 1  # bytes 2..3 to 4..5
+    c()
+    assert cuda.from_device(dst, 8, np.uint8)[4:6].tolist() == [2, 3]
+    c.set_src_host(a)
+    assert c.src_device == 0 and c.src_memory_type == cuda.memory_type.HOST

@@ -140,16 +140,21 @@ def device_pointer(obj: DeviceMemory) -> DevicePointer:
                         f"or an object with __cuda_array_interface__), got {type(obj).__name__}") from None
 
 
+def address_of(ptr: DevicePointer) -> int:
+    """The int address of a device pointer as :func:`device_pointer` gives it."""
+    interface = getattr(ptr, "__cuda_array_interface__", None)
+    if interface is not None:
+        return int(interface["data"][0])
+    return operator.index(cast("SupportsIndex", ptr))
+
+
 def offset_pointer(ptr: DevicePointer, offset: int) -> DevicePointer:
     """The device pointer `offset` bytes past `ptr` (an allocation's pointer object keeps its liveness check)."""
     if offset == 0:
         return ptr
     if type(ptr) is _g.pointer_wrapper_void:
         return ptr + offset
-    interface = getattr(ptr, "__cuda_array_interface__", None)
-    if interface is not None:
-        return int(interface["data"][0]) + offset
-    return operator.index(cast("SupportsIndex", ptr)) + offset
+    return address_of(ptr) + offset
 
 
 @public("PyGPU.driver")
@@ -208,14 +213,14 @@ def host_nbytes(obj: HostBuffer, what: str) -> int:
         raise TypeError(f"{what} must be a host buffer (a numpy array, bytes, ...), got {type(obj).__name__}") from None
 
 
-def _size(size: SupportsIndex) -> int:
-    """A byte count: an int >= 0."""
+def count(value: SupportsIndex, what: str = "size") -> int:
+    """A count, size or offset named `what`: an int >= 0 (TypeError, ValueError)."""
     try:
-        n = operator.index(size)
+        n = operator.index(value)
     except TypeError:
-        raise TypeError(f"size must be an int, got {type(size).__name__}") from None
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}") from None
     if n < 0:
-        raise ValueError(f"size must be >= 0, got {n}")
+        raise ValueError(f"{what} must be >= 0, got {n}")
     return n
 
 
@@ -382,7 +387,7 @@ def memcpy_dtod(dest: DeviceMemory, src: DeviceMemory, size: SupportsIndex) -> N
     >>> a, b = cuda.mem_alloc(16), cuda.mem_alloc(16)
     >>> cuda.memcpy_dtod(b, a, 16)
     """
-    check(_g.cudaMemcpy(device_pointer(dest), device_pointer(src), _size(size), _g.cudaMemcpyDeviceToDevice))
+    check(_g.cudaMemcpy(device_pointer(dest), device_pointer(src), count(size), _g.cudaMemcpyDeviceToDevice))
 
 
 
@@ -486,7 +491,7 @@ def memcpy_dtod_async(dest: DeviceMemory, src: DeviceMemory, size: SupportsIndex
     >>> cuda.memcpy_dtod_async(b, a, 8, s)
     >>> s.synchronize()
     """
-    check(_g.cudaMemcpyAsync(device_pointer(dest), device_pointer(src), _size(size),
+    check(_g.cudaMemcpyAsync(device_pointer(dest), device_pointer(src), count(size),
                               _g.cudaMemcpyDeviceToDevice, stream_handle(stream)))
 
 

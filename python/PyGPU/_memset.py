@@ -9,13 +9,13 @@ filled part device to device. Everything is queued in order, so the fill is orde
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
 from . import _core as _g
 from ._errors import check
-from ._memory import device_pointer, offset_pointer
+from ._memory import count, device_pointer, offset_pointer
 from ._public import public
 from ._stream import stream_handle
 
@@ -25,25 +25,36 @@ if TYPE_CHECKING:
     from ._memory import DeviceMemory
     from ._stream import StreamLike
 
+
+class Memset(Protocol):
+    """The signature of ``memset_d8``, ``memset_d16`` and ``memset_d32``."""
+
+    def __call__(self, dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex) -> None: ...
+
+
+class MemsetAsync(Protocol):
+    """The signature of the ``_async`` forms."""
+
+    def __call__(self, dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex,
+                 stream: StreamLike = None) -> None: ...
+
 #: Elements written from the host before the device-to-device doubling starts.
 SEED_ELEMENTS = 4096
 
 _DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32)}
 
 
-def fill(dest: DeviceMemory, data: SupportsIndex, count: SupportsIndex, itemsize: int, stream: StreamLike,
+def fill(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex, itemsize: int, stream: StreamLike,
          asynchronous: bool) -> None:
-    """Set `count` elements of `itemsize` bytes at `dest` to the unsigned value `data`."""
+    """Set `size` elements of `itemsize` bytes at `dest` to the unsigned value `data`."""
     try:
-        value, n = operator.index(data), operator.index(count)
+        value = operator.index(data)
     except TypeError:
-        raise TypeError(f"data and size must be ints, got {type(data).__name__} and {type(count).__name__}") \
-            from None
+        raise TypeError(f"data must be an int, got {type(data).__name__}") from None
     bits = 8 * itemsize
     if not 0 <= value < 1 << bits:
         raise OverflowError(f"data must be an unsigned {bits}-bit value (0 .. {(1 << bits) - 1}), got {value}")
-    if n < 0:
-        raise ValueError(f"size must be >= 0, got {n}")
+    n = count(size, "size")
     ptr = device_pointer(dest)
     handle = stream_handle(stream) if asynchronous else None
     pattern = value.to_bytes(itemsize, "little")
@@ -76,168 +87,90 @@ def fill(dest: DeviceMemory, data: SupportsIndex, count: SupportsIndex, itemsize
         done += step
 
 
-@public("PyGPU.driver")
-def memset_d8(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex) -> None:
-    """Set `size` bytes at `dest` to `data`.
+#: The memsets, one row each: element size in bytes, and a value and its repr for the Examples.
+TABLE: dict[str, tuple[int, int, str]] = {
+    "d8": (1, 0xA5, "0xa5"),
+    "d16": (2, 0x1234, "0x1234"),
+    "d32": (4, 0xDEADBEEF, "0xdeadbeef"),
+}
+
+_SYNC_DOC = """Set `size` {bits}-bit elements at `dest` to `data` ({size_note}).
 
     Parameters
     ----------
     dest : DeviceAllocation, pointer object, int address or device array
     data : int
-        0 .. 255.
+        An unsigned {bits}-bit value, 0 .. {top}{float_note}.
     size : int
-        The number of bytes.
+        The number of {bits}-bit elements.
 
     Raises
     ------
     TypeError
         When `dest` is host memory or `data`/`size` is not an int.
     OverflowError
-        When `data` does not fit 8 unsigned bits.
+        When `data` does not fit {bits} unsigned bits.
     ValueError
         When `size` is negative.
     CudaError
-        ``cudaErrorInvalidValue`` when the range runs past the end of the allocation or it was freed.
+        ``cudaErrorInvalidValue`` when the range runs past the end of the allocation (nothing is written) or
+        it was freed.
 
     Examples
     --------
     >>> import numpy as np, PyGPU.driver as cuda
-    >>> d = cuda.mem_alloc(4)
-    >>> cuda.memset_d8(d, 7, 4)
-    >>> out = np.empty(4, np.uint8); cuda.memcpy_dtoh(out, d); out.tolist()
-    [7, 7, 7, 7]
+    >>> d = cuda.mem_alloc({example_bytes})
+    >>> cuda.memset_{name}(d, {value}, 3)
+    >>> out = np.empty(3, np.uint{bits}); cuda.memcpy_dtoh(out, d); [hex(v) for v in out]
+    ['{value}', '{value}', '{value}']
     """
-    fill(dest, data, size, 1, None, asynchronous=False)
 
-
-@public("PyGPU.driver")
-def memset_d16(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex) -> None:
-    """Set `size` 16-bit elements at `dest` to `data`.
-
-    Parameters
-    ----------
-    dest : DeviceAllocation, pointer object, int address or device array
-    data : int
-        0 .. 65535.
-    size : int
-        The number of 16-bit elements (``2 * size`` bytes).
-
-    Raises
-    ------
-    TypeError, OverflowError, ValueError, CudaError
-        As :func:`memset_d8`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU.driver as cuda
-    >>> d = cuda.mem_alloc(8)
-    >>> cuda.memset_d16(d, 0x1234, 4)
-    >>> out = np.empty(4, np.uint16); cuda.memcpy_dtoh(out, d); [hex(v) for v in out]
-    ['0x1234', '0x1234', '0x1234', '0x1234']
-    """
-    fill(dest, data, size, 2, None, asynchronous=False)
-
-
-@public("PyGPU.driver")
-def memset_d32(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex) -> None:
-    """Set `size` 32-bit elements at `dest` to `data` (a float's bits: ``np.float32(x).view(np.uint32)``).
-
-    Parameters
-    ----------
-    dest : DeviceAllocation, pointer object, int address or device array
-    data : int
-        0 .. 2**32 - 1.
-    size : int
-        The number of 32-bit elements (``4 * size`` bytes).
-
-    Raises
-    ------
-    TypeError, OverflowError, ValueError, CudaError
-        As :func:`memset_d8`.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU.driver as cuda
-    >>> d = cuda.mem_alloc(12)
-    >>> cuda.memset_d32(d, int(np.float32(1.5).view(np.uint32)), 3)
-    >>> out = np.empty(3, np.float32); cuda.memcpy_dtoh(out, d); out.tolist()
-    [1.5, 1.5, 1.5]
-    """
-    fill(dest, data, size, 4, None, asynchronous=False)
-
-
-@public("PyGPU.driver")
-def memset_d8_async(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex, stream: StreamLike = None) -> None:
-    """Queue :func:`memset_d8` on `stream` (None: the legacy default stream).
+_ASYNC_DOC = """Queue :func:`memset_{name}` on `stream` (None: the legacy default stream).
 
     Parameters
     ----------
     dest, data, size
-        As :func:`memset_d8`.
+        As :func:`memset_{name}`.
     stream : Stream, cudaStream_t, int or None, default None
 
     Raises
     ------
     TypeError, OverflowError, ValueError, CudaError
-        As :func:`memset_d8`; ``cudaErrorInvalidResourceHandle`` for a destroyed stream.
+        As :func:`memset_{name}`; CudaError ``cudaErrorInvalidResourceHandle`` for a destroyed stream.
 
     Examples
     --------
-    >>> import PyGPU.driver as cuda
-    >>> s = cuda.Stream()
-    >>> cuda.memset_d8_async(cuda.mem_alloc(16), 0, 16, s)
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> d, s = cuda.mem_alloc({example_bytes}), cuda.Stream()
+    >>> cuda.memset_{name}_async(d, {value}, 3, s)
     >>> s.synchronize()
+    >>> [hex(v) for v in cuda.from_device(d, 3, np.uint{bits})]
+    ['{value}', '{value}', '{value}']
     """
-    fill(dest, data, size, 1, stream, asynchronous=True)
 
 
-@public("PyGPU.driver")
-def memset_d16_async(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex,
+def _make(name: str, itemsize: int, value: int, shown: str) -> tuple[Memset, MemsetAsync]:
+    """The synchronous and the stream-ordered memset of one row of :data:`TABLE`."""
+
+    def memset(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex) -> None:
+        fill(dest, data, size, itemsize, None, asynchronous=False)
+
+    def memset_async(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex,
                      stream: StreamLike = None) -> None:
-    """Queue :func:`memset_d16` on `stream` (None: the legacy default stream).
+        fill(dest, data, size, itemsize, stream, asynchronous=True)
 
-    Parameters
-    ----------
-    dest, data, size
-        As :func:`memset_d16`.
-    stream : Stream, cudaStream_t, int or None, default None
-
-    Raises
-    ------
-    TypeError, OverflowError, ValueError, CudaError
-        As :func:`memset_d8_async`.
-
-    Examples
-    --------
-    >>> import PyGPU.driver as cuda
-    >>> s = cuda.Stream()
-    >>> cuda.memset_d16_async(cuda.mem_alloc(16), 0xABCD, 8, s)
-    >>> s.synchronize()
-    """
-    fill(dest, data, size, 2, stream, asynchronous=True)
+    bits = 8 * itemsize
+    fields = {"name": name, "bits": bits, "top": (1 << bits) - 1, "value": shown, "example_bytes": 3 * itemsize,
+              "size_note": "``size`` bytes" if itemsize == 1 else f"``{itemsize} * size`` bytes",
+              "float_note": "; a float's bits: ``int(np.float32(x).view(np.uint32))``" if bits == 32 else ""}
+    functions: list[Callable[..., None]] = [memset, memset_async]
+    for function, suffix, doc in zip(functions, ("", "_async"), (_SYNC_DOC, _ASYNC_DOC)):
+        function.__name__ = function.__qualname__ = f"memset_{name}{suffix}"
+        function.__doc__ = doc.format(**fields)
+        public("PyGPU.driver")(function)
+    return memset, memset_async
 
 
-@public("PyGPU.driver")
-def memset_d32_async(dest: DeviceMemory, data: SupportsIndex, size: SupportsIndex,
-                     stream: StreamLike = None) -> None:
-    """Queue :func:`memset_d32` on `stream` (None: the legacy default stream).
-
-    Parameters
-    ----------
-    dest, data, size
-        As :func:`memset_d32`.
-    stream : Stream, cudaStream_t, int or None, default None
-
-    Raises
-    ------
-    TypeError, OverflowError, ValueError, CudaError
-        As :func:`memset_d8_async`.
-
-    Examples
-    --------
-    >>> import PyGPU.driver as cuda
-    >>> s = cuda.Stream()
-    >>> cuda.memset_d32_async(cuda.mem_alloc(16), 0xDEADBEEF, 4, s)
-    >>> s.synchronize()
-    """
-    fill(dest, data, size, 4, stream, asynchronous=True)
+memset_d8, memset_d8_async = _make("d8", *TABLE["d8"])
+memset_d16, memset_d16_async = _make("d16", *TABLE["d16"])
+memset_d32, memset_d32_async = _make("d32", *TABLE["d32"])

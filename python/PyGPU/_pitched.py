@@ -8,12 +8,11 @@ their pitches and offsets, the extent, then call the object. They run over ``cud
 from __future__ import annotations
 
 import enum
-import operator
 from typing import TYPE_CHECKING, Any, Union
 
 from . import _core as _g
 from ._errors import check, error_for
-from ._memory import _POINTER_TYPES, DeviceAllocation, device_pointer, mem_alloc, offset_pointer
+from ._memory import _POINTER_TYPES, DeviceAllocation, address_of, count, device_pointer, mem_alloc, offset_pointer
 from ._public import public
 from ._stream import stream_handle
 
@@ -50,17 +49,6 @@ class memory_type(enum.IntEnum):
     DEVICE = 2
     ARRAY = 3
     UNIFIED = 4
-
-
-def _count(value: SupportsIndex, what: str) -> int:
-    """A byte count or coordinate: an int >= 0 (TypeError, ValueError)."""
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}") from None
-    if n < 0:
-        raise ValueError(f"{what} must be >= 0, got {n}")
-    return n
 
 
 def _host_bytes(buffer: HostBuffer, what: str) -> memoryview:
@@ -179,6 +167,47 @@ class Memcpy2D:
         self._dst, self._keep[1] = device_pointer(memory), memory
         self.dst_memory_type = memory_type.DEVICE
 
+    @property
+    def src_device(self) -> int:
+        """The source's device address (0 unless set), as PyCUDA's attribute; assigning calls set_src_device.
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> c, d = cuda.Memcpy2D(), cuda.mem_alloc(16)
+        >>> c.src_device = d
+        >>> c.src_device == int(d)
+        True
+        """
+        return self._address(self._src, self.src_memory_type)
+
+    @src_device.setter
+    def src_device(self, memory: DeviceMemory) -> None:
+        self.set_src_device(memory)
+
+    @property
+    def dst_device(self) -> int:
+        """The destination's device address (0 unless set); assigning calls set_dst_device.
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> c = cuda.Memcpy2D()
+        >>> c.dst_device
+        0
+        """
+        return self._address(self._dst, self.dst_memory_type)
+
+    @dst_device.setter
+    def dst_device(self, memory: DeviceMemory) -> None:
+        self.set_dst_device(memory)
+
+    @staticmethod
+    def _address(side: Side | None, kind: int) -> int:
+        if side is None or kind != memory_type.DEVICE or isinstance(side, memoryview):
+            return 0
+        return address_of(side)
+
     # -- copying ---------------------------------------------------------------------------------------------
 
     def _kind(self) -> int:
@@ -195,11 +224,11 @@ class Memcpy2D:
     def _slice(self, stream: StreamLike | bool, src_row: int, dst_row: int) -> None:
         """Copy the rectangle whose first rows are `src_row` and `dst_row` of the two sides."""
         kind = self._kind()
-        src_pitch, dst_pitch = _count(self.src_pitch, "src_pitch"), _count(self.dst_pitch, "dst_pitch")
-        width, height = _count(self.width_in_bytes, "width_in_bytes"), _count(self.height, "height")
+        src_pitch, dst_pitch = count(self.src_pitch, "src_pitch"), count(self.dst_pitch, "dst_pitch")
+        width, height = count(self.width_in_bytes, "width_in_bytes"), count(self.height, "height")
         assert self._src is not None and self._dst is not None
-        src = _offset(self._src, src_row * src_pitch + _count(self.src_x_in_bytes, "src_x_in_bytes"))
-        dst = _offset(self._dst, dst_row * dst_pitch + _count(self.dst_x_in_bytes, "dst_x_in_bytes"))
+        src = _offset(self._src, src_row * src_pitch + count(self.src_x_in_bytes, "src_x_in_bytes"))
+        dst = _offset(self._dst, dst_row * dst_pitch + count(self.dst_x_in_bytes, "dst_x_in_bytes"))
         if stream is None or isinstance(stream, bool):
             check(_g.cudaMemcpy2D(dst, dst_pitch, src, src_pitch, width, height, kind))
         else:
@@ -220,7 +249,7 @@ class Memcpy2D:
         >>> c(cuda.Stream()); cuda.Context.synchronize(); out.tolist()
         [1, 1, 1, 1]
         """
-        self._slice(stream, _count(self.src_y, "src_y"), _count(self.dst_y, "dst_y"))
+        self._slice(stream, count(self.src_y, "src_y"), count(self.dst_y, "dst_y"))
 
 
 @public("PyGPU.driver")
@@ -266,11 +295,11 @@ class Memcpy3D(Memcpy2D):
         [1, 1, 1, 1, 1, 1, 1, 1]
         """
         self._kind()  # a side never set is the first error
-        depth, height = _count(self.depth, "depth"), _count(self.height, "height")
-        src_y, dst_y = _count(self.src_y, "src_y"), _count(self.dst_y, "dst_y")
-        src_z, dst_z = _count(self.src_z, "src_z"), _count(self.dst_z, "dst_z")
-        src_height, dst_height = _count(self.src_height, "src_height"), _count(self.dst_height, "dst_height")
-        if _count(self.src_lod, "src_lod") or _count(self.dst_lod, "dst_lod"):
+        depth, height = count(self.depth, "depth"), count(self.height, "height")
+        src_y, dst_y = count(self.src_y, "src_y"), count(self.dst_y, "dst_y")
+        src_z, dst_z = count(self.src_z, "src_z"), count(self.dst_z, "dst_z")
+        src_height, dst_height = count(self.src_height, "src_height"), count(self.dst_height, "dst_height")
+        if count(self.src_lod, "src_lod") or count(self.dst_lod, "dst_lod"):
             raise error_for(_g.cudaErrorInvalidValue, "src_lod and dst_lod are levels of CUDA arrays and must be 0",
                             "Memcpy3D")
         if depth > 1 and (src_y + height > src_height or dst_y + height > dst_height):
@@ -315,8 +344,8 @@ def mem_alloc_pitch(width: SupportsIndex, height: SupportsIndex,
     >>> pitch
     512
     """
-    width, height = _count(width, "width"), _count(height, "height")
-    access = _count(access_size, "access_size")
+    width, height = count(width, "width"), count(height, "height")
+    access = count(access_size, "access_size")
     if access not in (4, 8, 16):
         raise error_for(_g.cudaErrorInvalidValue, f"access_size must be 4, 8 or 16, got {access}", "mem_alloc_pitch")
     if width == 0 or height == 0:
