@@ -393,3 +393,11 @@ def test_memcpy2d_device_attributes_and_array_interface_sides() -> None:
     assert cuda.from_device(dst, 8, np.uint8)[4:6].tolist() == [2, 3]
     c.set_src_host(a)
     assert c.src_device == 0 and c.src_memory_type == cuda.memory_type.HOST
+
+
+@pytest.mark.parametrize("name", ["set_src_array", "set_dst_array", "set_src_unified", "set_dst_unified"])
+def test_memcpy_sides_pygpu_lacks_say_so(name: str) -> None:
+    for cls in (cuda.Memcpy2D, cuda.Memcpy3D):
+        assert not hasattr(cls(), name)
+        with pytest.raises(cuda.NotOfferedError, match=rf"{cls.__name__}\.{name} is not offered"):
+            getattr(cls(), name)

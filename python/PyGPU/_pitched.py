@@ -14,6 +14,7 @@ from . import _core as _g
 from ._errors import check, error_for
 from ._memory import _POINTER_TYPES, DeviceAllocation, address_of, count, device_pointer, mem_alloc, offset_pointer
 from ._public import public
+from ._pycuda_names import NotOffered
 from ._stream import stream_handle
 
 if TYPE_CHECKING:
@@ -111,6 +112,12 @@ class Memcpy2D:
 
     _fields = ("src_x_in_bytes", "src_y", "src_pitch", "dst_x_in_bytes", "dst_y", "dst_pitch",
                "width_in_bytes", "height")
+
+    # CUDA arrays and unified-address sides: PyGPU's copies take host buffers and device memory only.
+    set_src_array = NotOffered("PyGPU has no CUDA arrays")
+    set_dst_array = NotOffered("PyGPU has no CUDA arrays")
+    set_src_unified = NotOffered("use set_src_host or set_src_device")
+    set_dst_unified = NotOffered("use set_dst_host or set_dst_device")
 
     def __init__(self) -> None:
         self.src_x_in_bytes = self.src_y = self.src_pitch = 0

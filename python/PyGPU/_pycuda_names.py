@@ -84,7 +84,9 @@ class NotOffered:
         self.name = "?"
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = f"{owner.__name__}.{name}"
+        self.name = name
 
     def __get__(self, instance: object, owner: type | None = None) -> NoReturn:
-        raise NotOfferedError(f"pycuda.driver.{self.name} is not offered by PyGPU.driver ({self.why}); see {TABLE}")
+        cls = owner if owner is not None else type(instance)
+        raise NotOfferedError(f"pycuda.driver.{cls.__name__}.{self.name} is not offered by PyGPU.driver "
+                              f"({self.why}); see {TABLE}")
