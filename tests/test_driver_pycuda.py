@@ -308,6 +308,8 @@ def test_register_host_memory() -> None:
 
 
 def test_register_host_memory_errors() -> None:
+    with pytest.raises(TypeError, match="register_host_memory"):
+        cuda.RegisteredHostMemory(np.zeros(4))
     for bad in (b"abcd", np.zeros((4, 4))[:, ::2]):
         with pytest.raises(PyGPU.CudaError) as e:
             cuda.register_host_memory(bad)  # type: ignore[arg-type]

@@ -45,12 +45,7 @@ class RegisteredHostMemory:
     ``unregister()`` ends it now (CudaError ``cudaErrorHostMemoryNotRegistered`` the second time); otherwise
     it ends when the last view goes. ``base`` is the array registered.
 
-    Parameters
-    ----------
-    ary : numpy.ndarray
-        A C- or F-contiguous array.
-    flags : int
-        A combination of :class:`mem_host_register_flags`.
+    Only :func:`register_host_memory` makes one: the constructor raises TypeError, as PyCUDA's does.
 
     Examples
     --------
@@ -61,7 +56,17 @@ class RegisteredHostMemory:
     >>> a.base.unregister()
     """
 
-    def __init__(self, ary: npt.NDArray[Any], flags: int = 0) -> None:
+    base: npt.NDArray[Any]
+    _registered: bool
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("RegisteredHostMemory cannot be created directly; use register_host_memory(ary, flags)")
+
+    @classmethod
+    def _register(cls, ary: npt.NDArray[Any], flags: int) -> RegisteredHostMemory:
+        """Register `ary`'s memory: the one way to make a RegisteredHostMemory."""
+        self = cls.__new__(cls)
+        self._registered = False
         if not isinstance(ary, np.ndarray):
             raise error_for(_g.cudaErrorInvalidValue, f"ary argument is not a numpy array ({type(ary).__name__})",
                             "register_host_memory")
@@ -72,9 +77,9 @@ class RegisteredHostMemory:
         except TypeError:
             raise TypeError(f"flags must be an int, got {type(flags).__name__}") from None
         self.base = ary
-        self._registered = False
         check(_g.cudaHostRegister(ary, ary.nbytes, bits))
         self._registered = True
+        return self
 
     @property
     def __array_interface__(self) -> dict[str, Any]:
@@ -141,6 +146,6 @@ def register_host_memory(ary: npt.NDArray[Any], flags: int = 0) -> npt.NDArray[A
     >>> cuda.from_device(d, 4, np.float32).tolist()
     [0.0, 1.0, 2.0, 3.0]
     """
-    registration = RegisteredHostMemory(ary, flags)
+    registration = RegisteredHostMemory._register(ary, flags)
     view: npt.NDArray[Any] = np.asarray(registration)
     return view
