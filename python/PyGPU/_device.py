@@ -12,6 +12,7 @@ import numpy as np
 from . import _core as _g
 from ._errors import check, error_for
 from ._public import public
+from ._pycuda_names import NotOffered
 
 
 @public("PyGPU.driver")
@@ -465,6 +466,11 @@ class Context:
     """
 
     _stack = threading.local()
+
+    # PyCUDA's limits (stack size, printf FIFO, malloc heap) need cudaDeviceSetLimit/GetLimit, which the
+    # runtime layer does not bind: reading these raises NotOfferedError.
+    set_limit = NotOffered("the runtime layer has no cudaDeviceSetLimit")
+    get_limit = NotOffered("the runtime layer has no cudaDeviceGetLimit")
 
     def __init__(self, device: Device | None = None) -> None:
         if device is None:

@@ -140,6 +140,65 @@ def device_pointer(obj: DeviceMemory) -> DevicePointer:
                         f"or an object with __cuda_array_interface__), got {type(obj).__name__}") from None
 
 
+def address_of(ptr: DevicePointer) -> int:
+    """The int address of a device pointer as :func:`device_pointer` gives it."""
+    interface = getattr(ptr, "__cuda_array_interface__", None)
+    if interface is not None:
+        return int(interface["data"][0])
+    return operator.index(cast("SupportsIndex", ptr))
+
+
+def offset_pointer(ptr: DevicePointer, offset: int) -> DevicePointer:
+    """The device pointer `offset` bytes past `ptr` (an allocation's pointer object keeps its liveness check)."""
+    if offset == 0:
+        return ptr
+    if type(ptr) is _g.pointer_wrapper_void:
+        return ptr + offset
+    return address_of(ptr) + offset
+
+
+@public("PyGPU.driver")
+class PointerHolderBase:
+    """A base for user objects that hold device memory: subclasses define ``get_pointer()``.
+
+    Wherever PyGPU.driver takes device memory (copies, memsets, ``Memcpy2D``), an object with
+    ``get_pointer()`` is accepted and its address used, as in PyCUDA; ``int(holder)`` is that address.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> class Holder(cuda.PointerHolderBase):
+    ...     def __init__(self, nbytes):
+    ...         super().__init__()
+    ...         self.alloc = cuda.mem_alloc(nbytes)
+    ...     def get_pointer(self):
+    ...         return int(self.alloc)
+    >>> h = Holder(16)
+    >>> cuda.memcpy_htod(h, np.arange(4, dtype=np.int32))
+    >>> cuda.from_device(h, 4, np.int32).tolist()
+    [0, 1, 2, 3]
+    """
+
+    def get_pointer(self) -> SupportsIndex:
+        """The device address; a subclass must define it (NotImplementedError here).
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> class Fixed(cuda.PointerHolderBase):
+        ...     def get_pointer(self):
+        ...         return 0
+        >>> int(Fixed())
+        0
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define get_pointer() (PointerHolderBase is a base)")
+
+    def __int__(self) -> int:
+        return operator.index(self.get_pointer())
+
+    __index__ = __int__
+
+
 def host_nbytes(obj: HostBuffer, what: str) -> int:
     """The byte size of host buffer `obj` (argument `what`); TypeError for device memory or a non-buffer."""
     if isinstance(obj, np.ndarray):
@@ -154,14 +213,14 @@ def host_nbytes(obj: HostBuffer, what: str) -> int:
         raise TypeError(f"{what} must be a host buffer (a numpy array, bytes, ...), got {type(obj).__name__}") from None
 
 
-def _size(size: SupportsIndex) -> int:
-    """A byte count: an int >= 0."""
+def count(value: SupportsIndex, what: str = "size") -> int:
+    """A count, size or offset named `what`: an int >= 0 (TypeError, ValueError)."""
     try:
-        n = operator.index(size)
+        n = operator.index(value)
     except TypeError:
-        raise TypeError(f"size must be an int, got {type(size).__name__}") from None
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}") from None
     if n < 0:
-        raise ValueError(f"size must be >= 0, got {n}")
+        raise ValueError(f"{what} must be >= 0, got {n}")
     return n
 
 
@@ -328,7 +387,7 @@ def memcpy_dtod(dest: DeviceMemory, src: DeviceMemory, size: SupportsIndex) -> N
     >>> a, b = cuda.mem_alloc(16), cuda.mem_alloc(16)
     >>> cuda.memcpy_dtod(b, a, 16)
     """
-    check(_g.cudaMemcpy(device_pointer(dest), device_pointer(src), _size(size), _g.cudaMemcpyDeviceToDevice))
+    check(_g.cudaMemcpy(device_pointer(dest), device_pointer(src), count(size), _g.cudaMemcpyDeviceToDevice))
 
 
 
@@ -432,5 +491,108 @@ def memcpy_dtod_async(dest: DeviceMemory, src: DeviceMemory, size: SupportsIndex
     >>> cuda.memcpy_dtod_async(b, a, 8, s)
     >>> s.synchronize()
     """
-    check(_g.cudaMemcpyAsync(device_pointer(dest), device_pointer(src), _size(size),
+    check(_g.cudaMemcpyAsync(device_pointer(dest), device_pointer(src), count(size),
                               _g.cudaMemcpyDeviceToDevice, stream_handle(stream)))
+
+
+
+@public("PyGPU.driver")
+def to_device(bf_obj: HostBuffer) -> DeviceAllocation:
+    """New device memory holding a copy of the host buffer `bf_obj` (in C order if it is not contiguous).
+
+    Parameters
+    ----------
+    bf_obj : numpy.ndarray or buffer
+
+    Returns
+    -------
+    DeviceAllocation
+        Of ``bf_obj.nbytes`` bytes.
+
+    Raises
+    ------
+    TypeError
+        When `bf_obj` is not a host buffer.
+    CudaError
+        ``cudaErrorMemoryAllocation`` when the device is full.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> d = cuda.to_device(np.arange(3, dtype=np.float64))
+    >>> cuda.from_device(d, 3, np.float64).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    host_nbytes(bf_obj, "bf_obj")  # TypeError for device memory or a non-buffer
+    data = memoryview(bf_obj)  # type: ignore[arg-type]  # numpy arrays are buffers
+    if not data.c_contiguous:
+        data = memoryview(data.tobytes())
+    result = mem_alloc(data.nbytes)
+    memcpy_htod(result, data)
+    return result
+
+
+@public("PyGPU.driver")
+def from_device(devptr: DeviceMemory, shape: SupportsIndex | tuple[SupportsIndex, ...], dtype: npt.DTypeLike,
+                order: str = "C") -> npt.NDArray[Any]:
+    """A new numpy array of `shape` and `dtype` filled from device memory `devptr`.
+
+    Parameters
+    ----------
+    devptr : DeviceAllocation, pointer object, int address or device array
+        At least as many bytes as the array.
+    shape : int or tuple of int
+    dtype : numpy dtype
+    order : {"C", "F"}, default "C"
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    TypeError
+        When `devptr` is host memory.
+    CudaError
+        ``cudaErrorInvalidValue`` when `devptr` is too small or freed.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> d = cuda.to_device(np.arange(6, dtype=np.int16))
+    >>> cuda.from_device(d, (2, 3), np.int16).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    result: npt.NDArray[Any] = np.empty(shape, dtype, order=cast("Any", order))
+    memcpy_dtoh(result, devptr)
+    return result
+
+
+@public("PyGPU.driver")
+def from_device_like(devptr: DeviceMemory, other_ary: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A new numpy array like `other_ary` (shape, dtype, layout) filled from device memory `devptr`.
+
+    Parameters
+    ----------
+    devptr : DeviceAllocation, pointer object, int address or device array
+    other_ary : numpy.ndarray
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    TypeError, CudaError
+        As :func:`from_device`.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU.driver as cuda
+    >>> a = np.array([1.5, 2.5], dtype=np.float32)
+    >>> cuda.from_device_like(cuda.to_device(a), a).tolist()
+    [1.5, 2.5]
+    """
+    result: npt.NDArray[Any] = np.empty_like(other_ary)
+    memcpy_dtoh(result, devptr)
+    return result

@@ -3,8 +3,10 @@
 ``import PyGPU.driver as cuda`` gives PyCUDA's names, signatures and
 behaviour, built on the low-level API (:mod:`PyGPU`): devices and the
 (primary) context, streams, events, device allocations, pinned host arrays,
-synchronous and stream-ordered copies, and the ``In``/``Out``/``InOut``
-argument wrappers. Every failure raises :class:`PyGPU.CudaError`, which is also
+synchronous and stream-ordered copies, 2D and 3D copies (``Memcpy2D``, ``Memcpy3D``), memsets, registered host
+memory, and the ``In``/``Out``/``InOut`` argument wrappers. A name of
+``pycuda.driver`` that PyGPU does not offer raises :class:`NotOfferedError`
+(an AttributeError) naming the compatibility table. Every failure raises :class:`PyGPU.CudaError`, which is also
 reachable here as ``Error``, ``LogicError``, ``LaunchError``, ``MemoryError``
 and ``RuntimeError`` so that PyCUDA code catching those keeps working; a wrong
 argument type raises ``TypeError``.
@@ -15,9 +17,12 @@ nothing; ``device_attribute`` holds only the attributes the runtime's device
 properties carry.
 
 Each concept is a private module this one re-exports: ``_device`` (devices,
-contexts, versions), ``_stream``, ``_event``, ``_memory`` (allocations and
-copies), ``_pinned`` (page-locked arrays) and ``_launch_args`` (``In``,
-``Out``, ``InOut``).
+contexts, versions), ``_stream``, ``_event``, ``_memory`` (allocations,
+copies, ``PointerHolderBase``, ``to_device``/``from_device``), ``_pitched``
+(``Memcpy2D``/``3D``, ``mem_alloc_pitch``), ``_memset``, ``_pinned`` (page-locked
+arrays), ``_registered`` (``register_host_memory``), ``_pycuda_names`` (PyCUDA's
+names and the error for one missing) and ``_launch_args`` (``In``, ``Out``,
+``InOut``).
 
 Examples
 --------
@@ -40,6 +45,9 @@ from ._event import Event, event_flags
 from ._launch_args import ArgumentHandler, In, InOut, Out
 from ._memory import (
     DeviceAllocation,
+    PointerHolderBase,
+    from_device,
+    from_device_like,
     mem_alloc,
     mem_alloc_like,
     mem_get_info,
@@ -49,8 +57,13 @@ from ._memory import (
     memcpy_dtoh_async,
     memcpy_htod,
     memcpy_htod_async,
+    to_device,
 )
+from ._memset import memset_d8, memset_d8_async, memset_d16, memset_d16_async, memset_d32, memset_d32_async
 from ._pinned import host_alloc_flags, pagelocked_empty, pagelocked_empty_like, pagelocked_zeros, pagelocked_zeros_like
+from ._pitched import Memcpy2D, Memcpy3D, mem_alloc_pitch, memory_type
+from ._pycuda_names import NotOfferedError, missing
+from ._registered import RegisteredHostMemory, mem_host_register_flags, register_host_memory
 from ._stream import Stream
 
 __all__ = [
@@ -63,6 +76,11 @@ __all__ = [
     "memcpy_htod_async", "memcpy_dtoh_async", "memcpy_dtod_async",
     "pagelocked_empty", "pagelocked_zeros", "pagelocked_empty_like", "pagelocked_zeros_like",
     "ArgumentHandler", "In", "Out", "InOut",
+    "PointerHolderBase", "to_device", "from_device", "from_device_like",
+    "Memcpy2D", "Memcpy3D", "memory_type", "mem_alloc_pitch",
+    "memset_d8", "memset_d16", "memset_d32", "memset_d8_async", "memset_d16_async", "memset_d32_async",
+    "register_host_memory", "RegisteredHostMemory", "mem_host_register_flags",
+    "NotOfferedError",
 ]
 
 # PyCUDA raises subclasses of pycuda.driver.Error; PyGPU has one exception type.
@@ -77,3 +95,8 @@ LaunchError = CudaError
 # PyCUDA's error names that shadow builtins: attributes only, not in __all__.
 globals()["MemoryError"] = CudaError
 globals()["RuntimeError"] = CudaError
+
+
+def __getattr__(name: str) -> object:
+    """A name of ``pycuda.driver`` PyGPU lacks raises NotOfferedError, pointing to the compatibility table."""
+    missing(__name__, name)
