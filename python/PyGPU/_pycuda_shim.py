@@ -5,7 +5,7 @@ package ``pycuda`` itself is a small module of its own (so PyGPU's private
 modules never appear under PyCUDA's name), and each PyCUDA module in
 ``ROUTES`` is PyGPU's module of the same role, the very same module object
 (``pycuda.driver is PyGPU.driver``). A PyCUDA module that PyGPU does not offer
-(yet) is a ModuleNotFoundError that names it and points to the compatibility
+(yet) is an ImportError that names it and points to the compatibility
 table, never Python's bare "No module named".
 """
 
@@ -78,7 +78,9 @@ class Finder(importlib.abc.MetaPathFinder):
             return None
         routed = ROUTES.get(fullname)
         if routed is None or not _offered(routed):
-            raise ModuleNotFoundError(NOT_OFFERED.format(name=fullname), name=fullname)
+            # ImportError, not ModuleNotFoundError: `from pycuda import compiler` would swallow the latter
+            # and say only "cannot import name".
+            raise ImportError(NOT_OFFERED.format(name=fullname), name=fullname)
         return importlib.machinery.ModuleSpec(fullname, _RouteLoader(routed))
 
 

@@ -5,7 +5,7 @@ For that run, ``import pycuda`` and ``pycuda.driver``, ``pycuda.gpuarray``,
 ``pycuda.reduction``, ``pycuda.cumath``, ``pycuda.tools``,
 ``pycuda.curandom`` where this PyGPU has them) are PyGPU's modules of the
 same role: ``pycuda.driver`` *is* :mod:`PyGPU.driver`. A PyCUDA module PyGPU
-does not offer is a ``ModuleNotFoundError`` (an ``ImportError``) that names it
+does not offer is an ``ImportError`` that names it
 and points to the compatibility table in the docs.
 
 The script runs as ``python SCRIPT [ARGS]`` would run it: ``sys.argv`` is
