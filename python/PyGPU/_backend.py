@@ -18,6 +18,10 @@ from . import _build_info, _core
 BACKENDS: tuple[str, ...] = ("sim", "cuda", "hip")
 GPU_BACKENDS: tuple[str, ...] = ("cuda", "hip")
 built_backends: tuple[str, ...] = tuple(b for b in BACKENDS if b in _build_info.built_backends)
+# What each GPU backend answered when ``auto`` passed it over, in probe order,
+# e.g. {"cuda": "cudaErrorInsufficientDriver (35)", "hip": "not probed: no /dev/kfd"};
+# empty when the backend was named in PYGPU_BACKEND or a GPU answered.
+fallback_answers: dict[str, str] = {}
 
 
 def _load_table(name: str) -> Any:
@@ -51,9 +55,10 @@ def select() -> str:
 
     ``auto`` (the default, also for an empty value) takes the first built GPU
     backend (cuda, then hip) that loads and reports at least one device, else
-    the simulated device. ``PyGPU`` calls this once at import and keeps the
-    result as ``PyGPU.backend``; calling it again with the same environment
-    returns the same name.
+    the simulated device; what each GPU backend answered is then kept in
+    ``fallback_answers`` (``PyGPU.autoinit`` reports it). ``PyGPU`` calls this
+    once at import and keeps the result as ``PyGPU.backend``; calling it again
+    with the same environment returns the same name.
 
     Returns
     -------
@@ -79,17 +84,27 @@ def select() -> str:
     requested = os.environ.get("PYGPU_BACKEND", "auto").strip().lower() or "auto"
     if requested != "auto":
         return _core._activate(_load_table(requested))
+    answers: dict[str, str] = {}
     for name in GPU_BACKENDS:
-        if name not in built_backends or not _may_see_devices(name):
+        if name not in built_backends:
+            answers[name] = "not built"
+            continue
+        if not _may_see_devices(name):
+            answers[name] = "not probed: no /dev/kfd (no AMD GPU driver)"
             continue
         try:
             table = _load_table(name)
-        except ImportError:
+        except ImportError as exc:
+            answers[name] = f"cannot load ({exc})"
             continue
-        count, _code, _name = _core._probe(table)
+        count, code, code_name = _core._probe(table)
         if count > 0:
             return _core._activate(table)
-    return _core._activate(_load_table("sim"))
+        answers[name] = f"{code_name} ({code})" if code else "no device"
+    chosen = _core._activate(_load_table("sim"))
+    fallback_answers.clear()
+    fallback_answers.update(answers)
+    return chosen
 
 
 def probe(name: str) -> tuple[int, int, str]:
