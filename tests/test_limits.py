@@ -110,7 +110,7 @@ def test_the_bindings_check_the_arguments():
         g.cudaDeviceGetLimit(2**31)
     with pytest.raises(ValueError, match="limit must be a cudaLimit"):
         g.cudaDeviceSetLimit(-(2**70), 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="value must be >= 0"):
         g.cudaDeviceSetLimit(g.cudaLimitStackSize, -1)
     with pytest.raises(TypeError):
         g.cudaDeviceSetLimit(g.cudaLimitStackSize, "big")
@@ -251,6 +251,6 @@ def test_context_set_limit_and_get_limit(pygpu_sim):
     assert info.value.code == g.cudaErrorInvalidValue
     with pytest.raises(TypeError):
         cuda.Context.set_limit("STACK_SIZE", 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="value must be >= 0"):
         cuda.Context.set_limit(cuda.limit.STACK_SIZE, -5)
     g.cudaGetLastError()

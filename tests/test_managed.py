@@ -132,7 +132,7 @@ def test_more_than_the_device_has_is_memory_allocation(pygpu_sim):
 def test_size_and_flags_are_checked_by_the_bindings(pygpu_sim):
     with pytest.raises(TypeError):
         g.cudaMallocManaged("64")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size must be >= 0"):
         g.cudaMallocManaged(-1)
     with pytest.raises(TypeError):
         g.cudaMallocManaged(64, "global")

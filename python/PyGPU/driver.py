@@ -44,6 +44,14 @@ from ._device import Context, Device, device_attribute, get_driver_version, get_
 from ._errors import CudaError
 from ._event import Event, event_flags
 from ._launch_args import ArgumentHandler, In, InOut, Out
+from ._managed import (
+    ManagedAllocation,
+    managed_empty,
+    managed_empty_like,
+    managed_zeros,
+    managed_zeros_like,
+    mem_attach_flags,
+)
 from ._memory import (
     DeviceAllocation,
     PointerHolderBase,
@@ -59,14 +67,6 @@ from ._memory import (
     memcpy_htod,
     memcpy_htod_async,
     to_device,
-)
-from ._managed import (
-    ManagedAllocation,
-    managed_empty,
-    managed_empty_like,
-    managed_zeros,
-    managed_zeros_like,
-    mem_attach_flags,
 )
 from ._memset import memset_d8, memset_d8_async, memset_d16, memset_d16_async, memset_d32, memset_d32_async
 from ._pinned import host_alloc_flags, pagelocked_empty, pagelocked_empty_like, pagelocked_zeros, pagelocked_zeros_like

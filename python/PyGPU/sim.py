@@ -944,7 +944,8 @@ def leak_report(live: list[dict[str, Any]] | None = None) -> str:
     lines = [(f"PyGPU simulated device: {len(live)} allocation{'s' if len(live) != 1 else ''} still live "
               f"({', '.join(parts)})")]
     for a in sorted(live, key=lambda a: (a["kind"] != "device", a["device"], a["address"])):
-        where = {"device": f"device {a['device']}", "managed": f"managed (device {a['device']})"}.get(a["kind"], a["kind"])
+        where = {"device": f"device {a['device']}",
+                 "managed": f"managed (device {a['device']})"}.get(a["kind"], a["kind"])
         text = f"  {where}  {a['address']:#x}  {a['size']} bytes  {a.get('origin') or '?'}"
         if a.get("label"):
             text += f"  label {a['label']!r}"
