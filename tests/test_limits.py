@@ -4,15 +4,12 @@ backends answer without a device, and PyGPU.driver's Context.set_limit/get_limit
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import PyGPU as g
 import PyGPU.driver as cuda
-import PyGPU.sim
-from helpers.processes import preload_removed, run_python
+from helpers import module_kernels, run_python
 
 on_sim = pytest.mark.skipif(g.backend != "sim", reason="the simulated device is not the active backend")
 
@@ -30,17 +27,8 @@ extern "C" __global__ void quiet(int* x) { *x = 1; }
 
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory):
-    if g.backend != "sim":
-        pytest.skip("the simulated device is not the active backend")
-    cache = tmp_path_factory.mktemp("cache")
-    with pytest.MonkeyPatch.context() as mp, preload_removed():
-        mp.setenv("PYGPU_CACHE_DIR", str(cache))
-        path = Path(PyGPU.sim.compile(SOURCE))
-    lib, err = g.cudaLibraryLoadData(path.read_bytes())
-    assert err == g.cudaSuccess, err
-    found = {name: g.cudaLibraryGetKernel(lib, name)[0] for name in ("shout", "quiet")}
-    yield found
-    g.cudaLibraryUnload(lib)
+    """The kernels of SOURCE, by name."""
+    yield from module_kernels(tmp_path_factory, SOURCE, ("shout", "quiet"))
 
 
 def shout(kernels, lines: int) -> None:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import PyGPU as g
 import PyGPU.driver as cuda
-import PyGPU.sim
-from helpers.processes import preload_removed, run_python
+from helpers import module_kernels, run_python
 
 on_sim = pytest.mark.skipif(g.backend != "sim", reason="the simulated device is not the active backend")
 
@@ -33,21 +31,8 @@ extern "C" __global__ void scale(float* x, float a, int n) {
 
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory):
-    """The test module's kernels, by name (compiled once, with its own compile cache)."""
-    if g.backend != "sim":
-        pytest.skip("the simulated device is not the active backend")
-    cache = tmp_path_factory.mktemp("cache")
-    with pytest.MonkeyPatch.context() as mp, preload_removed():
-        mp.setenv("PYGPU_CACHE_DIR", str(cache))
-        path = Path(PyGPU.sim.compile(SOURCE))
-    lib, err = g.cudaLibraryLoadData(path.read_bytes())
-    assert err == g.cudaSuccess, err
-    found = {}
-    for name in ("iota", "scale"):
-        found[name], err = g.cudaLibraryGetKernel(lib, name)
-        assert err == g.cudaSuccess, err
-    yield found
-    g.cudaLibraryUnload(lib)
+    """The kernels of SOURCE, by name."""
+    yield from module_kernels(tmp_path_factory, SOURCE, ("iota", "scale"))
 
 
 def managed(nbytes: int, flags: int = g.cudaMemAttachGlobal, label: str | None = None):
