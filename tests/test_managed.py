@@ -12,7 +12,7 @@ import pytest
 
 import PyGPU as g
 import PyGPU.driver as cuda
-from helpers import module_kernels, run_python
+from helpers import build_against_sim, module_kernels, run_program, run_python
 
 on_sim = pytest.mark.skipif(g.backend != "sim", reason="the simulated device is not the active backend")
 
@@ -315,6 +315,51 @@ def test_gpu_backends_answer_with_their_own_codes(backend, answers):
     for line in lines[1:3]:
         value, code, name = line.split()
         assert value == "None" and (int(code), name) in answers, line
+
+
+HOST_PROGRAM = r"""
+#include <hip/hip_runtime.h>
+#include <cstdio>
+
+#define SHOW(name, expr) std::printf("%s %d\n", name, static_cast<int>(expr))
+
+int main() {
+    float* m = nullptr;
+    SHOW("alloc", cudaMallocManaged(&m, 64 * sizeof(float)));  // CUDA's template, cudaMemAttachGlobal
+    for (int i = 0; i < 64; ++i) m[i] = 2.0f * i;               // the host writes in place
+    float out[64] = {};
+    SHOW("copy", cudaMemcpy(out, m, sizeof out, cudaMemcpyDefault));
+    SHOW("out63", out[63]);
+    cudaPointerAttributes a;
+    SHOW("attributes", cudaPointerGetAttributes(&a, m));
+    SHOW("type", a.type == cudaMemoryTypeManaged && a.devicePointer == m && a.hostPointer == m);
+    SHOW("free_host", cudaFreeHost(m));
+    SHOW("free", cudaFree(m));
+    void* h = nullptr;
+    SHOW("hip_alloc", hipMallocManaged(&h, 16, hipMemAttachHost));
+    SHOW("hip_free", hipFree(h));
+    SHOW("zero", cudaMallocManaged(&h, 0, cudaMemAttachGlobal));
+    SHOW("single", cudaMallocManaged(&h, 16, cudaMemAttachSingle));
+    size_t v = 0;
+    SHOW("set", cudaDeviceSetLimit(cudaLimitMallocHeapSize, 1 << 24));
+    SHOW("get", cudaDeviceGetLimit(&v, cudaLimitMallocHeapSize));
+    SHOW("heap_mib", v >> 20);
+    SHOW("hip_get", hipDeviceGetLimit(&v, hipLimitPrintfFifoSize));
+    SHOW("fifo_mib", v >> 20);
+    SHOW("depth", cudaDeviceGetLimit(&v, cudaLimitDevRuntimeSyncDepth));
+    SHOW("null", cudaDeviceGetLimit(nullptr, cudaLimitStackSize));
+    return 0;
+}
+"""
+
+
+@pytest.mark.build
+def test_host_code_uses_managed_memory_and_limits_through_cudas_and_hips_headers(tmp_path):
+    program = build_against_sim(tmp_path, "managed_app", HOST_PROGRAM)
+    values, _ = run_program(program, lambda name: False)
+    assert values == {"alloc": 0, "copy": 0, "out63": 126, "attributes": 0, "type": 1, "free_host": 1, "free": 0,
+                      "hip_alloc": 0, "hip_free": 0, "zero": 1, "single": 1, "set": 0, "get": 0, "heap_mib": 16,
+                      "hip_get": 0, "fifo_mib": 1, "depth": 215, "null": 1}
 
 
 # --- PyGPU.driver's managed arrays -----------------------------------------------------------------------------
