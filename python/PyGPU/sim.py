@@ -819,7 +819,8 @@ def stats() -> dict[str, Any]:
             ``peer`` (cudaMemcpyPeer*) and ``memset``.
         ``devices``
             one dict per device: ``allocations``, ``frees``,
-            ``current_bytes`` and ``peak_bytes`` of device memory.
+            ``current_bytes`` and ``peak_bytes`` of device memory (managed
+            memory included: it is charged to its device).
         ``pinned``
             the same four counters for pinned host memory.
         ``kernels``
