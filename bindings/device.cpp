@@ -1,5 +1,8 @@
 // Devices: count, selection, properties, synchronisation, reset, memory info,
 // versions and peer access.
+#include <climits>
+
+#include "address_arg.h"
 #include "error.h"
 #include "event.h"
 #include "pointer.h"
@@ -16,6 +19,20 @@ py::tuple int_call(int (*fn)(int*), const char* call) {
     int value = 0;
     int code = fn(&value);
     return value_and_error(py::int_(value), code, call);
+}
+
+// A cudaLimit: an int (not a bool); one past int would otherwise wrap onto a valid limit.
+int limit_arg(py::handle limit) {
+    if (PyBool_Check(limit.ptr()) || !PyIndex_Check(limit.ptr()))
+        throw py::type_error("limit must be an int (a cudaLimit), got " + type_name(limit));
+    const py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(limit.ptr()));
+    if (!value) throw py::error_already_set();
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+    if (overflow != 0 || v < INT_MIN || v > INT_MAX)
+        throw py::value_error("limit must be a cudaLimit (cudaLimitStackSize ... cudaLimitPersistingL2CacheSize), got " +
+                              std::string(py::str(value)));
+    return static_cast<int>(v);
 }
 
 }  // namespace
@@ -93,6 +110,24 @@ void bind(py::module_& m) {
     def_runtime(m, "cudaDeviceDisablePeerAccess", [](int peer) {
             return error_object(backend().device_disable_peer_access(peer), "cudaDeviceDisablePeerAccess");
         }, py::arg("peerDevice"), "Stop the current device accessing `peerDevice`'s memory.");
+    def_runtime(m, "cudaDeviceSetLimit", [](py::handle limit, py::handle value) {
+            const int l = limit_arg(limit);
+            const std::size_t v = size_arg(value, "value");
+            return error_object(nogil([&] { return backend().device_set_limit(l, v); }), "cudaDeviceSetLimit");
+        }, py::arg("limit"), py::arg("value"), "Set a cudaLimit of the current device to `value`.");
+    def_runtime(m, "cudaDeviceGetLimit", [](py::handle limit) {
+            const int l = limit_arg(limit);
+            std::size_t value = 0;
+            int code = backend().device_get_limit(&value, l);
+            return value_and_error(py::int_(value), code, "cudaDeviceGetLimit");
+        }, py::arg("limit"), "A cudaLimit of the current device: (value, err).");
+    m.attr("cudaLimitStackSize") = static_cast<int>(PYGPU_LIMIT_STACK_SIZE);
+    m.attr("cudaLimitPrintfFifoSize") = static_cast<int>(PYGPU_LIMIT_PRINTF_FIFO_SIZE);
+    m.attr("cudaLimitMallocHeapSize") = static_cast<int>(PYGPU_LIMIT_MALLOC_HEAP_SIZE);
+    m.attr("cudaLimitDevRuntimeSyncDepth") = static_cast<int>(PYGPU_LIMIT_DEV_RUNTIME_SYNC_DEPTH);
+    m.attr("cudaLimitDevRuntimePendingLaunchCount") = static_cast<int>(PYGPU_LIMIT_DEV_RUNTIME_PENDING_LAUNCH_COUNT);
+    m.attr("cudaLimitMaxL2FetchGranularity") = static_cast<int>(PYGPU_LIMIT_MAX_L2_FETCH_GRANULARITY);
+    m.attr("cudaLimitPersistingL2CacheSize") = static_cast<int>(PYGPU_LIMIT_PERSISTING_L2_CACHE_SIZE);
 }
 
 }  // namespace bind_device

@@ -138,6 +138,20 @@ void bind(py::module_& m) {
             return error_object(code, "cudaFree");
         }, py::arg("ptr"), "Free device memory (waits for queued work that may use it).");
 
+    def_runtime(m, "cudaMallocManaged", [](py::handle size, unsigned int flags, py::handle label) {
+            std::size_t n = size_arg(size, "size");
+            NextLabel next(label);
+            void* p = nullptr;
+            int code = backend().malloc_managed(&p, n, flags);
+            next.done(code);
+            if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMallocManaged");
+            // One address for the host and the devices: readable from Python (safe) and device memory.
+            return value_and_error(new_pointer(p, n, true, true), code, "cudaMallocManaged");
+        }, py::arg("size"), py::arg("flags") = static_cast<unsigned int>(PYGPU_MEM_ATTACH_GLOBAL),
+        py::arg("label") = py::none(),
+        "Allocate `size` bytes of managed memory, usable from the host and every device at one address: "
+        "(pointer, err). `flags` is cudaMemAttachGlobal or cudaMemAttachHost; free it with cudaFree. `label` "
+        "names the allocation on the simulated device (PyGPU.sim); other backends ignore it.");
     def_runtime(m, "cudaMallocHost", [](py::handle size, py::handle label) {
             std::size_t n = size_arg(size, "size");
             NextLabel next(label);
@@ -321,6 +335,9 @@ void bind(py::module_& m) {
     m.attr("cudaHostRegisterMapped") = static_cast<int>(PYGPU_HOST_REGISTER_MAPPED);
     m.attr("cudaHostRegisterIoMemory") = static_cast<int>(PYGPU_HOST_REGISTER_IO_MEMORY);
     m.attr("cudaHostRegisterReadOnly") = static_cast<int>(PYGPU_HOST_REGISTER_READ_ONLY);
+    m.attr("cudaMemAttachGlobal") = static_cast<int>(PYGPU_MEM_ATTACH_GLOBAL);
+    m.attr("cudaMemAttachHost") = static_cast<int>(PYGPU_MEM_ATTACH_HOST);
+    m.attr("cudaMemAttachSingle") = static_cast<int>(PYGPU_MEM_ATTACH_SINGLE);
 }
 
 }  // namespace bind_memory

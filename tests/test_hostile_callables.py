@@ -85,6 +85,9 @@ EXCLUDED = {
     "PyGPU.sim.inject": "makes later calls fail on purpose (tests/test_sim.py)",
     "PyGPU.sim.chaos": "switches the process-wide chaos mode (tests/test_concurrency.py)",
     "PyGPU.sim.trace": "writes a trace file at a drawn path (tests/test_sim.py)",
+    "PyGPU.cudaDeviceSetLimit": "changes a limit of the device for the rest of the process (a drawn printf FIFO "
+                                "size would cut later kernels' output; tests/test_limits.py)",
+    "PyGPU.driver.Context.set_limit": "the same, through PyGPU.driver (tests/test_limits.py)",
 }
 
 
@@ -153,7 +156,13 @@ def excluded_objects() -> set[int]:
     out = set()
     for qual in EXCLUDED:
         modname, name = qual.rsplit(".", 1)
-        out.add(id(getattr(importlib.import_module(modname), name)))
+        owner: Any
+        try:
+            owner = importlib.import_module(modname)
+        except ModuleNotFoundError:  # a method: module.Class.name
+            modname, cls = modname.rsplit(".", 1)
+            owner = getattr(importlib.import_module(modname), cls)
+        out.add(id(getattr(owner, name)))
     return out
 
 
@@ -188,6 +197,8 @@ def discover() -> list[Target]:
                 defined_by = next((k for k in obj.__mro__ if attr in vars(k)), type)  # else: from the metaclass
                 if attr.startswith("_") or not defined_by.__module__.startswith("PyGPU"):
                     continue  # private, or Python's (int's methods of an IntEnum, the metaclass's)
+                if id(member) in skip:
+                    continue
                 if isinstance(static, property):  # the getter, with a hostile or a real self
                     kind, call, arity = "property", static.fget, 0
                 elif callable(member) and not inspect.isclass(member):

@@ -140,6 +140,8 @@ CASES: dict[str, Case] = {
     "memory": ("device", _setup_memory, _memory_cleared),
     "peer access": ("device", lambda sim: g.cudaDeviceEnablePeerAccess(1),
                     lambda sim, _: g.cudaDeviceEnablePeerAccess(1) == g.cudaSuccess),
+    "limits": ("device", lambda sim: g.cudaDeviceSetLimit(g.cudaLimitMallocHeapSize, 12345),
+               lambda sim, _: g.cudaDeviceGetLimit(g.cudaLimitMallocHeapSize) == (8 << 20, g.cudaSuccess)),
     "statistics": ("simulator", lambda sim: _memset_async(),
                    lambda sim, _: sim.stats()["bytes"]["memset"] == 0),
     "calls": ("simulator", lambda sim: g.cudaRuntimeGetVersion(),

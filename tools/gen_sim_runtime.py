@@ -71,6 +71,8 @@ def call_rows(text: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
 def cuda_type(c_type: str, name: str) -> str:
     if c_type == "int" and name == "kind":
         return "enum cudaMemcpyKind"
+    if c_type == "int" and name == "limit":
+        return "enum cudaLimit"
     for plain, cuda in CUDA_TYPES:
         c_type = re.sub(rf"\b{plain}\b", cuda, c_type)
     return c_type

@@ -24,6 +24,12 @@
  * against the kernel's parameters (cudaErrorInvalidValue, naming the
  * parameter), CUDA and HIP pass `args` on as they are.
  *
+ * Managed memory and device limits (also ABI version 2): `malloc_managed`
+ * is cudaMallocManaged (flags PYGPU_MEM_ATTACH_GLOBAL or _HOST; `free`
+ * releases it), `device_set_limit`/`device_get_limit` are
+ * cudaDeviceSetLimit/cudaDeviceGetLimit of the current device, `limit` a
+ * pygpu_limit value.
+ *
  * Each backend is shipped as a tiny Python extension module
  * `PyGPU._backend_<name>` whose attribute `table` is a PyCapsule named
  * PYGPU_BACKEND_CAPSULE_NAME holding a `const pygpu_backend*`. `_core`
@@ -93,7 +99,22 @@ enum pygpu_flags {
     PYGPU_HOST_REGISTER_PORTABLE = 0x1,
     PYGPU_HOST_REGISTER_MAPPED = 0x2,
     PYGPU_HOST_REGISTER_IO_MEMORY = 0x4,
-    PYGPU_HOST_REGISTER_READ_ONLY = 0x8
+    PYGPU_HOST_REGISTER_READ_ONLY = 0x8,
+    PYGPU_MEM_ATTACH_GLOBAL = 0x1, /* cudaMallocManaged: any stream on any device may use it */
+    PYGPU_MEM_ATTACH_HOST = 0x2,   /* ... only the host until attached to a stream */
+    PYGPU_MEM_ATTACH_SINGLE = 0x4  /* cudaStreamAttachMemAsync only */
+};
+
+/* cudaLimit values (device_set_limit, device_get_limit); HIP's hipLimit_t
+ * agrees on the ones it has. */
+enum pygpu_limit {
+    PYGPU_LIMIT_STACK_SIZE = 0,
+    PYGPU_LIMIT_PRINTF_FIFO_SIZE = 1,
+    PYGPU_LIMIT_MALLOC_HEAP_SIZE = 2,
+    PYGPU_LIMIT_DEV_RUNTIME_SYNC_DEPTH = 3,
+    PYGPU_LIMIT_DEV_RUNTIME_PENDING_LAUNCH_COUNT = 4,
+    PYGPU_LIMIT_MAX_L2_FETCH_GRANULARITY = 5,
+    PYGPU_LIMIT_PERSISTING_L2_CACHE_SIZE = 6
 };
 
 /* cudaMemoryType values, as reported by pointer_get_attributes. */
@@ -205,9 +226,12 @@ typedef struct pygpu_backend_codes {
     CALL(int, device_enable_peer_access, cudaDeviceEnablePeerAccess, (int peer_device,                   \
                                                                       unsigned int flags))               \
     CALL(int, device_disable_peer_access, cudaDeviceDisablePeerAccess, (int peer_device))                \
+    CALL(int, device_set_limit, cudaDeviceSetLimit, (int limit, size_t value))                           \
+    CALL(int, device_get_limit, cudaDeviceGetLimit, (size_t* value, int limit))                          \
     /* memory */                                                                                         \
     CALL(int, malloc, cudaMalloc, (void** ptr, size_t size))                                             \
     CALL(int, free, cudaFree, (void* ptr))                                                               \
+    CALL(int, malloc_managed, cudaMallocManaged, (void** ptr, size_t size, unsigned int flags))          \
     CALL(int, malloc_host, cudaMallocHost, (void** ptr, size_t size))                                    \
     CALL(int, host_alloc, cudaHostAlloc, (void** ptr, size_t size, unsigned int flags))                  \
     CALL(int, free_host, cudaFreeHost, (void* ptr))                                                      \

@@ -1108,6 +1108,16 @@ def cudaRuntimeGetVersion() -> _Result[int]: ...
 def cudaDeviceCanAccessPeer(device: int, peerDevice: int) -> _Result[int]: ...
 def cudaDeviceEnablePeerAccess(peerDevice: int, flags: int = 0) -> cudaError_t: ...
 def cudaDeviceDisablePeerAccess(peerDevice: int) -> cudaError_t: ...
+def cudaDeviceSetLimit(limit: SupportsIndex, value: SupportsIndex) -> cudaError_t: ...
+def cudaDeviceGetLimit(limit: SupportsIndex) -> _Result[int]: ...
+
+cudaLimitStackSize: Final = 0
+cudaLimitPrintfFifoSize: Final = 1
+cudaLimitMallocHeapSize: Final = 2
+cudaLimitDevRuntimeSyncDepth: Final = 3
+cudaLimitDevRuntimePendingLaunchCount: Final = 4
+cudaLimitMaxL2FetchGranularity: Final = 5
+cudaLimitPersistingL2CacheSize: Final = 6
 
 # ------------------------------------------------------------------ memory ---
 class cudaPointerAttributes(metaclass=_pybind11_type):
@@ -1123,6 +1133,8 @@ class cudaPointerAttributes(metaclass=_pybind11_type):
 
 def cudaMalloc(size: SupportsIndex, label: str | None = None) -> _Result[pointer_wrapper_void]: ...
 def cudaFree(ptr: _Address) -> cudaError_t: ...
+def cudaMallocManaged(size: SupportsIndex, flags: int = 1,
+                      label: str | None = None) -> _Result[pointer_wrapper_void]: ...
 def cudaMallocHost(size: SupportsIndex, label: str | None = None) -> _Result[pointer_wrapper_void]: ...
 def cudaHostAlloc(size: SupportsIndex, flags: int = 0, label: str | None = None) -> _Result[pointer_wrapper_void]: ...
 def cudaFreeHost(ptr: _Address) -> cudaError_t: ...
@@ -1179,6 +1191,9 @@ cudaHostRegisterPortable: Final = 1
 cudaHostRegisterMapped: Final = 2
 cudaHostRegisterIoMemory: Final = 4
 cudaHostRegisterReadOnly: Final = 8
+cudaMemAttachGlobal: Final = 1
+cudaMemAttachHost: Final = 2
+cudaMemAttachSingle: Final = 4
 
 # ----------------------------------------------------------------- streams ---
 class cudaStream_t(metaclass=_pybind11_type):
@@ -1439,9 +1454,19 @@ hipRuntimeGetVersion = cudaRuntimeGetVersion
 hipDeviceCanAccessPeer = cudaDeviceCanAccessPeer
 hipDeviceEnablePeerAccess = cudaDeviceEnablePeerAccess
 hipDeviceDisablePeerAccess = cudaDeviceDisablePeerAccess
+hipDeviceSetLimit = cudaDeviceSetLimit
+hipDeviceGetLimit = cudaDeviceGetLimit
+hipLimitStackSize: Final = 0
+hipLimitPrintfFifoSize: Final = 1
+hipLimitMallocHeapSize: Final = 2
+hipLimitDevRuntimeSyncDepth: Final = 3
+hipLimitDevRuntimePendingLaunchCount: Final = 4
+hipLimitMaxL2FetchGranularity: Final = 5
+hipLimitPersistingL2CacheSize: Final = 6
 hipPointerAttributes = cudaPointerAttributes
 hipMalloc = cudaMalloc
 hipFree = cudaFree
+hipMallocManaged = cudaMallocManaged
 hipMallocHost = cudaMallocHost
 hipHostAlloc = cudaHostAlloc
 hipFreeHost = cudaFreeHost
@@ -1474,6 +1499,9 @@ hipHostRegisterPortable: Final = 1
 hipHostRegisterMapped: Final = 2
 hipHostRegisterIoMemory: Final = 4
 hipHostRegisterReadOnly: Final = 8
+hipMemAttachGlobal: Final = 1
+hipMemAttachHost: Final = 2
+hipMemAttachSingle: Final = 4
 hipStream_t = cudaStream_t
 hipStreamLegacy: Final[cudaStream_t]
 hipStreamPerThread: Final[cudaStream_t]

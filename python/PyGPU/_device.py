@@ -1,4 +1,5 @@
-"""Devices and contexts: PyGPU.driver.Device, Context, device_attribute, init and the versions."""
+"""Devices and contexts: PyGPU.driver.Device, Context (with its limits), device_attribute, limit, init and the
+versions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import numpy as np
 from . import _core as _g
 from ._errors import check, error_for
 from ._public import public
-from ._pycuda_names import NotOffered
 
 
 @public("PyGPU.driver")
@@ -171,6 +171,28 @@ _ATTRIBUTE_FIELDS: dict[device_attribute, Callable[[_g.cudaDeviceProp], int]] = 
     device_attribute.MULTI_GPU_BOARD: lambda p: p.isMultiGpuBoard,
     device_attribute.COOPERATIVE_LAUNCH: lambda p: p.cooperativeLaunch,
 }
+
+
+
+@public("PyGPU.driver")
+class limit(_NamedIntEnum):
+    """Device limits for :meth:`Context.set_limit` and :meth:`Context.get_limit`: CUDA's ``CUlimit`` (and
+    ``cudaLimit``) numbers under PyCUDA's names.
+
+    Examples
+    --------
+    >>> import PyGPU.driver as cuda
+    >>> int(cuda.limit.STACK_SIZE), str(cuda.limit.PRINTF_FIFO_SIZE)
+    (0, 'PRINTF_FIFO_SIZE')
+    """
+
+    STACK_SIZE = 0
+    PRINTF_FIFO_SIZE = 1
+    MALLOC_HEAP_SIZE = 2
+    DEV_RUNTIME_SYNC_DEPTH = 3
+    DEV_RUNTIME_PENDING_LAUNCH_COUNT = 4
+    MAX_L2_FETCH_GRANULARITY = 5
+    PERSISTING_L2_CACHE_SIZE = 6
 
 
 
@@ -467,11 +489,6 @@ class Context:
 
     _stack = threading.local()
 
-    # PyCUDA's limits (stack size, printf FIFO, malloc heap) need cudaDeviceSetLimit/GetLimit, which the
-    # runtime layer does not bind: reading these raises NotOfferedError.
-    set_limit = NotOffered("the runtime layer has no cudaDeviceSetLimit")
-    get_limit = NotOffered("the runtime layer has no cudaDeviceGetLimit")
-
     def __init__(self, device: Device | None = None) -> None:
         if device is None:
             device = Context.get_device()
@@ -497,6 +514,64 @@ class Context:
         >>> cuda.Context.synchronize()
         """
         check(_g.cudaDeviceSynchronize())
+
+    @staticmethod
+    def set_limit(limit: SupportsIndex, value: SupportsIndex) -> None:
+        """Set a :class:`limit` of the current device (``cudaDeviceSetLimit``).
+
+        Parameters
+        ----------
+        limit : limit or int
+        value : int
+            Bytes (or a count, for the device runtime's limits); what the device keeps is read back with
+            :meth:`get_limit`.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a `limit` or `value` that is not an int, or a negative `value`.
+        CudaError
+            ``cudaErrorUnsupportedLimit`` for a limit the device lacks, ``cudaErrorInvalidValue`` for a value it
+            refuses (see ``cudaDeviceSetLimit`` in the low-level API).
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> cuda.Context.set_limit(cuda.limit.MALLOC_HEAP_SIZE, 16 << 20)
+        >>> cuda.Context.get_limit(cuda.limit.MALLOC_HEAP_SIZE)
+        16777216
+        """
+        check(_g.cudaDeviceSetLimit(limit, value))
+
+    @staticmethod
+    def get_limit(limit: SupportsIndex) -> int:
+        """A :class:`limit` of the current device (``cudaDeviceGetLimit``).
+
+        Parameters
+        ----------
+        limit : limit or int
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a `limit` that is not an int.
+        CudaError
+            ``cudaErrorUnsupportedLimit`` for a limit the device lacks.
+
+        Examples
+        --------
+        >>> import PyGPU.driver as cuda
+        >>> cuda.Context.get_limit(cuda.limit.PRINTF_FIFO_SIZE) > 0
+        True
+        """
+        value, err = _g.cudaDeviceGetLimit(limit)
+        check(err)
+        assert value is not None
+        return value
 
     @staticmethod
     def get_device() -> Device:

@@ -139,7 +139,7 @@ def pagelocked_zeros(shape: ShapeLike, dtype: npt.DTypeLike, order: Literal["C",
 
 
 
-def _order_of(array: npt.NDArray[Any]) -> Literal["C", "F"]:
+def order_of(array: npt.NDArray[Any]) -> Literal["C", "F"]:
     """"C" or "F", the order `array` is contiguous in; ValueError for neither."""
     if array.flags.c_contiguous:
         return "C"
@@ -177,7 +177,7 @@ def pagelocked_empty_like(array: npt.NDArray[Any], mem_flags: int = 0) -> npt.ND
     >>> cuda.pagelocked_empty_like(np.zeros((2, 2), dtype=np.int32)).dtype
     dtype('int32')
     """
-    return pagelocked_empty(array.shape, array.dtype, _order_of(array), mem_flags)
+    return pagelocked_empty(array.shape, array.dtype, order_of(array), mem_flags)
 
 
 @public("PyGPU.driver")

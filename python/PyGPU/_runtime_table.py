@@ -82,6 +82,23 @@ SECTIONS: list[tuple[str, dict[str, Entry]]] = [
             "cudaErrorInvalidDevice": "``peerDevice`` is not a valid ordinal",
             "cudaErrorPeerAccessNotEnabled": "access from the current device to ``peerDevice`` is not enabled",
         }, ""),
+        "cudaDeviceSetLimit": ({
+            "cudaErrorUnsupportedLimit": "``limit`` is not a ``cudaLimit``, or one the device lacks (the simulated "
+                                         "device has no device runtime: ``cudaLimitDevRuntimeSyncDepth`` and "
+                                         "``cudaLimitDevRuntimePendingLaunchCount``)",
+            "cudaErrorInvalidValue": "``cudaLimitMaxL2FetchGranularity`` over 128; ``cudaLimitPrintfFifoSize`` after "
+                                     "a kernel that used ``printf`` ran on the device",
+            "cudaErrorNotSupported": "``hip`` backend: HIP 5.2 cannot set limits (a value other than the current "
+                                     "one)",
+        }, ("Limits belong to the current device; ``cudaDeviceReset`` sets them back to their defaults. On the "
+            "simulated device ``cudaLimitPrintfFifoSize`` bounds each launch's ``printf`` output (the last bytes "
+            "are kept, as CUDA's circular FIFO keeps them), ``cudaLimitPersistingL2CacheSize`` is clamped to 30 "
+            "MiB, and the other limits are stored and reported. ``TypeError``/``ValueError`` for a ``limit`` that "
+            "is not an int, or outside C's int.")),
+        "cudaDeviceGetLimit": ({
+            "cudaErrorUnsupportedLimit": "as for ``cudaDeviceSetLimit``",
+        }, ("The defaults on the simulated device: stack 1024 bytes, printf FIFO 1 MiB, malloc heap 8 MiB, L2 "
+            "fetch granularity 64 bytes, persisting L2 cache 0.")),
     }),
     ("Errors", {
         "cudaGetLastError": ({}, ("Returns the calling thread's last error (any code) and resets it; the call "
@@ -99,9 +116,21 @@ SECTIONS: list[tuple[str, dict[str, Entry]]] = [
                                          "host cannot back the allocation",
         }, "``cudaMalloc(0)`` succeeds with a NULL pointer. On failure the value is ``None``."),
         "cudaFree": ({
-            "cudaErrorInvalidValue": "``ptr`` was not returned by ``cudaMalloc``, was already freed (double free), "
-                                     "points inside an allocation, or is pinned host memory; " + BAD_POINTER,
+            "cudaErrorInvalidValue": "``ptr`` was not returned by ``cudaMalloc`` or ``cudaMallocManaged``, was "
+                                     "already freed (double free), points inside an allocation, or is pinned host "
+                                     "memory; " + BAD_POINTER,
         }, "``cudaFree(0)`` is a no-op. Waits for queued work that may use the memory."),
+        "cudaMallocManaged": ({
+            "cudaErrorInvalidValue": "``size`` is 0; ``flags`` is not ``cudaMemAttachGlobal`` or "
+                                     "``cudaMemAttachHost``",
+            "cudaErrorMemoryAllocation": "the device does not have ``size`` bytes free (rounded up to 256), or the "
+                                         "host cannot back the allocation",
+            "cudaErrorNotSupported": "hardware only: the device cannot allocate managed memory",
+        }, ("One address for the host and every device: a kernel reads and writes it, and so does host code "
+            "(through the pointer object, or a numpy array over it); ``cudaPointerGetAttributes`` reports "
+            "``cudaMemoryTypeManaged``. On the simulated device it is charged to the current device, freed by "
+            "``cudaFree`` (``cudaFreeHost`` refuses it) or a reset of that device. On failure the value is "
+            "``None``.")),
         "cudaMallocHost": ({
             "cudaErrorMemoryAllocation": "the host cannot provide ``size`` bytes of pinned memory",
         }, "A zero-byte request succeeds with a NULL pointer."),
@@ -112,7 +141,7 @@ SECTIONS: list[tuple[str, dict[str, Entry]]] = [
         }, ""),
         "cudaFreeHost": ({
             "cudaErrorInvalidValue": "``ptr`` was not returned by ``cudaMallocHost``/``cudaHostAlloc``, was "
-                                     "already freed, points inside an allocation, or is device memory; "
+                                     "already freed, points inside an allocation, or is device or managed memory; "
                                      + BAD_POINTER,
         }, "``cudaFreeHost(0)`` is a no-op."),
         "cudaHostRegister": ({

@@ -4,7 +4,8 @@
 behaviour, built on the low-level API (:mod:`PyGPU`): devices and the
 (primary) context, streams, events, device allocations, pinned host arrays,
 synchronous and stream-ordered copies, 2D and 3D copies (``Memcpy2D``, ``Memcpy3D``), memsets, registered host
-memory, and the ``In``/``Out``/``InOut`` argument wrappers. A name of
+memory, managed arrays (``managed_empty`` ...), device limits (``Context.set_limit``), and the
+``In``/``Out``/``InOut`` argument wrappers. A name of
 ``pycuda.driver`` that PyGPU does not offer raises :class:`NotOfferedError`
 (an AttributeError) naming the compatibility table. Every failure raises :class:`PyGPU.CudaError`, which is also
 reachable here as ``Error``, ``LogicError``, ``LaunchError``, ``MemoryError``
@@ -20,7 +21,7 @@ Each concept is a private module this one re-exports: ``_device`` (devices,
 contexts, versions), ``_stream``, ``_event``, ``_memory`` (allocations,
 copies, ``PointerHolderBase``, ``to_device``/``from_device``), ``_pitched``
 (``Memcpy2D``/``3D``, ``mem_alloc_pitch``), ``_memset``, ``_pinned`` (page-locked
-arrays), ``_registered`` (``register_host_memory``), ``_pycuda_names`` (PyCUDA's
+arrays), ``_managed`` (managed arrays), ``_registered`` (``register_host_memory``), ``_pycuda_names`` (PyCUDA's
 names and the error for one missing) and ``_launch_args`` (``In``, ``Out``,
 ``InOut``).
 
@@ -39,10 +40,18 @@ True
 
 from __future__ import annotations
 
-from ._device import Context, Device, device_attribute, get_driver_version, get_version, init
+from ._device import Context, Device, device_attribute, get_driver_version, get_version, init, limit
 from ._errors import CudaError
 from ._event import Event, event_flags
 from ._launch_args import ArgumentHandler, In, InOut, Out
+from ._managed import (
+    ManagedAllocation,
+    managed_empty,
+    managed_empty_like,
+    managed_zeros,
+    managed_zeros_like,
+    mem_attach_flags,
+)
 from ._memory import (
     DeviceAllocation,
     PointerHolderBase,
@@ -81,6 +90,8 @@ __all__ = [
     "memset_d8", "memset_d16", "memset_d32", "memset_d8_async", "memset_d16_async", "memset_d32_async",
     "register_host_memory", "RegisteredHostMemory", "mem_host_register_flags",
     "NotOfferedError",
+    "managed_empty", "managed_zeros", "managed_empty_like", "managed_zeros_like", "ManagedAllocation",
+    "mem_attach_flags", "limit",
 ]
 
 # PyCUDA raises subclasses of pycuda.driver.Error; PyGPU has one exception type.

@@ -819,7 +819,8 @@ def stats() -> dict[str, Any]:
             ``peer`` (cudaMemcpyPeer*) and ``memset``.
         ``devices``
             one dict per device: ``allocations``, ``frees``,
-            ``current_bytes`` and ``peak_bytes`` of device memory.
+            ``current_bytes`` and ``peak_bytes`` of device memory (managed
+            memory included: it is charged to its device).
         ``pinned``
             the same four counters for pinned host memory.
         ``kernels``
@@ -848,15 +849,15 @@ def stats() -> dict[str, Any]:
 
 
 def allocations() -> list[dict[str, Any]]:
-    """Every live allocation: device memory, pinned and registered host memory.
+    """Every live allocation: device and managed memory, pinned and registered host memory.
 
     Returns
     -------
     list of dict
         One dict per allocation, by address: ``address`` (int), ``size``
         (bytes asked for), ``device`` (owning device; for host memory the
-        device current at the call), ``kind`` (``"device"``, ``"pinned"`` or
-        ``"registered"``), ``label`` (None when none, see :func:`label`) and
+        device current at the call), ``kind`` (``"device"``, ``"managed"``,
+        ``"pinned"`` or ``"registered"``), ``label`` (None when none, see :func:`label`) and
         ``origin`` (the call that made it, e.g. ``"cudaMalloc"``).
 
     Examples
@@ -938,12 +939,14 @@ def leak_report(live: list[dict[str, Any]] | None = None) -> str:
     totals: dict[str, int] = {}
     for a in live:
         totals[a["kind"]] = totals.get(a["kind"], 0) + a["size"]
-    words = {"device": "device memory", "pinned": "pinned host memory", "registered": "registered host memory"}
+    words = {"device": "device memory", "managed": "managed memory", "pinned": "pinned host memory",
+             "registered": "registered host memory"}
     parts = [f"{n} bytes of {words.get(k, k)}" for k, n in sorted(totals.items())]
     lines = [(f"PyGPU simulated device: {len(live)} allocation{'s' if len(live) != 1 else ''} still live "
               f"({', '.join(parts)})")]
     for a in sorted(live, key=lambda a: (a["kind"] != "device", a["device"], a["address"])):
-        where = f"device {a['device']}" if a["kind"] == "device" else a["kind"]
+        where = {"device": f"device {a['device']}",
+                 "managed": f"managed (device {a['device']})"}.get(a["kind"], a["kind"])
         text = f"  {where}  {a['address']:#x}  {a['size']} bytes  {a.get('origin') or '?'}"
         if a.get("label"):
             text += f"  label {a['label']!r}"

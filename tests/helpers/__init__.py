@@ -10,8 +10,8 @@ from .hardware import Hardware
 from .memory import SIM_MEMORY, free_bytes, from_device, to_device
 from .processes import driver_wrappers, preload_removed, run_python, without_preload
 from .samples import dtype_sample, sample
-from .sim_kernels import KERNELS, SIM_INCLUDE, build_against_sim, run_program
+from .sim_kernels import KERNELS, SIM_INCLUDE, build_against_sim, module_kernels, run_program
 
 __all__ = ["KERNELS", "SIM_INCLUDE", "SIM_MEMORY", "Gate", "Hardware", "build_against_sim", "driver_wrappers",
-           "dtype_sample", "free_bytes", "from_device", "preload_removed",
+           "dtype_sample", "free_bytes", "from_device", "module_kernels", "preload_removed",
            "run_program", "run_python", "sample", "to_device", "without_preload"]

@@ -1,12 +1,14 @@
 """Kernels for the simulated device written as the compiler driver's code will
 register them (include/pygpu/sim/launch.h), and building host code against
-libpygpu_sim: test_sim_launch and test_sim_reset use them."""
+libpygpu_sim: test_sim_launch and test_sim_reset use them; and a kernel source compiled and loaded as a
+module (module_kernels)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import pytest
 import PyGPU as g
 import PyGPU.sim
 
-from .processes import without_preload
+from .processes import preload_removed, without_preload
 
 LIBRARY = Path(PyGPU.sim.library_path())
 SIM_INCLUDE = Path(g.get_include()) / "pygpu" / "sim"
@@ -130,3 +132,23 @@ def run_program(program: Path, is_text, **env: str) -> tuple[dict[str, int], dic
         else:
             values[name] = int(value)
     return values, texts
+
+
+def module_kernels(tmp_path_factory: pytest.TempPathFactory, source: str,
+                   names: tuple[str, ...]) -> Iterator[dict[str, int]]:
+    """A module fixture's body: `source` compiled for the simulated device (with its own compile cache),
+    loaded with cudaLibraryLoadData; yields its kernels by name and unloads the module after."""
+    if g.backend != "sim":
+        pytest.skip("the simulated device is not the active backend")
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp, preload_removed():
+        mp.setenv("PYGPU_CACHE_DIR", str(cache))
+        path = Path(PyGPU.sim.compile(source))
+    lib, err = g.cudaLibraryLoadData(path.read_bytes())
+    assert err == g.cudaSuccess, err
+    found = {}
+    for name in names:
+        found[name], err = g.cudaLibraryGetKernel(lib, name)
+        assert err == g.cudaSuccess, err
+    yield found
+    g.cudaLibraryUnload(lib)

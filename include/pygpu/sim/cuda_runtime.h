@@ -21,6 +21,11 @@ static inline cudaError_t cudaMalloc(T** devPtr, size_t size) {
 }
 
 template <class T>
+static inline cudaError_t cudaMallocManaged(T** devPtr, size_t size, unsigned int flags = cudaMemAttachGlobal) {
+    return ::cudaMallocManaged(reinterpret_cast<void**>(devPtr), size, flags);
+}
+
+template <class T>
 static inline cudaError_t cudaMallocHost(T** ptr, size_t size) {
     return ::cudaMallocHost(reinterpret_cast<void**>(ptr), size);
 }

@@ -148,6 +148,23 @@ enum cudaFuncCache {
 };
 typedef enum cudaFuncCache cudaFuncCache;
 
+/* cudaDeviceSetLimit's limits (CUDA's values). On the simulated device
+ * (limit.cpp of the simulator): cudaLimitPrintfFifoSize bounds each launch's
+ * printf output (the last bytes are kept; it cannot change after a kernel
+ * that printed, until cudaDeviceReset), the DevRuntime limits are
+ * cudaErrorUnsupportedLimit (no dynamic parallelism), the others are stored
+ * and reported. */
+enum cudaLimit {
+    cudaLimitStackSize = 0x00,
+    cudaLimitPrintfFifoSize = 0x01,
+    cudaLimitMallocHeapSize = 0x02,
+    cudaLimitDevRuntimeSyncDepth = 0x03,
+    cudaLimitDevRuntimePendingLaunchCount = 0x04,
+    cudaLimitMaxL2FetchGranularity = 0x05,
+    cudaLimitPersistingL2CacheSize = 0x06
+};
+typedef enum cudaLimit cudaLimit;
+
 /* Flags: CUDA's values. */
 #define cudaStreamDefault 0x00
 #define cudaStreamNonBlocking 0x01
@@ -164,6 +181,9 @@ typedef enum cudaFuncCache cudaFuncCache;
 #define cudaHostRegisterMapped 0x02
 #define cudaHostRegisterIoMemory 0x04
 #define cudaHostRegisterReadOnly 0x08
+#define cudaMemAttachGlobal 0x01
+#define cudaMemAttachHost 0x02
+#define cudaMemAttachSingle 0x04
 
 /* --- errors ------------------------------------------------------------------ */
 
@@ -186,11 +206,18 @@ PYGPU_SIM_EXPORT cudaError_t cudaRuntimeGetVersion(int* runtimeVersion);
 PYGPU_SIM_EXPORT cudaError_t cudaDeviceCanAccessPeer(int* canAccessPeer, int device, int peerDevice);
 PYGPU_SIM_EXPORT cudaError_t cudaDeviceEnablePeerAccess(int peerDevice, unsigned int flags);
 PYGPU_SIM_EXPORT cudaError_t cudaDeviceDisablePeerAccess(int peerDevice);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceSetLimit(enum cudaLimit limit, size_t value);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceGetLimit(size_t* pValue, enum cudaLimit limit);
 
 /* --- memory ------------------------------------------------------------------ */
 
 PYGPU_SIM_EXPORT cudaError_t cudaMalloc(void** devPtr, size_t size);
 PYGPU_SIM_EXPORT cudaError_t cudaFree(void* devPtr);
+/* Memory that host code and kernels both use at one address; flags
+ * cudaMemAttachGlobal or cudaMemAttachHost; size 0 is cudaErrorInvalidValue.
+ * Released by cudaFree. */
+PYGPU_SIM_EXPORT cudaError_t cudaMallocManaged(void** devPtr, size_t size,
+                                               unsigned int flags PYGPU_SIM_DEFAULT(cudaMemAttachGlobal));
 PYGPU_SIM_EXPORT cudaError_t cudaMallocHost(void** ptr, size_t size);
 PYGPU_SIM_EXPORT cudaError_t cudaHostAlloc(void** pHost, size_t size, unsigned int flags);
 PYGPU_SIM_EXPORT cudaError_t cudaFreeHost(void* ptr);

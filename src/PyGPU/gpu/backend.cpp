@@ -139,10 +139,13 @@ constexpr pygpu_backend make_table() {
     t.device_can_access_peer = [](int* c, int d, int p) -> int { return cudaDeviceCanAccessPeer(c, d, p); };
     t.device_enable_peer_access = [](int p, unsigned f) -> int { return cudaDeviceEnablePeerAccess(p, f); };
     t.device_disable_peer_access = [](int p) -> int { return cudaDeviceDisablePeerAccess(p); };
+    t.device_set_limit = [](int l, size_t v) -> int { return pygpu_gpu_device_set_limit(l, v); };
+    t.device_get_limit = [](size_t* v, int l) -> int { return pygpu_gpu_device_get_limit(v, l); };
 
     // memory
     t.malloc = [](void** p, size_t n) -> int { return cudaMalloc(p, n); };
     t.free = [](void* p) -> int { return cudaFree(p); };
+    t.malloc_managed = [](void** p, size_t n, unsigned f) -> int { return cudaMallocManaged(p, n, f); };
     t.malloc_host = [](void** p, size_t n) -> int { return cudaMallocHost(p, n); };
     t.host_alloc = [](void** p, size_t n, unsigned f) -> int { return cudaHostAlloc(p, n, f); };
     t.free_host = [](void* p) -> int { return cudaFreeHost(p); };

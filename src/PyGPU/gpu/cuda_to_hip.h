@@ -47,6 +47,7 @@
 // favour of hipHostMalloc/hipHostFree; the flag values are CUDA's)
 #define cudaMalloc hipMalloc
 #define cudaFree hipFree
+#define cudaMallocManaged hipMallocManaged
 #define cudaMallocHost(ptr, size) hipHostMalloc((ptr), (size), hipHostMallocDefault)
 #define cudaHostAlloc hipHostMalloc
 #define cudaFreeHost hipHostFree

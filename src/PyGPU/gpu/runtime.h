@@ -100,6 +100,16 @@ inline cudaError_t pygpu_gpu_occupancy_max_potential_block_size(int* min_grid, i
     *min_grid = best_blocks * sms;
     return cudaSuccess;
 }
+// Limits: cudaLimit's values are backend.h's. A value outside the enum
+// becomes 7, still inside the enum's range (so the cast is defined) and not
+// a limit, so the runtime answers it with its own error.
+inline cudaLimit pygpu_gpu_limit(int limit) { return static_cast<cudaLimit>(limit >= 0 && limit <= 6 ? limit : 7); }
+inline cudaError_t pygpu_gpu_device_set_limit(int limit, size_t value) {
+    return cudaDeviceSetLimit(pygpu_gpu_limit(limit), value);
+}
+inline cudaError_t pygpu_gpu_device_get_limit(size_t* value, int limit) {
+    return cudaDeviceGetLimit(value, pygpu_gpu_limit(limit));
+}
 inline cudaError_t pygpu_gpu_launch(cudaKernel_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, size_t shared,
                                     cudaStream_t stream) {
     return cudaLaunchKernel(reinterpret_cast<const void*>(f), dim3(g.x, g.y, g.z), dim3(b.x, b.y, b.z), args, shared,
@@ -194,6 +204,24 @@ inline hipError_t pygpu_gpu_occupancy_max_active_blocks(int* blocks, hipFunction
 inline hipError_t pygpu_gpu_occupancy_max_potential_block_size(int* min_grid, int* block_size, hipFunction_t f,
                                                                size_t dynamic_shared, int limit) {
     return hipModuleOccupancyMaxPotentialBlockSize(min_grid, block_size, f, dynamic_shared, limit);
+}
+// Limits. hipLimit_t has only some of cudaLimit's values (the same
+// numbers); another value becomes 3, inside the enum's range (its values
+// fit in two bits) and not a limit, so the runtime answers it with its own
+// error. HIP 5.2 declares hipDeviceGetLimit but has no hipDeviceSetLimit
+// (libamdhip64 5.2 does not export one): setting a limit reads it with
+// hipDeviceGetLimit (the runtime's own answer when there is no device or
+// the limit is unknown), succeeds when the value is the current one and is
+// hipErrorNotSupported for any other value.
+inline hipLimit_t pygpu_gpu_limit(int limit) { return static_cast<hipLimit_t>(limit >= 0 && limit <= 3 ? limit : 3); }
+inline hipError_t pygpu_gpu_device_get_limit(size_t* value, int limit) {
+    return hipDeviceGetLimit(value, pygpu_gpu_limit(limit));
+}
+inline hipError_t pygpu_gpu_device_set_limit(int limit, size_t value) {
+    size_t current = 0;
+    const hipError_t status = hipDeviceGetLimit(&current, pygpu_gpu_limit(limit));
+    if (status != hipSuccess) return status;
+    return value == current ? hipSuccess : hipErrorNotSupported;
 }
 inline hipError_t pygpu_gpu_launch(hipFunction_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, size_t shared,
                                    hipStream_t stream) {

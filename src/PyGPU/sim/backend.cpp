@@ -89,11 +89,14 @@ constexpr pygpu_backend make_table() {
     t.device_can_access_peer = device_can_access_peer;
     t.device_enable_peer_access = device_enable_peer_access;
     t.device_disable_peer_access = device_disable_peer_access;
+    t.device_set_limit = device_set_limit;
+    t.device_get_limit = device_get_limit;
 
     // memory (malloc, free, memcpy and memset would shadow the C library's
     // functions in this namespace, hence the longer names)
     t.malloc = malloc_device;
     t.free = free_device;
+    t.malloc_managed = malloc_managed;
     t.malloc_host = malloc_host;
     t.host_alloc = host_alloc;
     t.free_host = free_host;

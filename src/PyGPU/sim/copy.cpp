@@ -331,7 +331,7 @@ int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
     if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL but %zu bytes are to be set", count);
     const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(ptr));
     bool pinned = false;
-    if (al != nullptr && al->kind != MemKind::device) {
+    if (al != nullptr && !on_device_block(al->kind)) {
         // Pinned or registered host memory is mapped for the device.
         if (int e = check_host_range(st, "devPtr", ptr, count, &pinned, "cudaMemset needs device or pinned memory")) return e;
     } else {

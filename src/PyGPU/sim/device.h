@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "PyGPU/sim/limit.h"
 #include "pygpu/backend.h"
 
 namespace pygpu {
@@ -30,6 +31,7 @@ struct Device {
     std::vector<std::shared_ptr<Stream>> streams;  // every other stream, destroyed ones until drained
     std::vector<char> peer_enabled;                // [peer] = 1 once enabled from this device
     uint64_t generation = 0;                       // bumped by a reset (reset.h)
+    DeviceLimits limits;                           // cudaDeviceSetLimit (limit.h)
 };
 
 // The calling host thread's current device (CUDA: per host thread, 0 until

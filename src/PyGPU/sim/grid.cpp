@@ -239,9 +239,12 @@ struct GridJob {
     std::atomic<bool> complete{false};  // finished == total && users == 0, for the caller's spin
     int code = 0;
     std::string message;
-    // Kernel printf output, in the order it was printed.
+    // Kernel printf output, in the order it was printed: the last
+    // desc->printf_fifo bytes of it start at printed_from.
     std::mutex print_mu;
     std::string printed;
+    size_t printed_from = 0;
+    bool any_printed = false;
 
     GridJob(const GridDesc& d, uint64_t count) : desc(&d), total(count), order(count, d.chaos) {}
 };
@@ -840,7 +843,10 @@ GridResult run_grid(const GridDesc& d) {
     // the job any more; taking the lock once orders its last writes before
     // the job (on this stack) goes away.
     { std::lock_guard<std::mutex> sync(pool.mu); }
-    if (!job.printed.empty()) write_stdout(job.printed.data(), job.printed.size());
+    if (job.printed.size() > job.printed_from) {
+        write_stdout(job.printed.data() + job.printed_from, job.printed.size() - job.printed_from);
+    }
+    result.printed = job.any_printed;
     result.code = job.code;
     result.message = std::move(job.message);
     return result;
@@ -906,7 +912,17 @@ void kernel_print(const char* text, size_t n) {
     }
     GridJob& job = *static_cast<GridThread&>(*t_thread).owner->job;
     std::lock_guard<std::mutex> lock(job.print_mu);
+    job.any_printed = true;
     job.printed.append(text, n);
+    // Only the last printf_fifo bytes are kept (the FIFO is circular); the
+    // overwritten front is dropped once it is as large as the FIFO, so
+    // keeping the buffer bounded costs amortised O(1) per byte.
+    const size_t fifo = job.desc->printf_fifo;
+    if (job.printed.size() - job.printed_from > fifo) job.printed_from = job.printed.size() - fifo;
+    if (job.printed_from > fifo) {
+        job.printed.erase(0, job.printed_from);
+        job.printed_from = 0;
+    }
 }
 
 bool fault_scene(FaultScene* out) {

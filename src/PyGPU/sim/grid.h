@@ -116,11 +116,16 @@ struct GridDesc {
     void* const* args = nullptr;
     GridChaos chaos;
     const void* user = nullptr;  // opaque to the engine, handed to the kernel as BlockContext::user
+    // The printf FIFO (cudaLimitPrintfFifoSize): the grid prints the last
+    // printf_fifo bytes of its output (CUDA's FIFO is circular: older
+    // output is overwritten).
+    size_t printf_fifo = size_t(1) << 20;
 };
 
 struct GridResult {
     int code = 0;  // cudaSuccess, or the launch's CUDA error code
     std::string message;
+    bool printed = false;  // kernel code called printf
 };
 
 // Runs the grid to completion on the worker pool and returns its outcome.

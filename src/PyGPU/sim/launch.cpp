@@ -240,9 +240,11 @@ int launch(const void* host_stub, Dim3 grid, Dim3 block, void** args, bool check
         std::shared_ptr<Launch> l = make_launch(std::move(k), grid, block, args, dynamic_shared);
         l->desc.chaos.enabled = chaos_grid_seed(&l->desc.chaos.seed);
         const int device = s->device;
+        l->desc.printf_fifo = st.devices[static_cast<size_t>(device)]->limits.value[PYGPU_LIMIT_PRINTF_FIFO_SIZE];
+        const uint64_t generation = st.devices[static_cast<size_t>(device)]->generation, epoch = st.epoch;
         // Named after the kernel in traces and reports of pending work.
         const unsigned gd[3] = {grid.x, grid.y, grid.z}, bd[3] = {block.x, block.y, block.z};
-        enqueue(st, s, work_info_kernel(l->kernel->name, gd, bd), [l, device] {
+        enqueue(st, s, work_info_kernel(l->kernel->name, gd, bd), [l, device, generation, epoch] {
             const Clock::time_point start = Clock::now();
             const GridResult r = run_grid(l->desc);
             const double micros = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
@@ -250,6 +252,12 @@ int launch(const void* host_stub, Dim3 grid, Dim3 block, void** args, bool check
             State& st = state();
             std::lock_guard<std::mutex> lock(st.mu);
             st.stats.kernel_finished(l->kernel->name, micros, r.code != err::cudaSuccess);
+            // The device's printf FIFO size is fixed from now on (limit.h),
+            // unless the device was reset or replaced since the launch.
+            if (r.printed && st.epoch == epoch && static_cast<size_t>(device) < st.devices.size() &&
+                st.devices[static_cast<size_t>(device)]->generation == generation) {
+                st.devices[static_cast<size_t>(device)]->limits.printf_used = true;
+            }
         });
         // Under 2^63 blocks (maxGridSize), but times the threads of a block the count may not fit.
         const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;

@@ -139,7 +139,7 @@ void insert_allocation(State& st, Allocation a) {
 // its device and counts the free.
 Allocation take_allocation(State& st, uintptr_t base, const char* how) {
     const Allocation a = st.memory.detach(base, how);
-    if (a.kind == MemKind::device) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
+    if (on_device_block(a.kind)) st.devices[static_cast<size_t>(a.device)]->used -= a.charged;
     st.stats.freed(a);
     return a;
 }
@@ -230,7 +230,7 @@ void MemoryTable::drop_held(FreedRange& f, std::vector<HostMemory>* out) {
     if (f.held == nullptr) return;
     if (f.settled) quarantine_bytes_ -= held_extent(f);
     held_.erase(reinterpret_cast<uintptr_t>(f.held));
-    if (f.was.kind == MemKind::device) {
+    if (on_device_block(f.was.kind)) {
         keep_warm(f, out);
     } else {
         out->push_back(HostMemory{f.held, held_extent(f), false});
@@ -367,7 +367,7 @@ std::vector<HostMemory> MemoryTable::settle(uintptr_t base) {
     for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
         if (it->was.base != base || it->settled) continue;
         // Nothing queued uses it any more: the next grid makes it PROT_NONE.
-        if (it->held != nullptr && it->was.kind == MemKind::device) {
+        if (it->held != nullptr && on_device_block(it->was.kind)) {
             wait_to_guard(reinterpret_cast<uintptr_t>(it->held));
             g_guard_pending.store(true, std::memory_order_release);
         }
@@ -407,6 +407,8 @@ const char* kind_name(MemKind k) {
             return "pinned host allocation";
         case MemKind::registered:
             return "registered host range";
+        case MemKind::managed:
+            return "managed allocation";
     }
     return "allocation";
 }
@@ -414,7 +416,7 @@ const char* kind_name(MemKind k) {
 std::string describe(const Allocation& a) {
     // The origin, and the label when there is one: "(cudaMalloc, label "weights")".
     const std::string from = a.label.empty() ? std::string(a.origin) : format("%s, label \"%s\"", a.origin, a.label.c_str());
-    if (a.kind == MemKind::device) {
+    if (on_device_block(a.kind)) {
         return format("%s %p of %zu bytes on device %d (%s)", kind_name(a.kind), addr(a.base), a.size, a.device,
                       from.c_str());
     }
@@ -430,8 +432,9 @@ int check_device_range(State& st, const char* role, const void* p, size_t n, int
         return fail(err::cudaErrorInvalidValue, "%s %p + %zu bytes wraps around the address space", role, p, n);
     }
     const Allocation* al = st.memory.containing(a);
-    if (al != nullptr && al->kind == MemKind::device) {
-        if (device >= 0 && al->device != device) {
+    if (al != nullptr && on_device_block(al->kind)) {
+        // Managed memory is reachable from every device (unified memory).
+        if (device >= 0 && al->kind == MemKind::device && al->device != device) {
             return fail(err::cudaErrorInvalidValue, "%s %p is in %s, not on device %d", role, p, describe(*al).c_str(),
                         device);
         }
@@ -458,7 +461,7 @@ int check_device_range(State& st, const char* role, const void* p, size_t n, int
         return err::cudaSuccess;
     }
     if (const FreedRange* f = st.memory.freed_containing(a)) {
-        if (f->was.kind == MemKind::device) {
+        if (on_device_block(f->was.kind)) {
             return fail(err::cudaErrorInvalidValue, "%s %p was freed: it is in %s", role, p, describe_freed(*f).c_str());
         }
     }
@@ -514,7 +517,7 @@ int check_host_range(State& st, const char* role, const void* p, size_t n, bool*
 
 int device_of(State& st, const void* p) {
     const Allocation* al = st.memory.containing(reinterpret_cast<uintptr_t>(p));
-    if (al != nullptr) return al->kind == MemKind::device ? al->device : -1;
+    if (al != nullptr) return on_device_block(al->kind) ? al->device : -1;
     GlobalSymbol g;
     return global_containing(reinterpret_cast<uintptr_t>(p), &g) ? current_device() : -1;
 }
@@ -612,6 +615,48 @@ void forget_labels() {
 
 // --- device memory -----------------------------------------------------------
 
+namespace {
+
+// A new device block of `size` bytes for cudaMalloc or cudaMallocManaged,
+// charged to the current device; mu not held.
+int alloc_device_block(void** ptr, size_t size, MemKind kind, unsigned flags, const char* origin) {
+    State& st = state();
+    std::lock_guard<std::mutex> lock(st.mu);
+    const int dev = current_device();
+    Device& d = *st.devices[static_cast<size_t>(dev)];
+    size_t charged = 0;
+    if (!round_up(size, kDeviceAlignment, &charged) || charged > d.capacity - d.used) {
+        return fail(err::cudaErrorMemoryAllocation,
+                    "cannot allocate %zu bytes on device %d: %zu of its %zu bytes are free (each allocation takes "
+                    "its size rounded up to 256 bytes)",
+                    size, dev, d.capacity - d.used, d.capacity);
+    }
+    size_t extent = 0;
+    void* mem = st.memory.take_block(charged, &extent);
+    if (mem == nullptr) {
+        return fail(err::cudaErrorMemoryAllocation,
+                    "the host could not provide %zu bytes to back a device allocation on device %d (out of memory, "
+                    "or of memory mappings: each live allocation takes two of vm.max_map_count)",
+                    charged, dev);
+    }
+    Allocation a;
+    a.base = guard_allocation(mem, extent, charged);
+    a.size = size;
+    a.charged = charged;
+    a.device = dev;
+    a.kind = kind;
+    a.flags = flags;
+    a.owned = mem;
+    a.extent = extent;
+    a.origin = origin;
+    insert_allocation(st, a);
+    d.used += charged;
+    *ptr = addr(a.base);
+    return err::cudaSuccess;
+}
+
+}  // namespace
+
 int malloc_device(void** ptr, size_t size) {
     return api(Call::cudaMalloc, [&] {
         if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL; pass the address of a pointer");
@@ -622,39 +667,35 @@ int malloc_device(void** ptr, size_t size) {
             *ptr = nullptr;
             return err::cudaSuccess;
         }
-        State& st = state();
-        std::lock_guard<std::mutex> lock(st.mu);
-        const int dev = current_device();
-        Device& d = *st.devices[static_cast<size_t>(dev)];
-        size_t charged = 0;
-        if (!round_up(size, kDeviceAlignment, &charged) || charged > d.capacity - d.used) {
-            return fail(err::cudaErrorMemoryAllocation,
-                        "cannot allocate %zu bytes on device %d: %zu of its %zu bytes are free (each allocation takes "
-                        "its size rounded up to 256 bytes)",
-                        size, dev, d.capacity - d.used, d.capacity);
-        }
-        size_t extent = 0;
-        void* mem = st.memory.take_block(charged, &extent);
-        if (mem == nullptr) {
-            return fail(err::cudaErrorMemoryAllocation,
-                        "the host could not provide %zu bytes to back a device allocation on device %d (out of memory, "
-                        "or of memory mappings: each live allocation takes two of vm.max_map_count)",
-                        charged, dev);
-        }
-        Allocation a;
-        a.base = guard_allocation(mem, extent, charged);
-        a.size = size;
-        a.charged = charged;
-        a.device = dev;
-        a.kind = MemKind::device;
-        a.owned = mem;
-        a.extent = extent;
-        a.origin = "cudaMalloc";
-        insert_allocation(st, a);
-        d.used += charged;
-        *ptr = addr(a.base);
-        return err::cudaSuccess;
+        return alloc_device_block(ptr, size, MemKind::device, 0, "cudaMalloc");
     });
+}
+
+// cudaMallocManaged (CUDA Runtime API reference): `flags` must be one of
+// cudaMemAttachGlobal (1) and cudaMemAttachHost (2); a size of 0 is
+// cudaErrorInvalidValue (unlike cudaMalloc). On the simulated device the
+// memory is a device block (charged to the current device, counted with its
+// allocations) that host code may also use in place; it is released by
+// cudaFree (cudaFreeHost refuses it) and by a reset of its device.
+int malloc_managed(void** ptr, size_t size, unsigned int flags) {
+    return api(Call::cudaMallocManaged, [&] {
+        if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL; pass the address of a pointer");
+        if (flags != PYGPU_MEM_ATTACH_GLOBAL && flags != PYGPU_MEM_ATTACH_HOST) {
+            return fail(err::cudaErrorInvalidValue,
+                        "flags is 0x%x; cudaMallocManaged takes cudaMemAttachGlobal (1) or cudaMemAttachHost (2)",
+                        flags);
+        }
+        if (size == 0) {
+            return fail(err::cudaErrorInvalidValue, "size is 0; cudaMallocManaged needs at least one byte");
+        }
+        return alloc_device_block(ptr, size, MemKind::managed, flags, "cudaMallocManaged");
+    });
+}
+
+// The call that releases an allocation of kind `k`.
+static const char* releaser(MemKind k) {
+    if (on_device_block(k)) return "cudaFree";
+    return k == MemKind::pinned ? "cudaFreeHost" : "cudaHostUnregister";
 }
 
 // cudaFree and cudaFreeHost: `ptr` must be the base of a live allocation of
@@ -682,11 +723,10 @@ static int free_allocation(void* ptr, MemKind kind, const char* call, const char
             return fail(err::cudaErrorInvalidValue, "%s %p was not returned by %s (no allocation contains it)", arg,
                         ptr, allocators);
         }
-        if (al->kind != kind) {
+        // cudaFree releases device and managed memory.
+        if (al->kind != kind && !(kind == MemKind::device && al->kind == MemKind::managed)) {
             return fail(err::cudaErrorInvalidValue, "%s %p is %s, not %s; release it with %s", arg, ptr,
-                        describe(*al).c_str(), kind_name(kind),
-                        al->kind == MemKind::device ? "cudaFree"
-                                                    : (al->kind == MemKind::pinned ? "cudaFreeHost" : "cudaHostUnregister"));
+                        describe(*al).c_str(), kind_name(kind), releaser(al->kind));
         }
         if (al->base != a) {
             return fail(err::cudaErrorInvalidValue, "%s %p points %zu bytes into %s; %s needs the address %s returned",
@@ -696,7 +736,9 @@ static int free_allocation(void* ptr, MemKind kind, const char* call, const char
     });
 }
 
-int free_device(void* ptr) { return free_allocation(ptr, MemKind::device, "cudaFree", "devPtr", "cudaMalloc"); }
+int free_device(void* ptr) {
+    return free_allocation(ptr, MemKind::device, "cudaFree", "devPtr", "cudaMalloc or cudaMallocManaged");
+}
 
 // --- pinned and registered host memory ---------------------------------------
 
@@ -773,7 +815,7 @@ int host_register(void* ptr, size_t size, unsigned int flags) {
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
         if (const Allocation* ov = st.memory.overlapping(a, size)) {
-            if (ov->kind == MemKind::device) {
+            if (on_device_block(ov->kind)) {
                 return fail(err::cudaErrorInvalidValue, "the range %p + %zu bytes overlaps %s; only host memory can be registered",
                             ptr, size, describe(*ov).c_str());
             }
@@ -817,7 +859,7 @@ int host_unregister(void* ptr) {
         }
         if (al->kind != MemKind::registered) {
             return fail(err::cudaErrorHostMemoryNotRegistered, "ptr %p is %s, not a registered range; release it with %s",
-                        ptr, describe(*al).c_str(), al->kind == MemKind::device ? "cudaFree" : "cudaFreeHost");
+                        ptr, describe(*al).c_str(), releaser(al->kind));
         }
         if (al->base != a) {
             return fail(err::cudaErrorHostMemoryNotRegistered,
@@ -847,6 +889,9 @@ int pointer_get_attributes(pygpu_pointer_attributes* attributes, const void* ptr
             *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_UNREGISTERED, -1, nullptr, nullptr};
         } else if (al->kind == MemKind::device) {
             *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_DEVICE, al->device, p, nullptr};
+        } else if (al->kind == MemKind::managed) {
+            // One address for the host and every device.
+            *attributes = pygpu_pointer_attributes{PYGPU_MEMORY_MANAGED, al->device, p, p};
         } else {
             // Page-locked host memory is mapped at the same address on the device
             // (unified addressing), so both pointers are the pointer itself.

@@ -23,7 +23,12 @@ struct ResetBatch;
 // An address as a pointer, for messages (%p) and the host allocator.
 inline void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
 
-enum class MemKind { device, pinned, registered };
+// Managed memory (cudaMallocManaged) is a device block like device memory:
+// charged to the device current at the call, reached by kernels directly,
+// and also host memory that host code may read and write in place.
+enum class MemKind { device, pinned, registered, managed };
+// Memory the simulator maps as a guarded device block (device and managed).
+inline bool on_device_block(MemKind k) { return k == MemKind::device || k == MemKind::managed; }
 
 struct Allocation {
     uintptr_t base = 0;
@@ -145,12 +150,15 @@ std::string describe(const Allocation& a);  // "device allocation 0x.. of 256 by
 // cudaErrorInvalidValue and a message naming `role` ("destination", ...).
 //
 // The device side of a copy or memset: [p, p+n) inside one live device
-// allocation, of device `device` when device >= 0.
+// allocation, of device `device` when device >= 0, or inside one managed
+// allocation (of any device).
 int check_device_range(State& st, const char* role, const void* p, size_t n, int device, const char* context);
 // The host side of a copy: not device memory, not freed memory, and when it
-// starts in pinned or registered memory, inside that range (*pinned = true).
+// starts in pinned, registered or managed memory, inside that range
+// (*pinned = true: none of them is pageable).
 int check_host_range(State& st, const char* role, const void* p, size_t n, bool* pinned, const char* context);
-// The device owning the device allocation that contains p, else -1.
+// The device owning the device or managed allocation that contains p, else -1
+// (cudaMemcpyDefault takes managed memory as device memory).
 int device_of(State& st, const void* p);
 // What a faulting kernel's address `p` was near, for its report (fault.h):
 // "12 bytes past the end of device allocation 0x.. of 1000 bytes on device 0
@@ -175,6 +183,7 @@ void forget_labels();
 
 int malloc_device(void** ptr, size_t size);
 int free_device(void* ptr);
+int malloc_managed(void** ptr, size_t size, unsigned int flags);
 int malloc_host(void** ptr, size_t size);
 int host_alloc(void** ptr, size_t size, unsigned int flags);
 int free_host(void* ptr);

@@ -4,6 +4,7 @@
 
 #include "PyGPU/sim/chaos.h"
 #include "PyGPU/sim/func.h"
+#include "PyGPU/sim/limit.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/trace.h"
@@ -72,6 +73,7 @@ const ResetStep kRegistry[] = {
     {"events", Reach::device, Phase::locked, reset_events},
     {"memory", Reach::device, Phase::locked, reset_memory},
     {"peer access", Reach::device, Phase::locked, reset_peer_access},
+    {"limits", Reach::device, Phase::locked, reset_limits},
     {"statistics", Reach::simulator, Phase::locked, reset_statistics},
 
     {"memory", Reach::device, Phase::settled, release_memory},

@@ -4,7 +4,8 @@
 //  - cudaDeviceReset resets the calling thread's current device: its streams
 //    and events become invalid, its allocations (and the pinned and
 //    registered memory made while it was current) are freed, its peer
-//    mappings go, in both directions. Everything else stays: statistics,
+//    mappings go, in both directions, and its limits (limit.h) go back to
+//    their defaults. Everything else stays: statistics,
 //    call counts, injections, chaos mode, traces, labels, the current device
 //    and the last error are the program's, not the device's.
 //  - PyGPU.sim.reset() (pygpu_sim_api::reset) does that for every device and

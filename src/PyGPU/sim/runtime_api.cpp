@@ -67,6 +67,16 @@ static_assert(cudaStreamDefault == PYGPU_STREAM_DEFAULT && cudaStreamNonBlocking
                   cudaHostRegisterIoMemory == PYGPU_HOST_REGISTER_IO_MEMORY &&
                   cudaHostRegisterReadOnly == PYGPU_HOST_REGISTER_READ_ONLY,
               "flags");
+static_assert(cudaMemAttachGlobal == PYGPU_MEM_ATTACH_GLOBAL && cudaMemAttachHost == PYGPU_MEM_ATTACH_HOST &&
+                  cudaMemAttachSingle == PYGPU_MEM_ATTACH_SINGLE,
+              "cudaMemAttach");
+static_assert(cudaLimitStackSize == PYGPU_LIMIT_STACK_SIZE && cudaLimitPrintfFifoSize == PYGPU_LIMIT_PRINTF_FIFO_SIZE &&
+                  cudaLimitMallocHeapSize == PYGPU_LIMIT_MALLOC_HEAP_SIZE &&
+                  cudaLimitDevRuntimeSyncDepth == PYGPU_LIMIT_DEV_RUNTIME_SYNC_DEPTH &&
+                  cudaLimitDevRuntimePendingLaunchCount == PYGPU_LIMIT_DEV_RUNTIME_PENDING_LAUNCH_COUNT &&
+                  cudaLimitMaxL2FetchGranularity == PYGPU_LIMIT_MAX_L2_FETCH_GRANULARITY &&
+                  cudaLimitPersistingL2CacheSize == PYGPU_LIMIT_PERSISTING_L2_CACHE_SIZE,
+              "cudaLimit");
 static_assert(std::is_same<cudaHostFn_t, pygpu_host_fn>::value, "cudaHostFn_t");
 static_assert(cudaFuncAttributeMaxDynamicSharedMemorySize == kAttrMaxDynamicSharedMemorySize &&
                   cudaFuncAttributePreferredSharedMemoryCarveout == kAttrPreferredSharedMemoryCarveout &&

@@ -17,7 +17,7 @@ const char* const kDirectionNames[kDirections] = {"HtoD", "DtoH", "DtoD", "HtoH"
 
 AllocationCounters* counters_of(Stats& s, const Allocation& a) {
     if (a.kind == MemKind::pinned) return &s.pinned;
-    if (a.kind == MemKind::device && a.device >= 0 && static_cast<size_t>(a.device) < s.devices.size()) {
+    if (on_device_block(a.kind) && a.device >= 0 && static_cast<size_t>(a.device) < s.devices.size()) {
         return &s.devices[static_cast<size_t>(a.device)];
     }
     return nullptr;
@@ -43,6 +43,8 @@ const char* kind_key(MemKind k) {
             return "pinned";
         case MemKind::registered:
             return "registered";
+        case MemKind::managed:
+            return "managed";
     }
     return "device";
 }

@@ -124,6 +124,13 @@ typedef enum cudaMemcpyKind hipMemcpyKind;
 #define hipHostMallocPortable cudaHostAllocPortable
 #define hipHostMallocMapped cudaHostAllocMapped
 #define hipHostRegisterDefault cudaHostRegisterDefault
+#define hipMemAttachGlobal cudaMemAttachGlobal
+#define hipMemAttachHost cudaMemAttachHost
+#define hipMemAttachSingle cudaMemAttachSingle
+typedef enum cudaLimit hipLimit_t;
+#define hipLimitStackSize cudaLimitStackSize
+#define hipLimitPrintfFifoSize cudaLimitPrintfFifoSize
+#define hipLimitMallocHeapSize cudaLimitMallocHeapSize
 
 namespace pygpu_sim_k {
 inline hipError_t hip(cudaError_t e) { return static_cast<hipError_t>(e); }
@@ -152,6 +159,7 @@ inline const char* hipGetErrorString(hipError_t e) { return cudaGetErrorString(s
     X(hipDriverGetVersion, cudaDriverGetVersion) X(hipRuntimeGetVersion, cudaRuntimeGetVersion)      \
     X(hipDeviceCanAccessPeer, cudaDeviceCanAccessPeer) X(hipDeviceEnablePeerAccess, cudaDeviceEnablePeerAccess) \
     X(hipDeviceDisablePeerAccess, cudaDeviceDisablePeerAccess) X(hipFree, cudaFree)                  \
+    X(hipDeviceSetLimit, cudaDeviceSetLimit) X(hipDeviceGetLimit, cudaDeviceGetLimit)                \
     X(hipHostFree, cudaFreeHost) X(hipHostRegister, cudaHostRegister) X(hipHostUnregister, cudaHostUnregister) \
     X(hipPointerGetAttributes, cudaPointerGetAttributes) X(hipMemcpy, cudaMemcpy)                    \
     X(hipMemcpy2D, cudaMemcpy2D) X(hipMemcpyPeer, cudaMemcpyPeer) X(hipMemset, cudaMemset)            \
@@ -176,6 +184,13 @@ PYGPU_SIM_HIP_FORWARDERS(PYGPU_SIM_HIP_FORWARD_)
 inline hipError_t hipMalloc(void** p, size_t size) { return pygpu_sim_k::hip(cudaMalloc(p, size)); }
 template <class T>
 inline hipError_t hipMalloc(T** p, size_t size) { return hipMalloc(reinterpret_cast<void**>(p), size); }
+inline hipError_t hipMallocManaged(void** p, size_t size, unsigned int flags = hipMemAttachGlobal) {
+    return pygpu_sim_k::hip(cudaMallocManaged(p, size, flags));
+}
+template <class T>
+inline hipError_t hipMallocManaged(T** p, size_t size, unsigned int flags = hipMemAttachGlobal) {
+    return hipMallocManaged(reinterpret_cast<void**>(p), size, flags);
+}
 inline hipError_t hipHostMalloc(void** p, size_t size, unsigned int flags = hipHostMallocDefault) {
     return pygpu_sim_k::hip(cudaHostAlloc(p, size, flags));
 }
