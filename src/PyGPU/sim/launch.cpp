@@ -244,21 +244,29 @@ int launch(const void* host_stub, Dim3 grid, Dim3 block, void** args, bool check
         const uint64_t generation = st.devices[static_cast<size_t>(device)]->generation, epoch = st.epoch;
         // Named after the kernel in traces and reports of pending work.
         const unsigned gd[3] = {grid.x, grid.y, grid.z}, bd[3] = {block.x, block.y, block.z};
-        enqueue(st, s, work_info_kernel(l->kernel->name, gd, bd), [l, device, generation, epoch] {
-            const Clock::time_point start = Clock::now();
-            const GridResult r = run_grid(l->desc);
-            const double micros = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-            if (r.code != err::cudaSuccess) set_sticky_error(device, r.code, r.message);
-            State& st = state();
-            std::lock_guard<std::mutex> lock(st.mu);
-            st.stats.kernel_finished(l->kernel->name, micros, r.code != err::cudaSuccess);
-            // The device's printf FIFO size is fixed from now on (limit.h),
-            // unless the device was reset or replaced since the launch.
-            if (r.printed && st.epoch == epoch && static_cast<size_t>(device) < st.devices.size() &&
-                st.devices[static_cast<size_t>(device)]->generation == generation) {
-                st.devices[static_cast<size_t>(device)]->limits.printf_used = true;
-            }
-        });
+        // The grid's failure becomes the device's sticky error only after the
+        // launch is traced and counted (`after`): a call that finds a sticky
+        // error returns at once, and must find the launch's records complete.
+        auto result = std::make_shared<GridResult>();
+        enqueue(
+            st, s, work_info_kernel(l->kernel->name, gd, bd),
+            [l, result, device, generation, epoch] {
+                const Clock::time_point start = Clock::now();
+                *result = run_grid(l->desc);
+                const double micros = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+                State& st = state();
+                std::lock_guard<std::mutex> lock(st.mu);
+                st.stats.kernel_finished(l->kernel->name, micros, result->code != err::cudaSuccess);
+                // The device's printf FIFO size is fixed from now on (limit.h),
+                // unless the device was reset or replaced since the launch.
+                if (result->printed && st.epoch == epoch && static_cast<size_t>(device) < st.devices.size() &&
+                    st.devices[static_cast<size_t>(device)]->generation == generation) {
+                    st.devices[static_cast<size_t>(device)]->limits.printf_used = true;
+                }
+            },
+            {}, [result, device] {
+                if (result->code != err::cudaSuccess) set_sticky_error(device, result->code, result->message);
+            });
         // Under 2^63 blocks (maxGridSize), but times the threads of a block the count may not fit.
         const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
         uint64_t threads = 0;

@@ -70,6 +70,7 @@ void worker_loop(std::shared_ptr<Stream> s) {
             r.chaos_delay_us = item.chaos_delay_us;
             trace_record(item.trace, std::move(r));
         }
+        if (item.after) item.after();
         item.done->complete();
     }
 }
@@ -169,11 +170,12 @@ int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* ou
 }
 
 CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr info, std::function<void()> run,
-                      std::vector<CompletionPtr> waits) {
+                      std::vector<CompletionPtr> waits, std::function<void()> after) {
     Stream& s = *sp;
     Device& d = *st.devices[static_cast<size_t>(s.device)];
     WorkItem item;
     item.run = std::move(run);
+    item.after = std::move(after);
     item.info = std::move(info);
     item.queued = Clock::now();
     if (item.info) item.trace = trace_session();

@@ -96,9 +96,10 @@ int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* ou
 // work queued before it on the legacy stream. Returns the item's completion.
 // `info` names the operation for traces and reports (null for internal
 // markers, which are neither traced nor reported). In chaos mode a random
-// delay is queued before the item, as a work item of its own.
+// delay is queued before the item, as a work item of its own. `after` runs
+// once `run` is done and traced, just before the completion (WorkItem::after).
 CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& s, WorkInfoPtr info, std::function<void()> run,
-                      std::vector<CompletionPtr> waits = {});
+                      std::vector<CompletionPtr> waits = {}, std::function<void()> after = {});
 
 // A synchronous call's work may run on the calling thread when that cannot
 // be told apart from queueing it and waiting: the stream and everything the

@@ -121,6 +121,11 @@ inline WorkInfoPtr work_info_kernel(std::string kernel, const unsigned (&grid)[3
 
 struct WorkItem {
     std::function<void()> run;         // may be empty (a marker or a wait)
+    // Runs after `run` and its trace record, just before the completion: what
+    // a synchronising call must see once it has waited, and nothing sooner
+    // (a launch's sticky error: a call that finds it returns at once, so it
+    // must not be visible before the launch's trace record and statistics).
+    std::function<void()> after;
     std::vector<CompletionPtr> waits;  // all queued before this item: no cycles
     CompletionPtr done;
     // Filled by enqueue:
