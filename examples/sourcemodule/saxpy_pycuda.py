@@ -6,7 +6,6 @@ the host's C++ compiler; on a GPU, NVRTC or hiprtc does). With PyCUDA installed 
 """
 
 import numpy as np
-
 import pycuda.autoinit  # noqa: F401  (the context)
 import pycuda.driver as cuda
 from pycuda.compiler import SourceModule

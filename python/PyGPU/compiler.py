@@ -4,8 +4,8 @@
 a cubin for the current device), hiprtc on HIP (a code object for the device's architecture), the simulated
 device's compiler on the simulated device (a kernel library), all through
 ``PyGPU._compile.runtime.compile_for`` and its disk cache (docs/runtime_compilation.md). The source is wrapped
-in ``extern "C" { }`` unless ``no_extern_c``, so kernels are found by their plain names. ``compile(source)`` returns the image's bytes.
-``nvcc`` is accepted for PyCUDA's signature and not run: the compilers are libraries.
+in ``extern "C" { }`` unless ``no_extern_c``, so kernels are found by their plain names. ``compile(source)``
+returns the image's bytes. ``nvcc`` is accepted for PyCUDA's signature and not run: the compilers are libraries.
 
 Examples
 --------
