@@ -95,9 +95,10 @@ class Module:
 
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {type(name).__name__}")
+        library = self._live("cudaLibraryGetKernel")
         function = self._functions.get(name)
         if function is None:
-            handle, err = _g.cudaLibraryGetKernel(self._live("cudaLibraryGetKernel"), name)
+            handle, err = _g.cudaLibraryGetKernel(library, name)
             if err:
                 raise self._unknown(err, "kernel", name)
             function = self._functions[name] = Function(cast(int, handle), name, self, self._parameters.get(name))
