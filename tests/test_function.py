@@ -33,7 +33,9 @@ __global__ void shared_sum(const int* in, int* out) {
     __syncthreads();
     if (threadIdx.x == 0) { int s = 0; for (int i = 0; i < blockDim.x; ++i) s += buf[i]; *out = s; }
 }
-__global__ void static_shared(int* out) { __shared__ int tile[64]; tile[threadIdx.x] = 1; __syncthreads(); *out = tile[0]; }
+__global__ void static_shared(int* out) {
+    __shared__ int tile[64]; tile[threadIdx.x] = 1; __syncthreads(); *out = tile[0];
+}
 __global__ void index_3d(int* out) {
     int b = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
     int t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
@@ -93,6 +95,7 @@ def test_device_memory_arguments_pass_their_address(saxpy, kind):
             yd = Interface()
     elif kind == "pointer_wrapper":
         yd, err = PyGPU.cudaMalloc(y.nbytes)
+        assert err == PyGPU.cudaSuccess
         assert PyGPU.cudaMemcpy(yd, y, y.nbytes, PyGPU.cudaMemcpyHostToDevice) == PyGPU.cudaSuccess
     elif kind == "DeviceArray":
         yd = PyGPU.DeviceArray_float32(y.copy())
@@ -321,7 +324,7 @@ def test_prepare_errors(saxpy, mod):
     with pytest.raises(TypeError, match="is not prepared"):
         fresh.prepared_call((1, 1), (1, 1, 1), 0)
     with pytest.raises(AttributeError, match="not prepared"):
-        fresh.arg_format
+        _ = fresh.arg_format
     with pytest.raises(ValueError, match="invalid argument format"):
         saxpy.prepare("i!f")
     saxpy.prepare("ifPP")
