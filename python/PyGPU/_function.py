@@ -89,11 +89,6 @@ class func_cache(enum.IntEnum):
     PREFER_EQUAL = 3
 
 
-def _stream_arg(stream: StreamLike) -> Any:
-    """The stream as ``_launch_packed`` takes it (None, a cudaStream_t or an int)."""
-    return stream._stream if type(stream) is Stream else stream_handle(stream)
-
-
 def _no_texrefs(texrefs: Sequence[object]) -> None:
     if texrefs:
         raise NotOfferedError("texture references (texrefs=) are not offered by PyGPU.driver: the runtime API layer "
@@ -129,6 +124,8 @@ class Function:
         self.module = module
         self._parameters = parameters
         self._packer: Packer | None = None
+        self._pack: Callable[..., bytes] | None = None  # the fast path's struct packer (None: take the slow path)
+        self._layout = b""
         self._shared = 0
         self.cache_config = func_cache.PREFER_NONE
         self.texrefs: list[object] = []
@@ -364,7 +361,9 @@ class Function:
         (True, 'li')
         """
         _no_texrefs(texrefs)
-        self._packer = Packer(format_of(arg_types))
+        packer = self._packer = Packer(format_of(arg_types))
+        self._pack = None if packer.complex else packer.struct.pack
+        self._layout = packer.layout
         return self
 
     @property
@@ -386,12 +385,16 @@ class Function:
         except Exception:
             buf = packer.pack(args)
         try:
-            err = _launch_packed(self.handle, grid, block, _stream_arg(stream), shared_size, buf, packer.layout)
+            handle = stream._stream if type(stream) is Stream else stream_handle(stream)
+            err = _launch_packed(self.handle, grid, block, handle, shared_size, buf, packer.layout)
         except ValueError as e:
             raise self._configuration(e) from None
         if err is not None:
-            codes = packer.codes
-            raise self._failed(err, lambda i: f"format {codes[i]!r}" if i < len(codes) else "nothing")
+            raise self._prepared_failed(err)
+
+    def _prepared_failed(self, err: _g.cudaError_t) -> Exception:
+        codes = self._packer.codes if self._packer is not None else []
+        return self._failed(err, lambda i: f"format {codes[i]!r}" if i < len(codes) else "nothing")
 
     def prepared_call(self, grid: Dim3, block: Dim3, *args: Any, shared_size: int = 0) -> None:
         """Launch with the prepared format on the legacy default stream.
@@ -414,7 +417,7 @@ class Function:
         >>> cuda.from_device(d, 2, np.int32).tolist()
         [9, 9]
         """
-        self._prepared(grid, block, None, args, shared_size)
+        self.prepared_async_call(grid, block, None, *args, shared_size=shared_size)
 
     def prepared_async_call(self, grid: Dim3, block: Dim3, stream: StreamLike, *args: Any,
                             shared_size: int = 0) -> None:
@@ -439,6 +442,20 @@ class Function:
         >>> cuda.from_device(d, 1, np.int32).tolist()
         [3]
         """
+        # The fast path: nothing raised before the launch means nothing was launched, so any exception retries
+        # through _prepared, which raises the right error.
+        pack = self._pack
+        if pack is not None and self.module._handle is not None:
+            try:
+                err = _launch_packed(self.handle, grid, block,
+                                     stream._stream if type(stream) is Stream else stream_handle(stream),
+                                     shared_size, pack(*args), self._layout)
+            except Exception:
+                pass
+            else:
+                if err is None:
+                    return
+                raise self._prepared_failed(err)
         self._prepared(grid, block, stream, args, shared_size)
 
     def prepared_timed_call(self, grid: Dim3, block: Dim3, *args: Any,
