@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import struct
-import tempfile
 import threading
 import time
 
-from ._timing import Subject, compare, pair_ratio, stats
+from ._timing import Subject, compare, pair_ratio, scratch_cache, stats
 
 KERNEL = "__global__ void one(int* p, int v) { if (threadIdx.x == 0) *p = v; }"
 SMALL = "__global__ void small(float* x, float a, int n) { int i = threadIdx.x; if (i < n) x[i] *= a; }"
@@ -108,10 +105,7 @@ def _compile(repeats: int) -> dict:
     from PyGPU._compile import compile_for
     from PyGPU.compiler import SourceModule
 
-    root = tempfile.mkdtemp(prefix="pygpu-bench-modules-")
-    saved = os.environ.get("PYGPU_CACHE_DIR")
-    os.environ["PYGPU_CACHE_DIR"] = root
-    try:
+    with scratch_cache("pygpu-bench-modules-"):
         SourceModule(SMALL)  # fills the cache
         path, _ = compile_for("sim", 'extern "C" {\n' + SMALL + "\n}\n")
         ops = {
@@ -125,12 +119,6 @@ def _compile(repeats: int) -> dict:
                 t0 = time.perf_counter()
                 op()
                 samples[name].append((time.perf_counter() - t0) * 1e3)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if saved is None:
-            os.environ.pop("PYGPU_CACHE_DIR", None)
-        else:
-            os.environ["PYGPU_CACHE_DIR"] = saved
     main = stats(samples["SourceModule (cached)"])
     refs = {n: stats(s) for n, s in samples.items() if n != "SourceModule (cached)"}
     return {"value_ms": main, "references_ms": refs,
