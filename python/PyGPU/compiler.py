@@ -1,7 +1,7 @@
 """PyGPU.compiler: PyCUDA's ``pycuda.compiler`` on every backend.
 
 ``SourceModule(source)`` compiles CUDA C++ at run time for the active backend and loads it: NVRTC on CUDA (PTX or
-a cubin for the current device), hiprtc on HIP (a code object for the device's architecture), the simulated
+a cubin for the current device), hiprtc on HIP (a code object for ``arch``, e.g. ``gfx90a``), the simulated
 device's compiler on the simulated device (a kernel library), all through
 ``PyGPU._compile.runtime.compile_for`` and its disk cache (docs/runtime_compilation.md). The source is wrapped
 in ``extern "C" { }`` unless ``no_extern_c``, so kernels are found by their plain names. ``compile(source)``
@@ -78,19 +78,14 @@ def _cache_dir(cache_dir: str | bool | None) -> Iterator[bool]:
 
 
 def _device_arch(backend: str) -> str:
-    """The current device's architecture for NVRTC (``sm_80``) or hiprtc (``gfx90a``); CudaError without one."""
+    """The current device's architecture for NVRTC (``sm_80``); CudaError without a device. HIP: ValueError."""
+    if backend == "hip":
+        raise ValueError("compiling for HIP needs arch= (e.g. arch='gfx90a'): the runtime layer's device "
+                         "properties do not name the device's architecture")
     from ._device import Context
 
-    device = Context.get_device()
-    if backend == "cuda":
-        major, minor = device.compute_capability()
-        return f"sm_{major}{minor}"
-    prop, err = _g.cudaGetDeviceProperties(int(device))
-    err.check()
-    name = str(getattr(prop, "gcnArchName", "") or "")
-    if not name:
-        raise ValueError("the device's architecture is unknown: pass arch= (e.g. 'gfx90a')")
-    return name.split(":", maxsplit=1)[0]
+    major, minor = Context.get_device().compute_capability()
+    return f"sm_{major}{minor}"
 
 
 def _compile(source: str, options: Sequence[str] | None, keep: bool, no_extern_c: bool, arch: str | None,
@@ -152,7 +147,7 @@ def compile(source: str, nvcc: str = "nvcc", options: Sequence[str] | None = Non
         Do not wrap the source in ``extern "C"`` (C++ kernels are then found by their mangled names).
     arch, code : str, optional
         CUDA: the target (``sm_80`` gives a cubin, ``compute_80`` PTX; `code` wins over `arch`); default the
-        current device's. HIP: ``gfx90a``...; the simulated device ignores both.
+        current device's. HIP: required (``gfx90a``...); the simulated device ignores both.
     cache_dir : str or False, optional
         The compile cache's directory (default ``PYGPU_CACHE_DIR`` or the user's cache); False switches it off.
     include_dirs : list of str
