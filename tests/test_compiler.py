@@ -228,6 +228,41 @@ def test_an_unknown_image_gets_the_runtimes_answer():
     assert info.value.name == "cudaErrorInvalidKernelImage" and "no ELF header" in info.value.message
 
 
+SIM_LIBRARY = b"\x7fELF\x02\x01\x01" + bytes(11) + struct.pack("<H", 62) + bytes(100)
+
+
+@pytest.mark.parametrize(("backend", "loads"), [
+    ("cuda", {"cubin", "ptx", "fatbin"}), ("hip", {"hsaco", "bundle"}), ("sim", {"library"}),
+])
+def test_which_images_each_backend_is_refused(monkeypatch, backend, loads):
+    """The recognition alone, for each backend (the active one answers _backend_name)."""
+    from PyGPU import _core, _image
+
+    monkeypatch.setattr(_core, "_backend_name", lambda: backend)
+    images = {"cubin": CUBIN, "ptx": PTX.encode(), "fatbin": FATBIN, "hsaco": HSACO,
+              "bundle": b"__CLANG_OFFLOAD_BUNDLE__" + bytes(40), "library": SIM_LIBRARY}
+    for name, image in images.items():
+        if name in loads:
+            assert _image.refuse_foreign(image, "cudaLibraryLoadData") is None, name
+        else:
+            with pytest.raises(cuda.Error, match=f"which the {backend} backend does not load"):
+                _image.refuse_foreign(image, "cudaLibraryLoadData")
+    assert _image.refuse_foreign(b"unknown bytes", "cudaLibraryLoadData") is None  # the runtime answers
+
+
+def test_unknown_names_on_a_gpu_backend_list_the_sources_kernels(mod, monkeypatch):
+    from PyGPU import _core
+
+    monkeypatch.setattr(_core, "_backend_name", lambda: "cuda")
+    with pytest.raises(cuda.Error) as info:
+        mod.get_function("nope")
+    assert info.value.name == "cudaErrorSymbolNotFound"
+    assert info.value.message == "no kernel 'nope' in the module; its kernels: add_coeff, fill"
+    with pytest.raises(cuda.Error) as info:
+        mod.get_global("nope")
+    assert info.value.message == "no global 'nope' in the module; the cuda runtime does not list a module's globals"
+
+
 def test_module_from_buffer_options():
     with pytest.raises(ValueError, match="JIT options are not offered"):
         cuda.module_from_buffer(b"x", options=[(1, 2)])
