@@ -127,10 +127,11 @@ def test_default_nvcc_flags_are_used_when_options_is_none(compiling, monkeypatch
         compiler.SourceModule("__global__ void k(int* p) { *p = FROM_DEFAULTS; }", options=[])
 
 
-def test_compile_error_carries_the_log(compiling):
+def test_compile_error_carries_the_log_on_the_users_line(compiling):
     with pytest.raises(PyGPU.CompileError) as info:
-        compiler.SourceModule("__global__ void k(int* p) { *p = not_declared; }")
-    assert "not_declared" in str(info.value) + info.value.log
+        compiler.SourceModule("__global__ void k(int* p) {\n    *p = not_declared;\n}")
+    lines = [line for line in (str(info.value) + info.value.log).splitlines() if "not_declared" in line]
+    assert lines and ".cu:2:" in lines[0], lines  # line 2 of the source given, despite the extern "C" line
     with pytest.raises(TypeError, match="source must be a str"):
         compiler.SourceModule(b"__global__ void k() {}")
 
@@ -346,6 +347,10 @@ try:
     C.compile(src, arch="sm_80", target="fatbin")
 except ValueError as e:
     print("fatbin", "not offered" in str(e))
+try:
+    C.compile("__global__ void k(int* p) {\n    *p = nope;\n}", arch="sm_80")
+except PyGPU.CompileError as e:
+    print("line", "kernel.cu(2)" in e.log)
 """
 
 
@@ -379,7 +384,7 @@ def test_cuda_compiles_with_nvrtc_and_loading_answers_the_runtimes_code(tmp_path
     assert lines[:2] == ["cubin True 190", "ptx True True"]
     # no driver: cudaErrorInsufficientDriver; a driver without a device: cudaErrorNoDevice
     assert lines[2:4] in (["load 35 cudaErrorInsufficientDriver"] * 2, ["load 100 cudaErrorNoDevice"] * 2), lines
-    assert lines[4:] == ["host cudaErrorInvalidKernelImage True", "fatbin True"]
+    assert lines[4:] == ["host cudaErrorInvalidKernelImage True", "fatbin True", "line True"]
 
 
 HIP_CHECK = """

@@ -97,7 +97,7 @@ def _compile(source: str, options: Sequence[str] | None, keep: bool, no_extern_c
     if target not in ("cubin", "ptx", "fatbin"):
         raise ValueError(f"target must be 'cubin', 'ptx' or 'fatbin', got {target!r}")
     if not no_extern_c:
-        source = 'extern "C" {\n' + source + '\n}\n'
+        source = 'extern "C" {\n#line 1\n' + source + '\n}\n'  # the log's line numbers are the user's
     opts = list(DEFAULT_NVCC_FLAGS if options is None else options)
     if isinstance(include_dirs, str):
         raise TypeError("include_dirs must be a list of directories, not a str")
