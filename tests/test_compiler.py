@@ -348,7 +348,7 @@ try:
 except ValueError as e:
     print("fatbin", "not offered" in str(e))
 try:
-    C.compile("__global__ void k(int* p) {\n    *p = nope;\n}", arch="sm_80")
+    C.compile("__global__ void k(int* p) {\\n    *p = nope;\\n}", arch="sm_80")
 except PyGPU.CompileError as e:
     print("line", "kernel.cu(2)" in e.log)
 """
