@@ -10,11 +10,15 @@ it.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import shutil
 import statistics
+import tempfile
 import time
 import timeit
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Callable
 
 Stats = dict[str, float]
@@ -104,3 +108,19 @@ def pair_ratio(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     """(ratio of medians, median of the per-repeat ratios) of two interleaved series."""
     per = [x / y for x, y in zip(a, b) if y > 0]
     return statistics.median(a) / statistics.median(b), (statistics.median(per) if per else float("nan"))
+
+
+@contextlib.contextmanager
+def scratch_cache(prefix: str) -> Iterator[str]:
+    """A new, empty compile cache (``PYGPU_CACHE_DIR``) for the block; removed, and the variable restored, after."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    saved = os.environ.get("PYGPU_CACHE_DIR")
+    os.environ["PYGPU_CACHE_DIR"] = root
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        if saved is None:
+            os.environ.pop("PYGPU_CACHE_DIR", None)
+        else:
+            os.environ["PYGPU_CACHE_DIR"] = saved

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import tempfile
 import time
 from typing import Callable
 
-from ._timing import stats
+from ._timing import scratch_cache, stats
 
 SOURCE = r"""
 template <typename T, int BLOCK>
@@ -61,10 +59,7 @@ def measure(repeats: int = 3) -> dict[str, dict]:
     from PyGPU._compile import compile_for
 
     out: dict[str, dict] = {}
-    root = tempfile.mkdtemp(prefix="pygpu-bench-rtc-")
-    saved = os.environ.get("PYGPU_CACHE_DIR")
-    os.environ["PYGPU_CACHE_DIR"] = root
-    try:
+    with scratch_cache("pygpu-bench-rtc-") as root:
         for backend, arch in TARGETS.items():
             def op(backend: str = backend, arch: str | None = arch) -> object:
                 return compile_for(backend, SOURCE, arch=arch, name_expressions=NAMES)
@@ -80,12 +75,6 @@ def measure(repeats: int = 3) -> dict[str, dict]:
             cold = _time(op, repeats, empty)
             cached = _time(op, max(repeats, 10), lambda: None)
             out[backend] = {"cold": stats(cold), "cached": stats(cached)}
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if saved is None:
-            os.environ.pop("PYGPU_CACHE_DIR", None)
-        else:
-            os.environ["PYGPU_CACHE_DIR"] = saved
     return out
 
 

@@ -9,8 +9,13 @@
 // bytes-like objects or buffers, one per parameter, each giving the
 // argument's bytes; the simulated device checks their count and sizes
 // against the kernel's parameters. The launch only enqueues: it keeps the GIL
-// and does no more than read the buffers (the fast path of PyCUDA's calls).
+// and does no more than read the buffers. _launch_packed is the fast path of
+// PyCUDA's prepared calls (PyGPU._function): one buffer packed by a
+// struct.Struct and the layout prepare() computed once, taken as a plain
+// METH_FASTCALL function (no pybind11 argument conversion), answering None on
+// success so the common path allocates nothing.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -71,10 +76,10 @@ pygpu_dim3 dim3_arg(py::handle obj, const char* what) {
     if (PyLong_Check(obj.ptr())) {
         one(obj, 0);
     } else if (PyTuple_Check(obj.ptr()) || PyList_Check(obj.ptr())) {
-        const py::sequence s = py::reinterpret_borrow<py::sequence>(obj);
-        const std::size_t n = s.size();
+        const Py_ssize_t n = PySequence_Fast_GET_SIZE(obj.ptr());
         if (n == 0 || n > 3) throw py::value_error(std::string(what) + " has 1 to 3 dimensions");
-        for (std::size_t i = 0; i < n; ++i) one(s[i], static_cast<int>(i));
+        PyObject** items = PySequence_Fast_ITEMS(obj.ptr());
+        for (Py_ssize_t i = 0; i < n; ++i) one(items[i], static_cast<int>(i));
     } else {
         throw py::type_error(std::string(what) + " must be an int or a sequence of up to 3 ints");
     }
@@ -109,6 +114,76 @@ py::object launch(std::uintptr_t func, py::handle grid, py::handle block, py::ha
     const int code = backend().launch_kernel(F(func), g, b, pointers.data(), sizes.data(), n, shared, s);
     return error_object(code, call);
 }
+
+// _launch_packed(func, grid, block, stream, shared, buffer, layout): `layout` is a bytes object of 2 * n
+// native uint64 (n offsets into `buffer`, then n sizes), one pair per argument. None on success, else the
+// failed cudaError_t.
+py::object launch_packed_impl(PyObject* const* args) {
+    const char* call = "cudaLaunchKernel";
+    const unsigned long long func = PyLong_AsUnsignedLongLong(args[0]);
+    if (PyErr_Occurred()) throw py::error_already_set();
+    const pygpu_dim3 g = dim3_arg(args[1], "grid"), b = dim3_arg(args[2], "block");
+    pygpu_stream_t s = nullptr;
+    std::string why;
+    if (!stream_arg(args[3], s, why)) return invalid_handle(call, why);
+    const std::size_t shared = PyLong_AsSize_t(args[4]);
+    if (PyErr_Occurred()) throw py::error_already_set();
+    Bytes buffer;
+    if (!buffer.get(args[5])) throw py::type_error("_launch_packed: the argument buffer must be bytes-like");
+    if (!PyBytes_Check(args[6]) || PyBytes_GET_SIZE(args[6]) % (2 * sizeof(std::uint64_t)) != 0) {
+        throw py::type_error("_launch_packed: layout must be bytes of 2 * n uint64 (offsets, then sizes)");
+    }
+    const std::size_t n = static_cast<std::size_t>(PyBytes_GET_SIZE(args[6])) / (2 * sizeof(std::uint64_t));
+    std::uint64_t layout[2 * 64];
+    std::vector<std::uint64_t> big;
+    std::uint64_t* lay = layout;
+    if (n > 64) {
+        big.resize(2 * n);
+        lay = big.data();
+    }
+    std::memcpy(lay, PyBytes_AS_STRING(args[6]), 2 * n * sizeof(std::uint64_t));
+    void* small_pointers[64];
+    std::size_t small_sizes[64];
+    std::vector<void*> big_pointers(n > 64 ? n : 0);
+    std::vector<std::size_t> big_sizes(n > 64 ? n : 0);
+    void** pointers = n > 64 ? big_pointers.data() : small_pointers;
+    std::size_t* sizes = n > 64 ? big_sizes.data() : small_sizes;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t offset = lay[i], size = lay[n + i];
+        if (offset > buffer.size() || size > buffer.size() - offset) {
+            throw py::value_error("_launch_packed: argument " + std::to_string(i) + " lies outside the buffer");
+        }
+        pointers[i] = static_cast<char*>(buffer.data()) + offset;
+        sizes[i] = static_cast<std::size_t>(size);
+    }
+    const int code = backend().launch_kernel(F(static_cast<std::uintptr_t>(func)), g, b, pointers, sizes, n, shared, s);
+    if (code == success()) return py::none();
+    return error_object(code, call);
+}
+
+PyObject* launch_packed(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_launch_packed(func, grid, block, stream, shared, buffer, layout) takes 7 arguments");
+        return nullptr;
+    }
+    try {
+        return launch_packed_impl(args).release().ptr();
+    } catch (py::error_already_set& e) {
+        e.restore();
+    } catch (py::builtin_exception& e) {
+        e.set_error();
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+    return nullptr;
+}
+
+PyMethodDef launch_packed_def = {
+    "_launch_packed", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&launch_packed)), METH_FASTCALL,
+    "_launch_packed(func, grid, block, stream, shared, buffer, layout, /)\n--\n\n"
+    "Launch with one packed argument buffer; layout is bytes of n uint64 offsets then n uint64 sizes. None on "
+    "success, else the failed cudaError_t."};
 
 py::tuple load_data(py::handle image) {
     Bytes bytes;
@@ -210,6 +285,8 @@ void bind(py::module_& m) {
     def_runtime(m, "cudaOccupancyMaxPotentialBlockSize", &max_potential_block_size, py::arg("func"),
                 py::arg("dynamicSMemSize") = 0, py::arg("blockSizeLimit") = 0,
                 "The block size of the highest occupancy: ((minGridSize, blockSize), err).");
+    m.add_object("_launch_packed", py::reinterpret_steal<py::object>(PyCFunction_NewEx(&launch_packed_def, nullptr,
+                                                                                          m.attr("__name__").ptr())));
     def_runtime(m, "cudaLaunchKernel", &launch, py::arg("func"), py::arg("gridDim"), py::arg("blockDim"),
                 py::arg("args"), py::arg("sharedMem") = 0, py::arg("stream") = py::none(),
                 "Launch a module's kernel; `args` gives each argument's bytes.");

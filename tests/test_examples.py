@@ -228,6 +228,18 @@ def test_replace_pycuda_script_differs_only_in_its_imports():
         assert re.search(rf"^import PyGPU.*# .*was: {re.escape(was)}$", source, re.M), was
 
 
+# --- 3b. PyCUDA's SourceModule, unchanged ---------------------------------------------
+
+def test_sourcemodule_script_runs_unchanged_through_the_runner(tmp_path):
+    script = EXAMPLES / "sourcemodule" / "saxpy_pycuda.py"
+    out = ok(run([sys.executable, "-m", "PyGPU.pycuda", script], cwd=tmp_path, PYGPU_CACHE_DIR=str(tmp_path)))
+    assert "ok: saxpy with In/InOut matches numpy" in out and "ok: prepared_call matches numpy" in out
+    assert re.search(r"ok: prepared_timed_call took [\d.]+ ms; prepared_async_call matches numpy", out), out
+    source = script.read_text()
+    assert "PyGPU" not in source.split('"""', 2)[2]  # a PyCUDA script: only its docstring names PyGPU
+    assert "from pycuda.compiler import SourceModule" in source
+
+
 # --- 4. testing against the simulated device ----------------------------------------
 
 def test_testing_with_sim_example_passes(tmp_path):
@@ -249,6 +261,7 @@ def test_the_examples_keep_one_kernel_source():
 
 def test_each_example_has_a_readme():
     examples = [p for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
-    assert {p.name for p in examples} >= {"ctypes_saxpy", "pybind11_ext", "replace_pycuda", "testing_with_sim"}
+    assert {p.name for p in examples} >= {"ctypes_saxpy", "pybind11_ext", "replace_pycuda", "sourcemodule",
+                                                "testing_with_sim"}
     for example in examples:
         assert (example / "README.md").is_file(), example

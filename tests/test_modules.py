@@ -92,12 +92,12 @@ def test_load_data_get_kernel_and_launch(library, dev_alloc):
     x = np.arange(100, dtype=np.float32)
     p = device_floats(dev_alloc, x)
     f = kernel(library, "scale")
-    launches = PyGPU.sim.stats()["calls"].get("cudaLaunchKernel", 0)  # the process's count so far
+    before = PyGPU.sim.stats()["calls"].get("cudaLaunchKernel", 0)  # earlier tests' launches count too
     err = g.cudaLaunchKernel(f, (4,), (32,), [address(p), np.float32(2.5), np.int32(100)])
     assert err == g.cudaSuccess, err
     assert g.cudaDeviceSynchronize() == g.cudaSuccess
     np.testing.assert_array_equal(read_floats(p, 100), x * 2.5)
-    assert PyGPU.sim.stats()["calls"]["cudaLaunchKernel"] == launches + 1
+    assert PyGPU.sim.stats()["calls"]["cudaLaunchKernel"] == before + 1
 
 
 @on_sim

@@ -14,6 +14,7 @@ cache directory.
 from __future__ import annotations
 
 import ast
+import inspect
 import os
 import re
 import subprocess
@@ -137,7 +138,12 @@ def bound_signatures(function: Any) -> list[list[Param]]:
     """The overloads of a module-level function as pybind11 bound them (its
     py::arg names and defaults), from the TypeError it raises when none accepts
     the arguments: the runtime functions' docstrings are generated from the
-    stub (bindings/runtime_doc.h), so they cannot tell whether the two agree."""
+    stub (bindings/runtime_doc.h), so they cannot tell whether the two agree.
+    A plain CPython function of the bindings (METH_FASTCALL, such as
+    _launch_packed) declares its signature in __text_signature__ instead."""
+    if getattr(function, "__text_signature__", None):
+        return [[("/" if p.kind is p.POSITIONAL_ONLY else p.name, p.default is not p.empty)
+                 for p in inspect.signature(function).parameters.values()]]
     with pytest.raises(TypeError, match="incompatible function arguments") as info:
         function(*[object()] * 40)  # more arguments than any function takes: nothing runs
     found = re.findall(r"^\s+\d+\. \((.*)\) -> .*$", str(info.value), re.MULTILINE)

@@ -1300,6 +1300,9 @@ def cudaLaunchKernel(
     sharedMem: int = 0,
     stream: _Stream = None,
 ) -> cudaError_t: ...
+def _launch_packed(
+    func: int, grid: _Dim3, block: _Dim3, stream: _Stream, shared: int, buffer: _Buffer, layout: bytes, /
+) -> cudaError_t | None: ...
 
 # -------------------------------------------------------------- hip* names ---
 # <generated: hip aliases>

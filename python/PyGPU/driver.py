@@ -4,8 +4,9 @@
 behaviour, built on the low-level API (:mod:`PyGPU`): devices and the
 (primary) context, streams, events, device allocations, pinned host arrays,
 synchronous and stream-ordered copies, 2D and 3D copies (``Memcpy2D``, ``Memcpy3D``), memsets, registered host
-memory, managed arrays (``managed_empty`` ...), device limits (``Context.set_limit``), and the
-``In``/``Out``/``InOut`` argument wrappers. A name of
+memory, managed arrays (``managed_empty`` ...), device limits (``Context.set_limit``), the
+``In``/``Out``/``InOut`` argument wrappers, and loaded modules and their kernels (``Module``,
+``Function``, ``module_from_buffer``, ``module_from_file``; :mod:`PyGPU.compiler` compiles them). A name of
 ``pycuda.driver`` that PyGPU does not offer raises :class:`NotOfferedError`
 (an AttributeError) naming the compatibility table. Every failure raises :class:`PyGPU.CudaError`, which is also
 reachable here as ``Error``, ``LogicError``, ``LaunchError``, ``MemoryError``
@@ -22,8 +23,9 @@ contexts, versions), ``_stream``, ``_event``, ``_memory`` (allocations,
 copies, ``PointerHolderBase``, ``to_device``/``from_device``), ``_pitched``
 (``Memcpy2D``/``3D``, ``mem_alloc_pitch``), ``_memset``, ``_pinned`` (page-locked
 arrays), ``_managed`` (managed arrays), ``_registered`` (``register_host_memory``), ``_pycuda_names`` (PyCUDA's
-names and the error for one missing) and ``_launch_args`` (``In``, ``Out``,
-``InOut``).
+names and the error for one missing), ``_launch_args`` (``In``, ``Out``,
+``InOut``), ``_module`` (``Module``, ``module_from_*``), ``_function`` (``Function``) with ``_kernel_args``
+(the arguments of a call) and ``_image`` (what a module image is).
 
 Examples
 --------
@@ -43,6 +45,7 @@ from __future__ import annotations
 from ._device import Context, Device, device_attribute, get_driver_version, get_version, init, limit
 from ._errors import CudaError
 from ._event import Event, event_flags
+from ._function import Function, func_cache, function_attribute
 from ._launch_args import ArgumentHandler, In, InOut, Out
 from ._managed import (
     ManagedAllocation,
@@ -69,6 +72,7 @@ from ._memory import (
     to_device,
 )
 from ._memset import memset_d8, memset_d8_async, memset_d16, memset_d16_async, memset_d32, memset_d32_async
+from ._module import Module, ModuleGlobal, module_from_buffer, module_from_file
 from ._pinned import host_alloc_flags, pagelocked_empty, pagelocked_empty_like, pagelocked_zeros, pagelocked_zeros_like
 from ._pitched import Memcpy2D, Memcpy3D, mem_alloc_pitch, memory_type
 from ._pycuda_names import NotOfferedError, missing
@@ -92,6 +96,8 @@ __all__ = [
     "NotOfferedError",
     "managed_empty", "managed_zeros", "managed_empty_like", "managed_zeros_like", "ManagedAllocation",
     "mem_attach_flags", "limit",
+    "Module", "ModuleGlobal", "Function", "module_from_buffer", "module_from_file", "function_attribute",
+    "func_cache",
 ]
 
 # PyCUDA raises subclasses of pycuda.driver.Error; PyGPU has one exception type.

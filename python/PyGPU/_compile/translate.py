@@ -78,6 +78,8 @@ _NOT_NAMES = frozenset({
     "__launch_bounds__", "__attribute__", "__align__", "alignas", "decltype", "__declspec", "noexcept", "throw",
     "sizeof", "alignof", "__restrict__", "operator", "requires",
 })
+_TYPE_WORDS = frozenset({"int", "char", "short", "long", "float", "double", "bool", "unsigned", "signed", "const",
+                         "volatile"})
 _KEYWORDS = frozenset({"return", "else", "do", "case", "throw", "co_return", "co_await", "new", "delete"})
 _ACCESS = frozenset({"public", "private", "protected"})
 _DEVICE_QUALIFIERS = frozenset({"__global__", "__device__"})
@@ -171,6 +173,7 @@ class _Kernel:
     name: str  # as the definition spells it (maybe qualified)
     template: bool
     defined: bool
+    params: list[tuple[str, str]] = field(default_factory=list)  # (type, name) as the definition spells them
 
 
 @dataclass
@@ -264,6 +267,11 @@ class Translator:
     def kernels(self) -> dict[str, bool]:
         """The ``__global__`` functions seen so far -> whether each runs as fibers."""
         return {name: self._fibers(name) for name in self._kernels}
+
+    def parameters(self) -> dict[str, list[tuple[str, str]]]:
+        """The defined ``__global__`` functions -> their parameters, ``(type, name)`` as the definition spells
+        them (``("const float *", "x")``; the name is ``""`` for an unnamed parameter)."""
+        return {name: list(k.params) for name, k in self._kernels.items() if k.defined}
 
     # --------------------------------------------------------------- fibers
 
@@ -657,6 +665,7 @@ class _Scanner:
                 kernel = self.owner._kernels[base] = _Kernel(name, template, True)
             kernel.template = kernel.template or template
             kernel.defined = True
+            kernel.params = _parameters(head, base)
         self.stack.append(_Scope("func", name=base, device=device or is_global, entity=fent,
                                  kernel=kernel if is_global and not template and base else None))
 
@@ -735,6 +744,39 @@ def _strip_attributes(toks: list[_Tok]) -> list[_Tok]:
             continue
         out.append(toks[k])
         k += 1
+    return out
+
+
+def _parameters(head: list[_Tok], name: str) -> list[tuple[str, str]]:
+    """The ``(type, name)`` of each parameter of the function `name` whose declaration's head is `head`."""
+    start = next((k + 1 for k in range(1, len(head)) if head[k].text == "(" and head[k - 1].text == name), None)
+    if start is None:
+        return []
+    parts: list[list[_Tok]] = [[]]
+    depth = 0
+    for tk in head[start:]:
+        if tk.text in ("(", "[", "<", "{"):
+            depth += 1
+        elif tk.text in (")", "]", ">", "}"):
+            if depth == 0:
+                break
+            depth -= 1
+        elif tk.text == "," and depth == 0:
+            parts.append([])
+            continue
+        parts[-1].append(tk)
+    out: list[tuple[str, str]] = []
+    for raw in parts:
+        part = [tk for tk in _strip_attributes(raw) if tk.text not in ("__restrict__", "__restrict", "restrict")]
+        texts = [tk.text for tk in part]
+        if "=" in texts:
+            part = part[:texts.index("=")]
+        if not part or [tk.text for tk in part] == ["void"]:
+            continue
+        if len(part) > 1 and part[-1].kind == "id" and part[-1].text not in _NOT_NAMES | _TYPE_WORDS:
+            out.append((_text("", part[:-1]), part[-1].text))
+        else:
+            out.append((_text("", part), ""))
     return out
 
 
