@@ -137,6 +137,17 @@ def test_numpy_array_passes_its_bytes_by_value(mod):
     assert out.tolist() == [1.5, -2.0]
 
 
+def test_managed_array_passes_its_address(saxpy):
+    """As PyCUDA: a numpy array whose base is a ManagedAllocation is device memory, passed by address."""
+    x, y = data()
+    mx, my = cuda.managed_empty(100, np.float32), cuda.managed_empty(100, np.float32)
+    mx[:], my[:] = x, y
+    saxpy(np.int32(100), np.float32(3), mx, my, block=(32, 1, 1), grid=(4, 1))
+    cuda.Context.synchronize()
+    np.testing.assert_allclose(my, 3 * x + y, rtol=1e-6)
+    np.testing.assert_array_equal(mx, x)
+
+
 @pytest.mark.parametrize("bad", [5, 2.0, True, "x", None, [1, 2]])
 def test_python_numbers_and_other_objects_are_refused_as_pycuda_does(saxpy, bad):
     x, y = data(4)

@@ -1,7 +1,7 @@
 """Kernel arguments as PyCUDA takes them: the bytes of each argument of a call, and prepare()'s formats.
 
 :func:`call_arguments` is PyCUDA's ``_build_arg_buf``: numpy scalars and structured scalars give their bytes, a
-numpy array its contents, device memory (DeviceAllocation, GPUArray, ``__cuda_array_interface__``,
+numpy array its contents (a managed array, whose ``base`` is its ManagedAllocation, its address), device memory (DeviceAllocation, GPUArray, ``__cuda_array_interface__``,
 ``get_pointer()`` holders, ``pointer_wrapper_<dtype>``, ``DeviceArray_<dtype>``) its address, an
 ``In``/``Out``/``InOut`` its device copy's address; anything else (a Python int or float) is PyCUDA's
 TypeError. :class:`Packer` is what ``prepare`` computes once: a ``struct.Struct`` for the format and each
@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _core as _g
 from ._launch_args import ArgumentHandler
+from ._managed import ManagedAllocation
 from ._memory import DeviceAllocation
 
 _ADDRESS = struct.Struct("P")
@@ -58,6 +59,8 @@ def call_arguments(args: Sequence[object]) -> tuple[list[ArgumentHandler], list[
         elif isinstance(arg, ArgumentHandler):
             handlers.append(arg)
             pieces.append(_ADDRESS.pack(int(arg.get_device_alloc())))
+        elif isinstance(arg, np.ndarray) and isinstance(arg.base, ManagedAllocation):
+            pieces.append(_ADDRESS.pack(int(arg.base)))  # a managed array: its memory, as PyCUDA passes it
         elif isinstance(arg, np.ndarray):
             pieces.append(np.ascontiguousarray(arg).tobytes())
         elif isinstance(arg, np.void):
