@@ -25,7 +25,7 @@ py::tuple int_call(int (*fn)(int*), const char* call) {
 int limit_arg(py::handle limit) {
     if (PyBool_Check(limit.ptr()) || !PyIndex_Check(limit.ptr()))
         throw py::type_error("limit must be an int (a cudaLimit), got " + type_name(limit));
-    const py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(limit.ptr()));
+    py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(limit.ptr()));
     if (!value) throw py::error_already_set();
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
