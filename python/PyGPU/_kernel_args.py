@@ -1,7 +1,8 @@
 """Kernel arguments as PyCUDA takes them: the bytes of each argument of a call, and prepare()'s formats.
 
 :func:`call_arguments` is PyCUDA's ``_build_arg_buf``: numpy scalars and structured scalars give their bytes, a
-numpy array its contents (a managed array, whose ``base`` is its ManagedAllocation, its address), device memory (DeviceAllocation, GPUArray, ``__cuda_array_interface__``,
+numpy array its contents (a managed array, whose ``base`` is its ManagedAllocation, its address), device
+memory (DeviceAllocation, GPUArray, ``__cuda_array_interface__``,
 ``get_pointer()`` holders, ``pointer_wrapper_<dtype>``, ``DeviceArray_<dtype>``) its address, an
 ``In``/``Out``/``InOut`` its device copy's address; anything else (a Python int or float) is PyCUDA's
 TypeError. :class:`Packer` is what ``prepare`` computes once: a ``struct.Struct`` for the format and each
