@@ -48,6 +48,7 @@ def run(profile: dict, only: list[str] = ()) -> list[dict]:
         ns["e"] = None
         notes["cudaEventRecord(e, s)"] = f"not measured on '{backend}': no event can be created ({exc.name})"
     err = g.cudaSetDevice(1 << 20)
+    g.cudaGetLastError()  # the failure set the thread's last error: later cases (kernels) would read it
     ns["err"] = err
     notes["cudaGetErrorName(err)"] = f"err: the cudaError_t of a failed call ({err.name})"
     stmts = {

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "event.h"
 #include "pointer.h"
+#include "reset_marks.h"
 #include "runtime_doc.h"
 #include "stream.h"
 
@@ -62,12 +63,9 @@ void bind(py::module_& m) {
     def_runtime(m, "cudaDeviceReset", [] {
             int device = -1;
             backend().get_device(&device);
+            ResetMarks marks(device, "cudaDeviceReset");  // its allocations, streams and events go
             int code = nogil([] { return backend().device_reset(); });
-            if (code == success()) {  // its allocations, streams and events are gone
-                untrack_device(device);
-                invalidate_of_device<Stream>(device);
-                invalidate_of_device<Event>(device);
-            }
+            marks.finish(code == success());
             return error_object(code, "cudaDeviceReset");
         }, "Destroy all allocations, streams and events of the current device and reset its state.");
     def_runtime(m, "cudaGetDeviceProperties", [](int device) {

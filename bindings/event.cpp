@@ -82,8 +82,8 @@ py::tuple elapsed(py::handle start, py::handle end) {
 }  // namespace bind_event
 
 Event::~Event() {
+    forget_object(this);
     if (destroyed || g_backend == nullptr) return;
-    live_objects<Event>().erase(this);
     warn_if_destroy_failed(g_backend->event_destroy(handle), "cudaEvent_t");
 }
 

@@ -1,6 +1,6 @@
 // The live owned streams and events (stream.h, event.h), so that the calls
 // that destroy them wholesale (cudaDeviceReset, PyGPU.sim reset) can mark the
-// objects as destroyed.
+// objects as destroyed (reset_marks.h).
 #ifndef PYGPU_BINDINGS_LIVE_OBJECTS_H
 #define PYGPU_BINDINGS_LIVE_OBJECTS_H
 
@@ -15,18 +15,20 @@ std::unordered_set<T*>& live_objects() {
     return *live;
 }
 
-// Mark the streams or events that cudaDeviceReset destroyed on `device`.
+// Owned streams or events a reset in progress has marked destroyed
+// (reset_marks.h): a destructor takes itself out, so that a failed reset
+// gives back only objects that still exist.
 template <class T>
-void invalidate_of_device(int device) {
-    auto& live = live_objects<T>();
-    for (auto it = live.begin(); it != live.end();) {
-        if ((*it)->device == device) {
-            (*it)->destroyed = true;
-            it = live.erase(it);
-        } else {
-            ++it;
-        }
-    }
+std::unordered_set<T*>& reset_marked_objects() {
+    static auto* marked = new std::unordered_set<T*>();
+    return *marked;
+}
+
+// What an owned stream or event's destructor does first: forget the object.
+template <class T>
+void forget_object(T* object) {
+    live_objects<T>().erase(object);
+    reset_marked_objects<T>().erase(object);
 }
 
 }  // namespace pygpu

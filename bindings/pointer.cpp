@@ -47,26 +47,31 @@ bool untrack_allocation(std::uintptr_t base, const char* call) {
     return true;
 }
 
-void untrack_device(int device_ordinal) {
+std::vector<TrackedAllocation> untrack_for_reset(int device_ordinal, const char* call) {
+    std::vector<TrackedAllocation> taken;
     auto& r = bind_pointer::registry();
     for (auto it = r.begin(); it != r.end();) {
-        if (it->second.device_ordinal == device_ordinal) {
+        if (device_ordinal < 0 || it->second.device_ordinal == device_ordinal) {
             it->second.token->alive = false;
-            it->second.token->freed_by = "cudaDeviceReset";
+            it->second.token->freed_by = call;
+            taken.push_back(TrackedAllocation{it->first, it->second.token, it->second.device,
+                                              it->second.device_ordinal});
             it = r.erase(it);
         } else {
             ++it;
         }
     }
+    return taken;
 }
 
-void untrack_all(const char* call) {
+void retrack(const std::vector<TrackedAllocation>& taken) {
     auto& r = bind_pointer::registry();
-    for (auto& entry : r) {
-        entry.second.token->alive = false;
-        entry.second.token->freed_by = call;
+    for (const TrackedAllocation& t : taken) {
+        if (r.count(t.base) != 0) continue;
+        t.token->alive = true;
+        t.token->freed_by = nullptr;
+        r[t.base] = bind_pointer::Tracked{t.token, t.device, t.device_ordinal};
     }
-    r.clear();
 }
 
 // -------------------------------------------------------------- sizes ---

@@ -11,6 +11,7 @@
 #define PYGPU_BINDINGS_POINTER_H
 
 #include <cstdint>
+#include <vector>
 
 #include "backend_access.h"
 #include "pygpu/pointer_wrapper.h"
@@ -28,10 +29,20 @@ py::object pointer_object(const pointer_wrapper_base& p);
 LivenessToken track_allocation(std::uintptr_t base, bool device, int device_ordinal);
 // Kill the token of the allocation at `base` (freed by `call`); false if untracked.
 bool untrack_allocation(std::uintptr_t base, const char* call);
-// Kill every device allocation of `device_ordinal` (cudaDeviceReset).
-void untrack_device(int device_ordinal);
-// Kill every tracked allocation, freed by `call` (PyGPU.sim reset).
-void untrack_all(const char* call);
+
+// What a reset took out of the registry (reset_marks.h), to give back if it failed.
+struct TrackedAllocation {
+    std::uintptr_t base;
+    LivenessToken token;
+    bool device;
+    int device_ordinal;
+};
+// Kill every tracked allocation of `device_ordinal` (-1: every allocation),
+// freed by `call` (cudaDeviceReset, PyGPU.sim reset), and return them.
+std::vector<TrackedAllocation> untrack_for_reset(int device_ordinal, const char* call);
+// Bring back what untrack_for_reset took, for a reset that failed: alive
+// again, unless the address was tracked anew meanwhile.
+void retrack(const std::vector<TrackedAllocation>& taken);
 
 }  // namespace pygpu
 

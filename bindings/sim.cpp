@@ -11,6 +11,7 @@
 #include "error.h"
 #include "event.h"
 #include "pointer.h"
+#include "reset_marks.h"
 #include "stream.h"
 
 namespace pygpu {
@@ -81,15 +82,6 @@ int error_code_arg(py::handle obj) {
     return static_cast<int>(v);
 }
 
-// Streams and events die with the reset: mark every live object destroyed,
-// whatever its device, so that none reaches the backend with a stale handle.
-template <class T>
-void invalidate_all() {
-    auto& live = live_objects<T>();
-    for (T* object : live) object->destroyed = true;
-    live.clear();
-}
-
 }  // namespace
 
 void bind(py::module_& m) {
@@ -158,18 +150,17 @@ void bind(py::module_& m) {
 
     m.def("_sim_reset", [] {
             const pygpu_sim_api& api = sim();
+            // Everything the simulator has goes: the bindings' objects say so from now on.
+            ResetMarks marks(-1, "PyGPU.sim.reset");
             int code = 0;
             {
                 py::gil_scoped_release release;  // waits for queued work, which may need the GIL
                 code = api.reset();
             }
+            marks.finish(code == success());
             if (code != success())
                 throw std::runtime_error("PyGPU.sim reset failed: " + std::string(backend().get_error_name(code)) +
                                          ": " + last_message());
-            // Everything the simulator had is gone: the bindings' objects must say so.
-            untrack_all("PyGPU.sim.reset");
-            invalidate_all<Stream>();
-            invalidate_all<Event>();
         },
         "Back to the initial state: wait for queued work, free every allocation, invalidate every stream and "
         "event, clear statistics, reports, injections, labels, peer access, chaos and traces.");

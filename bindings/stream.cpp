@@ -93,8 +93,8 @@ void run_host_call(void* user_data) {
 }  // namespace bind_stream
 
 Stream::~Stream() {
+    forget_object(this);
     if (!owned || destroyed || g_backend == nullptr) return;
-    live_objects<Stream>().erase(this);
     warn_if_destroy_failed(g_backend->stream_destroy(handle), "cudaStream_t");
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
@@ -163,6 +164,65 @@ def test_device_reset_leaves_other_devices_alone():
     assert ptr.alive
     g.cudaSetDevice(1)
     assert g.cudaFree(ptr) == g.cudaSuccess
+
+
+def test_failed_device_reset_leaves_memory_and_objects_alive(pygpu_sim):
+    """An injected failure of cudaDeviceReset destroys nothing: the bindings give back the marks they set
+    before the reset ran, so the pointer, stream and event stay usable."""
+    ptr, _ = g.cudaMalloc(4096)
+    stream = g.cudaStream_t()
+    event = g.cudaEvent_t()
+    with pygpu_sim.inject("cudaDeviceReset", g.cudaErrorUnknown):
+        assert g.cudaDeviceReset() == g.cudaErrorUnknown
+    assert ptr.alive and not stream.destroyed and not event.destroyed
+    assert event.record(stream) == g.cudaSuccess and stream.synchronize() == g.cudaSuccess
+    assert g.cudaFree(ptr) == g.cudaSuccess
+    # Still tracked as live objects: a real reset afterwards marks them.
+    ptr2, _ = g.cudaMalloc(4096)
+    assert g.cudaDeviceReset() == g.cudaSuccess
+    assert stream.destroyed and event.destroyed and not ptr2.alive
+
+
+@pytest.mark.parametrize("reset", ["cudaDeviceReset", "PyGPU.sim.reset"])
+def test_reset_while_another_thread_drops_objects(pygpu_sim, recwarn, reset):
+    """A reset waits without the GIL, so another thread may destroy objects meanwhile (dropping them,
+    a garbage collection). It must not destroy a handle the reset killed (a bogus 'destroying ...
+    failed' warning) nor free memory twice: the bindings mark what a reset destroys before it runs.
+    (Creating objects on another thread during a reset is the caller's error, as on CUDA.)"""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # the threads interleave within the drop of the list
+    handed: list[list[object]] = []
+    ready, dropped = threading.Event(), threading.Event()
+
+    def drop() -> None:
+        ready.wait()
+        handed.pop().clear()  # destroys them one by one, while the reset runs
+        dropped.set()
+
+    try:
+        for _ in range(5):
+            objects: list[object] = []
+            for _ in range(300):
+                array = g.DeviceArray_float32(np.ones(16, np.float32))
+                array.allocate()
+                objects += [g.cudaStream_t(), g.cudaEvent_t(), array]
+            handed.append(objects)
+            del objects, array
+            ready.clear()
+            dropped.clear()
+            dropper = threading.Thread(target=drop)
+            dropper.start()
+            ready.set()
+            if reset == "cudaDeviceReset":
+                assert g.cudaDeviceReset() == g.cudaSuccess
+            else:
+                pygpu_sim.reset()
+            dropped.wait()
+            dropper.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert [str(w.message) for w in recwarn if "destroying" in str(w.message)] == []
+    assert pygpu_sim.leaks() == []
 
 
 def test_peer_access_rules():

@@ -19,6 +19,7 @@
 
 #include "PyGPU/sim/errors.h"
 #include "PyGPU/sim/fault.h"
+#include "PyGPU/sim/spin.h"
 #include "PyGPU/sim/fiber.h"
 
 namespace pygpu {
@@ -235,6 +236,7 @@ struct GridJob {
     uint64_t finished = 0;
     unsigned users = 0;
     std::condition_variable done;
+    std::atomic<bool> complete{false};  // finished == total && users == 0, for the caller's spin
     int code = 0;
     std::string message;
     // Kernel printf output, in the order it was printed.
@@ -281,6 +283,7 @@ struct GridPool {
     std::mutex mu;
     std::condition_variable work;
     std::deque<GridJob*> jobs;
+    std::atomic<size_t> queued{0};  // jobs.size(), written under mu, read by the workers' spin
     std::vector<std::unique_ptr<GridWorker>> workers;
     std::string error;  // an invalid configuration (config.h): the pool has no worker
 
@@ -669,9 +672,13 @@ void GridPool::record(GridJob& job, int code, std::string& message) {
 void GridPool::finish(GridJob& job, uint64_t seen) {
     std::lock_guard<std::mutex> lock(mu);
     if (!jobs.empty() && jobs.front() == &job) jobs.pop_front();
+    queued.store(jobs.size(), std::memory_order_release);
     job.finished += seen;
     --job.users;
-    if (job.finished == job.total && job.users == 0) job.done.notify_all();
+    if (job.finished == job.total && job.users == 0) {
+        job.complete.store(true, std::memory_order_release);
+        job.done.notify_all();
+    }
 }
 
 void GridPool::serve(GridWorker* w) {
@@ -680,6 +687,8 @@ void GridPool::serve(GridWorker* w) {
     fiber_init_thread(w->block.main);
     for (;;) {
         GridJob* job = nullptr;
+        // Launches often follow each other within microseconds: spin first (spin.h).
+        spin_until([&] { return queued.load(std::memory_order_acquire) != 0; });
         {
             std::unique_lock<std::mutex> lock(mu);
             work.wait(lock, [&] { return !jobs.empty(); });
@@ -812,6 +821,7 @@ GridResult run_grid(const GridDesc& d) {
     GridJob job(d, uint64_t(d.grid.x) * d.grid.y * d.grid.z);
     std::unique_lock<std::mutex> lock(pool.mu);
     pool.jobs.push_back(&job);
+    pool.queued.store(pool.jobs.size(), std::memory_order_release);
     // Wake only as many workers as there are blocks: a one-block grid (the
     // common small launch) wakes one thread, not the whole pool.
     if (job.total >= pool.workers.size()) {
@@ -819,8 +829,17 @@ GridResult run_grid(const GridDesc& d) {
     } else {
         for (uint64_t i = 0; i < job.total; ++i) pool.work.notify_one();
     }
-    job.done.wait(lock, [&] { return job.finished == job.total && job.users == 0; });
     lock.unlock();
+    // A small grid is done within microseconds: spin first (spin.h).
+    if (!spin_until([&] { return job.complete.load(std::memory_order_acquire); })) {
+        lock.lock();
+        job.done.wait(lock, [&] { return job.finished == job.total && job.users == 0; });
+        lock.unlock();
+    }
+    // The last worker set `complete` under the pool's lock and no worker holds
+    // the job any more; taking the lock once orders its last writes before
+    // the job (on this stack) goes away.
+    { std::lock_guard<std::mutex> sync(pool.mu); }
     if (!job.printed.empty()) write_stdout(job.printed.data(), job.printed.size());
     result.code = job.code;
     result.message = std::move(job.message);

@@ -25,12 +25,16 @@ void worker_loop(std::shared_ptr<Stream> s) {
     tl_on_worker = true;
     for (;;) {
         WorkItem item;
+        // The next item is often queued within microseconds (a loop of
+        // launches or copies): wait for it spinning first (spin.h).
+        spin_until([&] { return s->queued.load(std::memory_order_acquire) != 0; });
         {
             std::unique_lock<std::mutex> lock(s->mutex);
             s->cv.wait(lock, [&] { return !s->queue.empty() || s->closing; });
             if (s->queue.empty()) return;
             item = std::move(s->queue.front());
             s->queue.pop_front();
+            s->queued.store(s->queue.size(), std::memory_order_release);
         }
         wait_all(item.waits);
         const bool traced = item.trace != 0 && item.info;
@@ -209,6 +213,7 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr 
         }
         if (delay.done) s.queue.push_back(std::move(delay));
         s.queue.push_back(std::move(item));
+        s.queued.store(s.queue.size(), std::memory_order_release);
     }
     s.tail = done;
     while (!s.inflight.empty() && s.inflight.front().done->done()) s.inflight.pop_front();

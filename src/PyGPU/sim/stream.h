@@ -10,6 +10,7 @@
 #ifndef PYGPU_SIM_STREAM_H
 #define PYGPU_SIM_STREAM_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -73,6 +74,7 @@ struct Stream {
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<WorkItem> queue;
+    std::atomic<size_t> queued{0};  // queue.size(), written under mutex, read by the worker's spin
     bool closing = false;
     bool started = false;  // the worker thread starts with the first work item
 };

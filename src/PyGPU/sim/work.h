@@ -8,6 +8,7 @@
 #ifndef PYGPU_SIM_WORK_H
 #define PYGPU_SIM_WORK_H
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -18,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "PyGPU/sim/spin.h"
+
 namespace pygpu {
 namespace sim {
 
@@ -25,22 +28,21 @@ using Clock = std::chrono::steady_clock;
 
 // Becomes done once, when the stream that owns the work item has run it; it
 // records the time of that moment (CUDA events report elapsed time between
-// such moments, measured on a monotonic clock).
+// such moments, measured on a monotonic clock). A waiter spins briefly
+// before it sleeps (spin.h).
 class Completion {
 public:
     void complete() {
         std::lock_guard<std::mutex> lock(mutex_);
         stamp_ = Clock::now();
-        done_ = true;
+        done_.store(true, std::memory_order_release);
         cv_.notify_all();
     }
-    bool done() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return done_;
-    }
+    bool done() const { return done_.load(std::memory_order_acquire); }
     void wait() {
+        if (spin_until([this] { return done(); })) return;
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [this] { return done_; });
+        cv_.wait(lock, [this] { return done(); });
     }
     Clock::time_point stamp() {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -50,8 +52,8 @@ public:
 private:
     std::mutex mutex_;
     std::condition_variable cv_;
-    bool done_ = false;
-    Clock::time_point stamp_{};
+    std::atomic<bool> done_{false};
+    Clock::time_point stamp_{};  // written before done_ is set
 };
 
 using CompletionPtr = std::shared_ptr<Completion>;
