@@ -11,8 +11,9 @@ import pytest
 
 import PyGPU as g
 import PyGPU.driver as cuda
+from helpers import needs_hiprtc, needs_nvrtc
 from PyGPU import elementwise, tools
-from PyGPU._compile import compile_for, hiprtc, nvrtc, rtclib
+from PyGPU._compile import compile_for
 from PyGPU.elementwise import ElementwiseKernel
 
 needs_sim = pytest.mark.skipif(g.backend != "sim", reason="the kernels run on the simulated device")
@@ -295,14 +296,6 @@ def batched_source(specs) -> tuple[str, int]:
     return "".join(parts) + ranged, len(specs) + 1
 
 
-def _available(module) -> bool:
-    try:
-        module.library()
-    except rtclib.RtcMissingError:
-        return False
-    return True
-
-
 def test_the_specs_cover_every_generator():
     """Each get_*_kernel of PyGPU.elementwise has its spec in generated_specs (add new ones there)."""
     covered = {spec[2] for spec in generated_specs()}
@@ -311,8 +304,7 @@ def test_the_specs_cover_every_generator():
             "negate_odd", "negative", "invert", "abs_kernel", "fabsf_kernel", "fabs_kernel"} <= covered
 
 
-@pytest.mark.build
-@pytest.mark.skipif(not _available(nvrtc), reason="NVRTC is not installed (pip install PyGPU[nvrtc])")
+@needs_nvrtc
 def test_every_generated_kernel_compiles_with_nvrtc(tmp_path, monkeypatch):
     monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path))
     source, count = batched_source(generated_specs())
@@ -320,8 +312,7 @@ def test_every_generated_kernel_compiles_with_nvrtc(tmp_path, monkeypatch):
     assert len(re.findall(rb"\.entry ", ptx)) == count
 
 
-@pytest.mark.build
-@pytest.mark.skipif(not _available(hiprtc), reason="hiprtc (libamdhip64) is not installed")
+@needs_hiprtc
 def test_every_generated_kernel_compiles_with_hiprtc(tmp_path, monkeypatch):
     monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path))
     source, count = batched_source(generated_specs())
