@@ -16,6 +16,7 @@ disk by the module API). The rules, PyCUDA's where it has one:
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -38,10 +39,15 @@ _NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, 
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 
 
-def _gpuarray() -> type[GPUArray]:
-    from .gpuarray import GPUArray
+_GPUARRAY: list[type[GPUArray]] = []
 
-    return GPUArray
+
+def _gpuarray() -> type[GPUArray]:
+    if not _GPUARRAY:
+        from .gpuarray import GPUArray
+
+        _GPUARRAY.append(GPUArray)
+    return _GPUARRAY[0]
 
 
 def is_scalar(value: Any) -> bool:
@@ -49,20 +55,31 @@ def is_scalar(value: Any) -> bool:
     return isinstance(value, (numbers.Number, np.number, np.bool_)) and not isinstance(value, np.ndarray)
 
 
-def _zero(value: Any) -> Any:
-    """What stands for `value` when numpy computes a result dtype: a 1-element array, or a zero of the scalar's
-    Python or numpy type (so that Python numbers stay weakly typed, as numpy treats them)."""
+def _kind(value: Any) -> tuple[bool, Any]:
+    """What numpy's result dtype depends on: an array's dtype, a numpy scalar's dtype, a Python number's type
+    (numpy treats Python numbers as weakly typed: only their kind counts)."""
     if isinstance(value, _gpuarray()):
-        return np.zeros(1, value.dtype)
+        return True, value.dtype
     if isinstance(value, np.generic):
-        return value.dtype.type(0)
-    return type(value)(0)
+        return False, value.dtype
+    return False, type(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _result_dtype(op: str, x: tuple[bool, Any], y: tuple[bool, Any]) -> np.dtype[Any]:
+    def zero(kind: tuple[bool, Any]) -> Any:
+        is_array, what = kind
+        if is_array:
+            return np.zeros(1, what)
+        return what.type(0) if isinstance(what, np.dtype) else what(0)
+
+    with np.errstate(all="ignore"):
+        return np.asarray(_NUMPY[op](zero(x), zero(y))).dtype
 
 
 def result_dtype(op: str, x: Any, y: Any) -> np.dtype[Any]:
     """numpy's dtype of ``x op y`` (x, y GPUArrays or scalars); numpy's TypeError where numpy has none."""
-    with np.errstate(all="ignore"):
-        return np.asarray(_NUMPY[op](_zero(x), _zero(y))).dtype
+    return _result_dtype(op, _kind(x), _kind(y))
 
 
 def common_dtype(x: Any, y: Any) -> np.dtype[Any]:
