@@ -15,12 +15,11 @@ if TYPE_CHECKING:
 METHODS = ("__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
            "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__rfloordiv__",
            "__mod__", "__pow__", "__rpow__", "__neg__", "__abs__", "__eq__", "__ne__", "__lt__", "__le__",
-           "__gt__", "__ge__", "__and__", "__or__", "__xor__", "__invert__", "mul_add", "dot", "sum", "max",
-           "min", "any", "all", "reverse", "bind_to_texref", "bind_to_texref_ext")
-#: PyGPU.gpuarray's functions that need a kernel. Some shadow builtins (sum, max, min) in that module, as in
-#: pycuda.gpuarray.
-FUNCTIONS = ("arange", "where", "take", "if_positive", "maximum", "minimum", "sum", "dot", "vdot", "subset_dot",
-             "max", "min", "subset_max", "subset_min", "multi_take", "multi_put", "multi_take_put", "cumsum")
+           "__gt__", "__ge__", "__and__", "__or__", "__xor__", "__invert__", "mul_add", "reverse", "bind_to_texref",
+           "bind_to_texref_ext")
+#: PyGPU.gpuarray's functions that need a kernel (the reductions are in _reductions).
+FUNCTIONS = ("arange", "where", "take", "if_positive", "maximum", "minimum", "multi_take", "multi_put",
+             "multi_take_put", "cumsum")
 
 
 def method(name: str) -> Callable[..., NoReturn]:
