@@ -300,9 +300,9 @@ def test_min_and_max_of_other_dtypes_raise_pycudas_type_error(dtype):
 def test_complex_sum_and_dot_say_what_is_missing(dtype):
     a = gpuarray.zeros(3, dtype)
     for call in (lambda: gpuarray.sum(a), lambda: gpuarray.dot(a, a), lambda: gpuarray.vdot(a, a),
-                 lambda: a.any(), lambda: gpuarray.subset_dot(gpuarray.zeros(1, np.int32), a, a),
+                 a.any, lambda: gpuarray.subset_dot(gpuarray.zeros(1, np.int32), a, a),
                  lambda: gpuarray.sum(gpuarray.zeros(3, np.float32), dtype=dtype)):
-        with pytest.raises(NotImplementedError, match="pycuda-complex.hpp"):
+        with pytest.raises(NotImplementedError, match=r"pycuda-complex\.hpp"):
             call()
 
 
@@ -314,7 +314,7 @@ def test_float16_has_no_c_type_as_in_pycuda():
 def test_non_contiguous_arrays_are_pycudas_runtime_error():
     a = gpuarray.to_gpu(np.arange(20, dtype=np.float32))
     for call in (lambda: gpuarray.sum(a[::2]), lambda: gpuarray.dot(a[::2], a[:10]), lambda: gpuarray.max(a[::2]),
-                 lambda: a[::2].any()):
+                 a[::2].any):
         with pytest.raises(RuntimeError, match="non-contiguous"):
             call()
 

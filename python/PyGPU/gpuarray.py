@@ -1005,7 +1005,7 @@ from ._creation import (  # noqa: E402
 )
 
 # The reductions (some shadow builtins: sum, max, min, any, all, as in pycuda.gpuarray).
-from ._reductions import all, any, dot, max, min, subset_dot, subset_max, subset_min, subset_sum, sum, vdot  # noqa: E402,A004
+from ._reductions import all, any, dot, max, min, subset_dot, subset_max, subset_min, subset_sum, sum, vdot  # noqa: E402,F401
 
 __all__ += _reductions.__all__
 
