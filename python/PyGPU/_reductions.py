@@ -264,7 +264,7 @@ def _subset_minmax(what: str) -> Callable[..., GPUArray]:
     >>> import numpy as np, PyGPU as gpuarray
     >>> a = gpuarray.to_gpu(np.array([4.0, -2.0, 9.0]))
     >>> gpuarray.subset_{what}(gpuarray.to_gpu(np.array([0, 2], np.int32)), a).get()
-    array({ {"min": 4.0, "max": 9.0}[what] })
+    array({ {"min": "4.", "max": "9."}[what] })
     """
     return public("PyGPU.gpuarray")(reduce)
 
