@@ -13,11 +13,9 @@ if TYPE_CHECKING:
     from .gpuarray import GPUArray
 
 #: GPUArray's methods that need a kernel.
-METHODS = ("dot", "sum", "max", "min", "any", "all", "bind_to_texref", "bind_to_texref_ext")
-#: PyGPU.gpuarray's functions that need a kernel. Some shadow builtins (sum, max, min) in that module, as in
-#: pycuda.gpuarray.
-FUNCTIONS = ("arange", "take", "sum", "dot", "vdot", "subset_dot", "max", "min", "subset_max", "subset_min",
-             "multi_take", "multi_put", "multi_take_put", "cumsum")
+METHODS = ("bind_to_texref", "bind_to_texref_ext")
+#: PyGPU.gpuarray's functions that need a kernel (the reductions are in _reductions).
+FUNCTIONS = ("arange", "take", "multi_take", "multi_put", "multi_take_put", "cumsum")
 
 
 def method(name: str) -> Callable[..., NoReturn]:

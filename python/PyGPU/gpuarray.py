@@ -2,12 +2,14 @@
 
 Code written against ``pycuda.gpuarray`` keeps working after
 ``import PyGPU as gpuarray`` (or ``import PyGPU.gpuarray as gpuarray``) for
-everything that moves data or makes views, and for elementwise arithmetic:
+everything that moves data or makes views, for elementwise arithmetic:
 operators, comparisons, ``astype``, ``reverse``, ``mul_add``, ``if_positive``,
 ``where``, ``maximum``, ``minimum`` launch kernels of ``PyGPU.elementwise``
-(``PyGPU._arithmetic`` says how dtypes and layouts are handled). Reductions,
-``take`` and the other operations of the operator table ``_operators`` raise
-NotImplementedError: they are later work, and never return a silently wrong result.
+(``PyGPU._arithmetic`` says how dtypes and layouts are handled), and for the
+reductions (``sum``, ``dot``, ``min``, ``max``, ``subset_*``, ``any``, ``all``:
+``PyGPU._reductions``, kernels of ``PyGPU.reduction``). ``take`` and the other
+operations of the operator table ``_operators`` raise NotImplementedError: they
+are later work, and never return a silently wrong result.
 
 Where PyCUDA has a known bug, GPUArray does the right thing instead, and the
 docstring says so.
@@ -20,6 +22,7 @@ operations in ``_arithmetic``, the ones not offered yet in the operator table
 
 from __future__ import annotations
 
+import builtins  # any and all: this module's any and all are the reductions
 import numbers
 import operator
 import warnings
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 
 import numpy as np
 
-from . import _arithmetic, _copy, _core, _layout, _operators, _seed_api
+from . import _arithmetic, _copy, _core, _layout, _operators, _reductions, _seed_api
 from . import elementwise as _elementwise
 from ._dtypes import check_dtype
 from ._errors import DtypeMismatchError, check
@@ -327,7 +330,7 @@ class GPUArray:
                    else _core.cudaMemcpyAsync(self._address(), ary, self.nbytes, _H2D, s))
             self._host = ary
             return
-        broadcast = any(st == 0 and n > 1 for n, st in zip(ary.shape, ary.strides))
+        broadcast = builtins.any(st == 0 and n > 1 for n, st in zip(ary.shape, ary.strides))
         if broadcast or not _copy.same_layout(ary.shape, ary.strides, self.shape, self.strides):
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
             staged[...] = ary
@@ -751,7 +754,7 @@ class GPUArray:
         if axes is None:
             axes = tuple(range(self.ndim - 1, -1, -1))
         axes = tuple(operator.index(a) for a in axes)
-        if any(not -self.ndim <= a < self.ndim for a in axes):
+        if builtins.any(not -self.ndim <= a < self.ndim for a in axes):
             raise ValueError(f"axes {axes} are out of bounds for {self.ndim} dimension(s)")
         axes = tuple(a % self.ndim for a in axes)
         if sorted(axes) != list(range(self.ndim)):
@@ -880,6 +883,14 @@ class GPUArray:
 
     conjugate = conj
 
+    # --- reductions (PyGPU._reductions): any and all as PyCUDA's; sum, min, max and dot are PyGPU's
+    any = _reductions.array_any
+    all = _reductions.array_all
+    sum = _reductions.array_sum
+    min = _reductions.array_min
+    max = _reductions.array_max
+    dot = _reductions.array_dot
+
     def mul_add(self, selffac: Any, other: GPUArray, otherfac: Any, add_timer: Callable[..., Any] | None = None,
                 stream: StreamLike = None, out: GPUArray | None = None) -> GPUArray:
         """``selffac*self + otherfac*other`` (PyCUDA's ``_axpbyz`` kernel), into `out` or a new array.
@@ -992,6 +1003,11 @@ from ._creation import (  # noqa: E402
     zeros,
     zeros_like,
 )
+
+# The reductions (some shadow builtins: sum, max, min, any, all, as in pycuda.gpuarray).
+from ._reductions import all, any, dot, max, min, subset_dot, subset_max, subset_min, subset_sum, sum, vdot  # noqa: E402,F401
+
+__all__ += _reductions.__all__
 
 for _name in _operators.FUNCTIONS:
     globals()[_name] = _operators.function(_name)
