@@ -9,8 +9,9 @@ import pytest
 
 import PyGPU
 import PyGPU.driver as cuda
+from helpers.rtc import needs_hiprtc, needs_nvrtc
 from PyGPU import _philox, curandom, gpuarray
-from PyGPU._compile import compile_for, hiprtc, nvrtc, rtclib
+from PyGPU._compile import compile_for
 from PyGPU.curandom import MRG32k3aRandomNumberGenerator, XORWOWRandomNumberGenerator
 
 M32 = np.uint64(0xFFFFFFFF)
@@ -372,14 +373,6 @@ def test_fill_needs_a_contiguous_gpuarray():
 
 # ---------------------------------------------------------------------- NVRTC and hiprtc ---
 
-def _available(module) -> bool:
-    try:
-        module.library()
-    except rtclib.RtcMissingError:
-        return False
-    return True
-
-
 KERNELS = sorted({_philox.KERNEL.format(kind=kind) for kind, _c, _p in _philox.KINDS.values()}
                  | {"pygpu_philox4x32_10"})
 
@@ -389,8 +382,7 @@ def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path / "cache"))
 
 
-@pytest.mark.build
-@pytest.mark.skipif(not _available(nvrtc), reason="NVRTC is not installed (pip install PyGPU[nvrtc])")
+@needs_nvrtc
 def test_nvrtc_compiles_the_source(cache_dir):
     ptx, _ = compile_for("cuda", _philox.source(), arch="compute_80", name="curandom.cu")
     for kernel in KERNELS:
@@ -399,8 +391,7 @@ def test_nvrtc_compiles_the_source(cache_dir):
     assert cubin[:4] == b"\x7fELF"
 
 
-@pytest.mark.build
-@pytest.mark.skipif(not _available(hiprtc), reason="hiprtc (libamdhip64) is not installed")
+@needs_hiprtc
 def test_hiprtc_compiles_the_source(cache_dir):
     image, _ = compile_for("hip", _philox.source(), arch="gfx90a", name="curandom.hip")
     assert image[:4] == b"\x7fELF"
