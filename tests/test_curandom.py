@@ -4,6 +4,8 @@ and the kernel source compiled by NVRTC and hiprtc (compile only)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -74,6 +76,45 @@ def normal_reference(dtype, n: int, key: tuple[int, int], counter: int = 0) -> n
         u1, u2 = u[:, 0] + 2.0**-53, u[:, 1]
     r, theta = np.sqrt(-2.0 * np.log(u1)), 2 * np.pi * u2
     return np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).ravel()[:n]
+
+
+class Draws:
+    """The words of one Poisson element, as curandom.cu's draws: blocks (counter, 0), (counter, 1), ..."""
+
+    def __init__(self, key: tuple[int, int], counter: int) -> None:
+        self.key, self.counter, self.block, self.words = key, counter, 0, []
+
+    def uniform(self) -> float:
+        if not self.words:
+            ctr = np.array([[self.counter & 0xFFFFFFFF, self.counter >> 32, self.block, 0]], np.uint32)
+            self.words, self.block = philox_reference(ctr, *self.key)[0].tolist(), self.block + 1
+        return (self.words.pop(0) + 0.5) * 2.0**-32
+
+
+def poisson_reference(lam: float, draws: Draws) -> float:
+    """Knuth's method below 64, Hoermann's PTRS from 64 on (the algorithm curandom.cu implements)."""
+    if not lam > 0:
+        return 0.0
+    lam = min(lam, 2.0**31)
+    if lam < 64:
+        k, p, limit = 0.0, draws.uniform(), math.exp(-lam)
+        while p > limit:
+            k, p = k + 1.0, p * draws.uniform()
+        return k
+    slam, loglam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha, vr = 1.1239 + 1.1328 / (b - 3.4), 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u, v = draws.uniform() - 0.5, draws.uniform()
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return float(k)
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= -lam + k * loglam - math.lgamma(k + 1.0):
+            return float(k)
 
 
 def seeds(*values: int):
@@ -147,6 +188,33 @@ def test_the_shape_is_kept_and_filled_in_memory_order():
     np.testing.assert_array_equal(f.get().ravel(order="F"), uniform_reference(np.float64, 15, KEY))
 
 
+@pytest.mark.parametrize("lam", [0.3, 5.0, 63.5, 64.0, 777.0, 2.5e6])
+def test_poisson_is_the_reference_exactly(lam):
+    g = XORWOWRandomNumberGenerator(SEEDS, offset=9)
+    got = g.gen_poisson(40, np.uint32, lam).get()
+    assert got.dtype == np.uint32 and g.counter == 49
+    assert got.tolist() == [poisson_reference(lam, Draws(KEY, 9 + i)) for i in range(40)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint32])
+def test_poisson_in_place_draws_each_elements_own_mean(dtype):
+    means = np.array([0, 1, 2.5, 10, 63.9, 64, 100, 1e4] * 3, dtype)
+    data = gpuarray.to_gpu(means)
+    g = MRG32k3aRandomNumberGenerator(SEEDS)
+    g.fill_poisson(data)
+    assert g.counter == means.size
+    expected = [poisson_reference(float(lam), Draws(KEY, i)) for i, lam in enumerate(means)]
+    np.testing.assert_array_equal(data.get(), np.array(expected, dtype))
+
+
+def test_poisson_in_place_edges():
+    data = gpuarray.to_gpu(np.array([-1.0, np.nan, 0.0, -np.inf, np.inf, 1e12]))
+    XORWOWRandomNumberGenerator(SEEDS).fill_poisson(data)
+    got = data.get()
+    assert got[:4].tolist() == [0.0] * 4
+    assert (abs(got[4:] - 2.0**31) < 6 * 2.0**15.5).all()  # taken as 2**31
+
+
 # -------------------------------------------------------------------------------- statistics ---
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -185,6 +253,20 @@ def test_log_normal_statistics():
     log_y = np.log(y)
     assert abs(log_y.mean() - mu) < 5 * s / np.sqrt(N_STAT)
     assert abs(log_y.std() - s) < 0.005
+
+
+@pytest.mark.parametrize("lam", [0.5, 5.0, 63.9, 64.0, 500.0, 1e5])
+def test_poisson_statistics(lam):
+    n = N_STAT // 4
+    k = XORWOWRandomNumberGenerator(SEEDS).gen_poisson(n, np.uint32, lam).get().astype(np.float64)
+    assert abs(k.mean() - lam) < 5 * np.sqrt(lam / n)
+    assert abs(k.var() - lam) < 5 * np.sqrt((lam + 2 * lam**2) / n)
+    values, counts = np.unique(k, return_counts=True)
+    pmf = np.exp(values * np.log(lam) - lam - np.array([math.lgamma(v + 1) for v in values]))
+    expected = n * pmf
+    big = expected > 100
+    assert big.sum() >= 3
+    assert (abs(counts[big] - expected[big]) < 5 * np.sqrt(expected[big])).all()
 
 
 def test_rand_statistics():
@@ -255,14 +337,15 @@ def test_the_counter_wraps_at_two_to_the_64():
 
 @pytest.mark.parametrize(("grid", "block"), [(1, 1), (1, 32), (3, 64), (7, 33), (512, 256), (None, 128)])
 @pytest.mark.parametrize(("distribution", "dtype"), [("uniform", np.float32), ("uniform", np.float64),
-                                                     ("normal", np.float32), ("log_normal", np.float64)])
+                                                     ("normal", np.float32), ("log_normal", np.float64),
+                                                     ("poisson", np.uint32)])
 def test_any_launch_configuration_gives_the_same_array(distribution, dtype, grid, block):
     n = 3001
     reference = gpuarray.empty(n, dtype)
-    _philox.fill(distribution, reference, KEY, 17, None, "test", 0.1, 1.5)
+    _philox.fill(distribution, reference, KEY, 17, None, "test", 7.5, 1.5)
     data = gpuarray.zeros(n, dtype)
-    used = _philox.fill(distribution, data, KEY, 17, None, "test", 0.1, 1.5, grid=grid, block=block)
-    assert used == -(-n // (4 if dtype == np.float32 else 2))
+    used = _philox.fill(distribution, data, KEY, 17, None, "test", 7.5, 1.5, grid=grid, block=block)
+    assert used == -(-n // _philox.KINDS[distribution, np.dtype(dtype)][2])
     np.testing.assert_array_equal(data.get(), reference.get())
 
 
@@ -321,6 +404,26 @@ def test_normals_are_float_only(dtype):
         g.fill_normal(gpuarray.zeros(4, dtype))
     with pytest.raises(NotImplementedError, match=r"^gen_log_normal: dtype"):
         g.gen_log_normal(4, dtype, 0.0, 1.0)
+
+
+def test_poisson_dtypes_and_means():
+    g = XORWOWRandomNumberGenerator(SEEDS)
+    for dtype in (np.float32, np.float64, np.int32):
+        with pytest.raises(NotImplementedError, match=r"^gen_poisson: dtype \w+ is not offered \(it makes uint32\)$"):
+            g.gen_poisson(4, dtype, 2.0)
+        with pytest.raises(NotImplementedError, match=r"^fill_poisson: dtype \w+ is not offered \(it makes uint32\)$"):
+            g.fill_poisson(gpuarray.zeros(4, dtype), 2.0)
+    with pytest.raises(NotImplementedError, match=r"^fill_poisson: dtype int32 is not offered \(it makes float32, "):
+        g.fill_poisson(gpuarray.zeros(4, np.int32))
+    for lam in (-1.0, 2.0**31, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"^gen_poisson: lambda_value must be in \[0, 2\*\*31\)"):
+            g.gen_poisson(4, np.uint32, lam)
+        with pytest.raises(ValueError, match=r"^fill_poisson: lambda_value must be in \[0, 2\*\*31\)"):
+            g.fill_poisson(gpuarray.zeros(4, np.uint32), lam)
+    with pytest.raises(TypeError, match=r"^gen_poisson: lambda_value must be a real number, got str$"):
+        g.gen_poisson(4, np.uint32, "2")
+    assert g.counter == 0
+    assert g.gen_poisson(5, np.uint32, 0.0).get().tolist() == [0] * 5
 
 
 @pytest.mark.parametrize("getter", [

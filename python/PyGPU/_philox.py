@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .gpuarray import GPUArray
 
 SOURCE_PATH = Path(__file__).parent / "_kernels" / "curandom.cu"
-#: Every kernel's parameters: out, n, key (2 x 32 bits), first counter, mean, standard deviation.
+#: Every kernel's parameters: out, n, key (2 x 32 bits), first counter, mean (or Poisson's lambda), standard deviation.
 ARG_FORMAT = "PQIIQdd"
 BLOCK = 256
 MAX_GRID = 4096
@@ -39,6 +39,10 @@ KINDS: dict[tuple[str, np.dtype[Any]], tuple[str, str, int]] = {
     ("normal", np.dtype(np.float64)): ("normal_double", "double", 2),
     ("log_normal", np.dtype(np.float32)): ("log_normal_float", "float", 4),
     ("log_normal", np.dtype(np.float64)): ("log_normal_double", "double", 2),
+    ("poisson", np.dtype(np.uint32)): ("poisson_int", "unsigned int", 1),
+    ("poisson_inplace", np.dtype(np.float32)): ("poisson_inplace_float", "float", 1),
+    ("poisson_inplace", np.dtype(np.float64)): ("poisson_inplace_double", "double", 1),
+    ("poisson_inplace", np.dtype(np.uint32)): ("poisson_inplace_int", "unsigned int", 1),
 }
 KERNEL = "pygpu_philox_{kind}"
 WRAPPER = """

@@ -1,12 +1,13 @@
 """PyGPU.curandom: PyCUDA's ``pycuda.curandom`` names over PyGPU's own counter-based generator.
 
 ``rand(shape, dtype)`` and the generator classes ``XORWOWRandomNumberGenerator`` and
-``MRG32k3aRandomNumberGenerator`` (``gen_uniform``, ``gen_normal``, ``gen_log_normal``, ``fill_uniform``,
-``fill_normal``, ``fill_log_normal``, ``call_skip_ahead``) have PyCUDA's signatures, but the numbers are not
-cuRAND's: every generator here is Philox4x32-10 (Salmon et al., SC'11, with Random123's constants), written
-in CUDA C (``_kernels/curandom.cu``) and compiled by the module API on every backend. Each element's value
-depends only on the seed, the generator's counter and the element's index, so the same seed gives the
-same numbers on CUDA, HIP and the simulated device, for any launch configuration. The two class names are
+``MRG32k3aRandomNumberGenerator`` (``gen_uniform``, ``gen_normal``, ``gen_log_normal``, ``gen_poisson``,
+``fill_uniform``, ``fill_normal``, ``fill_log_normal``, ``fill_poisson``, ``call_skip_ahead``) have PyCUDA's
+signatures, but the numbers are not cuRAND's: every generator here is Philox4x32-10 (Salmon et al., SC'11,
+with Random123's constants), written in CUDA C (``_kernels/curandom.cu``) and compiled by the module API on
+every backend. Each element's value depends only on the seed, the generator's counter and the element's
+index, so the same seed gives the same numbers on CUDA, HIP and the simulated device, for any launch
+configuration. The two class names are
 kept so that PyCUDA code runs; both make the same Philox stream (docs/random.md).
 
 Examples
@@ -20,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import operator
 import random
 from collections.abc import Callable
@@ -122,12 +124,22 @@ def seed_getter_unique(n: int) -> GPUArray:
     return to_gpu(np.random.randint(0, 2**31 - 1, n).astype(np.int32))
 
 
+def _poisson_mean(lambda_value: float, method: str) -> float:
+    """`lambda_value` as a float; TypeError for a non-number, ValueError outside [0, 2**31)."""
+    if not isinstance(lambda_value, numbers.Real):
+        raise TypeError(f"{method}: lambda_value must be a real number, got {type(lambda_value).__name__}")
+    lam = float(lambda_value)
+    if not 0.0 <= lam < 2.0**31:
+        raise ValueError(f"{method}: lambda_value must be in [0, 2**31), got {lambda_value!r}")
+    return lam
+
+
 class _PhiloxGenerator:
     """PyCUDA's random number generator interface over Philox4x32-10.
 
     The key is the two int32 seeds `seed_getter(2)` returns; the counter starts at `offset` and each call
     moves it past the 128-bit blocks it used (a float32 or 32-bit integer array of n elements uses
-    ceil(n / 4), a float64 one ceil(n / 2)), so successive calls give new numbers and a generator made
+    ceil(n / 4), a float64 one ceil(n / 2), a Poisson one n), so successive calls give new numbers and a generator made
     with the same seeds and offset repeats them.
     """
 
@@ -262,6 +274,54 @@ class _PhiloxGenerator:
         dtype('float32')
         """
         return self._gen("log_normal", shape, dtype, stream, "gen_log_normal", mean, stddev)
+
+    def fill_poisson(self, data: GPUArray, lambda_value: float | None = None, stream: StreamLike = None) -> None:
+        """Fill `data` with Poisson numbers of mean `lambda_value`, or replace each element by one of its mean.
+
+        Parameters
+        ----------
+        data : GPUArray
+            Contiguous; uint32 with `lambda_value`; float32, float64 or uint32 without (each element is then
+            the mean of its own draw; a mean <= 0 or NaN gives 0, one above 2**31 is taken as 2**31).
+        lambda_value : float, optional
+            The mean, in [0, 2**31).
+        stream : Stream, optional
+
+        Raises
+        ------
+        NotImplementedError
+            For another dtype (as PyCUDA).
+        ValueError
+            For a mean out of range.
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU.gpuarray as gpuarray
+        >>> from PyGPU.curandom import XORWOWRandomNumberGenerator
+        >>> means = gpuarray.to_gpu(np.array([0.0, 0.0, 1e6], np.float64))
+        >>> XORWOWRandomNumberGenerator().fill_poisson(means)
+        >>> counts = means.get()
+        >>> counts[:2].tolist(), bool(abs(counts[2] - 1e6) < 1e4)
+        ([0.0, 0.0], True)
+        """
+        if lambda_value is None:
+            self._fill("poisson_inplace", data, stream, "fill_poisson")
+            return
+        self._fill("poisson", data, stream, "fill_poisson", _poisson_mean(lambda_value, "fill_poisson"))
+
+    def gen_poisson(self, shape: ShapeLike, dtype: npt.DTypeLike, lambda_value: float,
+                    stream: StreamLike = None) -> GPUArray:
+        """A new array filled by :meth:`fill_poisson` with `lambda_value` (`dtype` must be uint32, as PyCUDA).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from PyGPU.curandom import MRG32k3aRandomNumberGenerator
+        >>> k = MRG32k3aRandomNumberGenerator().gen_poisson(10000, np.uint32, 4.0).get()
+        >>> k.dtype.name, bool(abs(k.mean() - 4.0) < 0.2)
+        ('uint32', True)
+        """
+        return self._gen("poisson", shape, dtype, stream, "gen_poisson", _poisson_mean(lambda_value, "gen_poisson"))
 
     def call_skip_ahead(self, i: int, stream: StreamLike = None) -> None:
         """Move the counter `i` 128-bit blocks on (4 float32 or 2 float64 values each); `stream` is unused.
