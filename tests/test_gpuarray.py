@@ -1111,32 +1111,14 @@ def test_module_transpose_and_reshape():
 
 # ------------------------------------------------- operations needing kernels
 
-KERNEL_OPS = {
-    "a + b": lambda a, b: a + b,
-    "a - b": lambda a, b: a - b,
-    "a * 2": lambda a, b: a * 2,
-    "2 * a": lambda a, b: 2 * a,
-    "a / 2": lambda a, b: a / 2,
-    "a ** 2": lambda a, b: a ** 2,
-    "a += b": lambda a, b: a.__iadd__(b),
-    "a == b": lambda a, b: a == b,
-    "a != b": lambda a, b: a != b,
-    "a < b": lambda a, b: a < b,
-    "a >= 1": lambda a, b: a >= 1,
-    "-a": lambda a, b: -a,
-    "abs(a)": lambda a, b: abs(a),
+KERNEL_OPS = {  # the operations of later slices (reductions, take, arange): still NotImplementedError
     "a.sum()": lambda a, b: a.sum(),
     "a.max()": lambda a, b: a.max(),
     "a.dot(b)": lambda a, b: a.dot(b),
-    "a.astype(int32)": lambda a, b: a.astype(np.int32),
     "arange(5)": lambda a, b: g.arange(5),
-    "where": lambda a, b: g.where(a, a, b),
     "take": g.take,
     "sum(a)": lambda a, b: g.sum(a),
     "dot(a, b)": g.dot,
-    "maximum": g.maximum,
-    "conj complex": lambda a, b: g.zeros(3, np.complex64).conj(),
-    "real complex": lambda a, b: g.zeros(3, np.complex64).real,
 }
 
 

@@ -1,7 +1,8 @@
-"""The operator table of GPUArray: the methods and functions that need a device kernel.
+"""The operator table of GPUArray: the methods and functions that need a device kernel PyGPU does not offer yet.
 
-Each entry is a stub that raises NotImplementedError today (PyGPU launches no kernels yet); the kernel
-issues replace the stubs here, and GPUArray and PyGPU.gpuarray pick them up from this table.
+Each entry is a stub that raises NotImplementedError (reductions, take, arange: later slices of the kernel
+issue); the elementwise operations are in ``_arithmetic``. GPUArray and PyGPU.gpuarray pick the stubs up from
+this table.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ if TYPE_CHECKING:
     from .gpuarray import GPUArray
 
 #: GPUArray's methods that need a kernel.
-METHODS = ("__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
-           "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__rfloordiv__",
-           "__mod__", "__pow__", "__rpow__", "__neg__", "__abs__", "__eq__", "__ne__", "__lt__", "__le__",
-           "__gt__", "__ge__", "__and__", "__or__", "__xor__", "__invert__", "mul_add", "dot", "sum", "max",
-           "min", "any", "all", "reverse", "bind_to_texref", "bind_to_texref_ext")
+METHODS = ("dot", "sum", "max", "min", "any", "all", "bind_to_texref", "bind_to_texref_ext")
 #: PyGPU.gpuarray's functions that need a kernel. Some shadow builtins (sum, max, min) in that module, as in
 #: pycuda.gpuarray.
-FUNCTIONS = ("arange", "where", "take", "if_positive", "maximum", "minimum", "sum", "dot", "vdot", "subset_dot",
-             "max", "min", "subset_max", "subset_min", "multi_take", "multi_put", "multi_take_put", "cumsum")
+FUNCTIONS = ("arange", "take", "sum", "dot", "vdot", "subset_dot", "max", "min", "subset_max", "subset_min",
+             "multi_take", "multi_put", "multi_take_put", "cumsum")
 
 
 def method(name: str) -> Callable[..., NoReturn]:
@@ -28,18 +25,18 @@ def method(name: str) -> Callable[..., NoReturn]:
 
     def stub(self: GPUArray, *args: Any, **kwargs: Any) -> NoReturn:
         raise NotImplementedError(
-            f"GPUArray.{name} needs a device kernel, which PyGPU does not launch yet; copy the data to the "
+            f"GPUArray.{name} needs a device kernel, which PyGPU does not offer yet; copy the data to the "
             "host with get(), or launch your own kernel on the array's ptr")
 
     stub.__name__ = name
     stub.__qualname__ = f"GPUArray.{name}"
     stub.__module__ = "PyGPU.gpuarray"
-    stub.__doc__ = f"""Not available: {name} needs a device kernel (raises NotImplementedError).
+    stub.__doc__ = f"""Not available yet: {name} needs a device kernel (raises NotImplementedError).
 
     Raises
     ------
     NotImplementedError
-        Always: PyGPU does not launch kernels yet. Copy the data to the host
+        Always: PyGPU does not offer this kernel yet. Copy the data to the host
         with ``get()``, or launch your own kernel on the array's ``ptr``.
 
     Examples
@@ -48,7 +45,7 @@ def method(name: str) -> Callable[..., NoReturn]:
     >>> gpuarray.to_gpu(np.ones(2)).{name}()
     Traceback (most recent call last):
     ...
-    NotImplementedError: GPUArray.{name} needs a device kernel, which PyGPU does not launch yet; ...
+    NotImplementedError: GPUArray.{name} needs a device kernel, which PyGPU does not offer yet; ...
     """
     return stub
 
@@ -57,16 +54,16 @@ def function(name: str) -> Callable[..., NoReturn]:
     """The PyGPU.gpuarray function `name` (today a stub raising NotImplementedError)."""
 
     def stub(*args: Any, **kwargs: Any) -> NoReturn:
-        raise NotImplementedError(f"{name} needs a device kernel, which PyGPU does not launch yet")
+        raise NotImplementedError(f"{name} needs a device kernel, which PyGPU does not offer yet")
 
     stub.__name__ = name
     stub.__module__ = "PyGPU.gpuarray"
-    stub.__doc__ = f"""Not available: {name} needs a device kernel (raises NotImplementedError).
+    stub.__doc__ = f"""Not available yet: {name} needs a device kernel (raises NotImplementedError).
 
     Raises
     ------
     NotImplementedError
-        Always: PyGPU does not launch kernels yet. Compute on the host
+        Always: PyGPU does not offer this kernel yet. Compute on the host
         (``a.get()``), or launch your own kernel on the arrays' ``ptr``.
 
     Examples
@@ -75,7 +72,7 @@ def function(name: str) -> Callable[..., NoReturn]:
     >>> gpuarray.{name}()
     Traceback (most recent call last):
     ...
-    NotImplementedError: {name} needs a device kernel, which PyGPU does not launch yet
+    NotImplementedError: {name} needs a device kernel, which PyGPU does not offer yet
     """
     return stub
 

@@ -2,17 +2,20 @@
 
 Code written against ``pycuda.gpuarray`` keeps working after
 ``import PyGPU as gpuarray`` (or ``import PyGPU.gpuarray as gpuarray``) for
-everything that moves data or makes views. Operations that need a device
-kernel (arithmetic, comparisons, reductions, ``astype`` to another dtype,
-``arange``, ``where``, ``take``...) raise NotImplementedError: PyGPU does not
-launch kernels yet, and never returns a silently wrong result.
+everything that moves data or makes views, and for elementwise arithmetic:
+operators, comparisons, ``astype``, ``reverse``, ``mul_add``, ``if_positive``,
+``where``, ``maximum``, ``minimum`` launch kernels of ``PyGPU.elementwise``
+(``PyGPU._arithmetic`` says how dtypes and layouts are handled). Reductions,
+``take`` and the other operations of the operator table ``_operators`` raise
+NotImplementedError: they are later work, and never return a silently wrong result.
 
 Where PyCUDA has a known bug, GPUArray does the right thing instead, and the
 docstring says so.
 
 This module holds the class core; the creation functions are in ``_creation``,
-the original PyGPU API (``to_device``...) in ``_seed_api``, the operations that
-need a kernel in the operator table ``_operators``.
+the original PyGPU API (``to_device``...) in ``_seed_api``, the elementwise
+operations in ``_arithmetic``, the ones not offered yet in the operator table
+``_operators``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 
 import numpy as np
 
-from . import _copy, _core, _layout, _operators, _seed_api
+from . import _arithmetic, _copy, _core, _layout, _operators, _seed_api
+from . import elementwise as _elementwise
 from ._dtypes import check_dtype
 from ._errors import DtypeMismatchError, check
 from ._memory import mem_alloc, pointer_of
@@ -44,7 +48,8 @@ if TYPE_CHECKING:  # names for annotations only: nothing here is imported at run
 
 __all__ = [
     "GPUArray", "DtypeMismatchError", "to_gpu", "to_gpu_async", "empty", "zeros", "ones", "empty_like",
-    "zeros_like", "ones_like", "concatenate", "stack", "transpose", "reshape",
+    "zeros_like", "ones_like", "concatenate", "stack", "transpose", "reshape", "if_positive", "where", "maximum",
+    "minimum",
 ]
 
 _H2D, _D2H, _D2D = _core.cudaMemcpyHostToDevice, _core.cudaMemcpyDeviceToHost, _core.cudaMemcpyDeviceToDevice
@@ -516,8 +521,8 @@ class GPUArray:
     def fill(self, value: Any, stream: StreamLike = None) -> GPUArray:
         """Set every element to `value` (numpy's conversion rules) and return self.
 
-        cudaMemset when all bytes of the value are equal and the array is contiguous, a staged copy otherwise:
-        no kernel is needed (PyCUDA launches one).
+        cudaMemset when all bytes of the value are equal and the array is contiguous, else PyCUDA's fill
+        kernel; a non-contiguous array (which PyCUDA refuses) is filled through a staged copy.
 
         Parameters
         ----------
@@ -549,10 +554,12 @@ class GPUArray:
             return self
         raw = scalar.tobytes()
         s = _stream_arg(stream)
-        if self.flags.forc and raw == raw[:1] * len(raw):
+        if self._order and raw == raw[:1] * len(raw):
             err = (_core.cudaMemset(self.ptr, raw[0], self.nbytes) if s is None
                    else _core.cudaMemsetAsync(self.ptr, raw[0], self.nbytes, s))
             check(err)
+        elif self._order and self.dtype in _arithmetic.KERNEL_DTYPES:
+            _arithmetic.fill(self, scalar[()], stream)
         else:
             staged = _copy.host_like(self.shape, self.strides, self.dtype)
             staged.fill(scalar)
@@ -776,14 +783,17 @@ class GPUArray:
         return (to_gpu, (self.get(),))
 
     def astype(self, dtype: npt.DTypeLike, stream: StreamLike = None) -> GPUArray:
-        """A copy; converting to another dtype needs a device kernel (NotImplementedError: convert on the host).
+        """A copy converted to `dtype` (C's conversions: a float becomes an integer by truncation, as in numpy).
+
+        PyCUDA's copy kernel for the integer, bool, float32 and float64 dtypes; float16 and complex go through
+        the host. A non-contiguous array (which PyCUDA refuses) is made contiguous first.
 
         Parameters
         ----------
         dtype : numpy dtype or name
-            Must be this array's dtype.
+            One of ``PyGPU.dtypes``.
         stream : PyGPU.driver.Stream, cudaStream_t or int, optional
-            The stream to queue the copy on.
+            The stream to queue the conversion on.
 
         Returns
         -------
@@ -791,47 +801,62 @@ class GPUArray:
 
         Raises
         ------
-        NotImplementedError
-            For another dtype.
         TypeError
             For an unsupported dtype.
 
         Examples
         --------
         >>> import numpy as np, PyGPU as gpuarray
-        >>> gpuarray.to_gpu(np.arange(3, dtype=np.int32)).astype(np.int32).get()
-        array([0, 1, 2], dtype=int32)
+        >>> gpuarray.to_gpu(np.array([1.5, -2.7])).astype(np.int32).get()
+        array([ 1, -2], dtype=int32)
         """
-        if check_dtype(dtype) == self.dtype:
+        dtype = check_dtype(dtype)
+        if dtype == self.dtype:
             return self.copy(stream=stream)
-        raise NotImplementedError("GPUArray.astype to another dtype needs a device kernel, which PyGPU does not "
-                                  "launch yet; convert on the host: to_gpu(a.get().astype(dtype))")
+        if dtype in _arithmetic.KERNEL_DTYPES and self.dtype in _arithmetic.KERNEL_DTYPES:
+            return _arithmetic.convert(self, dtype, stream)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+            return to_gpu(self.get(stream=stream).astype(dtype), allocator=self.allocator)
+
+    def _part(self, offset: int) -> GPUArray:
+        """A contiguous copy of the real (offset 0) or imaginary part of a complex array."""
+        real = np.dtype(f"f{self.itemsize // 2}")
+        order = "F" if self._order == "F" and not self.flags.c_contiguous else "C"
+        return self._view(self.shape, self.strides, offset, dtype=real)._copy_to_order(order)
 
     @property
     def real(self) -> GPUArray:
-        """The real part: this array for a real dtype; a complex one needs a kernel (NotImplementedError)."""
+        """The real part: this array for a real dtype, a new array for a complex one."""
         if self.dtype.kind != "c":
             return self
-        return _operators.method("real")(self)
+        return self._part(0)
 
     @property
     def imag(self) -> GPUArray:
-        """The imaginary part: zeros for a real dtype; a complex one needs a kernel (NotImplementedError)."""
+        """The imaginary part: zeros for a real dtype, a new array for a complex one."""
         if self.dtype.kind != "c":
             return zeros_like(self)
-        return _operators.method("imag")(self)
+        return self._part(self.itemsize // 2)
 
     def conj(self, out: GPUArray | None = None) -> GPUArray:
-        """The conjugate: `self` for a real dtype (as PyCUDA); a complex one needs a kernel (NotImplementedError).
+        """The complex conjugate; `self` for a real dtype (as PyCUDA).
 
         Parameters
         ----------
         out : GPUArray, optional
-            Accepted for PyCUDA compatibility; unused for real dtypes.
+            A contiguous array of this shape and dtype to write the conjugate to (complex dtypes).
 
         Returns
         -------
         GPUArray
+
+        Raises
+        ------
+        RuntimeError
+            When the array or `out` is not contiguous.
+        ValueError
+            When `out` has another shape or dtype.
 
         Examples
         --------
@@ -839,17 +864,111 @@ class GPUArray:
         >>> a = gpuarray.ones(2, np.float64)
         >>> a.conj() is a
         True
+        >>> gpuarray.to_gpu(np.array([1 + 2j, 3 - 4j], np.complex64)).conj().get()
+        array([1.-2.j, 3.+4.j], dtype=complex64)
         """
         if self.dtype.kind != "c":
             return self
-        return _operators.method("conj")(self)
+        _arithmetic.check_contiguous(self)
+        if out is None:
+            out = _arithmetic.new_like(self, self.dtype)
+        elif out.shape != self.shape or out.dtype != self.dtype:
+            raise ValueError(f"out must have shape {self.shape} and dtype {self.dtype}, got {out.shape} and "
+                             f"{out.dtype}")
+        _arithmetic.conjugate(self, out)
+        return out
 
     conjugate = conj
 
-    # --- the operator table (PyGPU._operators): kernel stubs today, kernels tomorrow
+    def mul_add(self, selffac: Any, other: GPUArray, otherfac: Any, add_timer: Callable[..., Any] | None = None,
+                stream: StreamLike = None, out: GPUArray | None = None) -> GPUArray:
+        """``selffac*self + otherfac*other`` (PyCUDA's ``_axpbyz`` kernel), into `out` or a new array.
+
+        Parameters
+        ----------
+        selffac, otherfac : scalar
+            Converted to this array's and `other`'s dtype.
+        other : GPUArray
+            Same shape, or 0-d.
+        add_timer : callable, optional
+            Called as ``add_timer(3 * size, seconds_callable)`` with the launch timed (PyCUDA's).
+        stream : PyGPU.driver.Stream, optional
+        out : GPUArray, optional
+            Default: a new array of the common dtype.
+
+        Returns
+        -------
+        GPUArray
+
+        Raises
+        ------
+        RuntimeError
+            For a non-contiguous operand.
+        NotImplementedError
+            When the shapes differ and neither is 0-d.
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU as gpuarray
+        >>> a = gpuarray.to_gpu(np.arange(3, dtype=np.float32))
+        >>> a.mul_add(2, gpuarray.ones(3, np.float32), 10).get()
+        array([10., 12., 14.], dtype=float32)
+        """
+        return _arithmetic.mul_add(self, selffac, other, otherfac, add_timer, stream, out)
+
+    def reverse(self, stream: StreamLike = None) -> GPUArray:
+        """A new array of the elements in reverse order (the array taken as one-dimensional).
+
+        Parameters
+        ----------
+        stream : PyGPU.driver.Stream, optional
+
+        Returns
+        -------
+        GPUArray
+
+        Raises
+        ------
+        RuntimeError
+            For a non-contiguous array.
+
+        Examples
+        --------
+        >>> import numpy as np, PyGPU as gpuarray
+        >>> gpuarray.to_gpu(np.arange(4, dtype=np.int8)).reverse().get()
+        array([3, 2, 1, 0], dtype=int8)
+        """
+        return _arithmetic.reverse(self, stream)
+
+    _axpbyz = _arithmetic.axpbyz
+    _axpbz = _arithmetic.axpbz
+
+    def _new_like_me(self, dtype: npt.DTypeLike | None = None, order: str = "C") -> GPUArray:
+        """A new array of this shape (and this dtype by default), as PyCUDA's helper."""
+        dt = self.dtype if dtype is None else check_dtype(dtype)
+        strides = self.strides if dt == self.dtype else None
+        return GPUArray(self.shape, dt, allocator=self.allocator, strides=strides, order=order)
+
+    @property
+    def _grid(self) -> tuple[int, int]:
+        """PyCUDA's launch grid for this array's size (``splay``)."""
+        return _elementwise.splay(self.mem_size)[0]
+
+    @property
+    def _block(self) -> tuple[int, int, int]:
+        """PyCUDA's launch block for this array's size (``splay``)."""
+        return _elementwise.splay(self.mem_size)[1]
+
+    def __pos__(self) -> GPUArray:
+        return self
+
+    # --- the arithmetic (PyGPU._arithmetic), generated from its operator table
+    for _name, _method in _arithmetic.methods().items():
+        locals()[_name] = _method
+    # --- the operator table (PyGPU._operators): what is not offered yet
     for _name in _operators.METHODS:
         locals()[_name] = _operators.method(_name)
-    del _name
+    del _name, _method
 
 
 def _host_order(ary: npt.NDArray[Any], order: str) -> bool:
@@ -857,7 +976,8 @@ def _host_order(ary: npt.NDArray[Any], order: str) -> bool:
     return ary.flags.c_contiguous if order == "C" else ary.flags.f_contiguous
 
 
-# The creation functions (they need the class above) and the operator table's functions.
+# The creation functions (they need the class above), the elementwise functions and the operator table's.
+from ._arithmetic import if_positive, maximum, minimum, where  # noqa: E402
 from ._creation import (  # noqa: E402
     concatenate,
     empty,

@@ -1,16 +1,14 @@
-"""NVRTC and hiprtc for the compile-only tests: markers that skip where the compiler's library is missing."""
+"""Markers for tests that compile with NVRTC or hiprtc: tier build, skipped where the library is missing."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
 from PyGPU._compile import hiprtc, nvrtc, rtclib
 
 
-def available(module: Any) -> bool:
-    """Whether the runtime compiler `module` (``nvrtc``, ``hiprtc``) finds its library."""
+def available(module) -> bool:
+    """Whether the compiler library of `module` (PyGPU._compile.nvrtc or .hiprtc) loads."""
     try:
         module.library()
     except rtclib.RtcMissingError:
@@ -18,7 +16,7 @@ def available(module: Any) -> bool:
     return True
 
 
-def _compiles_with(module: Any, reason: str) -> Any:
+def _compiles_with(module, reason: str):
     """Marks a test that compiles (tier build), skipped where the compiler's library is not installed."""
     skip = pytest.mark.skipif(not available(module), reason=reason)
     return lambda test: pytest.mark.build(skip(test))
