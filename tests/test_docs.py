@@ -209,6 +209,9 @@ def test_the_low_level_page_documents_every_runtime_function(built_site):
     ("api/driver.html", ["PyGPU.driver.mem_alloc", "PyGPU.driver.Stream", "PyGPU.driver.Event"]),
     ("api/sim.html", ["PyGPU.sim.inject", "PyGPU.sim.chaos", "PyGPU.sim.configure"]),
     ("api/testing.html", ["PyGPU.testing.assert_no_leaks"]),
+    ("api/curandom.html", ["PyGPU.curandom.rand", "PyGPU.curandom.XORWOWRandomNumberGenerator",
+                           "PyGPU.curandom.XORWOWRandomNumberGenerator.gen_normal",
+                           "PyGPU.curandom.MRG32k3aRandomNumberGenerator.fill_uniform"]),
 ])
 def test_the_api_reference_is_generated(built_site, page, names):
     _result, html = built_site
@@ -219,7 +222,7 @@ def test_the_api_reference_is_generated(built_site, page, names):
 
 @pytest.mark.build
 @pytest.mark.parametrize("page", ["getting-started", "low-level-api", "gpuarray", "simulated-device",
-                                  "gluing-kernels", "performance", "reliability"])
+                                  "gluing-kernels", "performance", "reliability", "random"])
 def test_every_page_is_in_the_site(built_site, page):
     _result, html = built_site
     assert (html / f"{page}.html").is_file()
