@@ -49,6 +49,14 @@ struct Module {
 // The registry: live modules by handle, images by dlopen handle. Its lock is
 // taken alone, never with State::mu.
 struct Modules {
+    // Serialises a load (dlopen with the registrations its constructors make,
+    // then the image's record) and the last unload of an image (its record
+    // erased, then dlclose): else a thread's dlopen of a library another
+    // thread is loading returns with no constructor run and finds no record
+    // yet (its module would have no kernels), or finds the library still open
+    // after the record of its last unload was erased. Taken before `mu` or
+    // State::mu, never while holding them.
+    std::mutex load_mu;
     std::mutex mu;
     std::unordered_map<const Module*, std::unique_ptr<Module>> live;
     std::unordered_map<void*, std::shared_ptr<Image>> images;
@@ -124,6 +132,8 @@ int read_header(const char* path, std::vector<unsigned char>* out) {
 
 // dlopen with this thread's registrations going to `image`.
 int open_library(const char* call, const char* path, int fd, pygpu_module_t* out) {
+    Modules& m = modules();
+    std::lock_guard<std::mutex> loading(m.load_mu);
     auto image = std::make_shared<Image>();
     t_loading = image.get();
     void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -134,7 +144,6 @@ int open_library(const char* call, const char* path, int fd, pygpu_module_t* out
         return fail(err::cudaErrorInvalidKernelImage, "%s: dlopen refused the library: %s", call,
                     why != nullptr ? why : "?");
     }
-    Modules& m = modules();
     std::lock_guard<std::mutex> lock(m.mu);
     auto& shared = m.images[handle];
     if (shared == nullptr) {
@@ -142,9 +151,8 @@ int open_library(const char* call, const char* path, int fd, pygpu_module_t* out
         shared = image;
     } else {
         // Already loaded: dlopen ran no constructor this time and the first
-        // load's record holds the kernels; unless two threads loaded the
-        // library at once and the one whose dlopen ran the constructors
-        // reached this lock second.
+        // load's record holds the kernels (nothing to add, as loads are
+        // serialised; kept for a library that registers more on a later load).
         shared->kernels.insert(image->kernels.begin(), image->kernels.end());
         shared->globals.insert(image->globals.begin(), image->globals.end());
     }
@@ -244,8 +252,9 @@ int library_unload(pygpu_module_t module) {
     return api(Call::cudaLibraryUnload, [&] {
         std::unique_ptr<Module> mod;
         std::shared_ptr<Image> image;
+        Modules& m = modules();
+        std::lock_guard<std::mutex> loading(m.load_mu);  // until dlclose
         {
-            Modules& m = modules();
             std::lock_guard<std::mutex> lock(m.mu);
             const auto it = m.live.find(reinterpret_cast<const Module*>(module));
             if (it == m.live.end()) {
