@@ -453,9 +453,15 @@ def where(criterion: GPUArray, then_: GPUArray, else_: GPUArray, out: GPUArray |
     return select(criterion, then_, else_, out, stream, _elw.get_where_kernel)
 
 
-@public("PyGPU.gpuarray")
-def maximum(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
-    """The elementwise maximum of two arrays, or of an array and a scalar (numpy's: NaN propagates).
+def _minmax_function(which: str, example: str, result: str) -> Callable[..., GPUArray]:
+    """PyGPU.gpuarray's ``maximum`` or ``minimum`` (`which` ``"max"``/``"min"``)."""
+
+    def function(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
+        return minmax(which, a, b, out, stream)
+
+    name = f"{which}imum"
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"""The elementwise {name} of two arrays, or of an array and a scalar (numpy's: NaN propagates).
 
     Parameters
     ----------
@@ -479,40 +485,11 @@ def maximum(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = No
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.maximum(gpuarray.to_gpu(np.array([1, 5, 3], np.int32)), 2).get()
-    array([2, 5, 3], dtype=int32)
+    >>> gpuarray.{name}(gpuarray.to_gpu(np.array([1, 5, 3], np.int32)), {example}).get()
+    {result}
     """
-    return minmax("max", a, b, out, stream)
+    return public("PyGPU.gpuarray")(function)
 
 
-@public("PyGPU.gpuarray")
-def minimum(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
-    """The elementwise minimum of two arrays, or of an array and a scalar (numpy's: NaN propagates).
-
-    Parameters
-    ----------
-    a, b : GPUArray or scalar
-        At least one GPUArray; two arrays have one shape.
-    out : GPUArray, optional
-        Default: a new array of the common dtype.
-    stream : PyGPU.driver.Stream, optional
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    NotImplementedError
-        When two arrays differ in shape.
-    RuntimeError
-        For a non-contiguous array.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.array([1.0, 5.0]))
-    >>> gpuarray.minimum(a, gpuarray.to_gpu(np.array([2.0, 4.0]))).get()
-    array([1., 4.])
-    """
-    return minmax("min", a, b, out, stream)
+maximum = _minmax_function("max", "2", "array([2, 5, 3], dtype=int32)")
+minimum = _minmax_function("min", "gpuarray.to_gpu(np.array([2, 4, 4], np.int32))", "array([1, 4, 3], dtype=int32)")
