@@ -308,8 +308,20 @@ def _name(operation: str, *dtypes: Any) -> str:
     return "_".join([operation, *(np.dtype(d).name for d in dtypes)])
 
 
-def _no_complex(*dtypes: Any) -> None:
-    """NotImplementedError for a complex dtype (no pycuda-complex.hpp yet)."""
+def no_complex(*dtypes: Any) -> None:
+    """NotImplementedError for a complex dtype among `dtypes` (None is skipped): no pycuda-complex.hpp yet.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PyGPU.reduction import no_complex
+    >>> no_complex(np.float32, None)
+    >>> try:
+    ...     no_complex(np.complex64)
+    ... except NotImplementedError:
+    ...     print("not yet")
+    not yet
+    """
     if any(d is not None and np.dtype(d).kind == "c" for d in dtypes):
         raise NotImplementedError(_COMPLEX)
 
@@ -327,7 +339,7 @@ def get_sum_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     array(6.)
     """
     dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
+    no_complex(dtype_out, dtype_in)
     return ReductionKernel(dtype_out, "0", "a+b", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
                            name=_name("sum", dtype_out, dtype_in))
 
@@ -345,7 +357,7 @@ def get_any_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     array(False)
     """
     dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
+    no_complex(dtype_out, dtype_in)
     return ReductionKernel(dtype_out, "0", "(a != 0) || (b != 0)", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
                            name=_name("any", dtype_out, dtype_in))
 
@@ -363,7 +375,7 @@ def get_all_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     array(True)
     """
     dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
+    no_complex(dtype_out, dtype_in)
     return ReductionKernel(dtype_out, "1", "(a != 0) && (b != 0)", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
                            name=_name("all", dtype_out, dtype_in))
 
@@ -383,7 +395,7 @@ def get_subset_sum_kernel(dtype_out: Any, dtype_subset: Any, dtype_in: Any) -> R
     array(101., dtype=float32)
     """
     dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
+    no_complex(dtype_out, dtype_in)
     return ReductionKernel(dtype_out, "0", "a+b", map_expr="in[lookup_tbl[i]]",
                            arguments=f"const {dtype_to_ctype(dtype_subset)} *lookup_tbl, "
                                      f"const {dtype_to_ctype(dtype_in)} *in",
@@ -405,7 +417,7 @@ def get_dot_kernel(dtype_out: Any, dtype_a: Any, dtype_b: Any, conjugate_a: bool
     >>> get_dot_kernel(np.dtype(np.int64), a.dtype, a.dtype)(a, a).get()
     array(14)
     """
-    _no_complex(dtype_out, dtype_a, dtype_b)
+    no_complex(dtype_out, dtype_a, dtype_b)
     return ReductionKernel(dtype_out, neutral="0", reduce_expr="a+b", map_expr="a[i]*b[i]",
                            arguments=f"const {dtype_to_ctype(dtype_a)} *a, const {dtype_to_ctype(dtype_b)} *b",
                            name=_name("dot", dtype_out, dtype_a, dtype_b))
@@ -435,7 +447,7 @@ def get_subset_dot_kernel(dtype_out: Any, dtype_subset: Any, dtype_a: Any = None
         dtype_b = dtype_out if dtype_a is None else dtype_a
     if dtype_a is None:
         dtype_a = dtype_out
-    _no_complex(dtype_out, dtype_a, dtype_b)
+    no_complex(dtype_out, dtype_a, dtype_b)
     # the lookup table comes first: its length is the reduction's
     return ReductionKernel(dtype_out, neutral="0", reduce_expr="a+b", map_expr="a[lookup_tbl[i]]*b[lookup_tbl[i]]",
                            arguments=f"const {dtype_to_ctype(dtype_subset)} *lookup_tbl, "
