@@ -412,3 +412,18 @@ def test_every_generated_source_compiles_for_gpus(backend, module, arch, tmp_pat
     names = [f"{k.stage1_func.name}" for k in generated_kernels()]
     text = image.decode(errors="replace") if backend == "cuda" else image.decode("latin-1")
     assert all(name in text for name in names)
+
+
+def test_pycuda_reduction_and_scan_are_routed_here():
+    import importlib
+
+    import PyGPU.pycuda
+    import PyGPU.scan
+
+    PyGPU.pycuda.install()
+    try:
+        assert importlib.import_module("pycuda.reduction") is reduction
+        assert importlib.import_module("pycuda.scan") is PyGPU.scan
+        assert importlib.import_module("pycuda.gpuarray").subset_max is gpuarray.subset_max
+    finally:
+        PyGPU.pycuda.uninstall()

@@ -26,14 +26,13 @@ array(30., dtype=float32)
 
 from __future__ import annotations
 
-import os
-import string
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from ._dtypes import check_dtype
+from ._kernels import template
 from ._public import public
 from .tools import ScalarArg, VectorArg, context_dependent_memoize, dtype_to_ctype, parse_c_arg
 
@@ -51,7 +50,6 @@ BLOCK_SIZE = 512  # threads per block, PyCUDA's
 MAX_BLOCK_COUNT = 1024  # blocks of stage 1 at most, PyCUDA's
 SMALL_SEQ_COUNT = 4  # elements per thread while that needs at most MAX_BLOCK_COUNT blocks, PyCUDA's
 
-_TEMPLATE = os.path.join(os.path.dirname(__file__), "_kernels", "reduction.cu")
 _COMPLEX = ("complex reductions need pycuda-complex.hpp (pycuda::complex<T>), which PyGPU does not ship yet; "
             "reduce the real and imaginary parts on their own")
 
@@ -100,10 +98,9 @@ def reduction_source(out_type: str, block_size: int, neutral: Any, reduce_expr: 
     """
     if block_size < 1 or block_size & (block_size - 1):
         raise ValueError(f"block_size must be a power of two, got {block_size}")
-    with open(_TEMPLATE) as f:
-        template = string.Template(f.read())
-    return template.substitute(block_size=block_size, out_type=out_type, neutral=neutral, reduce_expr=reduce_expr,
-                               map_expr=map_expr, arguments=arguments, name=name, preamble=preamble)
+    return template("reduction.cu").substitute(block_size=block_size, out_type=out_type, neutral=neutral,
+                                               reduce_expr=reduce_expr, map_expr=map_expr, arguments=arguments,
+                                               name=name, preamble=preamble)
 
 
 @public("PyGPU.reduction")
@@ -308,6 +305,14 @@ def _name(operation: str, *dtypes: Any) -> str:
     return "_".join([operation, *(np.dtype(d).name for d in dtypes)])
 
 
+def _of_in(operation: str, dtype_out: Any, dtype_in: Any, neutral: str, reduce_expr: str) -> ReductionKernel:
+    """A reduction of the elements of ``in`` in `dtype_out` (None: `dtype_in`), named after `operation`."""
+    dtype_out = dtype_in if dtype_out is None else dtype_out
+    no_complex(dtype_out, dtype_in)
+    return ReductionKernel(dtype_out, neutral, reduce_expr, arguments=f"const {dtype_to_ctype(dtype_in)} *in",
+                           name=_name(operation, dtype_out, dtype_in))
+
+
 def no_complex(*dtypes: Any) -> None:
     """NotImplementedError for a complex dtype among `dtypes` (None is skipped): no pycuda-complex.hpp yet.
 
@@ -338,10 +343,7 @@ def get_sum_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     >>> get_sum_kernel(np.float64, np.dtype(np.int32))(gpuarray.to_gpu(np.arange(4, dtype=np.int32))).get()
     array(6.)
     """
-    dtype_out = dtype_in if dtype_out is None else dtype_out
-    no_complex(dtype_out, dtype_in)
-    return ReductionKernel(dtype_out, "0", "a+b", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
-                           name=_name("sum", dtype_out, dtype_in))
+    return _of_in("sum", dtype_out, dtype_in, "0", "a+b")
 
 
 @public("PyGPU.reduction")
@@ -356,10 +358,7 @@ def get_any_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     >>> get_any_kernel(np.dtype(bool), np.dtype(np.int32))(gpuarray.zeros(3, np.int32)).get()
     array(False)
     """
-    dtype_out = dtype_in if dtype_out is None else dtype_out
-    no_complex(dtype_out, dtype_in)
-    return ReductionKernel(dtype_out, "0", "(a != 0) || (b != 0)", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
-                           name=_name("any", dtype_out, dtype_in))
+    return _of_in("any", dtype_out, dtype_in, "0", "(a != 0) || (b != 0)")
 
 
 @public("PyGPU.reduction")
@@ -374,10 +373,7 @@ def get_all_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     >>> get_all_kernel(np.dtype(bool), np.dtype(np.int32))(gpuarray.ones(3, np.int32)).get()
     array(True)
     """
-    dtype_out = dtype_in if dtype_out is None else dtype_out
-    no_complex(dtype_out, dtype_in)
-    return ReductionKernel(dtype_out, "1", "(a != 0) && (b != 0)", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
-                           name=_name("all", dtype_out, dtype_in))
+    return _of_in("all", dtype_out, dtype_in, "1", "(a != 0) && (b != 0)")
 
 
 @public("PyGPU.reduction")

@@ -19,14 +19,13 @@ array([0, 1, 3, 6], dtype=int32)
 
 from __future__ import annotations
 
-import os
-import string
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._dtypes import check_dtype
+from ._kernels import template
 from ._public import public
 from .reduction import no_complex
 from .tools import dtype_to_ctype
@@ -42,8 +41,6 @@ SCAN_WG_SIZE = 128  # threads per block of the interval scans, PyCUDA's
 SCAN_SEQ = 8  # consecutive elements each thread of an interval scan scans on its own
 UPDATE_WG_SIZE = 256  # threads per block of the final update, PyCUDA's
 UNIT_SIZE = SCAN_WG_SIZE * SCAN_SEQ  # intervals are multiples of this
-
-_TEMPLATE = os.path.join(os.path.dirname(__file__), "_kernels", "scan.cu")
 
 
 @public("PyGPU.scan")
@@ -79,11 +76,10 @@ def scan_source(scan_type: str, scan_expr: str, neutral: str | None = None, excl
     """
     if exclusive and neutral is None:
         raise ValueError("neutral element is required for exclusive scan")
-    with open(_TEMPLATE) as f:
-        template = string.Template(f.read())
-    return template.substitute(scan_wg_size=SCAN_WG_SIZE, scan_seq=SCAN_SEQ, update_wg_size=UPDATE_WG_SIZE,
-                               scan_type=scan_type, scan_expr=scan_expr, neutral="" if neutral is None else neutral,
-                               exclusive=int(exclusive), name_prefix=name_prefix, preamble=preamble)
+    return template("scan.cu").substitute(scan_wg_size=SCAN_WG_SIZE, scan_seq=SCAN_SEQ,
+                                          update_wg_size=UPDATE_WG_SIZE, scan_type=scan_type, scan_expr=scan_expr,
+                                          neutral="" if neutral is None else neutral, exclusive=int(exclusive),
+                                          name_prefix=name_prefix, preamble=preamble)
 
 
 def _split(n: int, max_groups: int) -> tuple[int, int]:
