@@ -10,8 +10,9 @@ The kernel source is ``PyGPU/_kernels/reduction.cu``, compiled by :class:`PyGPU.
 
 The block's tree reduction synchronises the block at every level (PyCUDA's last steps rely on a warp running
 in lock-step over ``volatile`` shared memory, which neither GPUs since Volta nor the simulated device
-promise), so an ``out_type`` that is a struct needs no ``volatile`` members. Complex dtypes need PyCUDA's
-``pycuda-complex.hpp``, which PyGPU does not ship yet.
+promise). The result dtype is one a GPUArray holds (PyCUDA also takes registered struct dtypes; structs work
+inside the expressions and the preamble). Complex dtypes need PyCUDA's ``pycuda-complex.hpp``, which PyGPU
+does not ship yet.
 
 Examples
 --------
