@@ -400,11 +400,10 @@ def _available(module) -> bool:
 
 @pytest.mark.build
 @pytest.mark.parametrize(("backend", "module", "arch"), [("cuda", nvrtc, "compute_80"), ("hip", hiprtc, "gfx90a")])
-def test_every_generated_source_compiles_for_gpus(backend, module, arch, tmp_path, monkeypatch):
+def test_every_generated_source_compiles_for_gpus(backend, module, arch):
     """All the sources in one translation unit (each undefines its macros; kernel names differ by dtype)."""
     if not _available(module):
         pytest.skip(f"{module.__name__} is not installed")
-    monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path))
     sources = [k.source for k in generated_kernels()]
     assert len(sources) == 103 and len(set(sources)) == len(sources)
     image, _ = compile_runtime.compile_for(backend, "\n".join(sources), arch=arch, cache=False)
