@@ -426,3 +426,27 @@ def test_pycuda_reduction_and_scan_are_routed_here():
         assert importlib.import_module("pycuda.gpuarray").subset_max is gpuarray.subset_max
     finally:
         PyGPU.pycuda.uninstall()
+
+
+def test_signatures_match_pycuda():
+    import inspect
+
+    def params(fn):
+        return list(inspect.signature(fn).parameters)
+
+    assert params(gpuarray.sum) == params(gpuarray.subset_sum)[1:] == ["a", "dtype", "stream", "allocator"]
+    assert params(gpuarray.dot) == params(gpuarray.subset_dot)[1:] == ["a", "b", "dtype", "stream", "allocator"]
+    assert params(gpuarray.min) == params(gpuarray.max) == ["a", "stream"]
+    assert params(gpuarray.subset_min) == params(gpuarray.subset_max) == ["subset", "a", "stream"]
+    assert params(gpuarray.any) == params(gpuarray.all) == ["a", "stream", "allocator"]
+    assert params(gpuarray.GPUArray.any) == params(gpuarray.GPUArray.all) == ["self", "stream", "allocator"]
+    assert params(ReductionKernel.__init__)[:10] == ["self", "dtype_out", "neutral", "reduce_expr", "map_expr",
+                                                     "arguments", "name", "keep", "options", "preamble"]
+    assert params(reduction.get_reduction_module) == ["out_type", "block_size", "neutral", "reduce_expr", "map_expr",
+                                                      "arguments", "name", "keep", "options", "preamble"]
+    for generator, names in ((reduction.get_sum_kernel, ["dtype_out", "dtype_in"]),
+                             (reduction.get_dot_kernel, ["dtype_out", "dtype_a", "dtype_b"]),
+                             (reduction.get_subset_dot_kernel, ["dtype_out", "dtype_subset", "dtype_a", "dtype_b"]),
+                             (reduction.get_minmax_kernel, ["what", "dtype"]),
+                             (reduction.get_subset_minmax_kernel, ["what", "dtype", "dtype_subset"])):
+        assert params(generator) == names, generator

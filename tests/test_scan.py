@@ -193,3 +193,13 @@ def test_every_kernel_source_compiles_for_gpus(backend, module, arch):
     image, _ = compile_runtime.compile_for(backend, "\n".join(sources), arch=arch, cache=False)
     text = image.decode("latin-1")
     assert all(f"cumsum_{kind}_{dt}_final_update" in text for kind in CLASSES for dt in DTYPES)
+
+
+def test_signatures_match_pycuda():
+    import inspect
+
+    for cls in CLASSES.values():
+        assert list(inspect.signature(cls.__init__).parameters) == [
+            "self", "dtype", "scan_expr", "neutral", "name_prefix", "options", "preamble", "devices"]
+        assert list(inspect.signature(cls.__call__).parameters) == [
+            "self", "input_ary", "output_ary", "allocator", "stream"]

@@ -401,10 +401,8 @@ def get_subset_sum_kernel(dtype_out: Any, dtype_subset: Any, dtype_in: Any) -> R
 
 @public("PyGPU.reduction")
 @context_dependent_memoize
-def get_dot_kernel(dtype_out: Any, dtype_a: Any, dtype_b: Any, conjugate_a: bool = False) -> ReductionKernel:
-    """The kernel of :func:`PyGPU.gpuarray.dot`: ``a[i]*b[i]`` summed in `dtype_out`.
-
-    `conjugate_a` (for :func:`~PyGPU.gpuarray.vdot`) changes nothing for the real dtypes PyGPU reduces.
+def get_dot_kernel(dtype_out: Any, dtype_a: Any, dtype_b: Any) -> ReductionKernel:
+    """The kernel of :func:`PyGPU.gpuarray.dot` (and of ``vdot``, for real dtypes): ``a[i]*b[i]`` summed.
 
     Examples
     --------
