@@ -11,7 +11,8 @@ import pytest
 import PyGPU
 import PyGPU.sim
 from helpers.processes import preload_removed, run_python
-from PyGPU._compile import compile_for, hiprtc, nvrtc, rtclib
+from helpers.rtc import available, needs_hiprtc, needs_nvrtc
+from PyGPU._compile import compile_for, nvrtc
 
 EM_CUDA, EM_AMDGPU = 190, 224
 EF_AMDGPU_MACH_GFX90A = 0x3F
@@ -28,24 +29,6 @@ extern "C" __global__ void k(float* a) {
     a[1] = not_declared_anywhere;
 }
 """
-
-
-def _available(module) -> bool:
-    try:
-        module.library()
-    except rtclib.RtcMissingError:
-        return False
-    return True
-
-
-def _compiles_with(module, reason: str):
-    """Marks a test that compiles (tier build), skipped where the compiler's library is not installed."""
-    skip = pytest.mark.skipif(not _available(module), reason=reason)
-    return lambda test: pytest.mark.build(skip(test))
-
-
-needs_nvrtc = _compiles_with(nvrtc, "NVRTC is not installed (pip install PyGPU[nvrtc])")
-needs_hiprtc = _compiles_with(hiprtc, "hiprtc (libamdhip64) is not installed")
 
 
 @pytest.fixture(autouse=True)
@@ -283,7 +266,7 @@ def test_sim_gives_the_library_path_and_nvrtc_lowered_names():
     assert isinstance(path, str) and path.endswith(".so")
     assert lowered == {"reduce<float, 256>": "_Z6reduceIfLi256EEvPKT_PS0_", "scale": "scale",
                        " ns::sync<int> ": "_ZN2ns4syncIiEEvPT_"}
-    if _available(nvrtc):
+    if available(nvrtc):
         assert compile_for("cuda", source, arch="sm_80", name_expressions=exprs)[1] == lowered
     # the instance is registered with the simulator under its lowered name: a launch by address reports it
     lib = PyGPU.sim.load_library(path)

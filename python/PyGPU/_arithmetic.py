@@ -16,6 +16,7 @@ disk by the module API). The rules, PyCUDA's where it has one:
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -38,10 +39,15 @@ _NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, 
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 
 
-def _gpuarray() -> type[GPUArray]:
-    from .gpuarray import GPUArray
+_GPUARRAY: list[type[GPUArray]] = []
 
-    return GPUArray
+
+def _gpuarray() -> type[GPUArray]:
+    if not _GPUARRAY:
+        from .gpuarray import GPUArray
+
+        _GPUARRAY.append(GPUArray)
+    return _GPUARRAY[0]
 
 
 def is_scalar(value: Any) -> bool:
@@ -49,20 +55,31 @@ def is_scalar(value: Any) -> bool:
     return isinstance(value, (numbers.Number, np.number, np.bool_)) and not isinstance(value, np.ndarray)
 
 
-def _zero(value: Any) -> Any:
-    """What stands for `value` when numpy computes a result dtype: a 1-element array, or a zero of the scalar's
-    Python or numpy type (so that Python numbers stay weakly typed, as numpy treats them)."""
+def _kind(value: Any) -> tuple[bool, Any]:
+    """What numpy's result dtype depends on: an array's dtype, a numpy scalar's dtype, a Python number's type
+    (numpy treats Python numbers as weakly typed: only their kind counts)."""
     if isinstance(value, _gpuarray()):
-        return np.zeros(1, value.dtype)
+        return True, value.dtype
     if isinstance(value, np.generic):
-        return value.dtype.type(0)
-    return type(value)(0)
+        return False, value.dtype
+    return False, type(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _result_dtype(op: str, x: tuple[bool, Any], y: tuple[bool, Any]) -> np.dtype[Any]:
+    def zero(kind: tuple[bool, Any]) -> Any:
+        is_array, what = kind
+        if is_array:
+            return np.zeros(1, what)
+        return what.type(0) if isinstance(what, np.dtype) else what(0)
+
+    with np.errstate(all="ignore"):
+        return np.asarray(_NUMPY[op](zero(x), zero(y))).dtype
 
 
 def result_dtype(op: str, x: Any, y: Any) -> np.dtype[Any]:
     """numpy's dtype of ``x op y`` (x, y GPUArrays or scalars); numpy's TypeError where numpy has none."""
-    with np.errstate(all="ignore"):
-        return np.asarray(_NUMPY[op](_zero(x), _zero(y))).dtype
+    return _result_dtype(op, _kind(x), _kind(y))
 
 
 def common_dtype(x: Any, y: Any) -> np.dtype[Any]:
@@ -436,9 +453,15 @@ def where(criterion: GPUArray, then_: GPUArray, else_: GPUArray, out: GPUArray |
     return select(criterion, then_, else_, out, stream, _elw.get_where_kernel)
 
 
-@public("PyGPU.gpuarray")
-def maximum(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
-    """The elementwise maximum of two arrays, or of an array and a scalar (numpy's: NaN propagates).
+def _minmax_function(which: str, example: str, result: str) -> Callable[..., GPUArray]:
+    """PyGPU.gpuarray's ``maximum`` or ``minimum`` (`which` ``"max"``/``"min"``)."""
+
+    def function(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
+        return minmax(which, a, b, out, stream)
+
+    name = f"{which}imum"
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"""The elementwise {name} of two arrays, or of an array and a scalar (numpy's: NaN propagates).
 
     Parameters
     ----------
@@ -462,40 +485,11 @@ def maximum(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = No
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
-    >>> gpuarray.maximum(gpuarray.to_gpu(np.array([1, 5, 3], np.int32)), 2).get()
-    array([2, 5, 3], dtype=int32)
+    >>> gpuarray.{name}(gpuarray.to_gpu(np.array([1, 5, 3], np.int32)), {example}).get()
+    {result}
     """
-    return minmax("max", a, b, out, stream)
+    return public("PyGPU.gpuarray")(function)
 
 
-@public("PyGPU.gpuarray")
-def minimum(a: Any, b: Any, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
-    """The elementwise minimum of two arrays, or of an array and a scalar (numpy's: NaN propagates).
-
-    Parameters
-    ----------
-    a, b : GPUArray or scalar
-        At least one GPUArray; two arrays have one shape.
-    out : GPUArray, optional
-        Default: a new array of the common dtype.
-    stream : PyGPU.driver.Stream, optional
-
-    Returns
-    -------
-    GPUArray
-
-    Raises
-    ------
-    NotImplementedError
-        When two arrays differ in shape.
-    RuntimeError
-        For a non-contiguous array.
-
-    Examples
-    --------
-    >>> import numpy as np, PyGPU as gpuarray
-    >>> a = gpuarray.to_gpu(np.array([1.0, 5.0]))
-    >>> gpuarray.minimum(a, gpuarray.to_gpu(np.array([2.0, 4.0]))).get()
-    array([1., 4.])
-    """
-    return minmax("min", a, b, out, stream)
+maximum = _minmax_function("max", "2", "array([2, 5, 3], dtype=int32)")
+minimum = _minmax_function("min", "gpuarray.to_gpu(np.array([2, 4, 4], np.int32))", "array([1, 4, 3], dtype=int32)")

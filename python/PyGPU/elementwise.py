@@ -785,12 +785,9 @@ def _binary_func_spec(func: str, dtype_x: Any, dtype_y: Any, dtype_z: Any, use_s
     ``max``/``min`` are numpy's maximum/minimum (NaN propagates)."""
     t = _ctype(dtype_z)
     y = "y" if use_scalar else "y[i]"
-    if func in ("max", "min"):
-        func, preamble = _helper(func, dtype_z)
-    else:
-        preamble = ""
+    call, preamble = _helper(func, dtype_z) if func in ("max", "min") else (func, "")
     args = f"{_ctype(dtype_x)} *x, {_ctype(dtype_y)} {'' if use_scalar else '*'}y, {t} *z"
-    return args, f"z[i] = {func}(({t}) x[i], ({t}) {y})", f"{func}_kernel", preamble
+    return args, f"z[i] = {call}(({t}) x[i], ({t}) {y})", f"{func}_kernel", preamble
 
 
 @public("PyGPU.elementwise")

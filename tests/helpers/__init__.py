@@ -9,9 +9,10 @@ from .gate import Gate
 from .hardware import Hardware
 from .memory import SIM_MEMORY, free_bytes, from_device, to_device
 from .processes import driver_wrappers, preload_removed, run_python, without_preload
+from .rtc import needs_hiprtc, needs_nvrtc
 from .samples import dtype_sample, sample
 from .sim_kernels import KERNELS, SIM_INCLUDE, build_against_sim, run_program
 
 __all__ = ["KERNELS", "SIM_INCLUDE", "SIM_MEMORY", "Gate", "Hardware", "build_against_sim", "driver_wrappers",
-           "dtype_sample", "free_bytes", "from_device", "preload_removed",
+           "dtype_sample", "free_bytes", "from_device", "needs_hiprtc", "needs_nvrtc", "preload_removed",
            "run_program", "run_python", "sample", "to_device", "without_preload"]
