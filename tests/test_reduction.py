@@ -400,11 +400,10 @@ def _available(module) -> bool:
 
 @pytest.mark.build
 @pytest.mark.parametrize(("backend", "module", "arch"), [("cuda", nvrtc, "compute_80"), ("hip", hiprtc, "gfx90a")])
-def test_every_generated_source_compiles_for_gpus(backend, module, arch, tmp_path, monkeypatch):
+def test_every_generated_source_compiles_for_gpus(backend, module, arch):
     """All the sources in one translation unit (each undefines its macros; kernel names differ by dtype)."""
     if not _available(module):
         pytest.skip(f"{module.__name__} is not installed")
-    monkeypatch.setenv("PYGPU_CACHE_DIR", str(tmp_path))
     sources = [k.source for k in generated_kernels()]
     assert len(sources) == 103 and len(set(sources)) == len(sources)
     image, _ = compile_runtime.compile_for(backend, "\n".join(sources), arch=arch, cache=False)
@@ -412,3 +411,42 @@ def test_every_generated_source_compiles_for_gpus(backend, module, arch, tmp_pat
     names = [f"{k.stage1_func.name}" for k in generated_kernels()]
     text = image.decode(errors="replace") if backend == "cuda" else image.decode("latin-1")
     assert all(name in text for name in names)
+
+
+def test_pycuda_reduction_and_scan_are_routed_here():
+    import importlib
+
+    import PyGPU.pycuda
+    import PyGPU.scan
+
+    PyGPU.pycuda.install()
+    try:
+        assert importlib.import_module("pycuda.reduction") is reduction
+        assert importlib.import_module("pycuda.scan") is PyGPU.scan
+        assert importlib.import_module("pycuda.gpuarray").subset_max is gpuarray.subset_max
+    finally:
+        PyGPU.pycuda.uninstall()
+
+
+def test_signatures_match_pycuda():
+    import inspect
+
+    def params(fn):
+        return list(inspect.signature(fn).parameters)
+
+    assert params(gpuarray.sum) == params(gpuarray.subset_sum)[1:] == ["a", "dtype", "stream", "allocator"]
+    assert params(gpuarray.dot) == params(gpuarray.subset_dot)[1:] == ["a", "b", "dtype", "stream", "allocator"]
+    assert params(gpuarray.min) == params(gpuarray.max) == ["a", "stream"]
+    assert params(gpuarray.subset_min) == params(gpuarray.subset_max) == ["subset", "a", "stream"]
+    assert params(gpuarray.any) == params(gpuarray.all) == ["a", "stream", "allocator"]
+    assert params(gpuarray.GPUArray.any) == params(gpuarray.GPUArray.all) == ["self", "stream", "allocator"]
+    assert params(ReductionKernel.__init__)[:10] == ["self", "dtype_out", "neutral", "reduce_expr", "map_expr",
+                                                     "arguments", "name", "keep", "options", "preamble"]
+    assert params(reduction.get_reduction_module) == ["out_type", "block_size", "neutral", "reduce_expr", "map_expr",
+                                                      "arguments", "name", "keep", "options", "preamble"]
+    for generator, names in ((reduction.get_sum_kernel, ["dtype_out", "dtype_in"]),
+                             (reduction.get_dot_kernel, ["dtype_out", "dtype_a", "dtype_b"]),
+                             (reduction.get_subset_dot_kernel, ["dtype_out", "dtype_subset", "dtype_a", "dtype_b"]),
+                             (reduction.get_minmax_kernel, ["what", "dtype"]),
+                             (reduction.get_subset_minmax_kernel, ["what", "dtype", "dtype_subset"])):
+        assert params(generator) == names, generator

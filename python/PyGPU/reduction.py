@@ -10,8 +10,9 @@ The kernel source is ``PyGPU/_kernels/reduction.cu``, compiled by :class:`PyGPU.
 
 The block's tree reduction synchronises the block at every level (PyCUDA's last steps rely on a warp running
 in lock-step over ``volatile`` shared memory, which neither GPUs since Volta nor the simulated device
-promise), so an ``out_type`` that is a struct needs no ``volatile`` members. Complex dtypes need PyCUDA's
-``pycuda-complex.hpp``, which PyGPU does not ship yet.
+promise). The result dtype is one a GPUArray holds (PyCUDA also takes registered struct dtypes; structs work
+inside the expressions and the preamble). Complex dtypes need PyCUDA's ``pycuda-complex.hpp``, which PyGPU
+does not ship yet.
 
 Examples
 --------
@@ -26,14 +27,13 @@ array(30., dtype=float32)
 
 from __future__ import annotations
 
-import os
-import string
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from ._dtypes import check_dtype
+from ._kernels import template
 from ._public import public
 from .tools import ScalarArg, VectorArg, context_dependent_memoize, dtype_to_ctype, parse_c_arg
 
@@ -51,7 +51,6 @@ BLOCK_SIZE = 512  # threads per block, PyCUDA's
 MAX_BLOCK_COUNT = 1024  # blocks of stage 1 at most, PyCUDA's
 SMALL_SEQ_COUNT = 4  # elements per thread while that needs at most MAX_BLOCK_COUNT blocks, PyCUDA's
 
-_TEMPLATE = os.path.join(os.path.dirname(__file__), "_kernels", "reduction.cu")
 _COMPLEX = ("complex reductions need pycuda-complex.hpp (pycuda::complex<T>), which PyGPU does not ship yet; "
             "reduce the real and imaginary parts on their own")
 
@@ -100,10 +99,9 @@ def reduction_source(out_type: str, block_size: int, neutral: Any, reduce_expr: 
     """
     if block_size < 1 or block_size & (block_size - 1):
         raise ValueError(f"block_size must be a power of two, got {block_size}")
-    with open(_TEMPLATE) as f:
-        template = string.Template(f.read())
-    return template.substitute(block_size=block_size, out_type=out_type, neutral=neutral, reduce_expr=reduce_expr,
-                               map_expr=map_expr, arguments=arguments, name=name, preamble=preamble)
+    return template("reduction.cu").substitute(block_size=block_size, out_type=out_type, neutral=neutral,
+                                               reduce_expr=reduce_expr, map_expr=map_expr, arguments=arguments,
+                                               name=name, preamble=preamble)
 
 
 @public("PyGPU.reduction")
@@ -308,8 +306,28 @@ def _name(operation: str, *dtypes: Any) -> str:
     return "_".join([operation, *(np.dtype(d).name for d in dtypes)])
 
 
-def _no_complex(*dtypes: Any) -> None:
-    """NotImplementedError for a complex dtype (no pycuda-complex.hpp yet)."""
+def _of_in(operation: str, dtype_out: Any, dtype_in: Any, neutral: str, reduce_expr: str) -> ReductionKernel:
+    """A reduction of the elements of ``in`` in `dtype_out` (None: `dtype_in`), named after `operation`."""
+    dtype_out = dtype_in if dtype_out is None else dtype_out
+    no_complex(dtype_out, dtype_in)
+    return ReductionKernel(dtype_out, neutral, reduce_expr, arguments=f"const {dtype_to_ctype(dtype_in)} *in",
+                           name=_name(operation, dtype_out, dtype_in))
+
+
+def no_complex(*dtypes: Any) -> None:
+    """NotImplementedError for a complex dtype among `dtypes` (None is skipped): no pycuda-complex.hpp yet.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PyGPU.reduction import no_complex
+    >>> no_complex(np.float32, None)
+    >>> try:
+    ...     no_complex(np.complex64)
+    ... except NotImplementedError:
+    ...     print("not yet")
+    not yet
+    """
     if any(d is not None and np.dtype(d).kind == "c" for d in dtypes):
         raise NotImplementedError(_COMPLEX)
 
@@ -326,10 +344,7 @@ def get_sum_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     >>> get_sum_kernel(np.float64, np.dtype(np.int32))(gpuarray.to_gpu(np.arange(4, dtype=np.int32))).get()
     array(6.)
     """
-    dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
-    return ReductionKernel(dtype_out, "0", "a+b", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
-                           name=_name("sum", dtype_out, dtype_in))
+    return _of_in("sum", dtype_out, dtype_in, "0", "a+b")
 
 
 @public("PyGPU.reduction")
@@ -344,10 +359,7 @@ def get_any_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     >>> get_any_kernel(np.dtype(bool), np.dtype(np.int32))(gpuarray.zeros(3, np.int32)).get()
     array(False)
     """
-    dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
-    return ReductionKernel(dtype_out, "0", "(a != 0) || (b != 0)", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
-                           name=_name("any", dtype_out, dtype_in))
+    return _of_in("any", dtype_out, dtype_in, "0", "(a != 0) || (b != 0)")
 
 
 @public("PyGPU.reduction")
@@ -362,10 +374,7 @@ def get_all_kernel(dtype_out: Any, dtype_in: Any) -> ReductionKernel:
     >>> get_all_kernel(np.dtype(bool), np.dtype(np.int32))(gpuarray.ones(3, np.int32)).get()
     array(True)
     """
-    dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
-    return ReductionKernel(dtype_out, "1", "(a != 0) && (b != 0)", arguments=f"const {dtype_to_ctype(dtype_in)} *in",
-                           name=_name("all", dtype_out, dtype_in))
+    return _of_in("all", dtype_out, dtype_in, "1", "(a != 0) && (b != 0)")
 
 
 @public("PyGPU.reduction")
@@ -383,7 +392,7 @@ def get_subset_sum_kernel(dtype_out: Any, dtype_subset: Any, dtype_in: Any) -> R
     array(101., dtype=float32)
     """
     dtype_out = dtype_in if dtype_out is None else dtype_out
-    _no_complex(dtype_out, dtype_in)
+    no_complex(dtype_out, dtype_in)
     return ReductionKernel(dtype_out, "0", "a+b", map_expr="in[lookup_tbl[i]]",
                            arguments=f"const {dtype_to_ctype(dtype_subset)} *lookup_tbl, "
                                      f"const {dtype_to_ctype(dtype_in)} *in",
@@ -392,10 +401,8 @@ def get_subset_sum_kernel(dtype_out: Any, dtype_subset: Any, dtype_in: Any) -> R
 
 @public("PyGPU.reduction")
 @context_dependent_memoize
-def get_dot_kernel(dtype_out: Any, dtype_a: Any, dtype_b: Any, conjugate_a: bool = False) -> ReductionKernel:
-    """The kernel of :func:`PyGPU.gpuarray.dot`: ``a[i]*b[i]`` summed in `dtype_out`.
-
-    `conjugate_a` (for :func:`~PyGPU.gpuarray.vdot`) changes nothing for the real dtypes PyGPU reduces.
+def get_dot_kernel(dtype_out: Any, dtype_a: Any, dtype_b: Any) -> ReductionKernel:
+    """The kernel of :func:`PyGPU.gpuarray.dot` (and of ``vdot``, for real dtypes): ``a[i]*b[i]`` summed.
 
     Examples
     --------
@@ -405,7 +412,7 @@ def get_dot_kernel(dtype_out: Any, dtype_a: Any, dtype_b: Any, conjugate_a: bool
     >>> get_dot_kernel(np.dtype(np.int64), a.dtype, a.dtype)(a, a).get()
     array(14)
     """
-    _no_complex(dtype_out, dtype_a, dtype_b)
+    no_complex(dtype_out, dtype_a, dtype_b)
     return ReductionKernel(dtype_out, neutral="0", reduce_expr="a+b", map_expr="a[i]*b[i]",
                            arguments=f"const {dtype_to_ctype(dtype_a)} *a, const {dtype_to_ctype(dtype_b)} *b",
                            name=_name("dot", dtype_out, dtype_a, dtype_b))
@@ -435,7 +442,7 @@ def get_subset_dot_kernel(dtype_out: Any, dtype_subset: Any, dtype_a: Any = None
         dtype_b = dtype_out if dtype_a is None else dtype_a
     if dtype_a is None:
         dtype_a = dtype_out
-    _no_complex(dtype_out, dtype_a, dtype_b)
+    no_complex(dtype_out, dtype_a, dtype_b)
     # the lookup table comes first: its length is the reduction's
     return ReductionKernel(dtype_out, neutral="0", reduce_expr="a+b", map_expr="a[lookup_tbl[i]]*b[lookup_tbl[i]]",
                            arguments=f"const {dtype_to_ctype(dtype_subset)} *lookup_tbl, "
