@@ -368,9 +368,9 @@ def _run_on(backend: str, rtc: str, missing: str, code: str, tmp_path: Path) -> 
         importlib.import_module(f"PyGPU._compile.{rtc}").library()
     except rtclib.RtcMissingError:
         pytest.skip(missing)
-    with preload_removed():
-        result = run_python("import PyGPU\nprint(PyGPU.cudaGetDeviceCount()[0])\n" + code,
-                            PYGPU_BACKEND=backend, PYGPU_CACHE_DIR=str(tmp_path))
+    # A Python child keeps LD_PRELOAD (the sanitizer run's ASan runtime must come first in it).
+    result = run_python("import PyGPU\nprint(PyGPU.cudaGetDeviceCount()[0])\n" + code,
+                        PYGPU_BACKEND=backend, PYGPU_CACHE_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     if lines[0] != "None":
