@@ -73,6 +73,18 @@ def test_warm_block_is_still_freed_memory_for_the_checks():
     assert err == g.cudaErrorInvalidValue
 
 
+def test_a_warm_block_freed_again_while_a_kernel_still_writes_it():
+    # The block of the first result goes warm, is handed to the second result, and that one is freed while its
+    # kernel is still queued: the free waits for the kernel, and the guard the first free asked for must not
+    # make the block PROT_NONE under it (it did: "use after free" in the second kernel).
+    n = 40 * MiB // 4
+    a, b = g.to_gpu(np.ones(n, np.float32)), g.to_gpu(np.full(n, 2, np.float32))
+    for _ in range(3):
+        a + b  # noqa: B018  (the result is dropped at once, its kernel still queued)
+    assert g.cudaDeviceSynchronize() == g.cudaSuccess
+    np.testing.assert_array_equal((a * 2 + b).get()[::4096], np.full(n // 4096, 4, np.float32))
+
+
 def test_capacity_is_charged_by_size_not_by_block():
     free_before, _ = g.cudaMemGetInfo()[0]
     ptr, err = g.cudaMalloc(3 * MiB + 256)

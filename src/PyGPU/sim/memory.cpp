@@ -301,6 +301,9 @@ FreedRange* MemoryTable::unguarded(uintptr_t at) {
     FreedRange* f = nullptr;
     auto h = held_.find(at);
     if (h != held_.end()) {
+        // Not settled: the address was reused and freed again while queued work still uses it (a warm block);
+        // the guard asked for by its previous settle() must wait for this one's.
+        if (!h->second->settled) return nullptr;
         f = h->second;
     } else {
         auto w = warm_.find(at);
