@@ -518,6 +518,30 @@ def test_the_precompiled_prelude_is_not_a_dependency(cache_dir):
     assert len(list((cache_dir / "v1" / "pch").glob("*/prelude.h.gch"))) == 2
 
 
+def test_the_key_follows_the_contents_of_pygpus_headers_and_library(tmp_path, monkeypatch):
+    """A reinstall writes the same bytes with new mtimes: the cached kernels stay valid. A changed header or
+    library invalidates them (and the precompiled prelude)."""
+    import shutil
+
+    from PyGPU import _paths
+    from PyGPU._compile import host
+
+    include, _ = host._paths()
+    stamp = host._headers_stamp(include)
+    copy = tmp_path / "include"
+    shutil.copytree(include, copy)  # as a reinstall: the same files, new mtimes
+    lib = tmp_path / os.path.basename(_paths.sim_library_path())
+    shutil.copyfile(_paths.sim_library_path(), lib)
+    monkeypatch.setattr(_paths, "sim_library_path", lambda: str(lib))
+    assert host._headers_stamp(str(copy)) == stamp
+    header = copy / "pygpu" / "sim" / "kernel" / "math_functions.h"
+    header.write_text(header.read_text() + "\n/* edited */\n")
+    edited = host._headers_stamp(str(copy))
+    assert edited != stamp
+    lib.write_bytes(lib.read_bytes() + b"\0")
+    assert host._headers_stamp(str(copy)) not in (stamp, edited)
+
+
 def test_an_edited_header_is_a_miss(tmp_path):
     inc = tmp_path / "inc"
     inc.mkdir()

@@ -288,17 +288,32 @@ def _paths() -> tuple[str, str]:
     return get_include(), os.path.dirname(sim_library_path())
 
 
+# (path, size, mtime) -> SHA-256 of the file's bytes: each file is read once per process while it is unchanged
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _content_digest(path: str) -> str:
+    """SHA-256 of the file at `path`, remembered for this process by its size and mtime."""
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_mtime_ns)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        digest = _DIGESTS[key] = _cache.file_digest(path) or f"unreadable:{st.st_size}:{st.st_mtime_ns}"
+    return digest
+
+
 def _headers_stamp(include: str) -> str:
-    """Sizes and mtimes of PyGPU's simulated-device headers and of libpygpu_sim (a dev tree changes them
-    without a version; a library links against the simulator's versioned names)."""
+    """A digest of the contents of PyGPU's simulated-device headers and of libpygpu_sim (a dev tree changes
+    them without a version; a library links against the simulator's versioned names). Contents, not mtimes:
+    reinstalling the same build keeps every cached kernel; a changed header or library invalidates them."""
     from PyGPU._paths import sim_library_path
 
-    lib = os.stat(sim_library_path())
-    parts = [f"libpygpu_sim:{lib.st_size}:{lib.st_mtime_ns}"]
-    for dirpath, _dirs, files in os.walk(os.path.join(include, "pygpu")):
-        for f in sorted(files):
-            st = os.stat(os.path.join(dirpath, f))
-            parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+    parts = [f"libpygpu_sim:{_content_digest(sim_library_path())}"]
+    root = os.path.join(include, "pygpu")
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            path = os.path.join(dirpath, f)
+            parts.append(f"{os.path.relpath(path, root)}:{_content_digest(path)}")
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
@@ -336,7 +351,8 @@ def _prelude(cc: list[str], flags: list[str], store: _cache.Cache | None, b: Bui
     the compiler falls back to reading the header when the precompiled one does not fit)."""
     if store is None or os.environ.get("PYGPU_CACHE_PCH", "1") == "0":
         return PRELUDE
-    key = hashlib.sha256("\0".join([*cc, *flags, PRELUDE]).encode("utf-8", "surrogateescape")).hexdigest()
+    stamp = _headers_stamp(_paths()[0])  # a precompiled header does not notice that its headers changed
+    key = hashlib.sha256("\0".join([*cc, *flags, PRELUDE, stamp]).encode("utf-8", "surrogateescape")).hexdigest()
     where = os.path.join(store.root, "pch", key)
     header = os.path.join(where, "prelude.h")
     if not os.path.isfile(header + ".gch"):
