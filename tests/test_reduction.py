@@ -71,6 +71,44 @@ def test_sum_in_another_dtype(dtype, dtype_out):
     close(gpuarray.to_gpu(x).sum(dtype=np.dtype(dtype_out)), x.sum(dtype=dtype_out), np.dtype(dtype_out))
 
 
+@pytest.mark.parametrize("barrier_free", [True, False], ids=["barrier-free passes", "tree stages"])
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "float32", "float64"])
+def test_both_kernel_designs_give_numpys_results(monkeypatch, barrier_free, dtype):
+    """The simulated device runs the barrier-free passes; GPUs the tree stages, also checked here (same source)."""
+    monkeypatch.setattr(reduction, "_barrier_free", lambda: barrier_free)
+    for n in (0, 3, 4, 7, 64, reduction.SIM_LAST, reduction.SIM_LAST + 1, BIG):
+        x = sample(n, dtype)
+        close(gpuarray.sum(gpuarray.to_gpu(x)), x.sum(dtype=x.dtype), x.dtype)
+        if n:
+            close(gpuarray.max(gpuarray.to_gpu(x)), x.max(), x.dtype)
+            close(gpuarray.min(gpuarray.to_gpu(x)), x.min(), x.dtype)
+
+
+def test_three_barrier_free_passes_and_their_launches(monkeypatch):
+    """More than SIM_PER_THREAD * SIM_LAST elements need three passes; each pass is one launch of
+    SIM_THREADS-thread blocks, and no stage uses shared memory."""
+    n = reduction.SIM_PER_THREAD * reduction.SIM_LAST + 5
+    launches = []
+
+    def wrapper(call):
+        def launch(grid, block, stream, *args, shared_size=0):
+            launches.append((grid, block, shared_size, args[-2:]))
+            call(grid, block, stream, *args, shared_size=shared_size)
+        return launch
+
+    x = np.ones(n, np.int8)
+    kernel = reduction.get_sum_kernel(np.dtype(np.int64), x.dtype)
+    assert kernel(gpuarray.to_gpu(x), kernel_wrapper=wrapper).get() == n
+    parts = (n + reduction.SIM_PER_THREAD - 1) // reduction.SIM_PER_THREAD
+    assert [args for *_, args in launches] == [
+        (reduction.SIM_PER_THREAD, n), (reduction.SIM_PER_THREAD, parts),
+        ((parts + reduction.SIM_PER_THREAD - 1) // reduction.SIM_PER_THREAD,) * 2]
+    assert all(shared == 0 for _, _, shared, _ in launches)
+    assert launches[0][:2] == (((parts + reduction.SIM_THREADS - 1) // reduction.SIM_THREADS, 1),
+                               (reduction.SIM_THREADS, 1, 1))
+    assert launches[1][:2] == ((1, 1), (9, 1, 1)) and launches[2][:2] == ((1, 1), (1, 1, 1))
+
+
 def test_sum_of_nothing_is_zero_and_of_2d_arrays_is_of_all_elements():
     close(gpuarray.sum(gpuarray.zeros(0, np.float32)), np.float32(0), np.dtype(np.float32))
     x = sample(600, "int32").reshape(20, 30)

@@ -50,6 +50,11 @@ __all__ = ["ReductionKernel", "get_all_kernel", "get_any_kernel", "get_dot_kerne
 BLOCK_SIZE = 512  # threads per block, PyCUDA's
 MAX_BLOCK_COUNT = 1024  # blocks of stage 1 at most, PyCUDA's
 SMALL_SEQ_COUNT = 4  # elements per thread while that needs at most MAX_BLOCK_COUNT blocks, PyCUDA's
+# The simulated device's barrier-free passes (docs/reductions.md): elements per thread (a contiguous run, short
+# enough that float32 sums stay accurate), threads per block, and the count one thread finishes in a last pass.
+SIM_PER_THREAD = 2048
+SIM_THREADS = 64
+SIM_LAST = 16384
 
 _COMPLEX = ("complex reductions need pycuda-complex.hpp (pycuda::complex<T>), which PyGPU does not ship yet; "
             "reduce the real and imaginary parts on their own")
@@ -195,6 +200,8 @@ class ReductionKernel:
         formats = "".join(a.struct_char for a in self.arguments)
         self.stage1_func: Function = module.get_function(name + "_stage1").prepare(f"P{formats}IN")
         self.stage2_func: Function = module.get_function(name + "_stage2").prepare(f"PP{formats}IN")
+        self._partial_funcs = (module.get_function(name + "_partial1").prepare(f"P{formats}NN"),
+                               module.get_function(name + "_partial2").prepare(f"PP{formats}NN"))
 
     def __call__(self, *args: Any, stream: StreamLike = None, allocator: Allocator | None = None,
                  out: GPUArray | None = None,
@@ -269,25 +276,40 @@ class ReductionKernel:
             if out.size == 0:
                 raise ValueError("out array is empty")
         allocator = allocator or self.allocator or first.allocator
-        stage1, stage2 = self.stage1_func.prepared_async_call, self.stage2_func.prepared_async_call
+        barrier_free = _barrier_free()
+        funcs = self._partial_funcs if barrier_free else (self.stage1_func, self.stage2_func)
+        stage1, stage2 = funcs[0].prepared_async_call, funcs[1].prepared_async_call
         if kernel_wrapper is not None:
             stage1, stage2 = kernel_wrapper(stage1), kernel_wrapper(stage2)
         launch, partial, size = stage1, None, first.size
-        shared = self.block_size * self.dtype_out.itemsize
         while True:
-            blocks, seq_count = _split(size, self.block_size)
-            if blocks == 1:
+            if barrier_free:
+                parts, per_thread = _sim_split(size)
+                threads = min(parts, SIM_THREADS)
+                grid, block, shared = (parts + threads - 1) // threads, threads, 0
+            else:
+                parts, per_thread = _split(size, self.block_size)
+                grid, block, shared = parts, self.block_size, self.block_size * self.dtype_out.itemsize
+            if parts == 1:
                 result = out if out is not None else empty((), self.dtype_out, allocator=allocator)
             else:
-                result = empty((blocks,), self.dtype_out, allocator=allocator)
+                result = empty((parts,), self.dtype_out, allocator=allocator)
             prefix = () if partial is None else (partial.ptr,)
-            launch((blocks, 1), (self.block_size, 1, 1), stream, result.ptr, *prefix, *values, seq_count, size,
+            launch((grid, 1), (block, 1, 1), stream, result.ptr, *prefix, *values, per_thread, size,
                    shared_size=shared)
-            if blocks == 1:
+            if parts == 1:
                 return result
             # the previous partial results are freed here, after the launch that reads them is queued: freeing
             # waits for queued work (cudaFree synchronises)
-            launch, partial, size = stage2, result, blocks
+            launch, partial, size = stage2, result, parts
+
+
+def _barrier_free() -> bool:
+    """Whether reductions run as barrier-free passes: on the simulated device, where a barrier costs a fiber
+    switch per thread; GPUs run PyCUDA's tree in shared memory."""
+    import PyGPU
+
+    return PyGPU.backend == "sim"
 
 
 def _split(size: int, block_size: int) -> tuple[int, int]:
@@ -297,6 +319,13 @@ def _split(size: int, block_size: int) -> tuple[int, int]:
         return max((size + per_block - 1) // per_block, 1), SMALL_SEQ_COUNT
     per_round = MAX_BLOCK_COUNT * block_size
     return MAX_BLOCK_COUNT, (size + per_round - 1) // per_round
+
+
+def _sim_split(size: int) -> tuple[int, int]:
+    """(partial results, elements per thread) of one barrier-free pass over `size` elements; one for none."""
+    if size <= SIM_LAST:
+        return 1, max(size, 1)
+    return (size + SIM_PER_THREAD - 1) // SIM_PER_THREAD, SIM_PER_THREAD
 
 
 # ------------------------------------------------------------------ the kernels of PyGPU.gpuarray

@@ -8,6 +8,12 @@
 // warp-synchronous tail over volatile shared memory is wrong under independent thread scheduling, and on the
 // simulated device), so any copyable out_type works, without volatile members.
 //
+// The partial kernels are the same reduction without barriers, for the simulated device (where a barrier makes
+// every thread a fiber): thread g of the grid reduces the contiguous elements [g*per_thread, (g+1)*per_thread)
+// in four interleaved accumulators (independent chains a CPU overlaps, each summing a quarter of the run) and
+// writes one partial result; each pass divides the count by per_thread until one value is left. They are
+// correct on a GPU too, where the host launches the tree stages instead (their loads coalesce).
+//
 // out_type is a macro, and every macro is undefined at the end: sources of kernels of different names can
 // follow one another in one translation unit (the NVRTC and hiprtc checks compile them so).
 
@@ -52,6 +58,45 @@ extern "C" __global__ void ${name}_stage2(out_type *out, const out_type *pycuda_
   for (unsigned int s = 0; s < seq_count && i < n; ++s, i += BLOCK_SIZE)
     acc = REDUCE(acc, pycuda_reduction_inp[i]);
   ${name}_block(${name}_sdata2, acc, out);
+}
+
+template <class Value>
+__device__ static out_type ${name}_run(Value value, size_t first, size_t last)
+{
+  out_type acc0 = ${neutral}, acc1 = ${neutral}, acc2 = ${neutral}, acc3 = ${neutral};
+  // Results narrower than int keep one accumulator: GCC 12's loop vectoriser miscounts interleaved 8- and
+  // 16-bit accumulators (each held half or a quarter of its elements), and their reductions are not the slow ones.
+  for (; sizeof(out_type) >= 4 && first + 4 <= last; first += 4)
+  {
+    acc0 = REDUCE(acc0, value(first));
+    acc1 = REDUCE(acc1, value(first + 1));
+    acc2 = REDUCE(acc2, value(first + 2));
+    acc3 = REDUCE(acc3, value(first + 3));
+  }
+  for (; first < last; ++first)
+    acc0 = REDUCE(acc0, value(first));
+  acc0 = REDUCE(acc0, acc1);
+  acc2 = REDUCE(acc2, acc3);
+  return REDUCE(acc0, acc2);
+}
+
+extern "C" __global__ void ${name}_partial1(out_type *out, ${arguments}, size_t pygpu_per_thread, size_t n)
+{
+  const size_t pygpu_thread = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+  const size_t pygpu_first = pygpu_thread * pygpu_per_thread;
+  if (pygpu_first < n || pygpu_thread == 0)  // thread 0 writes the neutral element of no elements
+    out[pygpu_thread] = ${name}_run([&](size_t i) { return (${map_expr}); }, pygpu_first,
+                                 n - pygpu_first < pygpu_per_thread ? n : pygpu_first + pygpu_per_thread);
+}
+
+extern "C" __global__ void ${name}_partial2(out_type *out, const out_type *pycuda_reduction_inp, ${arguments},
+                                            size_t pygpu_per_thread, size_t n)
+{
+  const size_t pygpu_thread = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+  const size_t pygpu_first = pygpu_thread * pygpu_per_thread;
+  if (pygpu_first < n || pygpu_thread == 0)  // thread 0 writes the neutral element of no elements
+    out[pygpu_thread] = ${name}_run([&](size_t i) { return pycuda_reduction_inp[i]; }, pygpu_first,
+                                 n - pygpu_first < pygpu_per_thread ? n : pygpu_first + pygpu_per_thread);
 }
 
 #undef out_type
