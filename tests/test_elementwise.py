@@ -329,3 +329,33 @@ def test_every_generated_kernel_compiles_with_hiprtc(tmp_path, monkeypatch):
     image, _ = compile_for("hip", source, arch="gfx90a", cache=False)
     assert image[:4] == b"\x7fELF"
     assert image.count(b".kd\0") >= count
+
+
+# ------------------------------------------------------------------------------ speed ---
+
+@pytest.mark.parametrize("n", [1, 31, 32 * 33, 1_000_003])
+def test_every_element_once_whatever_the_grid(n):
+    """On the simulated device each thread takes a contiguous run of the elements (a GPU's take every
+    total_threads-th one): each index is still visited once, with splay's grid or any other."""
+    k = ElementwiseKernel("int *z", "z[i] = z[i] + (int) i + 1", "visit_once")
+    expected = np.arange(1, n + 1, dtype=np.int32)
+    z = g.zeros(n, np.int32)
+    k(z)
+    np.testing.assert_array_equal(z.get(), expected)
+    _, func, _ = k.generate_stride_kernel_and_types(False)
+    for grid, block in (((1, 1), (1, 1, 1)), ((3, 1), (7, 1, 1)), ((n // 32 + 3, 1), (32, 1, 1))):
+        z = g.zeros(n, np.int32)
+        func.prepared_call(grid, block, z.ptr, n)
+        np.testing.assert_array_equal(z.get(), expected)
+
+
+def test_fminf_and_fmaxf_keep_cs_nan_rules():
+    """The simulated device computes fminf/fmaxf inline (libm's are calls): a NaN operand gives the other."""
+    x = np.array([1, -2, np.nan, 3, np.nan, -0.5, np.inf], np.float32)
+    y = np.array([2, -3, 4, np.nan, np.nan, -np.inf, 5], np.float32)
+    k = ElementwiseKernel("float *x, float *y, float *lo, float *hi", "lo[i] = fminf(x[i], y[i]); "
+                          "hi[i] = fmaxf(x[i], y[i])", "min_max_nan")
+    lo, hi = g.empty(7, np.float32), g.empty(7, np.float32)
+    k(g.to_gpu(x), g.to_gpu(y), lo, hi)
+    np.testing.assert_array_equal(lo.get(), np.fmin(x, y))
+    np.testing.assert_array_equal(hi.get(), np.fmax(x, y))

@@ -43,10 +43,19 @@ if TYPE_CHECKING:
 __all__ = ["ElementwiseKernel", "get_elwise_kernel", "get_elwise_kernel_and_types", "get_elwise_module",
            "get_elwise_range_module", "splay"]
 
+# The simulated device runs a block's threads one after another on a CPU core: there each thread takes a
+# contiguous run of elements (a loop the C++ compiler vectorises, memory read in order), where a GPU's threads
+# take every total_threads-th element (neighbouring threads, neighbouring addresses: coalesced). Same elements.
 _LOOP = """\
   size_t i;
   {loop_prep};
+#ifdef __PYGPU_SIM__
+  const size_t pygpu_run = (n + total_threads - 1) / total_threads;
+  const size_t pygpu_end = (cta_start + tid + 1) * pygpu_run < n ? (cta_start + tid + 1) * pygpu_run : n;
+  for (i = (cta_start + tid) * pygpu_run; i < pygpu_end; ++i)
+#else
   for (i = cta_start + tid; i < n; i += total_threads)
+#endif
   {{
     {operation};
   }}"""
