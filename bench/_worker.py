@@ -11,10 +11,11 @@ import os
 import platform
 import sys
 
-from . import bandwidth, calls, kernels, latency
+from . import arrays, bandwidth, calls, kernels, latency
 from ._figures import PROFILES
 
-CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run, "kernels": kernels.run}
+CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run, "kernels": kernels.run,
+         "arrays": arrays.run}
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Issue 7's and issue 16's targets, checked against the figures of one run.
+"""Issue 7's, issue 16's and issue 18's targets, checked against the figures of one run.
 
 Each check adds ``target = {"text", "value", "limit", "met"}`` to the figure
 it judges. Ratios are of medians measured in the same run.
@@ -56,6 +56,8 @@ def apply(figures: list[dict]) -> None:
         rt["target"]["ratio"] = r
     # Kernels on the simulated device (issue 16).
     _kernel_targets(figures)
+    # GPUArray compute on the simulated device (issue 18).
+    _array_targets(figures)
     # Import: adds at most 30 ms to import numpy.
     for f in figures:
         if f["case"] == "imports" and "added_ms" in f:
@@ -83,6 +85,29 @@ def _kernel_targets(figures: list[dict]) -> None:
         if f is not None:
             med = f["value"]["median"]
             _set(f, text, med, limit, med >= limit if higher else med < limit)
+
+
+# Issue 18: figures judged by their ratio to numpy (at most 2x), and bounds on the median.
+ARRAY_RATIOS = ("a + b 2^24 float32", "a * 2 + b 2^24 float32", "cumath.exp(a) 2^24 float32",
+                "gpuarray.sum(a) 2^24 float32", "gpuarray.dot(a, b) 2^24 float32", "gpuarray.max(a) 2^24 float32")
+ARRAY_BOUNDS = (
+    ("first use of a + b (compile, empty cache)", "< 0.5 s", 0.5),
+    ("first use of gpuarray.sum (compile, empty cache)", "< 0.5 s", 0.5),
+    ("a += b loop, 4 KiB float32", "<= 20 µs", 20.0),
+)
+
+
+def _array_targets(figures: list[dict]) -> None:
+    for name in ARRAY_RATIOS:
+        f = _find(figures, "arrays", name, "sim")
+        if f is not None and f["ratios"]:
+            r = next(iter(f["ratios"].values()))["of_medians"]
+            _set(f, "<= 2x numpy", r, 2.0, r <= 2.0)
+    for name, text, limit in ARRAY_BOUNDS:
+        f = _find(figures, "arrays", name, "sim")
+        if f is not None:
+            med = f["value"]["median"]
+            _set(f, text, med, limit, med <= limit)
 
 
 def summary(figures: list[dict]) -> dict[str, int]:

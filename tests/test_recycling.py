@@ -80,7 +80,7 @@ def test_a_warm_block_freed_again_while_a_kernel_still_writes_it():
     n = 40 * MiB // 4
     a, b = g.to_gpu(np.ones(n, np.float32)), g.to_gpu(np.full(n, 2, np.float32))
     for _ in range(3):
-        a + b  # noqa: B018  (the result is dropped at once, its kernel still queued)
+        a + b  # the result is dropped at once, its kernel still queued
     assert g.cudaDeviceSynchronize() == g.cudaSuccess
     np.testing.assert_array_equal((a * 2 + b).get()[::4096], np.full(n // 4096, 4, np.float32))
 

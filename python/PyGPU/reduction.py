@@ -3,6 +3,8 @@
 :class:`ReductionKernel` maps every element of its arguments with a C expression over ``i`` and reduces the
 results with a binary C expression over ``a`` and ``b``, in two stages as PyCUDA's ``get_reduction_module``:
 stage 1 writes one value per block (at most 1024 blocks of 512 threads), stage 2 reduces those in one block.
+The simulated device runs the source's barrier-free kernels instead (docs/reductions.md): each thread reduces a
+contiguous run of elements, pass after pass.
 The kernel source is ``PyGPU/_kernels/reduction.cu``, compiled by :class:`PyGPU.compiler.SourceModule`
 (NVRTC on CUDA, hiprtc on HIP, the simulated device's compiler; the module API caches the image on disk). The
 ``get_*_kernel`` generators are the kernels of :func:`PyGPU.gpuarray.sum`, :func:`~PyGPU.gpuarray.dot`,
