@@ -6,7 +6,8 @@ same data in the same run:
 - reductions: ``gpuarray.sum(a)``, ``dot(a, b)`` and ``max(a)`` of 2^24 float32, each fetched to the host
   (``.get()``), against ``np.sum``, ``np.dot`` and ``np.max``;
 - first use: ``a + b`` and ``gpuarray.sum(a)`` of 4 KiB in a fresh interpreter with an empty compile cache
-  (``PYGPU_CACHE_DIR``): the kernel's generation, compile, load and run, import excluded;
+  (``PYGPU_CACHE_DIR``): the kernel's generation, compile, load and run, import excluded; against the same
+  in a cache that holds only the precompiled prelude (built once per cache, compiler and options);
 - a loop of ``a += b`` on 4 KiB float32, µs per iteration, the device synchronised once at the end.
 """
 
@@ -48,6 +49,9 @@ import json, sys, time
 import numpy as np
 import PyGPU as g
 a = g.to_gpu(np.arange({n}, dtype=np.float32)); b = g.to_gpu(np.ones({n}, np.float32))
+if {prelude}:
+    import PyGPU.sim
+    PyGPU.sim.compile("int pygpu_bench_unrelated;")  # builds the precompiled prelude of the default options
 g.cudaDeviceSynchronize()
 t0 = time.perf_counter()
 {stmt}
@@ -64,12 +68,14 @@ def _cumath_missing() -> str | None:
     return None
 
 
-def _first_use(stmt: str, runs: int) -> list[float]:
-    """Seconds of `stmt` in `runs` fresh interpreters, each with an empty compile cache of its own."""
+def _first_use(stmt: str, runs: int, prelude: bool = False) -> list[float]:
+    """Seconds of `stmt` in `runs` fresh interpreters, each with an empty compile cache of its own (with
+    `prelude`, holding only the precompiled prelude, built before the clock starts)."""
     out = []
     for _ in range(runs):
         with scratch_cache("pygpu-bench-first-use-"):
-            proc = subprocess.run([sys.executable, "-c", _FIRST_USE_SCRIPT.format(n=SMALL, stmt=stmt)],
+            script = _FIRST_USE_SCRIPT.format(n=SMALL, stmt=stmt, prelude=prelude)
+            proc = subprocess.run([sys.executable, "-c", script],
                                   capture_output=True, text=True, check=False, env=dict(os.environ),
                                   cwd=str(Path(__file__).resolve().parent.parent), timeout=600)
         if proc.returncode != 0:
@@ -115,7 +121,9 @@ def run(profile: dict, only: list[str] = ()) -> list[dict]:
                           note="2^24 float32 on the device; the device synchronised after each operation"))
     for name, stmt in FIRST_USE:
         if name in wanted:
-            out.append(figure("arrays", name, "sim", "s", _first_use(stmt, max(1, repeats // 4)),
+            runs = max(1, repeats // 4)
+            out.append(figure("arrays", name, "sim", "s", _first_use(stmt, runs),
+                              {"the same, the prelude already precompiled": _first_use(stmt, runs, prelude=True)},
                               note=f"{stmt} of 4 KiB in a fresh interpreter, empty PYGPU_CACHE_DIR"))
     if LOOP_NAME in wanted:
         xs, ys = np.ones(SMALL, np.float32), np.ones(SMALL, np.float32)
