@@ -267,7 +267,9 @@ def test_out_as_pycuda_tests_it():
     np.testing.assert_array_equal(out.get(), x.max(axis=1))
 
 
-def test_stream_allocator_and_kernel_wrapper():
+@pytest.mark.parametrize("barrier_free", [False, True], ids=["tree stages", "barrier-free passes"])
+def test_stream_allocator_and_kernel_wrapper(monkeypatch, barrier_free):
+    monkeypatch.setattr(reduction, "_barrier_free", lambda: barrier_free)
     calls, allocations, streams = [], [], []
 
     def allocator(nbytes):
@@ -282,16 +284,19 @@ def test_stream_allocator_and_kernel_wrapper():
         return wrapped
 
     red = ReductionKernel(np.int64, "0", "a+b", arguments="const long *in", allocator=allocator)
-    x = np.arange(10_000, dtype=np.int64)
+    # two launches either way: 5 blocks of the tree's stage 1, or 12 threads' partial results, then one block
+    x = np.arange(10_000 if not barrier_free else 4 * reduction.SIM_PER_THREAD + reduction.SIM_LAST, dtype=np.int64)
+    grid = (5, 1) if not barrier_free else (1, 1)  # 64 threads a block on the simulated device
+    parts = 5 if not barrier_free else (x.size + reduction.SIM_PER_THREAD - 1) // reduction.SIM_PER_THREAD
     stream = cuda.Stream()
     result = red(gpuarray.to_gpu(x), stream=stream, kernel_wrapper=wrapper)
     stream.synchronize()
     assert result.get() == x.sum()
-    assert calls == [(5, 1), (1, 1)] and streams == [stream, stream]
-    assert allocations == [5 * 8, 8]
+    assert calls == [grid, (1, 1)] and streams == [stream, stream]
+    assert allocations == [parts * 8, 8]
     seen = []
     result = red(gpuarray.to_gpu(x), allocator=lambda n: seen.append(n) or cuda.mem_alloc(n))
-    assert result.get() == x.sum() and seen == [40, 8] and result.allocator is not allocator
+    assert result.get() == x.sum() and seen == [parts * 8, 8] and result.allocator is not allocator
     s = gpuarray.sum(gpuarray.to_gpu(x), stream=stream, allocator=allocator)
     stream.synchronize()
     assert s.get() == x.sum() and s.allocator is allocator

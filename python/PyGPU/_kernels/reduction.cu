@@ -10,7 +10,7 @@
 //
 // The partial kernels are the same reduction without barriers, for the simulated device (where a barrier makes
 // every thread a fiber): thread g of the grid reduces the contiguous elements [g*per_thread, (g+1)*per_thread)
-// in four interleaved accumulators (independent chains a CPU overlaps, each summing a quarter of the run) and
+// in eight interleaved accumulators (independent chains a CPU overlaps, each reducing an eighth of the run) and
 // writes one partial result; each pass divides the count by per_thread until one value is left. They are
 // correct on a GPU too, where the host launches the tree stages instead (their loads coalesce).
 //
@@ -63,21 +63,19 @@ extern "C" __global__ void ${name}_stage2(out_type *out, const out_type *pycuda_
 template <class Value>
 __device__ static out_type ${name}_run(Value value, size_t first, size_t last)
 {
-  out_type acc0 = ${neutral}, acc1 = ${neutral}, acc2 = ${neutral}, acc3 = ${neutral};
+  out_type acc[8];
+  for (int k = 0; k < 8; ++k)
+    acc[k] = ${neutral};
   // Results narrower than int keep one accumulator: GCC 12's loop vectoriser miscounts interleaved 8- and
   // 16-bit accumulators (each held half or a quarter of its elements), and their reductions are not the slow ones.
-  for (; sizeof(out_type) >= 4 && first + 4 <= last; first += 4)
-  {
-    acc0 = REDUCE(acc0, value(first));
-    acc1 = REDUCE(acc1, value(first + 1));
-    acc2 = REDUCE(acc2, value(first + 2));
-    acc3 = REDUCE(acc3, value(first + 3));
-  }
+  for (; sizeof(out_type) >= 4 && first + 8 <= last; first += 8)
+    for (int k = 0; k < 8; ++k)
+      acc[k] = REDUCE(acc[k], value(first + k));
   for (; first < last; ++first)
-    acc0 = REDUCE(acc0, value(first));
-  acc0 = REDUCE(acc0, acc1);
-  acc2 = REDUCE(acc2, acc3);
-  return REDUCE(acc0, acc2);
+    acc[0] = REDUCE(acc[0], value(first));
+  for (int k = 1; k < 8; ++k)
+    acc[0] = REDUCE(acc[0], acc[k]);
+  return acc[0];
 }
 
 extern "C" __global__ void ${name}_partial1(out_type *out, ${arguments}, size_t pygpu_per_thread, size_t n)
