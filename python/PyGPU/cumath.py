@@ -114,8 +114,9 @@ def _unary_spec(name: str, dtype: np.dtype[Any]) -> Spec:
 
 @context_dependent_memoize
 def _unary_kernel(name: str, dtype: np.dtype[Any]) -> Function:
+    spec = _unary_spec(name, dtype)
     no_complex(dtype)
-    return _compile(_unary_spec(name, dtype))
+    return _compile(spec)
 
 
 def _compile(spec: Spec) -> Function:
