@@ -47,21 +47,21 @@ def assert_ulp(got, expected, maxulp):
 
 @needs_sim
 @pytest.mark.parametrize("dtype", FLOATS, ids=str)
-@pytest.mark.parametrize("name", list(cumath.UNARY))
+@pytest.mark.parametrize("name", list(cumath._UNARY))
 def test_unary_functions_match_numpy(name, dtype):
     x = values(name, dtype)
     got = getattr(cumath, name)(g.to_gpu(x))
-    assert_ulp(got.get(), getattr(np, cumath.UNARY[name].numpy)(x), ULP.get(name, 4))
+    assert_ulp(got.get(), getattr(np, cumath._UNARY[name].numpy)(x), ULP.get(name, 4))
 
 
 @needs_sim
 @pytest.mark.parametrize("dtype", FLOATS, ids=str)
-@pytest.mark.parametrize("name", list(cumath.UNARY))
+@pytest.mark.parametrize("name", list(cumath._UNARY))
 def test_special_values_follow_the_c_library(name, dtype):
     """inf, -inf, nan, +-0: the results C99's Annex F gives, which are numpy's too (a NaN's sign is not)."""
     x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0], dtype)
     with np.errstate(all="ignore"):
-        expected = getattr(np, cumath.UNARY[name].numpy)(x)
+        expected = getattr(np, cumath._UNARY[name].numpy)(x)
     got = getattr(cumath, name)(g.to_gpu(x)).get()
     np.testing.assert_array_equal(got, expected)
     number = ~np.isnan(expected)
@@ -69,7 +69,7 @@ def test_special_values_follow_the_c_library(name, dtype):
 
 
 @needs_sim
-@pytest.mark.parametrize("dtype", INTS + [np.dtype(np.bool_)], ids=str)
+@pytest.mark.parametrize("dtype", [*INTS, np.dtype(np.bool_)], ids=str)
 def test_integer_arrays_keep_their_dtype_as_in_pycuda(dtype):
     """fabs, ceil and floor are exact; the others are computed in double and converted back (PyCUDA's dtype)."""
     info = np.iinfo(dtype) if dtype.kind != "b" else None
@@ -84,7 +84,7 @@ def test_integer_arrays_keep_their_dtype_as_in_pycuda(dtype):
     small = np.array([0, 1, 2, 3, 4], dtype)
     for name in ("exp", "sqrt", "log10", "cosh", "atan"):
         with np.errstate(all="ignore"):
-            expected = getattr(np, cumath.UNARY[name].numpy)(small.astype(np.float64))
+            expected = getattr(np, cumath._UNARY[name].numpy)(small.astype(np.float64))
         got = getattr(cumath, name)(g.to_gpu(small)).get()
         assert got.dtype == dtype
         finite = np.isfinite(expected)
@@ -246,9 +246,9 @@ def test_other_bad_arguments():
     a = g.to_gpu(np.ones(4))
     with pytest.raises(TypeError, match="unexpected keyword arguments: outt"):
         cumath.exp(a, outt=a)
-    with pytest.raises(TypeError, match="cumath.sqrt takes a GPUArray, got ndarray"):
+    with pytest.raises(TypeError, match=r"cumath\.sqrt takes a GPUArray, got ndarray"):
         cumath.sqrt(np.ones(4))
-    with pytest.raises(TypeError, match="cumath.fmod takes float32 or float64 arrays, got int32"):
+    with pytest.raises(TypeError, match=r"cumath\.fmod takes float32 or float64 arrays, got int32"):
         cumath.fmod(g.zeros(4, np.int32), a)
     with pytest.raises(TypeError, match="mod must be a real array, got bool"):
         cumath.fmod(a, g.zeros(4, np.bool_))
@@ -263,12 +263,12 @@ def test_other_bad_arguments():
 def test_complex_arrays(dtype):
     """PyCUDA's complex functions wait for pycuda-complex.hpp; the others have no complex form."""
     a = g.zeros(3, dtype)
-    for name, row in cumath.UNARY.items():
+    for name, row in cumath._UNARY.items():
         if row.complex is None:
             with pytest.raises(TypeError, match=f"cumath.{name} does not take complex"):
                 getattr(cumath, name)(a)
         else:
-            with pytest.raises(NotImplementedError, match="pycuda-complex.hpp"):
+            with pytest.raises(NotImplementedError, match=r"pycuda-complex\.hpp"):
                 getattr(cumath, name)(a)
     for call in (lambda: cumath.fmod(a, a), lambda: cumath.frexp(a), lambda: cumath.modf(a),
                  lambda: cumath.ldexp(a, a)):
@@ -279,7 +279,7 @@ def test_complex_arrays(dtype):
 def test_every_pycuda_cumath_function_is_here():
     assert {"fabs", "ceil", "floor", "exp", "log", "log10", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan",
             "sinh", "cosh", "tanh", "fmod", "frexp", "ldexp", "modf"} <= set(cumath.__all__)
-    assert all(getattr(cumath, name).__module__ == "PyGPU.cumath" for name in cumath.__all__ if name != "UNARY")
+    assert all(getattr(cumath, name).__module__ == "PyGPU.cumath" for name in cumath.__all__)
 
 
 def test_pycuda_cumath_is_routed_here():
@@ -299,8 +299,8 @@ def test_pycuda_cumath_is_routed_here():
 def cumath_specs():
     """Every kernel source cumath generates, for every real dtype (complex: once pycuda-complex.hpp ships)."""
     specs = []
-    for dt in FLOATS + INTS + [np.dtype(np.bool_)]:
-        specs += [cumath._unary_spec(name, dt) for name in cumath.UNARY]
+    for dt in [*FLOATS, *INTS, np.dtype(np.bool_)]:
+        specs += [cumath._unary_spec(name, dt) for name in cumath._UNARY]
     for dt in FLOATS:
         specs += [cumath._fmod_spec(dt, dt), cumath._fmod_spec(dt, np.dtype(np.int32)), cumath._frexp_spec(dt),
                   cumath._ldexp_spec(dt, dt), cumath._ldexp_spec(dt, np.dtype(np.int64)), cumath._modf_spec(dt)]

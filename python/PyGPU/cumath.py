@@ -2,7 +2,7 @@
 
 The unary functions (``fabs``, ``ceil``, ``floor``, ``exp``, ``log``, ``log10``, ``sqrt``, ``sin``, ``cos``,
 ``tan``, ``asin``, ``acos``, ``atan``, ``sinh``, ``cosh``, ``tanh``) take ``(array, stream_or_out=None,
-**kwargs)`` with ``out=`` and ``stream=`` as PyCUDA's, and are generated from one table, :data:`UNARY`. A
+**kwargs)`` with ``out=`` and ``stream=`` as PyCUDA's, and are generated from one table (``_UNARY``). A
 float32 array calls the C library's float function (``expf``), as PyCUDA does, a float64 array the double one
 (``exp``); an integer or bool array is computed in double and stored in its own dtype (PyCUDA's result dtype),
 except ``fabs``, ``ceil`` and ``floor``, which are exact on integers. ``fmod``, ``frexp``, ``ldexp`` and
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 import numpy as np
 
 from . import _arithmetic
-from .gpuarray import GPUArray
 from ._public import public
 from .elementwise import get_elwise_kernel
+from .gpuarray import GPUArray
 from .reduction import no_complex
 from .tools import context_dependent_memoize, dtype_to_ctype
 
@@ -42,12 +42,12 @@ if TYPE_CHECKING:
     from ._function import Function
     from ._stream import StreamLike
 
-__all__ = ["UNARY", "acos", "asin", "atan", "ceil", "cos", "cosh", "exp", "fabs", "floor", "fmod", "frexp",
+__all__ = ["acos", "asin", "atan", "ceil", "cos", "cosh", "exp", "fabs", "floor", "fmod", "frexp",
            "ldexp", "log", "log10", "modf", "sin", "sinh", "sqrt", "tan", "tanh"]
 
 
-class Unary(NamedTuple):
-    """One row of :data:`UNARY`: how each kind of dtype computes a cumath function."""
+class _Unary(NamedTuple):
+    """One row of `_UNARY`: how each kind of dtype computes a cumath function."""
 
     #: numpy's function with the same values (the docs and the tests compare with it).
     numpy: str
@@ -61,23 +61,23 @@ _ABS = "{x} < 0 ? -{x} : {x}"
 
 #: cumath's unary functions: name -> row. The C function is the name itself for float64 and the name with an
 #: ``f`` for float32 (``expf``), as PyCUDA's ``cumath`` writes it.
-UNARY: dict[str, Unary] = {
-    "fabs": Unary("fabs", None, _ABS),
-    "ceil": Unary("ceil", None, "{x}"),
-    "floor": Unary("floor", None, "{x}"),
-    "exp": Unary("exp", "exp"),
-    "log": Unary("log", "log"),
-    "log10": Unary("log10", "log10"),
-    "sqrt": Unary("sqrt", "sqrt"),
-    "sin": Unary("sin", "sin"),
-    "cos": Unary("cos", "cos"),
-    "tan": Unary("tan", "tan"),
-    "asin": Unary("arcsin", None),
-    "acos": Unary("arccos", None),
-    "atan": Unary("arctan", None),
-    "sinh": Unary("sinh", "sinh"),
-    "cosh": Unary("cosh", "cosh"),
-    "tanh": Unary("tanh", "tanh"),
+_UNARY: dict[str, _Unary] = {
+    "fabs": _Unary("fabs", None, _ABS),
+    "ceil": _Unary("ceil", None, "{x}"),
+    "floor": _Unary("floor", None, "{x}"),
+    "exp": _Unary("exp", "exp"),
+    "log": _Unary("log", "log"),
+    "log10": _Unary("log10", "log10"),
+    "sqrt": _Unary("sqrt", "sqrt"),
+    "sin": _Unary("sin", "sin"),
+    "cos": _Unary("cos", "cos"),
+    "tan": _Unary("tan", "tan"),
+    "asin": _Unary("arcsin", None),
+    "acos": _Unary("arccos", None),
+    "atan": _Unary("arctan", None),
+    "sinh": _Unary("sinh", "sinh"),
+    "cosh": _Unary("cosh", "cosh"),
+    "tanh": _Unary("tanh", "tanh"),
 }
 
 _FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
@@ -98,7 +98,7 @@ def _no_complex_form(name: str, dtype: np.dtype[Any]) -> TypeError:
 
 def _unary_spec(name: str, dtype: np.dtype[Any]) -> Spec:
     """``z[i] = name(y[i])`` for arrays of `dtype` (complex through pycuda-complex.hpp)."""
-    row = UNARY[name]
+    row = _UNARY[name]
     t = dtype_to_ctype(dtype)
     if dtype.kind == "c":
         if row.complex is None:
@@ -144,8 +144,8 @@ def _check_out(out: Any, array: GPUArray) -> GPUArray:
 
 
 def _make_unary(name: str) -> Callable[..., GPUArray]:
-    """The cumath function `name` of :data:`UNARY`."""
-    numpy_name = UNARY[name].numpy
+    """The cumath function `name` of `_UNARY`."""
+    numpy_name = _UNARY[name].numpy
 
     def function(array: GPUArray, stream_or_out: Any = None, **kwargs: Any) -> GPUArray:
         out: Any = None
@@ -163,9 +163,9 @@ def _make_unary(name: str) -> Callable[..., GPUArray]:
         stream = kwargs.get("stream", stream)
         _check_array(array, name)
         func = _unary_kernel(name, array.dtype)
-        out = _arithmetic.new_like(array, array.dtype) if out is None else _check_out(out, array)
-        _arithmetic.launch(func, array.size, stream, array.ptr, out.ptr)
-        return out
+        result: GPUArray = _arithmetic.new_like(array, array.dtype) if out is None else _check_out(out, array)
+        _arithmetic.launch(func, array.size, stream, array.ptr, result.ptr)
+        return result
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"""``{name}`` of every element, as PyCUDA's ``cumath.{name}`` (numpy's ``np.{numpy_name}``).
@@ -231,12 +231,12 @@ tanh = _make_unary("tanh")
 
 def _check_float(array: Any, function: str) -> GPUArray:
     """A contiguous float32 or float64 GPUArray (what PyCUDA's kernels for `function` take)."""
-    _check_array(array, function)
-    if array.dtype not in _FLOATS:
-        if array.dtype.kind == "c":
-            raise _no_complex_form(function, array.dtype)
-        raise TypeError(f"cumath.{function} takes float32 or float64 arrays, got {array.dtype}")
-    return array
+    checked = _check_array(array, function)
+    if checked.dtype not in _FLOATS:
+        if checked.dtype.kind == "c":
+            raise _no_complex_form(function, checked.dtype)
+        raise TypeError(f"cumath.{function} takes float32 or float64 arrays, got {checked.dtype}")
+    return checked
 
 
 def _second_operand(first: GPUArray, second: Any, function: str, role: str) -> GPUArray:
