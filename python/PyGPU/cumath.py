@@ -125,7 +125,7 @@ def _compile(spec: Spec) -> Function:
 
 
 def _check_array(array: Any, function: str) -> GPUArray:
-    """`array` if it is a contiguous GPUArray of a dtype the kernels take; PyCUDA's RuntimeError otherwise."""
+    """`array` if it is a contiguous GPUArray (PyCUDA's RuntimeError for a non-contiguous one)."""
     if not isinstance(array, GPUArray):
         raise TypeError(f"cumath.{function} takes a GPUArray, got {type(array).__name__}")
     _arithmetic.check_contiguous(array)
