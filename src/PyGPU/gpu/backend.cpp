@@ -17,6 +17,7 @@ namespace {
 
 // Opaque handles are the runtime's own handles, reinterpreted.
 cudaStream_t S(pygpu_stream_t s) { return reinterpret_cast<cudaStream_t>(s); }
+cudaMemPool_t P(pygpu_mem_pool_t p) { return reinterpret_cast<cudaMemPool_t>(p); }
 cudaEvent_t E(pygpu_event_t e) { return reinterpret_cast<cudaEvent_t>(e); }
 pygpu_gpu_module M(pygpu_module_t m) { return reinterpret_cast<pygpu_gpu_module>(m); }
 pygpu_gpu_function F(pygpu_function_t f) { return reinterpret_cast<pygpu_gpu_function>(f); }
@@ -169,6 +170,31 @@ constexpr pygpu_backend make_table() {
     };
     t.memset = [](void* p, int v, size_t n) -> int { return cudaMemset(p, v, n); };
     t.memset_async = [](void* p, int v, size_t n, pygpu_stream_t st) -> int { return cudaMemsetAsync(p, v, n, S(st)); };
+
+    // stream-ordered allocation (ABI version 3)
+    t.malloc_async = [](void** p, size_t n, pygpu_stream_t st) -> int { return cudaMallocAsync(p, n, S(st)); };
+    t.free_async = [](void* p, pygpu_stream_t st) -> int { return cudaFreeAsync(p, S(st)); };
+    t.malloc_from_pool_async = [](void** p, size_t n, pygpu_mem_pool_t pool, pygpu_stream_t st) -> int {
+        return cudaMallocFromPoolAsync(p, n, P(pool), S(st));
+    };
+    t.mem_pool_create = [](pygpu_mem_pool_t* pool, const pygpu_mem_pool_props* props) -> int {
+        return pygpu_gpu_mem_pool_create(reinterpret_cast<cudaMemPool_t*>(pool), props);
+    };
+    t.mem_pool_destroy = [](pygpu_mem_pool_t pool) -> int { return cudaMemPoolDestroy(P(pool)); };
+    t.device_get_default_mem_pool = [](pygpu_mem_pool_t* pool, int d) -> int {
+        return cudaDeviceGetDefaultMemPool(reinterpret_cast<cudaMemPool_t*>(pool), d);
+    };
+    t.device_get_mem_pool = [](pygpu_mem_pool_t* pool, int d) -> int {
+        return cudaDeviceGetMemPool(reinterpret_cast<cudaMemPool_t*>(pool), d);
+    };
+    t.device_set_mem_pool = [](int d, pygpu_mem_pool_t pool) -> int { return cudaDeviceSetMemPool(d, P(pool)); };
+    t.mem_pool_set_attribute = [](pygpu_mem_pool_t pool, int a, void* v) -> int {
+        return cudaMemPoolSetAttribute(P(pool), pygpu_gpu_mem_pool_attr(a), v);
+    };
+    t.mem_pool_get_attribute = [](pygpu_mem_pool_t pool, int a, void* v) -> int {
+        return cudaMemPoolGetAttribute(P(pool), pygpu_gpu_mem_pool_attr(a), v);
+    };
+    t.mem_pool_trim_to = [](pygpu_mem_pool_t pool, size_t keep) -> int { return cudaMemPoolTrimTo(P(pool), keep); };
 
     // streams
     t.stream_create_with_priority = stream_create_with_priority;

@@ -11,6 +11,8 @@
 #define cudaDeviceProp hipDeviceProp_t
 #define cudaPointerAttributes hipPointerAttribute_t
 #define cudaMemcpyKind hipMemcpyKind
+#define cudaMemPool_t hipMemPool_t
+#define cudaMemPoolAttr hipMemPoolAttr
 
 // error codes (backend.h's `codes`)
 #define cudaSuccess hipSuccess
@@ -48,6 +50,16 @@
 #define cudaMalloc hipMalloc
 #define cudaFree hipFree
 #define cudaMallocManaged hipMallocManaged
+#define cudaMallocAsync hipMallocAsync
+#define cudaFreeAsync hipFreeAsync
+#define cudaMallocFromPoolAsync hipMallocFromPoolAsync
+#define cudaMemPoolDestroy hipMemPoolDestroy
+#define cudaDeviceGetDefaultMemPool hipDeviceGetDefaultMemPool
+#define cudaDeviceGetMemPool hipDeviceGetMemPool
+#define cudaDeviceSetMemPool hipDeviceSetMemPool
+#define cudaMemPoolSetAttribute hipMemPoolSetAttribute
+#define cudaMemPoolGetAttribute hipMemPoolGetAttribute
+#define cudaMemPoolTrimTo hipMemPoolTrimTo
 #define cudaMallocHost(ptr, size) hipHostMalloc((ptr), (size), hipHostMallocDefault)
 #define cudaHostAlloc hipHostMalloc
 #define cudaFreeHost hipHostFree

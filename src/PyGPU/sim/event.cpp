@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
@@ -93,6 +94,8 @@ int event_record(pygpu_event_t event, pygpu_stream_t stream) {
         // when the stream reaches it. A new record replaces the previous one
         // for later queries and waits.
         ev->latest = enqueue(st, s, work_info("cudaEventRecord"), nullptr);
+        ev->recorded_on = s->serial;
+        ev->recorded_at = s->queued_items;
         return err::cudaSuccess;
     });
 }
@@ -122,6 +125,7 @@ int event_synchronize(pygpu_event_t event) {
         CompletionPtr latest;
         if (int e = event_latest(event, &latest)) return e;
         if (latest) latest->wait();  // never recorded: returns at once
+        pools_synchronized_if_idle(state());
         return err::cudaSuccess;
     });
 }
