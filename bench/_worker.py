@@ -11,10 +11,11 @@ import os
 import platform
 import sys
 
-from . import bandwidth, calls, kernels, latency
+from . import bandwidth, calls, kernels, latency, mempool
 from ._figures import PROFILES
 
-CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run, "kernels": kernels.run}
+CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run, "kernels": kernels.run,
+         "mempool": mempool.run}
 
 
 def main() -> int:

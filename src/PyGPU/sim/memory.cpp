@@ -408,6 +408,12 @@ std::vector<HostMemory> MemoryTable::evict() {
     return out;
 }
 
+void MemoryTable::trim_history() {
+    if (history_.size() <= kHistoryEntries) return;
+    // Rarely anything to give back (quarantined memory at the front): a few system calls under the lock.
+    for (const HostMemory& m : evict()) give_back(m);
+}
+
 // --- messages --------------------------------------------------------------
 
 const char* kind_name(MemKind k) {

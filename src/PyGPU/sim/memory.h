@@ -112,6 +112,9 @@ public:
     std::vector<HostMemory> settle(uintptr_t base);
     // Makes the device blocks freed (and settled) since the last call PROT_NONE.
     void guard_freed();
+    // Forgets the oldest settled freed ranges beyond the history's bound (a
+    // pool's frees, which never settle through the quarantine).
+    void trim_history();
     template <class F>
     void for_each_live(F&& f) const {
         for (const auto& kv : live_) f(kv.second);

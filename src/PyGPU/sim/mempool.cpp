@@ -225,6 +225,7 @@ int pool_alloc(State& st, MemPool& pool, const std::shared_ptr<Stream>& s, size_
 // freed in stream order on `s` (null: cudaFree, after waiting for everything).
 void pool_free(State& st, uintptr_t base, const Stream* s, const char* how) {
     const Allocation a = st.memory.detach(base, how);
+    st.memory.trim_history();
     st.stats.freed(a);
     MemPool& pool = *a.pool;
     IdleBlock b;
