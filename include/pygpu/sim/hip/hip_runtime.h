@@ -186,7 +186,7 @@ inline const char* hipGetErrorString(hipError_t e) { return cudaGetErrorString(s
     X(hipLaunchHostFunc, cudaLaunchHostFunc) X(hipEventCreate, cudaEventCreate)                      \
     X(hipEventCreateWithFlags, cudaEventCreateWithFlags) X(hipEventDestroy, cudaEventDestroy)        \
     X(hipEventQuery, cudaEventQuery) X(hipEventSynchronize, cudaEventSynchronize)                    \
-    X(hipEventElapsedTime, cudaEventElapsedTime) X(hipFreeAsync, cudaFreeAsync)                     \
+    X(hipEventElapsedTime, cudaEventElapsedTime)                                                     \
     X(hipMemPoolCreate, cudaMemPoolCreate) X(hipMemPoolDestroy, cudaMemPoolDestroy)                  \
     X(hipDeviceGetDefaultMemPool, cudaDeviceGetDefaultMemPool) X(hipDeviceGetMemPool, cudaDeviceGetMemPool) \
     X(hipDeviceSetMemPool, cudaDeviceSetMemPool) X(hipMemPoolSetAttribute, cudaMemPoolSetAttribute)  \
@@ -210,6 +210,7 @@ template <class T>
 inline hipError_t hipMallocAsync(T** p, size_t size, hipStream_t stream = 0) {
     return hipMallocAsync(reinterpret_cast<void**>(p), size, stream);
 }
+inline hipError_t hipFreeAsync(void* p, hipStream_t stream) { return pygpu_sim_k::hip(cudaFreeAsync(p, stream)); }
 inline hipError_t hipMallocFromPoolAsync(void** p, size_t size, hipMemPool_t pool, hipStream_t stream = 0) {
     return pygpu_sim_k::hip(cudaMallocFromPoolAsync(p, size, pool, stream));
 }
