@@ -13,6 +13,10 @@
 #define cudaMemcpyKind hipMemcpyKind
 #define cudaMemPool_t hipMemPool_t
 #define cudaMemPoolAttr hipMemPoolAttr
+#define cudaMemPoolProps hipMemPoolProps
+#define cudaMemAllocationType hipMemAllocationType
+#define cudaMemAllocationHandleType hipMemAllocationHandleType
+#define cudaMemLocationType hipMemLocationType
 
 // error codes (backend.h's `codes`)
 #define cudaSuccess hipSuccess
@@ -53,6 +57,7 @@
 #define cudaMallocAsync hipMallocAsync
 #define cudaFreeAsync hipFreeAsync
 #define cudaMallocFromPoolAsync hipMallocFromPoolAsync
+#define cudaMemPoolCreate hipMemPoolCreate
 #define cudaMemPoolDestroy hipMemPoolDestroy
 #define cudaDeviceGetDefaultMemPool hipDeviceGetDefaultMemPool
 #define cudaDeviceGetMemPool hipDeviceGetMemPool

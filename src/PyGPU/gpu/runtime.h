@@ -110,23 +110,10 @@ inline cudaError_t pygpu_gpu_device_set_limit(int limit, size_t value) {
 inline cudaError_t pygpu_gpu_device_get_limit(size_t* value, int limit) {
     return cudaDeviceGetLimit(value, pygpu_gpu_limit(limit));
 }
-// Memory pools: cudaMemPoolAttr's values are backend.h's. A value outside
-// the enum becomes 0, inside its range and not an attribute, so the runtime
-// answers it with its own error.
-inline cudaMemPoolAttr pygpu_gpu_mem_pool_attr(int a) { return static_cast<cudaMemPoolAttr>(a >= 1 && a <= 8 ? a : 0); }
-inline cudaError_t pygpu_gpu_mem_pool_create(cudaMemPool_t* pool, const pygpu_mem_pool_props* props) {
-    if (props == nullptr) return cudaMemPoolCreate(pool, nullptr);
-    cudaMemPoolProps p;
-    std::memset(&p, 0, sizeof p);
-    p.allocType = static_cast<cudaMemAllocationType>(props->alloc_type >= 0 && props->alloc_type <= 1 ? props->alloc_type : 0);
-    // Outside the enum's range (its values are bits up to 8): not a handle type.
-    if (props->handle_types < 0 || props->handle_types > 15) return cudaErrorInvalidValue;
-    p.handleTypes = static_cast<cudaMemAllocationHandleType>(props->handle_types);
-    p.location.type = static_cast<cudaMemLocationType>(props->location.type >= 0 && props->location.type <= 1
-                                                           ? props->location.type : 0);
-    p.location.id = props->location.id;
-    p.maxSize = props->max_size;
-    return cudaMemPoolCreate(pool, &p);
+// Memory pools (backend.cpp builds the properties): CUDA's have a maxSize.
+inline bool pygpu_gpu_pool_max_size(cudaMemPoolProps* p, size_t max_size) {
+    p->maxSize = max_size;
+    return true;
 }
 inline cudaError_t pygpu_gpu_launch(cudaKernel_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, size_t shared,
                                     cudaStream_t stream) {
@@ -241,24 +228,9 @@ inline hipError_t pygpu_gpu_device_set_limit(int limit, size_t value) {
     if (status != hipSuccess) return status;
     return value == current ? hipSuccess : hipErrorNotSupported;
 }
-// Memory pools: hipMemPoolAttr's values are backend.h's (a value outside
-// becomes 0, not an attribute: the runtime's own error). HIP 5.2's
-// hipMemPoolProps has no maxSize: a limit is hipErrorNotSupported.
-inline hipMemPoolAttr pygpu_gpu_mem_pool_attr(int a) { return static_cast<hipMemPoolAttr>(a >= 1 && a <= 8 ? a : 0); }
-inline hipError_t pygpu_gpu_mem_pool_create(hipMemPool_t* pool, const pygpu_mem_pool_props* props) {
-    if (props == nullptr) return hipMemPoolCreate(pool, nullptr);
-    if (props->max_size != 0) return hipErrorNotSupported;
-    hipMemPoolProps p;
-    std::memset(&p, 0, sizeof p);
-    p.allocType = static_cast<hipMemAllocationType>(props->alloc_type >= 0 && props->alloc_type <= 1 ? props->alloc_type : 0);
-    // Outside the enum's range (its values are bits up to 8): not a handle type.
-    if (props->handle_types < 0 || props->handle_types > 15) return hipErrorInvalidValue;
-    p.handleTypes = static_cast<hipMemAllocationHandleType>(props->handle_types);
-    p.location.type = static_cast<hipMemLocationType>(props->location.type >= 0 && props->location.type <= 1
-                                                          ? props->location.type : 0);
-    p.location.id = props->location.id;
-    return hipMemPoolCreate(pool, &p);
-}
+// Memory pools: HIP 5.2's properties have no maxSize, so a limit cannot be
+// passed on (backend.cpp answers hipErrorNotSupported).
+inline bool pygpu_gpu_pool_max_size(hipMemPoolProps*, size_t max_size) { return max_size == 0; }
 inline hipError_t pygpu_gpu_launch(hipFunction_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, size_t shared,
                                    hipStream_t stream) {
     return hipModuleLaunchKernel(f, g.x, g.y, g.z, b.x, b.y, b.z, static_cast<unsigned>(shared), stream, args, nullptr);
