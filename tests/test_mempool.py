@@ -125,6 +125,27 @@ def test_another_stream_reuses_a_block_only_once_the_free_is_ordered_before_it(p
     assert attr(pool, RESERVED) == 8 * KiB  # kept: under the threshold
 
 
+def test_a_synchronisation_shows_only_the_frees_it_waited_for(pygpu_sim):
+    pool = default_pool()
+    set_policies(pool, False, False, False)
+    assert g.cudaMemPoolSetAttribute(pool, THRESHOLD, 1 << 20) == g.cudaSuccess
+    s1, s2, s3 = nonblocking(), nonblocking(), nonblocking()
+    a = ok(g.cudaMallocAsync(4 * KiB, s1))
+    early = g.cudaEvent_t()
+    assert g.cudaEventRecord(early, s2) == g.cudaSuccess
+    b = ok(g.cudaMallocAsync(4 * KiB, s2))
+    assert g.cudaFreeAsync(b, s2) == g.cudaSuccess
+    assert g.cudaFreeAsync(a, s1) == g.cudaSuccess
+    assert g.cudaEventSynchronize(early) == g.cudaSuccess  # recorded before s2's free: shows nothing
+    assert s1.synchronize() == g.cudaSuccess  # shows s1's free, not s2's
+    assert int(ok(g.cudaMallocAsync(4 * KiB, s3))) == int(a)
+    assert int(ok(g.cudaMallocAsync(4 * KiB, s3))) not in (int(a), int(b))
+    late = g.cudaEvent_t()
+    assert g.cudaEventRecord(late, s2) == g.cudaSuccess
+    assert g.cudaEventSynchronize(late) == g.cudaSuccess  # after s2's free: shows it
+    assert int(ok(g.cudaMallocAsync(4 * KiB, s3))) == int(b)
+
+
 def test_an_event_recorded_after_the_free_and_waited_for_allows_the_reuse(pygpu_sim, gate):
     pool = default_pool()
     set_policies(pool, True, False, False)

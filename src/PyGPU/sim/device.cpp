@@ -127,7 +127,7 @@ int device_synchronize() {
         // cudaDeviceSynchronize: blocks until the device has completed all
         // preceding requested tasks (every stream of the device).
         wait_all(pending);
-        pools_synchronized_if_idle(st);
+        pools_synchronized_if_idle(st, SyncPoint{current_device()});
         return err::cudaSuccess;
     });
 }

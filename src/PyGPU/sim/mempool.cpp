@@ -254,7 +254,9 @@ void pool_free(State& st, uintptr_t base, const Stream* s, const char* how) {
     }
 }
 
-int alloc_checked(void** ptr, size_t size, pygpu_stream_t stream, pygpu_mem_pool_t pool_handle, const char* call) {
+// cudaMallocAsync (from_pool false: the stream's device's current pool) and cudaMallocFromPoolAsync.
+int alloc_checked(void** ptr, size_t size, pygpu_stream_t stream, bool from_pool, pygpu_mem_pool_t pool_handle,
+                  const char* call) {
     if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL; pass the address of a pointer");
     if (size == 0) return fail(err::cudaErrorInvalidValue, "size is 0; %s needs at least one byte", call);
     State& st = state();
@@ -262,7 +264,7 @@ int alloc_checked(void** ptr, size_t size, pygpu_stream_t stream, pygpu_mem_pool
     std::shared_ptr<Stream> s;
     if (int e = resolve_stream(st, stream, &s)) return e;
     MemPool* pool = nullptr;
-    if (pool_handle != nullptr || std::strcmp(call, "cudaMallocFromPoolAsync") == 0) {
+    if (from_pool) {
         if (int e = resolve_pool(st, pool_handle, &pool)) return e;
     } else {
         pool = current_pool(st, s->device);
@@ -272,13 +274,17 @@ int alloc_checked(void** ptr, size_t size, pygpu_stream_t stream, pygpu_mem_pool
 
 }  // namespace
 
-void pools_synchronized(State& st) {
+void pools_synchronized(State& st, const SyncPoint& point) {
     std::vector<HostMemory> released;
     {
         std::lock_guard<std::mutex> lock(st.mu);
+        auto shown = [&](const IdleBlock& b) {
+            if (point.stream != 0) return b.stream == point.stream && b.position < point.before;
+            return b.stream_device == point.device;
+        };
         auto visit = [&](MemPool& pool) {
             for (auto& kv : pool.idle) {
-                if (kv.second.complete()) kv.second.known_complete = true;
+                if (shown(kv.second) && kv.second.complete()) kv.second.known_complete = true;
             }
             if (pool.reserved > pool.release_threshold) trim(st, pool, pool.release_threshold, &released);
         };
@@ -383,12 +389,13 @@ void release_pool_blocks(State&, const ResetScope&, ResetBatch& batch) {
 // --- the API -------------------------------------------------------------------
 
 int malloc_async(void** ptr, size_t size, pygpu_stream_t stream) {
-    return api(Call::cudaMallocAsync, [&] { return alloc_checked(ptr, size, stream, nullptr, "cudaMallocAsync"); });
+    return api(Call::cudaMallocAsync,
+               [&] { return alloc_checked(ptr, size, stream, false, nullptr, "cudaMallocAsync"); });
 }
 
 int malloc_from_pool_async(void** ptr, size_t size, pygpu_mem_pool_t pool, pygpu_stream_t stream) {
     return api(Call::cudaMallocFromPoolAsync,
-               [&] { return alloc_checked(ptr, size, stream, pool, "cudaMallocFromPoolAsync"); });
+               [&] { return alloc_checked(ptr, size, stream, true, pool, "cudaMallocFromPoolAsync"); });
 }
 
 // cudaFreeAsync: memory from a pool goes back to it in stream order; memory

@@ -89,12 +89,21 @@ struct PoolTable {
 // Idle blocks in any pool: synchronisations look at the pools only then.
 extern std::atomic<size_t> g_idle_pool_blocks;
 
-// A synchronisation completed (mu not held): idle blocks whose free has
-// completed become reusable by every stream, and pools above their release
-// threshold give such blocks back to the host.
-void pools_synchronized(State& st);
-inline void pools_synchronized_if_idle(State& st) {
-    if (g_idle_pool_blocks.load(std::memory_order_relaxed) != 0) pools_synchronized(st);
+// What a synchronisation showed the host complete: everything queued on a
+// device (cudaDeviceSynchronize), or on one stream (Stream::serial) before
+// a position (cudaStreamSynchronize: all of it; cudaEventSynchronize: up to
+// the event's record).
+struct SyncPoint {
+    int device = -1;
+    uint64_t stream = 0;  // 0: the whole device
+    uint64_t before = UINT64_MAX;
+};
+// A synchronisation completed (mu not held): the idle blocks whose frees it
+// showed complete become reusable by every stream, and pools above their
+// release threshold give completed idle blocks back to the host.
+void pools_synchronized(State& st, const SyncPoint& point);
+inline void pools_synchronized_if_idle(State& st, const SyncPoint& point) {
+    if (g_idle_pool_blocks.load(std::memory_order_relaxed) != 0) pools_synchronized(st, point);
 }
 // Before a grid (mu held): idle blocks whose free has completed become
 // PROT_NONE, so a kernel using freed pool memory faults.

@@ -370,23 +370,25 @@ int stream_destroy(pygpu_stream_t stream) {
 }
 
 // The completion of the last item queued on `stream` (null when none yet).
-static int stream_tail(pygpu_stream_t stream, CompletionPtr* tail) {
+static int stream_tail(pygpu_stream_t stream, CompletionPtr* tail, SyncPoint* point = nullptr) {
     State& st = state();
     std::lock_guard<std::mutex> lock(st.mu);
     std::shared_ptr<Stream> s;
     if (int e = resolve_stream(st, stream, &s)) return e;
     *tail = s->tail;
+    if (point != nullptr) *point = SyncPoint{s->device, s->serial};
     return err::cudaSuccess;
 }
 
 int stream_synchronize(pygpu_stream_t stream) {
     return api(Call::cudaStreamSynchronize, [&] {
         CompletionPtr tail;
-        if (int e = stream_tail(stream, &tail)) return e;
+        SyncPoint point;
+        if (int e = stream_tail(stream, &tail, &point)) return e;
         // The last item waits for everything before it, the implicit legacy
         // dependencies included, so waiting for it is waiting for all.
         if (tail) tail->wait();
-        pools_synchronized_if_idle(state());
+        pools_synchronized_if_idle(state(), point);
         return err::cudaSuccess;
     });
 }
