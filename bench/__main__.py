@@ -6,8 +6,9 @@ same run, prints a table and optionally writes JSON. It reports; its exit
 status is 0 unless the suite itself could not run (missed targets do not
 fail it).
 
-Cases: calls (call overhead, every backend), bandwidth, latency, kernels and
-arrays (GPUArray compute; the simulated device), imports (import time), build (compile step and clean
+Cases: calls (call overhead, every backend), bandwidth, latency, kernels,
+arrays (GPUArray compute; the simulated device), mempool (the simulated device),
+imports (import time), build (compile step and clean
 pip install: minutes, so only in the full profile or when asked for).
 """
 
@@ -26,10 +27,11 @@ from . import build_time, imports, targets
 from ._figures import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ("calls", "bandwidth", "latency", "kernels", "arrays", "imports", "build")
-PER_BACKEND = ("calls", "bandwidth", "latency", "kernels", "arrays")
-SIM_ONLY = ("bandwidth", "latency", "kernels", "arrays")
-DEFAULT_CASES = {"quick": ("calls", "bandwidth", "latency", "kernels", "arrays", "imports"), "full": CASES}
+CASES = ("calls", "bandwidth", "latency", "kernels", "arrays", "mempool", "imports", "build")
+PER_BACKEND = ("calls", "bandwidth", "latency", "kernels", "arrays", "mempool")
+SIM_ONLY = ("bandwidth", "latency", "kernels", "arrays", "mempool")
+DEFAULT_CASES = {"quick": ("calls", "bandwidth", "latency", "kernels", "arrays", "mempool", "imports"),
+                 "full": CASES}
 
 
 def _env(backend: str | None) -> dict[str, str]:

@@ -11,11 +11,11 @@ import os
 import platform
 import sys
 
-from . import arrays, bandwidth, calls, kernels, latency
+from . import arrays, bandwidth, calls, kernels, latency, mempool
 from ._figures import PROFILES
 
 CASES = {"calls": calls.run, "bandwidth": bandwidth.run, "latency": latency.run, "kernels": kernels.run,
-         "arrays": arrays.run}
+         "arrays": arrays.run, "mempool": mempool.run}
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Issue 7's, issue 16's and issue 18's targets, checked against the figures of one run.
+"""Issue 7's, issue 16's, issue 18's and issue 19's targets, checked against the figures of one run.
 
 Each check adds ``target = {"text", "value", "limit", "met"}`` to the figure
 it judges. Ratios are of medians measured in the same run.
@@ -58,6 +58,11 @@ def apply(figures: list[dict]) -> None:
     _kernel_targets(figures)
     # GPUArray compute on the simulated device (issue 18).
     _array_targets(figures)
+    # Stream-ordered allocation (issue 19): a pair from C at most 0.3 µs.
+    pairs = _find(figures, "mempool", "cudaMallocAsync + cudaFreeAsync 4 KiB (C)", "sim")
+    if pairs is not None:
+        med = pairs["value"]["median"]
+        _set(pairs, "<= 0.3 µs", med, 0.3, med <= 0.3)
     # Import: adds at most 30 ms to import numpy.
     for f in figures:
         if f["case"] == "imports" and "added_ms" in f:

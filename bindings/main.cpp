@@ -23,6 +23,7 @@ namespace bind_sim { void bind(py::module_& m); }
 namespace bind_host_blocks { void bind(py::module_& m); }
 namespace bind_device { void bind(py::module_& m); }
 namespace bind_memory { void bind(py::module_& m); }
+namespace bind_mempool { void bind(py::module_& m); }
 namespace bind_stream { void bind(py::module_& m); }
 namespace bind_event { void bind(py::module_& m); }
 namespace bind_module { void bind(py::module_& m); }
@@ -120,6 +121,7 @@ PYBIND11_MODULE(_core, m) {
     bind_sim::bind(m);
     bind_host_blocks::bind(m);
     bind_device::bind(m);
+    bind_mempool::bind(m);
     bind_memory::bind(m);
     bind_stream::bind(m);
     bind_event::bind(m);

@@ -4,6 +4,7 @@
 
 #include "address_arg.h"
 #include "error.h"
+#include "mempool.h"
 #include "pointer.h"
 #include "runtime_doc.h"
 #include "stream.h"
@@ -137,6 +138,55 @@ void bind(py::module_& m) {
             if (code == backend().codes.success) untrack_allocation(p.address(), "cudaFree");
             return error_object(code, "cudaFree");
         }, py::arg("ptr"), "Free device memory (waits for queued work that may use it).");
+
+    def_runtime(m, "cudaMallocAsync", [](py::handle size, py::handle stream, py::handle label) {
+            std::size_t n = size_arg(size, "size");
+            pygpu_stream_t s = nullptr;
+            std::string why;
+            if (!stream_arg(stream, s, why)) {
+                return py::tuple(py::make_tuple(py::none(), invalid_handle("cudaMallocAsync", why)));
+            }
+            NextLabel next(label);
+            void* p = nullptr;
+            int code = backend().malloc_async(&p, n, s);
+            next.done(code);
+            if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMallocAsync");
+            return value_and_error(new_pointer(p, n, true, false), code, "cudaMallocAsync");
+        }, py::arg("size"), py::arg("stream") = py::none(), py::arg("label") = py::none(),
+        "Allocate `size` bytes of device memory in stream order from the current memory pool of the stream's "
+        "device: (pointer, err). `label` names the allocation on the simulated device (PyGPU.sim).");
+    def_runtime(m, "cudaMallocFromPoolAsync", [](py::handle size, py::handle pool, py::handle stream,
+                                                 py::handle label) {
+            std::size_t n = size_arg(size, "size");
+            pygpu_mem_pool_t mp = nullptr;
+            pygpu_stream_t s = nullptr;
+            std::string why;
+            if (!mem_pool_arg(pool, mp, why)) {
+                return py::tuple(py::make_tuple(py::none(), invalid_value("cudaMallocFromPoolAsync", why)));
+            }
+            if (!stream_arg(stream, s, why)) {
+                return py::tuple(py::make_tuple(py::none(), invalid_handle("cudaMallocFromPoolAsync", why)));
+            }
+            NextLabel next(label);
+            void* p = nullptr;
+            int code = backend().malloc_from_pool_async(&p, n, mp, s);
+            next.done(code);
+            if (code != backend().codes.success) return value_and_error(py::none(), code, "cudaMallocFromPoolAsync");
+            return value_and_error(new_pointer(p, n, true, false), code, "cudaMallocFromPoolAsync");
+        }, py::arg("size"), py::arg("memPool"), py::arg("stream") = py::none(), py::arg("label") = py::none(),
+        "Allocate `size` bytes of device memory in stream order from `memPool`: (pointer, err).");
+    def_runtime(m, "cudaFreeAsync", [](py::handle ptr, py::handle stream) {
+            pygpu_stream_t s = nullptr;
+            std::string why;
+            if (!stream_arg(stream, s, why)) return invalid_handle("cudaFreeAsync", why);
+            AddressArg p;
+            why = p.parse(ptr, false, "ptr");
+            if (!why.empty()) return invalid_value("cudaFreeAsync", why);
+            int code = backend().free_async(p.ptr(), s);
+            if (code == backend().codes.success) untrack_allocation(p.address(), "cudaFreeAsync");
+            return error_object(code, "cudaFreeAsync");
+        }, py::arg("ptr"), py::arg("stream") = py::none(),
+        "Free device memory in stream order: it goes back to its pool when `stream` reaches the free.");
 
     def_runtime(m, "cudaMallocManaged", [](py::handle size, unsigned int flags, py::handle label) {
             std::size_t n = size_arg(size, "size");

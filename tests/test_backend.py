@@ -90,10 +90,10 @@ def test_backend_with_other_interface_version_is_refused():
 
 
 def test_backend_of_the_previous_interface_version_is_refused():
-    """A version-1 backend (before the module rows) left over by an old install."""
-    assert _core.BACKEND_ABI_VERSION == 2
-    capsule, keep = _capsule(1, 456)
-    with pytest.raises(ImportError, match=r"interface version 1 \(456 bytes\), but PyGPU._core expects version 2"):
+    """A version-2 backend (before the stream-ordered allocation rows) left over by an old install."""
+    assert _core.BACKEND_ABI_VERSION == 3
+    capsule, keep = _capsule(2, 456)
+    with pytest.raises(ImportError, match=r"interface version 2 \(456 bytes\), but PyGPU._core expects version 3"):
         _core._activate(capsule)
     del keep
 

@@ -129,6 +129,29 @@ def _sticky_cleared(sim: Any, _: Any) -> bool:
     return True
 
 
+def _setup_pools(sim: Any) -> Any:
+    """A pool of one's own as device 0's current pool, and 512 bytes held idle by the default pool."""
+    props = g.cudaMemPoolProps()
+    props.allocType = g.cudaMemAllocationTypePinned
+    props.location.type = g.cudaMemLocationTypeDevice
+    pool, err = g.cudaMemPoolCreate(props)
+    assert err == g.cudaSuccess
+    assert g.cudaDeviceSetMemPool(0, pool) == g.cudaSuccess
+    default, _ = g.cudaDeviceGetDefaultMemPool(0)
+    assert g.cudaMemPoolSetAttribute(default, g.cudaMemPoolAttrReleaseThreshold, 1 << 20) == g.cudaSuccess
+    ptr, _ = g.cudaMallocFromPoolAsync(512, default)
+    assert g.cudaFreeAsync(ptr) == g.cudaSuccess
+    return pool, default
+
+
+def _pools_cleared(sim: Any, made: Any) -> bool:
+    pool, default = made
+    return (g.cudaMemPoolGetAttribute(pool, g.cudaMemPoolAttrUsedMemCurrent)[1] == g.cudaErrorInvalidValue
+            and g.cudaDeviceGetMemPool(0) == (default, g.cudaSuccess)
+            and g.cudaMemPoolGetAttribute(default, g.cudaMemPoolAttrReservedMemCurrent) == (0, g.cudaSuccess)
+            and g.cudaMemPoolGetAttribute(default, g.cudaMemPoolAttrReleaseThreshold) == (0, g.cudaSuccess))
+
+
 # subsystem -> (reach, setup(sim) -> made, cleared(sim, made) -> bool). The reach is
 # "device" when cudaDeviceReset clears it too, "simulator" when only PyGPU.sim.reset() does.
 Case = tuple[str, Callable[[Any], Any], Callable[[Any, Any], bool]]
@@ -138,6 +161,7 @@ CASES: dict[str, Case] = {
     "events": ("device", lambda sim: g.cudaEvent_t(),
                lambda sim, ev: ev.query() == g.cudaErrorInvalidResourceHandle),
     "memory": ("device", _setup_memory, _memory_cleared),
+    "memory pools": ("device", _setup_pools, _pools_cleared),
     "peer access": ("device", lambda sim: g.cudaDeviceEnablePeerAccess(1),
                     lambda sim, _: g.cudaDeviceEnablePeerAccess(1) == g.cudaSuccess),
     "limits": ("device", lambda sim: g.cudaDeviceSetLimit(g.cudaLimitMallocHeapSize, 12345),

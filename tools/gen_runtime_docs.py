@@ -48,6 +48,7 @@ ALIASES = {
     "_T": "object",
     "_Buffer": "Buffer",
     "_Dim3": "int | tuple[int, ...]",
+    "_MemPool": "cudaMemPool_t | int",
 }
 ADDRESS_NOTE = ("Address: an int, a pointer_wrapper_<dtype>, a buffer (such as a numpy array) or an object with "
                 "__cuda_array_interface__.")

@@ -32,6 +32,8 @@ CUDA_TYPES = (
     ("pygpu_device_prop", "cudaDeviceProp"),
     ("pygpu_pointer_attributes", "cudaPointerAttributes"),
     ("pygpu_host_fn", "cudaHostFn_t"),
+    ("pygpu_mem_pool_t", "cudaMemPool_t"),
+    ("pygpu_mem_pool_props", "cudaMemPoolProps"),
 )
 
 # The module rows (backend ABI version 2) take PyGPU's handles and argument
@@ -73,6 +75,8 @@ def cuda_type(c_type: str, name: str) -> str:
         return "enum cudaMemcpyKind"
     if c_type == "int" and name == "limit":
         return "enum cudaLimit"
+    if c_type == "int" and name == "attr":
+        return "enum cudaMemPoolAttr"
     for plain, cuda in CUDA_TYPES:
         c_type = re.sub(rf"\b{plain}\b", cuda, c_type)
     return c_type

@@ -30,6 +30,13 @@
  * cudaDeviceSetLimit/cudaDeviceGetLimit of the current device, `limit` a
  * pygpu_limit value.
  *
+ * Stream-ordered allocation (ABI version 3): `malloc_async`/`free_async`
+ * are cudaMallocAsync/cudaFreeAsync (the stream's device's current pool),
+ * `malloc_from_pool_async` cudaMallocFromPoolAsync, and the mem_pool rows
+ * the cudaMemPool* calls; `attr` is a pygpu_mem_pool_attr and `value`
+ * points at an int (the reuse policies) or a uint64_t (the others), as in
+ * CUDA.
+ *
  * Each backend is shipped as a tiny Python extension module
  * `PyGPU._backend_<name>` whose attribute `table` is a PyCapsule named
  * PYGPU_BACKEND_CAPSULE_NAME holding a `const pygpu_backend*`. `_core`
@@ -45,7 +52,7 @@
 extern "C" {
 #endif
 
-#define PYGPU_BACKEND_ABI_VERSION 2
+#define PYGPU_BACKEND_ABI_VERSION 3
 #define PYGPU_BACKEND_CAPSULE_NAME "pygpu.backend"
 
 typedef struct pygpu_stream_opaque* pygpu_stream_t; /* NULL: legacy default stream */
@@ -56,6 +63,8 @@ typedef void (*pygpu_host_fn)(void* user_data);
  * simulated-device host stub). */
 typedef struct pygpu_module_opaque* pygpu_module_t;
 typedef struct pygpu_function_opaque* pygpu_function_t;
+/* A stream-ordered memory pool (cudaMemPool_t, hipMemPool_t). */
+typedef struct pygpu_mem_pool_opaque* pygpu_mem_pool_t;
 
 typedef struct pygpu_dim3 {
     unsigned int x, y, z;
@@ -116,6 +125,45 @@ enum pygpu_limit {
     PYGPU_LIMIT_MAX_L2_FETCH_GRANULARITY = 5,
     PYGPU_LIMIT_PERSISTING_L2_CACHE_SIZE = 6
 };
+
+/* cudaMemPoolAttr values (mem_pool_set_attribute, mem_pool_get_attribute);
+ * HIP's hipMemPoolAttr agrees. The reuse policies take an int, the others a
+ * uint64_t. */
+enum pygpu_mem_pool_attr {
+    PYGPU_MEM_POOL_REUSE_FOLLOW_EVENT_DEPENDENCIES = 1,
+    PYGPU_MEM_POOL_REUSE_ALLOW_OPPORTUNISTIC = 2,
+    PYGPU_MEM_POOL_REUSE_ALLOW_INTERNAL_DEPENDENCIES = 3,
+    PYGPU_MEM_POOL_ATTR_RELEASE_THRESHOLD = 4,
+    PYGPU_MEM_POOL_ATTR_RESERVED_MEM_CURRENT = 5,
+    PYGPU_MEM_POOL_ATTR_RESERVED_MEM_HIGH = 6,
+    PYGPU_MEM_POOL_ATTR_USED_MEM_CURRENT = 7,
+    PYGPU_MEM_POOL_ATTR_USED_MEM_HIGH = 8
+};
+
+/* cudaMemAllocationType, cudaMemAllocationHandleType and cudaMemLocationType
+ * values a pool's properties use (CUDA's and HIP's agree). */
+enum pygpu_mem_pool_values {
+    PYGPU_MEM_ALLOCATION_TYPE_INVALID = 0,
+    PYGPU_MEM_ALLOCATION_TYPE_PINNED = 1,
+    PYGPU_MEM_HANDLE_TYPE_NONE = 0,
+    PYGPU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR = 1,
+    PYGPU_MEM_LOCATION_TYPE_INVALID = 0,
+    PYGPU_MEM_LOCATION_TYPE_DEVICE = 1
+};
+
+/* cudaMemLocation and the cudaMemPoolProps fields PyGPU passes on (CUDA's
+ * names, in this order); `max_size` 0 is "no limit but the device's". */
+typedef struct pygpu_mem_location {
+    int type; /* enum pygpu_mem_pool_values: PYGPU_MEM_LOCATION_TYPE_* */
+    int id;   /* the device */
+} pygpu_mem_location;
+
+typedef struct pygpu_mem_pool_props {
+    int alloc_type;   /* PYGPU_MEM_ALLOCATION_TYPE_* */
+    int handle_types; /* PYGPU_MEM_HANDLE_TYPE_* (a bit set) */
+    pygpu_mem_location location;
+    size_t max_size;
+} pygpu_mem_pool_props;
 
 /* cudaMemoryType values, as reported by pointer_get_attributes. */
 enum pygpu_memory_type {
@@ -255,6 +303,24 @@ typedef struct pygpu_backend_codes {
     CALL(int, memset, cudaMemset, (void* ptr, int value, size_t count))                                  \
     CALL(int, memset_async, cudaMemsetAsync, (void* ptr, int value, size_t count,                        \
                                               pygpu_stream_t stream))                                    \
+    /* stream-ordered allocation (ABI version 3) */                                                      \
+    CALL(int, malloc_async, cudaMallocAsync, (void** ptr, size_t size, pygpu_stream_t stream))           \
+    CALL(int, free_async, cudaFreeAsync, (void* ptr, pygpu_stream_t stream))                             \
+    CALL(int, malloc_from_pool_async, cudaMallocFromPoolAsync, (void** ptr, size_t size,                 \
+                                                                pygpu_mem_pool_t pool,                   \
+                                                                pygpu_stream_t stream))                  \
+    CALL(int, mem_pool_create, cudaMemPoolCreate, (pygpu_mem_pool_t* pool,                               \
+                                                   const pygpu_mem_pool_props* props))                   \
+    CALL(int, mem_pool_destroy, cudaMemPoolDestroy, (pygpu_mem_pool_t pool))                             \
+    CALL(int, device_get_default_mem_pool, cudaDeviceGetDefaultMemPool, (pygpu_mem_pool_t* pool,         \
+                                                                         int device))                    \
+    CALL(int, device_get_mem_pool, cudaDeviceGetMemPool, (pygpu_mem_pool_t* pool, int device))           \
+    CALL(int, device_set_mem_pool, cudaDeviceSetMemPool, (int device, pygpu_mem_pool_t pool))            \
+    CALL(int, mem_pool_set_attribute, cudaMemPoolSetAttribute, (pygpu_mem_pool_t pool, int attr,         \
+                                                                void* value))                            \
+    CALL(int, mem_pool_get_attribute, cudaMemPoolGetAttribute, (pygpu_mem_pool_t pool, int attr,         \
+                                                                void* value))                            \
+    CALL(int, mem_pool_trim_to, cudaMemPoolTrimTo, (pygpu_mem_pool_t pool, size_t min_bytes_to_keep))    \
     /* streams */                                                                                        \
     CALL(int, stream_create_with_priority, cudaStreamCreateWithPriority, (pygpu_stream_t* stream,        \
                                                                           unsigned int flags,            \

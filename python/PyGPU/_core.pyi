@@ -1195,6 +1195,59 @@ cudaMemAttachGlobal: Final = 1
 cudaMemAttachHost: Final = 2
 cudaMemAttachSingle: Final = 4
 
+# ------------------------------------------------ stream-ordered allocation ---
+class cudaMemPool_t(metaclass=_pybind11_type):
+    def __init__(self, handle: cudaMemPool_t | int = 0) -> None: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+    def __hash__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class cudaMemLocation(metaclass=_pybind11_type):
+    type: int
+    id: int
+    def __init__(self, type: int = 0, id: int = 0) -> None: ...
+
+class cudaMemPoolProps(metaclass=_pybind11_type):
+    allocType: int
+    handleTypes: int
+    location: cudaMemLocation
+    maxSize: int
+    def __init__(self) -> None: ...
+
+_MemPool: TypeAlias = cudaMemPool_t | int
+
+def cudaMallocAsync(
+    size: SupportsIndex, stream: _Stream = None, label: str | None = None
+) -> _Result[pointer_wrapper_void]: ...
+def cudaMallocFromPoolAsync(
+    size: SupportsIndex, memPool: _MemPool, stream: _Stream = None, label: str | None = None
+) -> _Result[pointer_wrapper_void]: ...
+def cudaFreeAsync(ptr: _Address, stream: _Stream = None) -> cudaError_t: ...
+def cudaMemPoolCreate(poolProps: cudaMemPoolProps) -> _Result[cudaMemPool_t]: ...
+def cudaMemPoolDestroy(memPool: _MemPool) -> cudaError_t: ...
+def cudaDeviceGetDefaultMemPool(device: int) -> _Result[cudaMemPool_t]: ...
+def cudaDeviceGetMemPool(device: int) -> _Result[cudaMemPool_t]: ...
+def cudaDeviceSetMemPool(device: int, memPool: _MemPool) -> cudaError_t: ...
+def cudaMemPoolSetAttribute(memPool: _MemPool, attr: SupportsIndex, value: SupportsIndex) -> cudaError_t: ...
+def cudaMemPoolGetAttribute(memPool: _MemPool, attr: SupportsIndex) -> _Result[int]: ...
+def cudaMemPoolTrimTo(memPool: _MemPool, minBytesToKeep: SupportsIndex) -> cudaError_t: ...
+
+cudaMemPoolReuseFollowEventDependencies: Final = 1
+cudaMemPoolReuseAllowOpportunistic: Final = 2
+cudaMemPoolReuseAllowInternalDependencies: Final = 3
+cudaMemPoolAttrReleaseThreshold: Final = 4
+cudaMemPoolAttrReservedMemCurrent: Final = 5
+cudaMemPoolAttrReservedMemHigh: Final = 6
+cudaMemPoolAttrUsedMemCurrent: Final = 7
+cudaMemPoolAttrUsedMemHigh: Final = 8
+cudaMemAllocationTypeInvalid: Final = 0
+cudaMemAllocationTypePinned: Final = 1
+cudaMemHandleTypeNone: Final = 0
+cudaMemHandleTypePosixFileDescriptor: Final = 1
+cudaMemLocationTypeInvalid: Final = 0
+cudaMemLocationTypeDevice: Final = 1
+
 # ----------------------------------------------------------------- streams ---
 class cudaStream_t(metaclass=_pybind11_type):
     def __init__(self, flags: int = 0, priority: int = 0) -> None: ...
@@ -1505,6 +1558,34 @@ hipHostRegisterReadOnly: Final = 8
 hipMemAttachGlobal: Final = 1
 hipMemAttachHost: Final = 2
 hipMemAttachSingle: Final = 4
+hipMemPool_t = cudaMemPool_t
+hipMemLocation = cudaMemLocation
+hipMemPoolProps = cudaMemPoolProps
+hipMallocAsync = cudaMallocAsync
+hipMallocFromPoolAsync = cudaMallocFromPoolAsync
+hipFreeAsync = cudaFreeAsync
+hipMemPoolCreate = cudaMemPoolCreate
+hipMemPoolDestroy = cudaMemPoolDestroy
+hipDeviceGetDefaultMemPool = cudaDeviceGetDefaultMemPool
+hipDeviceGetMemPool = cudaDeviceGetMemPool
+hipDeviceSetMemPool = cudaDeviceSetMemPool
+hipMemPoolSetAttribute = cudaMemPoolSetAttribute
+hipMemPoolGetAttribute = cudaMemPoolGetAttribute
+hipMemPoolTrimTo = cudaMemPoolTrimTo
+hipMemPoolReuseFollowEventDependencies: Final = 1
+hipMemPoolReuseAllowOpportunistic: Final = 2
+hipMemPoolReuseAllowInternalDependencies: Final = 3
+hipMemPoolAttrReleaseThreshold: Final = 4
+hipMemPoolAttrReservedMemCurrent: Final = 5
+hipMemPoolAttrReservedMemHigh: Final = 6
+hipMemPoolAttrUsedMemCurrent: Final = 7
+hipMemPoolAttrUsedMemHigh: Final = 8
+hipMemAllocationTypeInvalid: Final = 0
+hipMemAllocationTypePinned: Final = 1
+hipMemHandleTypeNone: Final = 0
+hipMemHandleTypePosixFileDescriptor: Final = 1
+hipMemLocationTypeInvalid: Final = 0
+hipMemLocationTypeDevice: Final = 1
 hipStream_t = cudaStream_t
 hipStreamLegacy: Final[cudaStream_t]
 hipStreamPerThread: Final[cudaStream_t]

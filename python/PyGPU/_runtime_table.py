@@ -48,6 +48,9 @@ COPY_POINTERS = ("a pointer is NULL, unknown, freed, of the wrong kind for ``kin
                  "destination overlap; a pageable host range runs into memory the runtime allocated")
 COPY_KIND = "``kind`` is not a ``cudaMemcpyKind`` (0 to 4)"
 
+POOL_HANDLE = ("``memPool`` is NULL, not a pool, or was destroyed (by ``cudaMemPoolDestroy`` or a reset of its "
+               "device)")
+
 SECTIONS: list[tuple[str, dict[str, Entry]]] = [
     ("Devices", {
         "cudaGetDeviceCount": ({}, ("On a machine with no driver the ``cuda`` backend answers "
@@ -202,6 +205,74 @@ SECTIONS: list[tuple[str, dict[str, Entry]]] = [
                                      "the end of its allocation; " + BAD_POINTER,
             "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
         }, ""),
+    }),
+    ("Stream-ordered allocation", {
+        "cudaMallocAsync": ({
+            "cudaErrorInvalidValue": "``size`` is 0",
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+            "cudaErrorMemoryAllocation": "the device does not have ``size`` bytes free (rounded up to 256) after "
+                                         "the pool gave back what it held unused, or the host cannot back them",
+            "cudaErrorNotSupported": "hardware only: the device has no memory pools",
+        }, ("From the current pool of the stream's device (``cudaDeviceGetMemPool``). A block freed with "
+            "``cudaFreeAsync`` on the same stream is reused at once; on another stream only once the free is "
+            "ordered before the allocation (see ``cudaMemPoolSetAttribute``). On failure the value is ``None``.")),
+        "cudaMallocFromPoolAsync": ({
+            "cudaErrorInvalidValue": "``size`` is 0; " + POOL_HANDLE,
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+            "cudaErrorMemoryAllocation": "as for ``cudaMallocAsync``, or the pool would pass its ``maxSize``",
+        }, "The memory belongs to the pool's device, whatever the stream's."),
+        "cudaFreeAsync": ({
+            "cudaErrorInvalidValue": "``ptr`` is NULL, was already freed (double free), points inside an "
+                                     "allocation, or is not device memory from ``cudaMallocAsync``, "
+                                     "``cudaMallocFromPoolAsync`` or ``cudaMalloc``; " + BAD_POINTER,
+            "cudaErrorInvalidResourceHandle": STREAM_HANDLE,
+        }, ("The memory must not be used by work queued after the free: the simulated device takes it out of "
+            "its allocation table at once, so a copy, memset or kernel that uses it later is a use after free "
+            "(a freed pool block faults in a kernel once its free has completed). Memory from ``cudaMalloc`` is "
+            "released when the stream reaches the free; ``cudaFree`` of pool memory waits, then returns it to the "
+            "pool.")),
+        "cudaMemPoolCreate": ({
+            "cudaErrorInvalidValue": "``allocType`` is not ``cudaMemAllocationTypePinned``, ``location.type`` is "
+                                     "not ``cudaMemLocationTypeDevice``, or ``location.id`` is not a device",
+            "cudaErrorNotSupported": "``handleTypes`` is not ``cudaMemHandleTypeNone`` (the simulated device has "
+                                     "no interprocess handles); ``hip`` backend: ``maxSize`` is not 0",
+        }, ("``poolProps`` is a ``cudaMemPoolProps`` (every field 0 when made, as in NVIDIA's Python binding): "
+            "``props.allocType = cudaMemAllocationTypePinned``, ``props.location.type = "
+            "cudaMemLocationTypeDevice``, ``props.location.id = device``.")),
+        "cudaMemPoolDestroy": ({
+            "cudaErrorInvalidValue": POOL_HANDLE + "; ``memPool`` is a device's default pool",
+        }, ("As in CUDA, a pool with live allocations is destroyed at once for new calls and its memory goes once "
+            "they are freed; a device whose current pool it was goes back to its default pool.")),
+        "cudaDeviceGetDefaultMemPool": ({
+            "cudaErrorInvalidDevice": "``device`` is not a valid ordinal",
+        }, ""),
+        "cudaDeviceGetMemPool": ({
+            "cudaErrorInvalidDevice": "``device`` is not a valid ordinal",
+        }, "The default pool until ``cudaDeviceSetMemPool``; a reset of the device makes it the default again."),
+        "cudaDeviceSetMemPool": ({
+            "cudaErrorInvalidDevice": "``device`` is not a valid ordinal",
+            "cudaErrorInvalidValue": POOL_HANDLE + "; the pool belongs to another device",
+        }, ""),
+        "cudaMemPoolSetAttribute": ({
+            "cudaErrorInvalidValue": POOL_HANDLE + "; ``attr`` is not a ``cudaMemPoolAttr``, is read-only "
+                                     "(``...MemCurrent``), or is a high-water mark set to a value other than 0",
+        }, ("The reuse policies (``cudaMemPoolReuseFollowEventDependencies``, ``...AllowOpportunistic``, "
+            "``...AllowInternalDependencies``: true by default) say when a block freed on one stream may serve an "
+            "allocation on another: after an event recorded after the free and waited for by the allocating "
+            "stream, once the free has completed, or by making the allocating stream wait for the free. Memory "
+            "above ``cudaMemPoolAttrReleaseThreshold`` (0 by default) that the pool holds unused goes back to the "
+            "system at the next ``cudaStreamSynchronize``, ``cudaEventSynchronize`` or "
+            "``cudaDeviceSynchronize``. ``TypeError``/``ValueError`` for an ``attr`` that is not an int, or a "
+            "negative value.")),
+        "cudaMemPoolGetAttribute": ({
+            "cudaErrorInvalidValue": POOL_HANDLE + "; ``attr`` is not a ``cudaMemPoolAttr``",
+        }, ("On the simulated device used memory is the live allocations' bytes (each rounded up to 256), "
+            "reserved memory that plus the free blocks the pool holds; the high-water marks are their largest "
+            "values.")),
+        "cudaMemPoolTrimTo": ({
+            "cudaErrorInvalidValue": POOL_HANDLE,
+        }, ("Releases unused memory until the pool reserves at most ``minBytesToKeep`` bytes; blocks in use and "
+            "frees that have not completed stay.")),
     }),
     ("Streams", {
         "cudaStreamCreate": ({}, ""),

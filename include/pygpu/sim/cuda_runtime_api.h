@@ -185,6 +185,41 @@ typedef enum cudaLimit cudaLimit;
 #define cudaMemAttachHost 0x02
 #define cudaMemAttachSingle 0x04
 
+/* Stream-ordered memory pools (CUDA's values). On the simulated device
+ * (mempool.cpp of the simulator) a pool's properties are these fields:
+ * allocType cudaMemAllocationTypePinned, handleTypes cudaMemHandleTypeNone,
+ * location a device, maxSize 0 for no limit but the device's. */
+typedef struct CUmemPoolHandle_st* cudaMemPool_t;
+enum cudaMemPoolAttr {
+    cudaMemPoolReuseFollowEventDependencies = 0x1,
+    cudaMemPoolReuseAllowOpportunistic = 0x2,
+    cudaMemPoolReuseAllowInternalDependencies = 0x3,
+    cudaMemPoolAttrReleaseThreshold = 0x4,
+    cudaMemPoolAttrReservedMemCurrent = 0x5,
+    cudaMemPoolAttrReservedMemHigh = 0x6,
+    cudaMemPoolAttrUsedMemCurrent = 0x7,
+    cudaMemPoolAttrUsedMemHigh = 0x8
+};
+typedef enum cudaMemPoolAttr cudaMemPoolAttr;
+enum cudaMemAllocationType { cudaMemAllocationTypeInvalid = 0x0, cudaMemAllocationTypePinned = 0x1 };
+typedef enum cudaMemAllocationType cudaMemAllocationType;
+enum cudaMemAllocationHandleType { cudaMemHandleTypeNone = 0x0, cudaMemHandleTypePosixFileDescriptor = 0x1 };
+typedef enum cudaMemAllocationHandleType cudaMemAllocationHandleType;
+enum cudaMemLocationType { cudaMemLocationTypeInvalid = 0, cudaMemLocationTypeDevice = 1 };
+typedef enum cudaMemLocationType cudaMemLocationType;
+struct cudaMemLocation {
+    enum cudaMemLocationType type;
+    int id;
+};
+typedef struct cudaMemLocation cudaMemLocation;
+struct cudaMemPoolProps {
+    enum cudaMemAllocationType allocType;
+    enum cudaMemAllocationHandleType handleTypes;
+    struct cudaMemLocation location;
+    size_t maxSize;
+};
+typedef struct cudaMemPoolProps cudaMemPoolProps;
+
 /* --- errors ------------------------------------------------------------------ */
 
 PYGPU_SIM_EXPORT cudaError_t cudaGetLastError(void);
@@ -238,6 +273,21 @@ PYGPU_SIM_EXPORT cudaError_t cudaMemcpyPeerAsync(void* dst, int dstDevice, const
 PYGPU_SIM_EXPORT cudaError_t cudaMemset(void* devPtr, int value, size_t count);
 PYGPU_SIM_EXPORT cudaError_t cudaMemsetAsync(void* devPtr, int value, size_t count,
                                              cudaStream_t stream PYGPU_SIM_DEFAULT(0));
+
+/* --- stream-ordered allocation ------------------------------------------------ */
+
+PYGPU_SIM_EXPORT cudaError_t cudaMallocAsync(void** devPtr, size_t size, cudaStream_t hStream);
+PYGPU_SIM_EXPORT cudaError_t cudaFreeAsync(void* devPtr, cudaStream_t hStream);
+PYGPU_SIM_EXPORT cudaError_t cudaMallocFromPoolAsync(void** ptr, size_t size, cudaMemPool_t memPool,
+                                                     cudaStream_t stream);
+PYGPU_SIM_EXPORT cudaError_t cudaMemPoolCreate(cudaMemPool_t* memPool, const cudaMemPoolProps* poolProps);
+PYGPU_SIM_EXPORT cudaError_t cudaMemPoolDestroy(cudaMemPool_t memPool);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceGetDefaultMemPool(cudaMemPool_t* memPool, int device);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceGetMemPool(cudaMemPool_t* memPool, int device);
+PYGPU_SIM_EXPORT cudaError_t cudaDeviceSetMemPool(int device, cudaMemPool_t memPool);
+PYGPU_SIM_EXPORT cudaError_t cudaMemPoolSetAttribute(cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void* value);
+PYGPU_SIM_EXPORT cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void* value);
+PYGPU_SIM_EXPORT cudaError_t cudaMemPoolTrimTo(cudaMemPool_t memPool, size_t minBytesToKeep);
 
 /* --- streams ----------------------------------------------------------------- */
 

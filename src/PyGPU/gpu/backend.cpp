@@ -17,6 +17,7 @@ namespace {
 
 // Opaque handles are the runtime's own handles, reinterpreted.
 cudaStream_t S(pygpu_stream_t s) { return reinterpret_cast<cudaStream_t>(s); }
+cudaMemPool_t P(pygpu_mem_pool_t p) { return reinterpret_cast<cudaMemPool_t>(p); }
 cudaEvent_t E(pygpu_event_t e) { return reinterpret_cast<cudaEvent_t>(e); }
 pygpu_gpu_module M(pygpu_module_t m) { return reinterpret_cast<pygpu_gpu_module>(m); }
 pygpu_gpu_function F(pygpu_function_t f) { return reinterpret_cast<pygpu_gpu_function>(f); }
@@ -25,6 +26,26 @@ pygpu_gpu_function F(pygpu_function_t f) { return reinterpret_cast<pygpu_gpu_fun
 // inside the enum's range (so the cast is defined) and still invalid, so the
 // runtime answers it with its invalid-direction error.
 cudaMemcpyKind K(int kind) { return static_cast<cudaMemcpyKind>(kind >= 0 && kind <= 4 ? kind : 7); }
+
+// Pools: a value outside cudaMemPoolAttr becomes 0, inside the enum's range
+// and not an attribute, so the runtime answers it with its own error; the
+// properties' enumerations likewise.
+cudaMemPoolAttr A(int attr) { return static_cast<cudaMemPoolAttr>(attr >= 1 && attr <= 8 ? attr : 0); }
+
+int mem_pool_create(pygpu_mem_pool_t* pool, const pygpu_mem_pool_props* props) {
+    cudaMemPool_t* out = reinterpret_cast<cudaMemPool_t*>(pool);
+    if (props == nullptr) return cudaMemPoolCreate(out, nullptr);
+    // Outside the handle types' range (their values are bits up to 8): not a handle type.
+    if (props->handle_types < 0 || props->handle_types > 15) return cudaErrorInvalidValue;
+    cudaMemPoolProps p;
+    std::memset(&p, 0, sizeof p);
+    p.allocType = static_cast<cudaMemAllocationType>(props->alloc_type == 1 ? 1 : 0);
+    p.handleTypes = static_cast<cudaMemAllocationHandleType>(props->handle_types);
+    p.location.type = static_cast<cudaMemLocationType>(props->location.type == 1 ? 1 : 0);
+    p.location.id = props->location.id;
+    if (!pygpu_gpu_pool_max_size(&p, props->max_size)) return cudaErrorNotSupported;
+    return cudaMemPoolCreate(out, &p);
+}
 
 int get_device_properties(pygpu_device_prop* prop, int device) {
     cudaDeviceProp native;
@@ -169,6 +190,29 @@ constexpr pygpu_backend make_table() {
     };
     t.memset = [](void* p, int v, size_t n) -> int { return cudaMemset(p, v, n); };
     t.memset_async = [](void* p, int v, size_t n, pygpu_stream_t st) -> int { return cudaMemsetAsync(p, v, n, S(st)); };
+
+    // stream-ordered allocation (ABI version 3)
+    t.malloc_async = [](void** p, size_t n, pygpu_stream_t st) -> int { return cudaMallocAsync(p, n, S(st)); };
+    t.free_async = [](void* p, pygpu_stream_t st) -> int { return cudaFreeAsync(p, S(st)); };
+    t.malloc_from_pool_async = [](void** p, size_t n, pygpu_mem_pool_t pool, pygpu_stream_t st) -> int {
+        return cudaMallocFromPoolAsync(p, n, P(pool), S(st));
+    };
+    t.mem_pool_create = mem_pool_create;
+    t.mem_pool_destroy = [](pygpu_mem_pool_t pool) -> int { return cudaMemPoolDestroy(P(pool)); };
+    t.device_get_default_mem_pool = [](pygpu_mem_pool_t* pool, int d) -> int {
+        return cudaDeviceGetDefaultMemPool(reinterpret_cast<cudaMemPool_t*>(pool), d);
+    };
+    t.device_get_mem_pool = [](pygpu_mem_pool_t* pool, int d) -> int {
+        return cudaDeviceGetMemPool(reinterpret_cast<cudaMemPool_t*>(pool), d);
+    };
+    t.device_set_mem_pool = [](int d, pygpu_mem_pool_t pool) -> int { return cudaDeviceSetMemPool(d, P(pool)); };
+    t.mem_pool_set_attribute = [](pygpu_mem_pool_t pool, int a, void* v) -> int {
+        return cudaMemPoolSetAttribute(P(pool), A(a), v);
+    };
+    t.mem_pool_get_attribute = [](pygpu_mem_pool_t pool, int a, void* v) -> int {
+        return cudaMemPoolGetAttribute(P(pool), A(a), v);
+    };
+    t.mem_pool_trim_to = [](pygpu_mem_pool_t pool, size_t keep) -> int { return cudaMemPoolTrimTo(P(pool), keep); };
 
     // streams
     t.stream_create_with_priority = stream_create_with_priority;

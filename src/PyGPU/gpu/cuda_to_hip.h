@@ -11,6 +11,12 @@
 #define cudaDeviceProp hipDeviceProp_t
 #define cudaPointerAttributes hipPointerAttribute_t
 #define cudaMemcpyKind hipMemcpyKind
+#define cudaMemPool_t hipMemPool_t
+#define cudaMemPoolAttr hipMemPoolAttr
+#define cudaMemPoolProps hipMemPoolProps
+#define cudaMemAllocationType hipMemAllocationType
+#define cudaMemAllocationHandleType hipMemAllocationHandleType
+#define cudaMemLocationType hipMemLocationType
 
 // error codes (backend.h's `codes`)
 #define cudaSuccess hipSuccess
@@ -48,6 +54,17 @@
 #define cudaMalloc hipMalloc
 #define cudaFree hipFree
 #define cudaMallocManaged hipMallocManaged
+#define cudaMallocAsync hipMallocAsync
+#define cudaFreeAsync hipFreeAsync
+#define cudaMallocFromPoolAsync hipMallocFromPoolAsync
+#define cudaMemPoolCreate hipMemPoolCreate
+#define cudaMemPoolDestroy hipMemPoolDestroy
+#define cudaDeviceGetDefaultMemPool hipDeviceGetDefaultMemPool
+#define cudaDeviceGetMemPool hipDeviceGetMemPool
+#define cudaDeviceSetMemPool hipDeviceSetMemPool
+#define cudaMemPoolSetAttribute hipMemPoolSetAttribute
+#define cudaMemPoolGetAttribute hipMemPoolGetAttribute
+#define cudaMemPoolTrimTo hipMemPoolTrimTo
 #define cudaMallocHost(ptr, size) hipHostMalloc((ptr), (size), hipHostMallocDefault)
 #define cudaHostAlloc hipHostMalloc
 #define cudaFreeHost hipHostFree

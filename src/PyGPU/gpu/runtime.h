@@ -110,6 +110,11 @@ inline cudaError_t pygpu_gpu_device_set_limit(int limit, size_t value) {
 inline cudaError_t pygpu_gpu_device_get_limit(size_t* value, int limit) {
     return cudaDeviceGetLimit(value, pygpu_gpu_limit(limit));
 }
+// Memory pools (backend.cpp builds the properties): CUDA's have a maxSize.
+inline bool pygpu_gpu_pool_max_size(cudaMemPoolProps* p, size_t max_size) {
+    p->maxSize = max_size;
+    return true;
+}
 inline cudaError_t pygpu_gpu_launch(cudaKernel_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, size_t shared,
                                     cudaStream_t stream) {
     return cudaLaunchKernel(reinterpret_cast<const void*>(f), dim3(g.x, g.y, g.z), dim3(b.x, b.y, b.z), args, shared,
@@ -223,6 +228,9 @@ inline hipError_t pygpu_gpu_device_set_limit(int limit, size_t value) {
     if (status != hipSuccess) return status;
     return value == current ? hipSuccess : hipErrorNotSupported;
 }
+// Memory pools: HIP 5.2's properties have no maxSize, so a limit cannot be
+// passed on (backend.cpp answers hipErrorNotSupported).
+inline bool pygpu_gpu_pool_max_size(hipMemPoolProps*, size_t max_size) { return max_size == 0; }
 inline hipError_t pygpu_gpu_launch(hipFunction_t f, pygpu_dim3 g, pygpu_dim3 b, void** args, size_t shared,
                                    hipStream_t stream) {
     return hipModuleLaunchKernel(f, g.x, g.y, g.z, b.x, b.y, b.z, static_cast<unsigned>(shared), stream, args, nullptr);

@@ -13,6 +13,7 @@
 #include "PyGPU/sim/instrument.h"
 #include "PyGPU/sim/launch.h"
 #include "PyGPU/sim/memory.h"
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/module.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
@@ -111,6 +112,17 @@ constexpr pygpu_backend make_table() {
     t.memcpy_peer_async = memcpy_peer_async;
     t.memset = memset_sync;
     t.memset_async = memset_async;
+    t.malloc_async = malloc_async;
+    t.free_async = free_async;
+    t.malloc_from_pool_async = malloc_from_pool_async;
+    t.mem_pool_create = mem_pool_create;
+    t.mem_pool_destroy = mem_pool_destroy;
+    t.device_get_default_mem_pool = device_get_default_mem_pool;
+    t.device_get_mem_pool = device_get_mem_pool;
+    t.device_set_mem_pool = device_set_mem_pool;
+    t.mem_pool_set_attribute = mem_pool_set_attribute;
+    t.mem_pool_get_attribute = mem_pool_get_attribute;
+    t.mem_pool_trim_to = mem_pool_trim_to;
 
     // streams
     t.stream_create_with_priority = stream_create_with_priority;

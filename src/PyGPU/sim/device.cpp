@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
@@ -126,6 +127,7 @@ int device_synchronize() {
         // cudaDeviceSynchronize: blocks until the device has completed all
         // preceding requested tasks (every stream of the device).
         wait_all(pending);
+        pools_synchronized_if_idle(st, SyncPoint{current_device()});
         return err::cudaSuccess;
     });
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 
@@ -93,17 +94,20 @@ int event_record(pygpu_event_t event, pygpu_stream_t stream) {
         // when the stream reaches it. A new record replaces the previous one
         // for later queries and waits.
         ev->latest = enqueue(st, s, work_info("cudaEventRecord"), nullptr);
+        ev->recorded_on = s->serial;
+        ev->recorded_at = s->queued_items;
         return err::cudaSuccess;
     });
 }
 
 // The completion of the event's most recent record (null: never recorded).
-static int event_latest(pygpu_event_t event, CompletionPtr* latest) {
+static int event_latest(pygpu_event_t event, CompletionPtr* latest, SyncPoint* point = nullptr) {
     State& st = state();
     std::lock_guard<std::mutex> lock(st.mu);
     std::shared_ptr<Event> ev;
     if (int e = resolve_event(st, event, &ev)) return e;
     *latest = ev->latest;
+    if (point != nullptr) *point = SyncPoint{ev->device, ev->recorded_on, ev->recorded_at};
     return err::cudaSuccess;
 }
 
@@ -120,8 +124,11 @@ int event_query(pygpu_event_t event) {
 int event_synchronize(pygpu_event_t event) {
     return api(Call::cudaEventSynchronize, [&] {
         CompletionPtr latest;
-        if (int e = event_latest(event, &latest)) return e;
-        if (latest) latest->wait();  // never recorded: returns at once
+        SyncPoint point;
+        if (int e = event_latest(event, &latest, &point)) return e;
+        if (!latest) return err::cudaSuccess;  // never recorded: returns at once
+        latest->wait();
+        pools_synchronized_if_idle(state(), point);
         return err::cudaSuccess;
     });
 }

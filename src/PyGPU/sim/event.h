@@ -25,6 +25,10 @@ struct Event {
     // Guarded by State::mu: the marker of the most recent record (null: never
     // recorded). A new record replaces it; earlier markers still complete.
     CompletionPtr latest;
+    // Where that record sits (Stream::serial, Stream::queued_items after it),
+    // for the memory pools' event dependencies (mempool.h).
+    uint64_t recorded_on = 0;
+    uint64_t recorded_at = 0;
 };
 
 // Looks a handle up (mu held); cudaErrorInvalidResourceHandle when unknown

@@ -12,6 +12,7 @@
 
 #include "PyGPU/common/block_cache.h"
 #include "PyGPU/sim/fault.h"
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/symbols.h"
@@ -128,12 +129,6 @@ std::string take_next_label() {
     return out;
 }
 
-// A newly made allocation: its label, and the statistics.
-void insert_allocation(State& st, Allocation a) {
-    a.label = take_next_label();
-    st.stats.allocated(a);
-    st.memory.insert(a);
-}
 
 // Takes a live allocation out of the table (memory still held): uncharges
 // its device and counts the free.
@@ -184,11 +179,27 @@ int detach_wait_release(State& st, std::unique_lock<std::mutex>& lock, uintptr_t
 }
 
 std::string describe_freed(const FreedRange& f) {
+    if (f.was.pool != nullptr) {
+        return format("%s, released by %s into its memory pool (it is not an allocation until the pool hands it "
+                      "out again)", describe(f.was).c_str(), f.how);
+    }
     return format("%s, released by %s%s", describe(f.was).c_str(), f.how,
                   f.held != nullptr ? "" : " (its addresses may since have been reused by the host)");
 }
 
 }  // namespace
+
+// A newly made allocation: its label, and the statistics.
+void insert_allocation(State& st, Allocation a) {
+    a.label = take_next_label();
+    st.stats.allocated(a);
+    st.memory.insert(a);
+}
+
+bool device_charge(size_t size, size_t* charged) { return round_up(size, kDeviceAlignment, charged); }
+uintptr_t place_in_block(void* mem, size_t extent, size_t charged) { return guard_allocation(mem, extent, charged); }
+void unmap_device_block(void* mem, size_t extent) { give_back(HostMemory{mem, extent, true}); }
+void request_guard() { g_guard_pending.store(true, std::memory_order_release); }
 
 // --- the table -------------------------------------------------------------
 
@@ -400,6 +411,12 @@ std::vector<HostMemory> MemoryTable::evict() {
     return out;
 }
 
+void MemoryTable::trim_history() {
+    if (history_.size() <= kHistoryEntries) return;
+    // Rarely anything to give back (quarantined memory at the front): a few system calls under the lock.
+    for (const HostMemory& m : evict()) give_back(m);
+}
+
 // --- messages --------------------------------------------------------------
 
 const char* kind_name(MemKind k) {
@@ -567,6 +584,7 @@ void guard_freed_memory() {
     std::lock_guard<std::mutex> lock(st.mu);
     g_guard_pending.store(false, std::memory_order_relaxed);
     st.memory.guard_freed();
+    guard_idle_pools(st);
 }
 
 [[maybe_unused]] const bool g_fault_hooks_set = [] {
@@ -735,12 +753,14 @@ static int free_allocation(void* ptr, MemKind kind, const char* call, const char
             return fail(err::cudaErrorInvalidValue, "%s %p points %zu bytes into %s; %s needs the address %s returned",
                         arg, ptr, static_cast<size_t>(a - al->base), describe(*al).c_str(), call, allocators);
         }
+        if (al->pool != nullptr) return free_pool_allocation_sync(st, lock, a);
         return detach_wait_release(st, lock, a, call);
     });
 }
 
 int free_device(void* ptr) {
-    return free_allocation(ptr, MemKind::device, "cudaFree", "devPtr", "cudaMalloc or cudaMallocManaged");
+    return free_allocation(ptr, MemKind::device, "cudaFree", "devPtr",
+                           "cudaMalloc, cudaMallocManaged or cudaMallocAsync");
 }
 
 // --- pinned and registered host memory ---------------------------------------

@@ -19,6 +19,7 @@ namespace sim {
 struct State;
 struct ResetScope;
 struct ResetBatch;
+struct MemPool;
 
 // An address as a pointer, for messages (%p) and the host allocator.
 inline void* addr(uintptr_t a) { return reinterpret_cast<void*>(a); }
@@ -41,6 +42,11 @@ struct Allocation {
     size_t extent = 0;           // bytes of the `owned` block (>= size)
     const char* origin = "";     // the call that made it: "cudaMalloc", "cudaHostRegister", ...
     std::string label;           // from PyGPU.sim's set_next_label; "" when none
+    // Memory of a stream-ordered pool (mempool.h): the pool and its block
+    // (`owned` stays NULL: freeing returns the block to the pool, never to
+    // the quarantine); NULL otherwise.
+    MemPool* pool = nullptr;
+    void* block = nullptr;
     uintptr_t end() const { return base + size; }
 };
 
@@ -106,6 +112,9 @@ public:
     std::vector<HostMemory> settle(uintptr_t base);
     // Makes the device blocks freed (and settled) since the last call PROT_NONE.
     void guard_freed();
+    // Forgets the oldest settled freed ranges beyond the history's bound (a
+    // pool's frees, which never settle through the quarantine).
+    void trim_history();
     template <class F>
     void for_each_live(F&& f) const {
         for (const auto& kv : live_) f(kv.second);
@@ -180,6 +189,18 @@ void release(State& st, const std::vector<Released>& ranges);
 // thread's (reset).
 void set_next_label(const char* label);
 void forget_labels();
+
+// For the memory pools (mempool.h), mu held: the bytes an allocation of
+// `size` is charged (false when rounding overflows); where an allocation of
+// `charged` bytes starts in a device block (its end flush against the guard);
+// a new allocation into the table (its label, the statistics); a device block
+// back to the host (mu need not be held); and a request to make freed memory
+// PROT_NONE before the next grid (guard_idle_pools then runs too).
+bool device_charge(size_t size, size_t* charged);
+uintptr_t place_in_block(void* mem, size_t extent, size_t charged);
+void insert_allocation(State& st, Allocation a);
+void unmap_device_block(void* mem, size_t extent);
+void request_guard();
 
 int malloc_device(void** ptr, size_t size);
 int free_device(void* ptr);

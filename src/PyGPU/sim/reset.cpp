@@ -5,6 +5,7 @@
 #include "PyGPU/sim/chaos.h"
 #include "PyGPU/sim/func.h"
 #include "PyGPU/sim/limit.h"
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/trace.h"
@@ -61,7 +62,9 @@ void chaos_off() { set_chaos(false, 0, kDefaultChaosDelayUs); }  // PYGPU_SIM_CH
 //    it found the device idle with. Either way no queued work runs on memory
 //    released in phase settled: the same order as cudaFree.
 //  - In phase locked, streams and events go before memory (no new work can
-//    use an allocation being detached), and memory before statistics
+//    use an allocation being detached), the memory pools just before memory
+//    (they collect the blocks of the live pool allocations that memory
+//    then detaches), and memory before statistics
 //    (detaching counts frees, which PyGPU.sim.reset() then clears).
 //  - In phase settled, the memory goes back first; a kernel's sticky error
 //    is cleared there too, once no launch queued before the reset can
@@ -71,12 +74,14 @@ void chaos_off() { set_chaos(false, 0, kDefaultChaosDelayUs); }  // PYGPU_SIM_CH
 const ResetStep kRegistry[] = {
     {"streams", Reach::device, Phase::locked, reset_streams},
     {"events", Reach::device, Phase::locked, reset_events},
+    {"memory pools", Reach::device, Phase::locked, reset_pools},
     {"memory", Reach::device, Phase::locked, reset_memory},
     {"peer access", Reach::device, Phase::locked, reset_peer_access},
     {"limits", Reach::device, Phase::locked, reset_limits},
     {"statistics", Reach::simulator, Phase::locked, reset_statistics},
 
     {"memory", Reach::device, Phase::settled, release_memory},
+    {"memory pools", Reach::device, Phase::settled, release_pool_blocks},
     {"sticky errors", Reach::device, Phase::settled, reset_sticky_errors},
     {"calls", Reach::simulator, Phase::settled, clear_all<clear_call_counts>},
     {"injections", Reach::simulator, Phase::settled, clear_all<clear_injections>},

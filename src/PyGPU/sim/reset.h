@@ -39,6 +39,8 @@ struct ResetBatch {
     // Ranges taken out of the memory table, released once the work queued
     // before the reset has finished.
     std::vector<Released> released;
+    // Device blocks of the memory pools (mempool.h), given back likewise.
+    std::vector<HostMemory> pool_blocks;
 };
 
 // The body of cudaDeviceReset, for the calling thread's current device.

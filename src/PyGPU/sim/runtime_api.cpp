@@ -78,6 +78,25 @@ static_assert(cudaLimitStackSize == PYGPU_LIMIT_STACK_SIZE && cudaLimitPrintfFif
                   cudaLimitPersistingL2CacheSize == PYGPU_LIMIT_PERSISTING_L2_CACHE_SIZE,
               "cudaLimit");
 static_assert(std::is_same<cudaHostFn_t, pygpu_host_fn>::value, "cudaHostFn_t");
+static_assert(sizeof(cudaMemPoolProps) == sizeof(pygpu_mem_pool_props) &&
+                  offsetof(cudaMemPoolProps, allocType) == offsetof(pygpu_mem_pool_props, alloc_type) &&
+                  offsetof(cudaMemPoolProps, handleTypes) == offsetof(pygpu_mem_pool_props, handle_types) &&
+                  offsetof(cudaMemPoolProps, location) == offsetof(pygpu_mem_pool_props, location) &&
+                  offsetof(cudaMemPoolProps, maxSize) == offsetof(pygpu_mem_pool_props, max_size) &&
+                  sizeof(cudaMemLocation) == sizeof(pygpu_mem_location),
+              "cudaMemPoolProps");
+static_assert(cudaMemPoolReuseFollowEventDependencies == PYGPU_MEM_POOL_REUSE_FOLLOW_EVENT_DEPENDENCIES &&
+                  cudaMemPoolReuseAllowOpportunistic == PYGPU_MEM_POOL_REUSE_ALLOW_OPPORTUNISTIC &&
+                  cudaMemPoolReuseAllowInternalDependencies == PYGPU_MEM_POOL_REUSE_ALLOW_INTERNAL_DEPENDENCIES &&
+                  cudaMemPoolAttrReleaseThreshold == PYGPU_MEM_POOL_ATTR_RELEASE_THRESHOLD &&
+                  cudaMemPoolAttrReservedMemCurrent == PYGPU_MEM_POOL_ATTR_RESERVED_MEM_CURRENT &&
+                  cudaMemPoolAttrReservedMemHigh == PYGPU_MEM_POOL_ATTR_RESERVED_MEM_HIGH &&
+                  cudaMemPoolAttrUsedMemCurrent == PYGPU_MEM_POOL_ATTR_USED_MEM_CURRENT &&
+                  cudaMemPoolAttrUsedMemHigh == PYGPU_MEM_POOL_ATTR_USED_MEM_HIGH &&
+                  cudaMemAllocationTypePinned == PYGPU_MEM_ALLOCATION_TYPE_PINNED &&
+                  cudaMemHandleTypeNone == PYGPU_MEM_HANDLE_TYPE_NONE &&
+                  cudaMemLocationTypeDevice == PYGPU_MEM_LOCATION_TYPE_DEVICE,
+              "cudaMemPoolAttr, cudaMemAllocationType, cudaMemLocationType");
 static_assert(cudaFuncAttributeMaxDynamicSharedMemorySize == kAttrMaxDynamicSharedMemorySize &&
                   cudaFuncAttributePreferredSharedMemoryCarveout == kAttrPreferredSharedMemoryCarveout &&
                   cudaFuncAttributeClusterDimMustBeSet == kAttrClusterFirst &&

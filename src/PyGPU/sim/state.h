@@ -32,6 +32,7 @@
 #include "PyGPU/sim/event.h"
 #include "PyGPU/sim/inject.h"
 #include "PyGPU/sim/memory.h"
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/stats.h"
 #include "PyGPU/sim/sticky.h"
 #include "PyGPU/sim/stream.h"
@@ -52,6 +53,7 @@ struct State {
     uint64_t handles_issued = 0;                                     // see new_handle()
     uint64_t epoch = 0;  // bumped when configure replaces the devices
     MemoryTable memory;
+    PoolTable pools;
     Stats stats;
 
     explicit State(const Config& c);
@@ -67,7 +69,7 @@ State& state();
 // Stream and event handles are opaque values, not addresses: a serial number
 // that is never reused, so a stale handle can never alias a newer object and
 // a lookup can tell "destroyed" from "never was a handle".
-enum class HandleKind { stream = 0, event = 8 };
+enum class HandleKind { stream = 0, pool = 4, event = 8 };
 uintptr_t new_handle(State& st, HandleKind kind);
 // True when `value` has the shape of a handle this process issued (live or not).
 bool was_issued(State& st, uintptr_t value, HandleKind kind);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "PyGPU/sim/chaos.h"
+#include "PyGPU/sim/mempool.h"
 #include "PyGPU/sim/reset.h"
 #include "PyGPU/sim/state.h"
 #include "PyGPU/sim/trace.h"
@@ -138,6 +139,8 @@ std::string stream_name(const Stream& s) {
 std::shared_ptr<Stream> make_stream(State& st, int device, unsigned flags, int priority, StreamKind kind) {
     const uintptr_t handle = kind == StreamKind::legacy ? 0 : new_handle(st, HandleKind::stream);
     auto s = std::make_shared<Stream>(handle, device, flags, priority, kind);
+    static uint64_t serials = 0;  // mu held
+    s->serial = ++serials;
     if (kind != StreamKind::legacy) st.devices[static_cast<size_t>(device)]->streams.push_back(s);
     return s;
 }
@@ -173,6 +176,7 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr 
                       std::vector<CompletionPtr> waits, std::function<void()> after) {
     Stream& s = *sp;
     Device& d = *st.devices[static_cast<size_t>(s.device)];
+    ++s.queued_items;
     WorkItem item;
     item.run = std::move(run);
     item.after = std::move(after);
@@ -242,6 +246,7 @@ void run_inline(State&, Stream& s, WorkInfoPtr info, const std::function<void()>
                 std::unique_lock<std::mutex>& lock) {
     CompletionPtr done = std::make_shared<Completion>();
     s.tail = done;
+    ++s.queued_items;
     while (!s.inflight.empty() && s.inflight.front().done->done()) s.inflight.pop_front();
     if (info && !info->ranges.empty()) s.inflight.push_back(Stream::InFlight{std::move(info), done});
     lock.unlock();
@@ -365,22 +370,25 @@ int stream_destroy(pygpu_stream_t stream) {
 }
 
 // The completion of the last item queued on `stream` (null when none yet).
-static int stream_tail(pygpu_stream_t stream, CompletionPtr* tail) {
+static int stream_tail(pygpu_stream_t stream, CompletionPtr* tail, SyncPoint* point = nullptr) {
     State& st = state();
     std::lock_guard<std::mutex> lock(st.mu);
     std::shared_ptr<Stream> s;
     if (int e = resolve_stream(st, stream, &s)) return e;
     *tail = s->tail;
+    if (point != nullptr) *point = SyncPoint{s->device, s->serial};
     return err::cudaSuccess;
 }
 
 int stream_synchronize(pygpu_stream_t stream) {
     return api(Call::cudaStreamSynchronize, [&] {
         CompletionPtr tail;
-        if (int e = stream_tail(stream, &tail)) return e;
+        SyncPoint point;
+        if (int e = stream_tail(stream, &tail, &point)) return e;
         // The last item waits for everything before it, the implicit legacy
         // dependencies included, so waiting for it is waiting for all.
         if (tail) tail->wait();
+        pools_synchronized_if_idle(state(), point);
         return err::cudaSuccess;
     });
 }
@@ -411,7 +419,10 @@ int stream_wait_event(pygpu_stream_t stream, pygpu_event_t event, unsigned int f
         // CUDA: the stream waits for the event's most recent record as of this
         // call (later records do not affect it); an event never recorded makes
         // this a no-op. The event may belong to another device.
-        if (ev->latest) enqueue(st, s, work_info("cudaStreamWaitEvent"), nullptr, {ev->latest});
+        if (ev->latest) {
+            enqueue(st, s, work_info("cudaStreamWaitEvent"), nullptr, {ev->latest});
+            s->note_wait(ev->recorded_on, ev->recorded_at);
+        }
         return err::cudaSuccess;
     });
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "PyGPU/sim/work.h"
@@ -61,6 +62,27 @@ struct Stream {
 
     // Guarded by State::mu:
     CompletionPtr tail;      // completion of the last item queued (null: none yet)
+    // Stream order for the memory pools (mempool.h): a serial number never
+    // reused, the items queued so far, and for each stream this one waited
+    // for through cudaStreamWaitEvent, the furthest position waited for.
+    uint64_t serial = 0;
+    uint64_t queued_items = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> waited;  // (serial, position)
+    void note_wait(uint64_t on, uint64_t position) {
+        for (auto& w : waited) {
+            if (w.first == on) {
+                if (position > w.second) w.second = position;
+                return;
+            }
+        }
+        waited.emplace_back(on, position);
+    }
+    uint64_t waited_for(uint64_t on) const {
+        for (const auto& w : waited) {
+            if (w.first == on) return w.second;
+        }
+        return 0;
+    }
     bool destroyed = false;  // no new work; the worker drains what is queued, then ends
     // Queued operations that touch memory and may not have finished, oldest
     // first, so that a free can say which pending work it waited for.

@@ -128,6 +128,21 @@ typedef enum cudaMemcpyKind hipMemcpyKind;
 #define hipMemAttachHost cudaMemAttachHost
 #define hipMemAttachSingle cudaMemAttachSingle
 typedef enum cudaLimit hipLimit_t;
+typedef cudaMemPool_t hipMemPool_t;
+typedef cudaMemPoolAttr hipMemPoolAttr;
+typedef cudaMemPoolProps hipMemPoolProps;
+typedef cudaMemLocation hipMemLocation;
+#define hipMemPoolReuseFollowEventDependencies cudaMemPoolReuseFollowEventDependencies
+#define hipMemPoolReuseAllowOpportunistic cudaMemPoolReuseAllowOpportunistic
+#define hipMemPoolReuseAllowInternalDependencies cudaMemPoolReuseAllowInternalDependencies
+#define hipMemPoolAttrReleaseThreshold cudaMemPoolAttrReleaseThreshold
+#define hipMemPoolAttrReservedMemCurrent cudaMemPoolAttrReservedMemCurrent
+#define hipMemPoolAttrReservedMemHigh cudaMemPoolAttrReservedMemHigh
+#define hipMemPoolAttrUsedMemCurrent cudaMemPoolAttrUsedMemCurrent
+#define hipMemPoolAttrUsedMemHigh cudaMemPoolAttrUsedMemHigh
+#define hipMemAllocationTypePinned cudaMemAllocationTypePinned
+#define hipMemHandleTypeNone cudaMemHandleTypeNone
+#define hipMemLocationTypeDevice cudaMemLocationTypeDevice
 #define hipLimitStackSize cudaLimitStackSize
 #define hipLimitPrintfFifoSize cudaLimitPrintfFifoSize
 #define hipLimitMallocHeapSize cudaLimitMallocHeapSize
@@ -171,7 +186,11 @@ inline const char* hipGetErrorString(hipError_t e) { return cudaGetErrorString(s
     X(hipLaunchHostFunc, cudaLaunchHostFunc) X(hipEventCreate, cudaEventCreate)                      \
     X(hipEventCreateWithFlags, cudaEventCreateWithFlags) X(hipEventDestroy, cudaEventDestroy)        \
     X(hipEventQuery, cudaEventQuery) X(hipEventSynchronize, cudaEventSynchronize)                    \
-    X(hipEventElapsedTime, cudaEventElapsedTime)
+    X(hipEventElapsedTime, cudaEventElapsedTime)                                                     \
+    X(hipMemPoolCreate, cudaMemPoolCreate) X(hipMemPoolDestroy, cudaMemPoolDestroy)                  \
+    X(hipDeviceGetDefaultMemPool, cudaDeviceGetDefaultMemPool) X(hipDeviceGetMemPool, cudaDeviceGetMemPool) \
+    X(hipDeviceSetMemPool, cudaDeviceSetMemPool) X(hipMemPoolSetAttribute, cudaMemPoolSetAttribute)  \
+    X(hipMemPoolGetAttribute, cudaMemPoolGetAttribute) X(hipMemPoolTrimTo, cudaMemPoolTrimTo)
 #define PYGPU_SIM_HIP_FORWARD_(hip_name, cuda_name)                    \
     template <class... A>                                               \
     inline hipError_t hip_name(A... args) {                             \
@@ -184,6 +203,17 @@ PYGPU_SIM_HIP_FORWARDERS(PYGPU_SIM_HIP_FORWARD_)
 inline hipError_t hipMalloc(void** p, size_t size) { return pygpu_sim_k::hip(cudaMalloc(p, size)); }
 template <class T>
 inline hipError_t hipMalloc(T** p, size_t size) { return hipMalloc(reinterpret_cast<void**>(p), size); }
+inline hipError_t hipMallocAsync(void** p, size_t size, hipStream_t stream = 0) {
+    return pygpu_sim_k::hip(cudaMallocAsync(p, size, stream));
+}
+template <class T>
+inline hipError_t hipMallocAsync(T** p, size_t size, hipStream_t stream = 0) {
+    return hipMallocAsync(reinterpret_cast<void**>(p), size, stream);
+}
+inline hipError_t hipFreeAsync(void* p, hipStream_t stream) { return pygpu_sim_k::hip(cudaFreeAsync(p, stream)); }
+inline hipError_t hipMallocFromPoolAsync(void** p, size_t size, hipMemPool_t pool, hipStream_t stream = 0) {
+    return pygpu_sim_k::hip(cudaMallocFromPoolAsync(p, size, pool, stream));
+}
 inline hipError_t hipMallocManaged(void** p, size_t size, unsigned int flags = hipMemAttachGlobal) {
     return pygpu_sim_k::hip(cudaMallocManaged(p, size, flags));
 }
