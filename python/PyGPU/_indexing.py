@@ -288,3 +288,87 @@ def multi_put(arrays: Sequence[GPUArray], dest_indices: GPUArray, dest_shape: An
         func = _elw.get_put_kernel(dtype, dest_indices.dtype, len(src))
         _arithmetic.launch(func, dest_indices.size, stream, dest_indices, *dest, *src)
     return out
+
+
+# ------------------------------------------------------------------------------ GPUArray's array-valued indexing
+
+def broadcast(value: GPUArray, shape: tuple[int, ...]) -> GPUArray:
+    """A view of `value` broadcast to `shape` (zero strides), as numpy's assignment broadcasts; ValueError as
+    numpy's when it cannot."""
+    source = value
+    while source.ndim > len(shape) and source.shape[0] == 1:  # numpy drops leading axes of length 1
+        source = source[0]
+    if source.shape == shape:
+        return source
+    pad = len(shape) - source.ndim
+    if pad < 0 or any(n not in (1, m) for n, m in zip(source.shape, shape[pad:])):
+        raise ValueError(f"could not broadcast input array from shape {value.shape} into shape {shape}")
+    strides = (0,) * pad + tuple(0 if n == 1 and m != 1 else s
+                                 for n, m, s in zip(source.shape, shape[pad:], source.strides))
+    return source._view(shape, strides)
+
+
+def host_broadcast(value: np.ndarray[Any, Any], shape: tuple[int, ...]) -> np.ndarray[Any, Any]:
+    """`value` broadcast to `shape` as a dense host array (numpy's assignment rule and message)."""
+    lead = value.ndim - len(shape)
+    source = value.reshape(value.shape[lead:]) if lead > 0 and all(n == 1 for n in value.shape[:lead]) else value
+    try:
+        return np.ascontiguousarray(np.broadcast_to(source, shape))
+    except ValueError:
+        raise ValueError(f"could not broadcast input array from shape {value.shape} into shape {shape}") from None
+
+
+def _checked_indices(a: GPUArray, index: GPUArray) -> GPUArray:
+    """`index` as flat int64 indices into the 1-D array `a`, negative ones wrapped; numpy's IndexError for an
+    index out of bounds (checked with two reductions before anything is read or written)."""
+    if index.dtype.kind not in "iu":
+        raise IndexError(f"arrays used as indices must be of integer type, not {index.dtype} (boolean masks are "
+                         "not supported)")
+    if a.ndim != 1:
+        raise IndexError(f"an index array selects elements of a 1-D array only; this array has {a.ndim} dimensions")
+    flat = _flat(index, "index").reshape(index.size)
+    if not flat.size:
+        return flat
+    from . import _reductions
+
+    low, high = int(_reductions.min(flat).get()), int(_reductions.max(flat).get())
+    n = a.shape[0]
+    for bad in (low, high):
+        if not -n <= bad < n:
+            raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")
+    if low < 0:
+        flat = flat.astype(np.int64)
+        flat = flat + (flat < 0) * n
+    return flat
+
+
+def gather(a: GPUArray, index: GPUArray) -> GPUArray:
+    """``a[index]`` for an integer GPUArray `index` and a 1-D `a`: a new array of `index`'s shape."""
+    flat = _checked_indices(a, index)
+    return take(a, flat).reshape(index.shape)
+
+
+def scatter(a: GPUArray, index: GPUArray, value: Any) -> None:
+    """``a[index] = value`` for an integer GPUArray `index` and a 1-D `a`; `value` a scalar, or a GPUArray or
+    ndarray of `a`'s dtype broadcastable to `index`'s shape. With repeated indices one of the values lands."""
+    GPUArray = _arithmetic._gpuarray()
+    flat = _checked_indices(a, index)
+    if isinstance(value, GPUArray):
+        if value.dtype != a.dtype:
+            raise DtypeMismatchError(f"dtype mismatch: {value.dtype} into {a.dtype}")
+        values = broadcast(value, index.shape)
+        values = values if values._order == "C" else values._copy_to_order("C")
+    elif isinstance(value, np.ndarray):
+        if value.dtype != a.dtype:
+            raise DtypeMismatchError(f"dtype mismatch: {value.dtype} into {a.dtype}")
+        values = GPUArray(index.shape, a.dtype, a.allocator)
+        values.set(host_broadcast(value, index.shape))
+    elif _arithmetic.is_scalar(value) or isinstance(value, np.generic):
+        values = GPUArray(index.shape, a.dtype, a.allocator).fill(value)
+    else:
+        raise TypeError(f"cannot assign a {type(value).__name__} to a GPUArray (use a GPUArray, an ndarray or a "
+                        "scalar)")
+    dest = a if a._order else a._copy_to_order("C")
+    multi_put([values.reshape(values.size)], flat, out=[dest])
+    if dest is not a:
+        a._copy_from(dest)

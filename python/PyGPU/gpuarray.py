@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 
 import numpy as np
 
-from . import _arithmetic, _copy, _core, _layout, _operators, _reductions, _seed_api
+from . import _arithmetic, _copy, _core, _indexing, _layout, _operators, _reductions, _seed_api
 from . import elementwise as _elementwise
 from ._dtypes import check_dtype
 from ._errors import DtypeMismatchError, check
@@ -579,22 +579,27 @@ class GPUArray:
 
     # --- views ----------------------------------------------------------------
     def __getitem__(self, index: Any) -> GPUArray:
-        """A view (never a copy) for ints, slices (any step), Ellipsis and newaxis.
+        """A view (never a copy) for ints, slices (any step), Ellipsis and newaxis; for an integer GPUArray index
+        of a 1-D array, a new array of the elements it selects (``take``; numpy's negative indices and IndexError).
 
         Unlike PyCUDA, ``a[5:2]`` is empty and negative steps work.
         """
+        if isinstance(index, GPUArray):
+            return _indexing.gather(self, index)
         shape, strides, offset = _layout.parse_index(self.shape, self.strides, index)
         return self._view(shape, strides, offset)
 
     def __setitem__(self, index: Any, value: GPUArray | npt.NDArray[Any] | complex | np.generic) -> None:
-        """Assign a GPUArray (device to device), an ndarray (host to device) or a scalar."""
+        """Assign a GPUArray (device to device), an ndarray (host to device), of the view's shape or one numpy
+        broadcasts to it, or a scalar; an integer GPUArray index of a 1-D array scatters (``multi_put``)."""
+        if isinstance(index, GPUArray):
+            _indexing.scatter(self, index, value)
+            return
         target = self[index]
         if isinstance(value, GPUArray):
-            target._copy_from(value)
+            target._copy_from(_indexing.broadcast(value, target.shape))
         elif isinstance(value, np.ndarray):
-            if value.shape != target.shape:
-                raise ValueError(f"cannot assign an array of shape {value.shape} to a view of shape {target.shape}")
-            target.set(value)
+            target.set(_indexing.host_broadcast(value, target.shape))
         elif np.isscalar(value) or (isinstance(value, np.generic)):
             target.fill(value)
         else:
