@@ -125,7 +125,7 @@ def take(a: GPUArray, indices: GPUArray, out: GPUArray | None = None, stream: St
     >>> gpuarray.take(a, gpuarray.to_gpu(np.array([2, 0, 2], np.int32))).get()
     array([30., 10., 30.], dtype=float32)
     """
-    return multi_take([a], indices, None if out is None else [out], stream)[0]
+    return multi_take([_flat(a, "a")], indices, None if out is None else [out], stream)[0]
 
 
 @public("PyGPU.gpuarray")
