@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import PyGPU as g
+import PyGPU.driver as cuda
 from helpers import needs_hiprtc, needs_nvrtc, run_python, sample
 from PyGPU import elementwise
-import PyGPU.driver as cuda
 from PyGPU._compile import compile_for
 
 DTYPES = [np.dtype(d) for d in g.dtypes]
@@ -293,7 +293,7 @@ def index_specs():
     """Every gather/scatter kernel spec, for every dtype (and the index dtypes, offsets, chunk sizes)."""
     e = elementwise
     specs = []
-    for dt in DTYPES + [g.vec.float3, g.vec.double2, g.vec.char4]:
+    for dt in [*DTYPES, g.vec.float3, g.vec.double2, g.vec.char4]:
         specs += [e._take_spec(dt, np.int32), e._put_spec(dt, np.int64), e._take_put_spec(dt, np.uint32, True)]
     for it in INDEX_DTYPES:
         specs += [e._take_spec(np.float32, it, 20), e._take_put_spec(np.float32, it, False, 20),

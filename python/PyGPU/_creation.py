@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _core, _layout
 from ._dtypes import SUPPORTED, check_dtype
-from ._errors import DtypeMismatchError, check
+from ._errors import check
 from ._public import public
 from .gpuarray import GPUArray
 

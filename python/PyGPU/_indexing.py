@@ -40,12 +40,12 @@ def _flat(a: Any, what: str) -> GPUArray:
 
 def _indices(indices: Any, what: str) -> GPUArray:
     """A 1-D integer GPUArray of indices (PyCUDA requires one)."""
-    indices = _flat(indices, what)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"{what} must be of an integer dtype, not {indices.dtype}")
-    if indices.ndim != 1:
+    dense = _flat(indices, what)
+    if dense.dtype.kind not in "iu":
+        raise TypeError(f"{what} must be of an integer dtype, not {dense.dtype}")
+    if dense.ndim != 1:
         raise ValueError(f"{what} must be 1D")
-    return indices
+    return dense
 
 
 def _single_dtype(arrays: Sequence[GPUArray]) -> np.dtype[Any]:
@@ -337,8 +337,8 @@ def _checked_indices(a: GPUArray, index: GPUArray) -> GPUArray:
         if not -n <= bad < n:
             raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")
     if low < 0:
-        flat = flat.astype(np.int64)
-        flat = flat + (flat < 0) * n
+        wide: Any = flat.astype(np.int64)  # the operators are generated onto GPUArray: Any for mypy
+        flat = wide + (wide < 0) * n
     return flat
 
 

@@ -9,7 +9,7 @@ device allocations are 256-byte aligned, and every kernel argument travels on it
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -45,12 +45,14 @@ def _maker(name: str, dtype: np.dtype[Any], count: int) -> Callable[..., np.ndar
                             f"{len(components)} given")
         return np.array(tuple(components), dtype=dtype)
 
-    make.__name__ = make.__qualname__ = f"make_{name}"
+    make.__name__ = f"make_{name}"
+    make.__qualname__ = f"vec.make_{name}"
+    make.__module__ = "PyGPU.gpuarray"
     make.__doc__ = f"A 0-d array of ``vec.{name}`` from its {count} component(s) ({', '.join(_FIELDS[:count])})."
     return make
 
 
-class vec:  # noqa: N801  (PyCUDA's name)
+class vec:  # PyCUDA's name
     """CUDA's vector types as numpy dtypes (``vec.float3``) and their constructors (``vec.make_float3``).
 
     Examples
@@ -64,8 +66,10 @@ class vec:  # noqa: N801  (PyCUDA's name)
     """
 
     #: Every vector dtype by its CUDA name.
-    types: dict[str, np.dtype[Any]] = {}
+    types: ClassVar[dict[str, np.dtype[Any]]] = {}
 
+
+vec.__module__ = "PyGPU.gpuarray"  # its public home (reprs, pickles, docs)
 
 for _base, _element, _counts in TABLE:
     for _count in _counts:

@@ -1009,15 +1009,16 @@ from ._creation import (  # noqa: E402
     zeros_like,
 )
 
-# CUDA's vector types, and the gathers and scatters by an index array.
-from ._vec import vec  # noqa: E402
+# cumsum, the gathers and scatters by an index array (and CUDA's vector types, gpuarray.vec, below).
 from ._cumsum import cumsum  # noqa: E402
 from ._indexing import multi_put, multi_take, multi_take_put, take  # noqa: E402
 
 # The reductions (some shadow builtins: sum, max, min, any, all, as in pycuda.gpuarray).
 from ._reductions import all, any, dot, max, min, subset_dot, subset_max, subset_min, subset_sum, sum, vdot  # noqa: E402,F401
+from ._vec import vec  # noqa: E402
 
-__all__ += _reductions.__all__ + ["vec", "cumsum", "take", "multi_take", "multi_put", "multi_take_put"]
+__all__ += _reductions.__all__
+__all__ += ["vec", "cumsum", "take", "multi_take", "multi_put", "multi_take_put"]
 
 for _name in _operators.FUNCTIONS:
     globals()[_name] = _operators.function(_name)
