@@ -48,7 +48,15 @@ def _maker(name: str, dtype: np.dtype[Any], count: int) -> Callable[..., np.ndar
     make.__name__ = f"make_{name}"
     make.__qualname__ = f"vec.make_{name}"
     make.__module__ = "PyGPU.gpuarray"
-    make.__doc__ = f"A 0-d array of ``vec.{name}`` from its {count} component(s) ({', '.join(_FIELDS[:count])})."
+    args = ", ".join(str(k + 1) for k in range(count))
+    make.__doc__ = f"""A 0-d array of ``vec.{name}`` from its {count} component(s) ({', '.join(_FIELDS[:count])}).
+
+    Examples
+    --------
+    >>> import PyGPU as gpuarray
+    >>> gpuarray.vec.make_{name}({args}).dtype == gpuarray.vec.{name}
+    True
+    """
     return make
 
 
