@@ -7,7 +7,9 @@ operators, comparisons, ``astype``, ``reverse``, ``mul_add``, ``if_positive``,
 ``where``, ``maximum``, ``minimum`` launch kernels of ``PyGPU.elementwise``
 (``PyGPU._arithmetic`` says how dtypes and layouts are handled), and for the
 reductions (``sum``, ``dot``, ``min``, ``max``, ``subset_*``, ``any``, ``all``:
-``PyGPU._reductions``, kernels of ``PyGPU.reduction``). ``take`` and the other
+``PyGPU._reductions``, kernels of ``PyGPU.reduction``), the gathers and
+scatters (``take``, ``multi_*``, integer GPUArray indexing: ``_indexing``),
+``cumsum`` (``_cumsum``) and the vector dtypes (``vec``: ``_vec``). The
 operations of the operator table ``_operators`` raise NotImplementedError: they
 are later work, and never return a silently wrong result.
 
