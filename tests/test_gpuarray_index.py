@@ -206,6 +206,9 @@ def test_getitem_with_an_index_array_errors():
         a[g.to_gpu(np.array([True, False]))]
     with pytest.raises(IndexError, match="1-D array only"):
         g.zeros((2, 2))[g.to_gpu(np.array([0]))]
+    for index in ((g.to_gpu(np.array([0])), ...), np.array([0]), [0, 1]):
+        with pytest.raises(IndexError, match="an integer index array must be a GPUArray, alone, on a 1-D array"):
+            a[index]
 
 
 def test_setitem_with_an_index_array():
