@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import TYPE_CHECKING, SupportsIndex
 
 import numpy as np
 
 from . import _core, _layout
 from ._dtypes import SUPPORTED, check_dtype
-from ._errors import DtypeMismatchError, check
+from ._errors import check
 from ._public import public
 from .gpuarray import GPUArray
 
@@ -282,13 +283,14 @@ def ones_like(other_ary: GPUArray, dtype: npt.DTypeLike | None = None, order: st
 
 
 @public("PyGPU.gpuarray")
-def concatenate(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator | None = None) -> GPUArray:
-    """Join arrays of one dtype along an existing axis (device-to-device copies).
+def concatenate(arrays: Iterable[GPUArray], axis: SupportsIndex = 0,
+                allocator: Allocator | None = None) -> GPUArray:
+    """Join arrays along an existing axis (device-to-device copies), as PyCUDA and numpy.
 
     Parameters
     ----------
     arrays : iterable of GPUArray
-        At least one; the same dtype, and the same shape outside `axis`.
+        At least one, of the same shape outside `axis`; any layouts.
     axis : int, optional
         The axis to join along (negative counts from the end).
     allocator : callable, optional
@@ -297,16 +299,17 @@ def concatenate(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator 
     Returns
     -------
     GPUArray
-        A new C-contiguous array.
+        A new C-contiguous array of the arrays' common dtype (``numpy.result_type``, as PyCUDA; an array of
+        another dtype is converted as ``astype`` converts it).
 
     Raises
     ------
     TypeError
         When an element is not a GPUArray.
-    DtypeMismatchError
-        When the dtypes differ.
     ValueError
-        For no arrays, 0-d arrays, shapes that differ outside `axis`, or an `axis` out of bounds.
+        For no arrays, 0-d arrays, or shapes that differ outside `axis` (numpy's messages).
+    numpy.exceptions.AxisError
+        When `axis` is out of bounds (a ValueError and an IndexError).
 
     Examples
     --------
@@ -318,57 +321,62 @@ def concatenate(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator 
     arrays = list(arrays)
     if not arrays:
         raise ValueError("need at least one array to concatenate")
-    first = arrays[0]
     if any(not isinstance(a, GPUArray) for a in arrays):
         raise TypeError("concatenate takes GPUArrays")
+    first = arrays[0]
     if first.ndim == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
     axis = _normalize_axis(axis, first.ndim)
-    for a in arrays[1:]:
-        if a.dtype != first.dtype:
-            raise DtypeMismatchError(f"all arrays must have one dtype ({a.dtype} != {first.dtype})")
-        if a.ndim != first.ndim or any(n != m for i, (n, m) in enumerate(zip(a.shape, first.shape)) if i != axis):
-            raise ValueError(f"shapes {first.shape} and {a.shape} do not match outside axis {axis}")
+    for i, a in enumerate(arrays[1:], 1):
+        if a.ndim != first.ndim:
+            raise ValueError(f"all the input arrays must have same number of dimensions, but the array at index 0 "
+                             f"has {first.ndim} dimension(s) and the array at index {i} has {a.ndim} dimension(s)")
+        for d, (n, m) in enumerate(zip(first.shape, a.shape)):
+            if d != axis and n != m:
+                raise ValueError(f"all the input array dimensions except for the concatenation axis must match "
+                                 f"exactly, but along dimension {d}, the array at index 0 has size {n} and the "
+                                 f"array at index {i} has size {m}")
+    dtype = np.result_type(*(a.dtype for a in arrays))
     shape = list(first.shape)
     shape[axis] = builtins.sum(a.shape[axis] for a in arrays)
-    result = GPUArray(tuple(shape), first.dtype, allocator if allocator is not None else first.allocator)
+    result = GPUArray(tuple(shape), dtype, allocator if allocator is not None else first.allocator)
     start = 0
     for a in arrays:
         index = [slice(None)] * first.ndim
         index[axis] = slice(start, start + a.shape[axis])
-        result[tuple(index)] = a
+        result[tuple(index)] = a if a.dtype == dtype else a.astype(dtype)
         start += a.shape[axis]
     return result
 
 
 @public("PyGPU.gpuarray")
-def stack(arrays: Iterable[GPUArray], axis: int = 0, allocator: Allocator | None = None) -> GPUArray:
-    """Join arrays of one shape and dtype along a new axis.
+def stack(arrays: Iterable[GPUArray], axis: SupportsIndex = 0, allocator: Allocator | None = None) -> GPUArray:
+    """Join arrays of one shape along a new axis, as numpy (PyCUDA takes only ``0 <= axis <= ndim`` and -1).
 
     Parameters
     ----------
     arrays : iterable of GPUArray
-        At least one; all of the same shape and dtype.
+        At least one, all of the same shape.
     axis : int, optional
-        The position of the new axis in the result.
+        The position of the new axis in the result (negative counts from the end of the result's axes).
     allocator : callable, optional
         For the result (default: the first array's).
 
     Returns
     -------
     GPUArray
-        A new C-contiguous array.
+        A new C-contiguous array of the arrays' common dtype.
 
     Raises
     ------
-    TypeError, DtypeMismatchError, ValueError
+    TypeError, ValueError, numpy.exceptions.AxisError
         As :func:`concatenate`; ValueError also when the shapes differ.
 
     Examples
     --------
     >>> import numpy as np, PyGPU as gpuarray
     >>> a = gpuarray.to_gpu(np.array([1, 2], dtype=np.int32))
-    >>> gpuarray.stack([a, a], axis=1).get()
+    >>> gpuarray.stack([a, a], axis=-1).get()
     array([[1, 1],
            [2, 2]], dtype=int32)
     """
@@ -430,8 +438,9 @@ def reshape(a: GPUArray, shape: ShapeLike, order: str = "C") -> GPUArray:
     return a.reshape(shape, order=order)
 
 
-def _normalize_axis(axis: int, ndim: int) -> int:
-    """`axis` in ``range(ndim)`` (negative counts from the end); ValueError when out of bounds."""
+def _normalize_axis(axis: SupportsIndex, ndim: int) -> int:
+    """`axis` in ``range(ndim)`` (negative counts from the end); numpy's AxisError when out of bounds."""
+    axis = operator.index(axis)
     if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of bounds for {ndim} dimension(s)")
+        raise np.exceptions.AxisError(axis, ndim)
     return axis % ndim

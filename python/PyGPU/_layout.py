@@ -133,7 +133,8 @@ def parse_index(shape: Shape, strides: Shape, index: Any) -> tuple[Shape, Shape,
     for entry in index:
         if isinstance(entry, (list, np.ndarray)) or (hasattr(entry, "__cuda_array_interface__")):
             raise IndexError("only integers, slices, Ellipsis and numpy.newaxis are valid indices "
-                             "(boolean masks and integer arrays are not supported)")
+                             "(boolean masks are not supported; an integer index array must be a GPUArray, alone, on a "
+                             "1-D array)")
         if isinstance(entry, (bool, np.bool_)):
             raise IndexError("boolean indices are not supported")
     if sum(1 for entry in index if entry is Ellipsis) > 1:

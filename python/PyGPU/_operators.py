@@ -1,8 +1,9 @@
-"""The operator table of GPUArray: the methods and functions that need a device kernel PyGPU does not offer yet.
+"""The operator table of GPUArray: the methods PyGPU does not offer.
 
-Each entry is a stub that raises NotImplementedError (reductions, take, arange: later slices of the kernel
-issue); the elementwise operations are in ``_arithmetic``. GPUArray and PyGPU.gpuarray pick the stubs up from
-this table.
+Each entry is a stub that raises NotImplementedError: today only the texture-reference bindings, since the
+runtime layer has no texture references (CUDA 12 removed them). The elementwise operations are in
+``_arithmetic``, the reductions in ``_reductions``, the gathers in ``_indexing``. GPUArray picks the stubs up
+from this table.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ if TYPE_CHECKING:
 
 #: GPUArray's methods that need a kernel.
 METHODS = ("bind_to_texref", "bind_to_texref_ext")
-#: PyGPU.gpuarray's functions that need a kernel (the reductions are in _reductions).
-FUNCTIONS = ("take", "multi_take", "multi_put", "multi_take_put", "cumsum")
 
 
 def method(name: str) -> Callable[..., NoReturn]:
@@ -46,31 +45,3 @@ def method(name: str) -> Callable[..., NoReturn]:
     NotImplementedError: GPUArray.{name} needs a device kernel, which PyGPU does not offer yet; ...
     """
     return stub
-
-
-def function(name: str) -> Callable[..., NoReturn]:
-    """The PyGPU.gpuarray function `name` (today a stub raising NotImplementedError)."""
-
-    def stub(*args: Any, **kwargs: Any) -> NoReturn:
-        raise NotImplementedError(f"{name} needs a device kernel, which PyGPU does not offer yet")
-
-    stub.__name__ = name
-    stub.__module__ = "PyGPU.gpuarray"
-    stub.__doc__ = f"""Not available yet: {name} needs a device kernel (raises NotImplementedError).
-
-    Raises
-    ------
-    NotImplementedError
-        Always: PyGPU does not offer this kernel yet. Compute on the host
-        (``a.get()``), or launch your own kernel on the arrays' ``ptr``.
-
-    Examples
-    --------
-    >>> import PyGPU.gpuarray as gpuarray
-    >>> gpuarray.{name}()
-    Traceback (most recent call last):
-    ...
-    NotImplementedError: {name} needs a device kernel, which PyGPU does not offer yet
-    """
-    return stub
-

@@ -680,6 +680,99 @@ def get_reverse_kernel(dtype: Any) -> Function:
     return _compile(_reverse_spec(dtype))
 
 
+def _index_ctypes(dtype: Any, idx_dtype: Any) -> tuple[str, str]:
+    """The C types of a gather/scatter: the element's (a same-size vector or integer type where only bytes
+    move: complex and float16) and the index's."""
+    dt, it = np.dtype(dtype), np.dtype(idx_dtype)
+    if it.kind not in "iu":
+        raise TypeError(f"indices must be of an integer dtype, not {it}")
+    moved = {"c8": "float2", "c16": "double2", "f2": "unsigned short"}.get(f"{dt.kind}{dt.itemsize}")
+    return moved or dtype_to_ctype(dt), dtype_to_ctype(it)
+
+
+def _take_spec(dtype: Any, idx_dtype: Any, vec_count: int = 1) -> Spec:
+    """``dest<k>[i] = src<k>[idx[i]]`` for k < `vec_count` (PyCUDA's take, with loads instead of textures)."""
+    t, it = _index_ctypes(dtype, idx_dtype)
+    ks = range(vec_count)
+    arguments = ", ".join([f"{it} *idx", *(f"{t} *src{k}" for k in ks), *(f"{t} *dest{k}" for k in ks)])
+    operation = f"{it} src_idx = idx[i]; " + " ".join(f"dest{k}[i] = src{k}[src_idx];" for k in ks)
+    return arguments, operation, "take", ""
+
+
+@public("PyGPU.elementwise")
+@context_dependent_memoize
+def get_take_kernel(dtype: Any, idx_dtype: Any, vec_count: int = 1) -> tuple[Function, list[Any]]:
+    """``(function, texrefs)``: ``dest<k>[i] = src<k>[idx[i]]`` for `vec_count` arrays.
+
+    PyCUDA reads the sources through texture references; PyGPU passes them as pointers after ``idx``
+    (arguments ``idx, src0..., dest0..., n``), so the texture list is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PyGPU.elementwise import get_take_kernel
+    >>> func, texrefs = get_take_kernel(np.float32, np.int32, vec_count=2)
+    >>> func.arg_format, texrefs
+    ('PPPPPL', [])
+    """
+    return _compile(_take_spec(dtype, idx_dtype, vec_count)), []
+
+
+def _take_put_spec(dtype: Any, idx_dtype: Any, with_offsets: bool, vec_count: int = 1) -> Spec:
+    """``dest<k>[dest_idx[i]] = src<k>[src_idx[i] (+ offset<k>)]``."""
+    t, it = _index_ctypes(dtype, idx_dtype)
+    ks = range(vec_count)
+    arguments = ", ".join([f"{it} *gmem_dest_idx", f"{it} *gmem_src_idx", *(f"{t} *src{k}" for k in ks),
+                           *(f"{t} *dest{k}" for k in ks), *(f"{it} offset{k}" for k in ks if with_offsets)])
+    operation = f"{it} src_idx = gmem_src_idx[i]; {it} dest_idx = gmem_dest_idx[i]; " + " ".join(
+        f"dest{k}[dest_idx] = src{k}[src_idx{f' + offset{k}' if with_offsets else ''}];" for k in ks)
+    return arguments, operation, "take_put", ""
+
+
+@public("PyGPU.elementwise")
+@context_dependent_memoize
+def get_take_put_kernel(dtype: Any, idx_dtype: Any, with_offsets: bool,
+                        vec_count: int = 1) -> tuple[Function, list[Any]]:
+    """``(function, texrefs)``: ``dest<k>[dest_idx[i]] = src<k>[src_idx[i] + offset<k>]``.
+
+    Arguments ``gmem_dest_idx, gmem_src_idx, src0..., dest0..., offset0... (with_offsets), n``; the sources
+    are pointers, not PyCUDA's texture references, so the texture list is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PyGPU.elementwise import get_take_put_kernel
+    >>> func, texrefs = get_take_put_kernel(np.float64, np.int32, with_offsets=True)
+    >>> func.arg_format, texrefs
+    ('PPPPiL', [])
+    """
+    return _compile(_take_put_spec(dtype, idx_dtype, with_offsets, vec_count)), []
+
+
+def _put_spec(dtype: Any, idx_dtype: Any, vec_count: int = 1) -> Spec:
+    """``dest<k>[dest_idx[i]] = src<k>[i]``."""
+    t, it = _index_ctypes(dtype, idx_dtype)
+    ks = range(vec_count)
+    arguments = ", ".join([f"{it} *gmem_dest_idx", *(f"{t} *dest{k}" for k in ks), *(f"{t} *src{k}" for k in ks)])
+    operation = f"{it} dest_idx = gmem_dest_idx[i]; " + " ".join(f"dest{k}[dest_idx] = src{k}[i];" for k in ks)
+    return arguments, operation, "put", ""
+
+
+@public("PyGPU.elementwise")
+@context_dependent_memoize
+def get_put_kernel(dtype: Any, idx_dtype: Any, vec_count: int = 1) -> Function:
+    """``dest<k>[dest_idx[i]] = src<k>[i]`` (arguments ``gmem_dest_idx, dest0..., src0..., n``, as PyCUDA).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PyGPU.elementwise import get_put_kernel
+    >>> get_put_kernel(np.int8, np.int64, vec_count=2).arg_format
+    'PPPPPL'
+    """
+    return _compile(_put_spec(dtype, idx_dtype, vec_count))
+
+
 def _rdivide_spec(dtype_x: Any, dtype_z: Any) -> Spec:
     """``z[i] = y / x[i]`` computed in `dtype_z`."""
     arguments, operation, _name, preamble = _scalar_op_spec(dtype_x, dtype_z, dtype_z, "/", reverse=True)

@@ -7,7 +7,9 @@ operators, comparisons, ``astype``, ``reverse``, ``mul_add``, ``if_positive``,
 ``where``, ``maximum``, ``minimum`` launch kernels of ``PyGPU.elementwise``
 (``PyGPU._arithmetic`` says how dtypes and layouts are handled), and for the
 reductions (``sum``, ``dot``, ``min``, ``max``, ``subset_*``, ``any``, ``all``:
-``PyGPU._reductions``, kernels of ``PyGPU.reduction``). ``take`` and the other
+``PyGPU._reductions``, kernels of ``PyGPU.reduction``), the gathers and
+scatters (``take``, ``multi_*``, integer GPUArray indexing: ``_indexing``),
+``cumsum`` (``_cumsum``) and the vector dtypes (``vec``: ``_vec``). The
 operations of the operator table ``_operators`` raise NotImplementedError: they
 are later work, and never return a silently wrong result.
 
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 
 import numpy as np
 
-from . import _arithmetic, _copy, _core, _layout, _operators, _reductions, _seed_api
+from . import _arithmetic, _copy, _core, _indexing, _layout, _operators, _reductions, _seed_api
 from . import elementwise as _elementwise
 from ._dtypes import check_dtype
 from ._errors import DtypeMismatchError, check
@@ -579,22 +581,27 @@ class GPUArray:
 
     # --- views ----------------------------------------------------------------
     def __getitem__(self, index: Any) -> GPUArray:
-        """A view (never a copy) for ints, slices (any step), Ellipsis and newaxis.
+        """A view (never a copy) for ints, slices (any step), Ellipsis and newaxis; for an integer GPUArray index
+        of a 1-D array, a new array of the elements it selects (``take``; numpy's negative indices and IndexError).
 
         Unlike PyCUDA, ``a[5:2]`` is empty and negative steps work.
         """
+        if isinstance(index, GPUArray):
+            return _indexing.gather(self, index)
         shape, strides, offset = _layout.parse_index(self.shape, self.strides, index)
         return self._view(shape, strides, offset)
 
     def __setitem__(self, index: Any, value: GPUArray | npt.NDArray[Any] | complex | np.generic) -> None:
-        """Assign a GPUArray (device to device), an ndarray (host to device) or a scalar."""
+        """Assign a GPUArray (device to device), an ndarray (host to device), of the view's shape or one numpy
+        broadcasts to it, or a scalar; an integer GPUArray index of a 1-D array scatters (``multi_put``)."""
+        if isinstance(index, GPUArray):
+            _indexing.scatter(self, index, value)
+            return
         target = self[index]
         if isinstance(value, GPUArray):
-            target._copy_from(value)
+            target._copy_from(_indexing.broadcast(value, target.shape))
         elif isinstance(value, np.ndarray):
-            if value.shape != target.shape:
-                raise ValueError(f"cannot assign an array of shape {value.shape} to a view of shape {target.shape}")
-            target.set(value)
+            target.set(_indexing.host_broadcast(value, target.shape))
         elif np.isscalar(value) or (isinstance(value, np.generic)):
             target.fill(value)
         else:
@@ -1004,10 +1011,16 @@ from ._creation import (  # noqa: E402
     zeros_like,
 )
 
+# cumsum, the gathers and scatters by an index array (and CUDA's vector types, gpuarray.vec, below).
+from ._cumsum import cumsum  # noqa: E402
+from ._indexing import multi_put, multi_take, multi_take_put, take  # noqa: E402
+
 # The reductions (some shadow builtins: sum, max, min, any, all, as in pycuda.gpuarray).
 from ._reductions import all, any, dot, max, min, subset_dot, subset_max, subset_min, subset_sum, sum, vdot  # noqa: E402,F401
+from ._vec import vec  # noqa: E402
 
 __all__ += _reductions.__all__
+__all__ += ["vec", "cumsum", "take", "multi_take", "multi_put", "multi_take_put"]
 
 # arange and the logical functions (PyGPU._arange, PyGPU._arithmetic).
 from ._arange import arange  # noqa: E402
@@ -1015,7 +1028,3 @@ from ._arithmetic import logical_and, logical_not, logical_or  # noqa: E402
 
 __all__ += ["arange", "logical_and", "logical_not", "logical_or"]
 
-for _name in _operators.FUNCTIONS:
-    globals()[_name] = _operators.function(_name)
-    __all__.append(_name)
-del _name

@@ -79,9 +79,9 @@ def register_dtype(dtype: Any, c_names: str | Iterable[str], alias_ok: bool = Fa
     --------
     >>> import numpy as np
     >>> from PyGPU.tools import register_dtype, dtype_to_ctype
-    >>> register_dtype(np.dtype([("x", np.float32), ("y", np.float32)]), "point2")
-    >>> dtype_to_ctype(np.dtype([("x", np.float32), ("y", np.float32)]))
-    'point2'
+    >>> register_dtype(np.dtype([("mass", np.float32), ("id", np.int32)]), "particle")
+    >>> dtype_to_ctype(np.dtype([("mass", np.float32), ("id", np.int32)]))
+    'particle'
     """
     names = [c_names] if isinstance(c_names, str) else list(c_names)
     dt = np.dtype(dtype)
