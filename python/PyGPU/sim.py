@@ -878,7 +878,10 @@ def leaks() -> list[dict[str, Any]]:
 
     The same dicts as :func:`allocations`. Objects that still reference
     memory (a GPUArray in a variable) count: drop them first. Unreachable
-    objects are collected (``gc.collect()``) before looking.
+    objects are collected (``gc.collect()``) before looking. Blocks that a
+    memory pool holds for reuse (GPUArray's default pool,
+    ``PyGPU.tools.default_pool``) are no leak and are left out;
+    :func:`allocations` lists them.
 
     Returns
     -------
@@ -897,7 +900,10 @@ def leaks() -> list[dict[str, Any]]:
     """
     _require("leaks()")
     gc.collect()
-    return allocations()
+    from ._pool import held_addresses  # blocks a memory pool keeps for reuse are no leak
+
+    held = held_addresses()
+    return [a for a in allocations() if a["address"] not in held]
 
 
 def _size_text(n: int) -> str:
