@@ -17,7 +17,6 @@ import math
 import operator
 import os
 import sys
-import threading
 import warnings
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Generic, SupportsIndex, TypeVar
@@ -44,11 +43,18 @@ _MANTISSA_MASK = (1 << _LEADING_BITS) - 1
 _POOLS: weakref.WeakSet[_MemoryPool[Any]] = weakref.WeakSet()
 
 
+_finalizing = sys.is_finalizing
+
+
 def bin_number(size: int) -> int:
     """PyCUDA's bin of `size` bytes: its highest bit's index, then the 4 bits below it."""
     top = max(size.bit_length() - 1, 0)
     shift = top - _LEADING_BITS
     return top << _LEADING_BITS | ((size >> shift if shift >= 0 else size << -shift) & _MANTISSA_MASK)
+
+
+#: bin_number of the sizes up to 64 KiB that are multiples of 4 bytes, for the allocation fast path.
+_BIN_OF: dict[int, int] = {}
 
 
 def alloc_size(bin_nr: int) -> int:
@@ -58,6 +64,9 @@ def alloc_size(bin_nr: int) -> int:
     if shift >= 0:
         return head << shift | ((1 << shift) - 1)
     return head >> -shift
+
+
+_BIN_OF.update((n, bin_number(n)) for n in range(4, 1 << 16, 4))
 
 
 def _size(size: SupportsIndex) -> int:
@@ -76,18 +85,18 @@ class _MemoryPool(Generic[Block]):
 
     Counters follow PyCUDA: an *active* block is in use by the program, a *held* one waits in a bin;
     *managed* bytes are the sizes of all blocks, active and held; *active* bytes are the sizes asked for.
+    No lock: a block is taken and given back by single list operations, which the GIL makes atomic, and a
+    destructor run by the garbage collector in the middle of an allocation can safely give a block back.
     """
 
     _kind = "memory"
 
     def __init__(self) -> None:
         self._bins: dict[int, list[Block]] = {}
-        self._held_blocks = 0
-        self._active_blocks = 0
+        self._blocks = 0  # blocks got from the backend and not given back: active + held
         self._managed_bytes = 0
         self._active_bytes = 0
         self._holding = True
-        self._lock = threading.Lock()
         _POOLS.add(self)
 
     # --- what a subclass provides ---------------------------------------------------------
@@ -136,12 +145,12 @@ class _MemoryPool(Generic[Block]):
     def held_blocks(self) -> int:
         """Blocks freed by the program and kept for reuse."""
         self._prune()
-        return self._held_blocks
+        return sum(len(bin_) for bin_ in list(self._bins.values()))
 
     @property
     def active_blocks(self) -> int:
         """Blocks in use by the program."""
-        return self._active_blocks
+        return self._blocks - self.held_blocks
 
     @property
     def managed_bytes(self) -> int:
@@ -165,15 +174,15 @@ class _MemoryPool(Generic[Block]):
         >>> pool.held_blocks, pool.free_held(), pool.held_blocks
         (1, None, 0)
         """
-        with self._lock:
-            blocks = [(nr, block) for nr, bin_ in self._bins.items() for block in bin_]
-            for bin_ in self._bins.values():
-                bin_.clear()
-            self._held_blocks = 0
-            self._managed_bytes -= sum(alloc_size(nr) for nr, _ in blocks)
-        for _, block in blocks:
-            if self._alive(block):
-                self._release(block)
+        for nr, bin_ in list(self._bins.items()):
+            while True:
+                try:
+                    block = bin_.pop()
+                except IndexError:
+                    break
+                self._forget(nr)
+                if self._alive(block):
+                    self._release(block)
 
     def stop_holding(self) -> None:
         """Free what the pool holds, and from now on free blocks when the program frees them.
@@ -193,20 +202,29 @@ class _MemoryPool(Generic[Block]):
         self.free_held()
 
     # --- the pool's work ------------------------------------------------------------------
-    def _take(self, size: int) -> Block:
-        """A block of at least `size` bytes: a held one of its bin, else a new one (freeing held ones on OOM)."""
+    def _bin(self, size: int) -> list[Block]:
+        """The bin of `size` bytes (made on first use)."""
         nr = bin_number(size)
-        with self._lock:
-            bin_ = self._bins.get(nr)
-            while bin_:
+        bin_ = self._bins.get(nr)
+        return bin_ if bin_ is not None else self._bins.setdefault(nr, [])
+
+    def _forget(self, nr: int) -> None:
+        """Count a block of bin `nr` as no longer the pool's."""
+        self._blocks -= 1
+        self._managed_bytes -= alloc_size(nr)
+
+    def _take(self, size: int, bin_: list[Block]) -> Block:
+        """A block of at least `size` bytes from `bin_` (its bin), else a new one (freeing held ones on OOM)."""
+        while bin_:
+            try:
                 block = bin_.pop()
-                self._held_blocks -= 1
-                if self._alive(block):
-                    self._active_blocks += 1
-                    self._active_bytes += size
-                    return block
-                self._managed_bytes -= alloc_size(nr)  # freed by a device reset
-        nbytes = alloc_size(nr)
+            except IndexError:  # another thread took the last one
+                break
+            if self._alive(block):
+                self._active_bytes += size
+                return block
+            self._forget(bin_number(size))  # freed by a device reset
+        nbytes = alloc_size(bin_number(size))
         block, code = self._new_block(nbytes)
         if block is None and code == _g.cudaErrorMemoryAllocation:
             self.free_held()  # as CuPy: what the pool holds goes first, then what the garbage holds
@@ -219,40 +237,35 @@ class _MemoryPool(Generic[Block]):
             raise error_for(code, f"{type(self).__name__} could not allocate a block of {nbytes} bytes "
                                   f"for {size} bytes, even after freeing the {self._kind} it held",
                             f"{type(self).__name__}.allocate")
-        with self._lock:
-            self._active_blocks += 1
-            self._active_bytes += size
-            self._managed_bytes += nbytes
+        self._blocks += 1
+        self._managed_bytes += nbytes
+        self._active_bytes += size
         return block
 
-    def _give(self, block: Block, size: int) -> None:
+    def _give(self, block: Block, size: int, bin_: list[Block]) -> None:
         """Take back a block the program freed: hold it, or free it (stop_holding, or dead after a reset)."""
-        nr = bin_number(size)
-        alive = self._alive(block)
-        with self._lock:
-            self._active_blocks -= 1
-            self._active_bytes -= size
-            if alive and self._holding:
-                self._held_blocks += 1
-                self._bins.setdefault(nr, []).append(block)
-                return
-            self._managed_bytes -= alloc_size(nr)
-        if alive:
+        self._active_bytes -= size
+        if self._holding and self._alive(block):
+            bin_.append(block)
+            return
+        self._forget(bin_number(size))
+        if self._alive(block):
             self._release(block)
 
     def _prune(self) -> None:
         """Forget held blocks that a device reset freed."""
-        with self._lock:
-            for nr, bin_ in self._bins.items():
-                alive = [block for block in bin_ if self._alive(block)]
-                if len(alive) != len(bin_):
-                    self._held_blocks -= len(bin_) - len(alive)
-                    self._managed_bytes -= (len(bin_) - len(alive)) * alloc_size(nr)
-                    bin_[:] = alive
+        for nr, bin_ in list(self._bins.items()):
+            for block in list(bin_):
+                if not self._alive(block):
+                    try:
+                        bin_.remove(block)
+                    except ValueError:  # taken meanwhile
+                        continue
+                    self._forget(nr)
 
     def _held_addresses(self) -> list[int]:
-        with self._lock:
-            return [self._address(block) for bin_ in self._bins.values() for block in bin_ if self._alive(block)]
+        return [self._address(block) for bin_ in list(self._bins.values()) for block in list(bin_)
+                if self._alive(block)]
 
     def __del__(self) -> None:
         if sys.is_finalizing():
@@ -297,9 +310,10 @@ class PooledDeviceAllocation(DeviceAllocation):
     (0, 1)
     """
 
-    __slots__ = ("_pool", "_size")
+    __slots__ = ("_bin", "_pool", "_size")
     _pool: DeviceMemoryPool | None
     _size: int
+    _bin: list[_g.pointer_wrapper_void]
 
     def __init__(self, ptr: _g.pointer_wrapper_void) -> None:  # pools make them (DeviceMemoryPool.allocate)
         raise TypeError("PooledDeviceAllocation objects come from DeviceMemoryPool.allocate()")
@@ -317,18 +331,17 @@ class PooledDeviceAllocation(DeviceAllocation):
             raise error_for(_g.cudaErrorInvalidValue, "this pooled allocation was already freed "
                             "(a block is given back to its pool once)", "PooledDeviceAllocation.free")
         self._pool = None
-        pool._give(self._ptr, self._size)
+        pool._give(self._ptr, self._size, self._bin)
 
     def __len__(self) -> int:
         return self._size
 
     def __del__(self) -> None:
         pool = getattr(self, "_pool", None)
-        if pool is None or sys.is_finalizing():
+        if pool is None or _finalizing():
             return
-        self._pool = None
         try:
-            pool._give(self._ptr, self._size)
+            pool._give(self._ptr, self._size, self._bin)
         except Exception as exc:  # destructors never raise
             warnings.warn(f"giving a block back to its pool failed: {exc}", RuntimeWarning, stacklevel=2)
 
@@ -399,9 +412,11 @@ class DeviceMemoryPool(_MemoryPool[_g.pointer_wrapper_void]):
         (1000, 1023)
         """
         n = size if type(size) is int and size >= 0 else _size(size)
+        bin_ = self._bins.get(_BIN_OF.get(n) or bin_number(n)) or self._bin(n)
         result = _new_pooled(PooledDeviceAllocation)
-        result._ptr = self._take(n)
+        result._ptr = self._take(n, bin_)
         result._size = n
+        result._bin = bin_
         result._pool = self
         return result
 
@@ -449,12 +464,13 @@ class PooledHostAllocation:
     ('PooledHostAllocation', 24)
     """
 
-    __slots__ = ("__weakref__", "_block", "_pool", "_size")
+    __slots__ = ("__weakref__", "_bin", "_block", "_pool", "_size")
 
-    def __init__(self, pool: PageLockedMemoryPool, block: npt.NDArray[np.uint8], size: int) -> None:
-        self._pool: PageLockedMemoryPool | None = pool
-        self._block = block
+    def __init__(self, pool: PageLockedMemoryPool, size: int) -> None:
+        self._bin = bin_ = pool._bin(size)
+        self._block = pool._take(size, bin_)
         self._size = size
+        self._pool: PageLockedMemoryPool | None = pool
 
     @property
     def __array_interface__(self) -> dict[str, Any]:
@@ -475,7 +491,7 @@ class PooledHostAllocation:
             raise error_for(_g.cudaErrorInvalidValue, "this pooled allocation was already freed "
                             "(a block is given back to its pool once)", "PooledHostAllocation.free")
         self._pool = None
-        pool._give(self._block, self._size)
+        pool._give(self._block, self._size, self._bin)
 
     def __len__(self) -> int:
         return self._size
@@ -486,7 +502,7 @@ class PooledHostAllocation:
             return
         self._pool = None
         try:
-            pool._give(self._block, self._size)
+            pool._give(self._block, self._size, self._bin)
         except Exception as exc:  # destructors never raise
             warnings.warn(f"giving a block back to its pool failed: {exc}", RuntimeWarning, stacklevel=2)
 
@@ -546,7 +562,7 @@ class PageLockedMemoryPool(_MemoryPool["npt.NDArray[np.uint8]"]):
         raw: Any = shape
         dims = (_size(raw),) if np.ndim(raw) == 0 else tuple(_size(n) for n in raw)
         nbytes = dtype.itemsize * math.prod(dims)
-        holder = PooledHostAllocation(self, self._take(nbytes), nbytes)
+        holder = PooledHostAllocation(self, nbytes)
         return np.asarray(holder).view(dtype).reshape(dims, order=order)  # type: ignore[call-overload]
 
     def _new_block(self, nbytes: int) -> tuple[npt.NDArray[np.uint8] | None, int]:
