@@ -343,6 +343,7 @@ def test_pinned_pool_arrays(pygpu_sim):
     d.set_async(a, stream=s)
     s.synchronize()
     assert d.get().tolist() == np.arange(12).reshape(3, 4).tolist()
+    del d  # set_async made `a` its host array
     assert (pool.active_blocks, pool.active_bytes, pool.managed_bytes) == (1, 48, 49)
     address = a.ctypes.data
     del a
