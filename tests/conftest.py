@@ -16,8 +16,8 @@ os.environ["PYGPU_SIM_MEMORY"] = "1GiB"
 import pytest
 
 import PyGPU as g
-from PyGPU import tools
 from helpers import Gate, Hardware
+from PyGPU import tools
 from PyGPU.testing import pygpu_chaos, pygpu_sim  # noqa: F401  (PyGPU's fixtures, opt-in)
 
 

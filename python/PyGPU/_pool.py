@@ -19,6 +19,7 @@ import os
 import sys
 import warnings
 import weakref
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, Callable, Generic, SupportsIndex, TypeVar
 
 import numpy as np
@@ -38,6 +39,9 @@ Block = TypeVar("Block")
 #: Bits of the size kept below its highest bit in a bin number (PyCUDA's ``leading_bits_in_bin_id``).
 _LEADING_BITS = 4
 _MANTISSA_MASK = (1 << _LEADING_BITS) - 1
+
+#: Threads with a PyGPU.sim.label pending: their next pool allocation is a new, labelled block.
+_labelled_threads: set[int] = set()
 
 #: Every pool alive, for held_addresses() (PyGPU.sim.leaks leaves their blocks out).
 _POOLS: weakref.WeakSet[_MemoryPool[Any]] = weakref.WeakSet()
@@ -214,7 +218,14 @@ class _MemoryPool(Generic[Block]):
         self._managed_bytes -= alloc_size(nr)
 
     def _take(self, size: int, bin_: list[Block]) -> Block:
-        """A block of at least `size` bytes from `bin_` (its bin), else a new one (freeing held ones on OOM)."""
+        """A block of at least `size` bytes from `bin_` (its bin), else a new one (freeing held ones on OOM).
+
+        A thread with a ``PyGPU.sim.label`` pending gets a new block, which the label names.
+        """
+        labelled = bool(_labelled_threads) and get_ident() in _labelled_threads
+        if labelled:
+            _labelled_threads.discard(get_ident())  # the new block's cudaMalloc uses the label up
+            bin_ = []
         while bin_:
             try:
                 block = bin_.pop()
@@ -225,22 +236,22 @@ class _MemoryPool(Generic[Block]):
                 return block
             self._forget(bin_number(size))  # freed by a device reset
         nbytes = alloc_size(bin_number(size))
-        block, code = self._new_block(nbytes)
-        if block is None and code == _g.cudaErrorMemoryAllocation:
+        fresh, code = self._new_block(nbytes)
+        if fresh is None and code == _g.cudaErrorMemoryAllocation:
             self.free_held()  # as CuPy: what the pool holds goes first, then what the garbage holds
-            block, code = self._new_block(nbytes)
-            if block is None and code == _g.cudaErrorMemoryAllocation:
+            fresh, code = self._new_block(nbytes)
+            if fresh is None and code == _g.cudaErrorMemoryAllocation:
                 gc.collect()
                 self.free_held()
-                block, code = self._new_block(nbytes)
-        if block is None:
+                fresh, code = self._new_block(nbytes)
+        if fresh is None:
             raise error_for(code, f"{type(self).__name__} could not allocate a block of {nbytes} bytes "
                                   f"for {size} bytes, even after freeing the {self._kind} it held",
                             f"{type(self).__name__}.allocate")
         self._blocks += 1
         self._managed_bytes += nbytes
         self._active_bytes += size
-        return block
+        return fresh
 
     def _give(self, block: Block, size: int, bin_: list[Block]) -> None:
         """Take back a block the program freed: hold it, or free it (stop_holding, or dead after a reset)."""
@@ -279,6 +290,14 @@ class _MemoryPool(Generic[Block]):
     def __repr__(self) -> str:
         return (f"<{type(self).__module__}.{type(self).__name__}: {self.active_blocks} active blocks "
                 f"({self.active_bytes} bytes), {self.held_blocks} held, {self.managed_bytes} bytes managed>")
+
+
+def label_pending(pending: bool) -> None:
+    """PyGPU.sim.label says whether the calling thread has a label pending for its next allocation."""
+    if pending:
+        _labelled_threads.add(get_ident())
+    else:
+        _labelled_threads.discard(get_ident())
 
 
 def held_addresses() -> set[int]:
@@ -563,7 +582,8 @@ class PageLockedMemoryPool(_MemoryPool["npt.NDArray[np.uint8]"]):
         dims = (_size(raw),) if np.ndim(raw) == 0 else tuple(_size(n) for n in raw)
         nbytes = dtype.itemsize * math.prod(dims)
         holder = PooledHostAllocation(self, nbytes)
-        return np.asarray(holder).view(dtype).reshape(dims, order=order)  # type: ignore[call-overload]
+        result: npt.NDArray[Any] = np.asarray(holder).view(dtype).reshape(dims, order=order)  # type: ignore[call-overload]
+        return result
 
     def _new_block(self, nbytes: int) -> tuple[npt.NDArray[np.uint8] | None, int]:
         try:
@@ -678,7 +698,7 @@ def set_default_allocator(kind: str) -> None:
     >>> get_default_allocator()
     'pool'
     """
-    global default_allocator
+    global default_allocator  # noqa: PLW0603  (one module attribute: GPUArray's hot path reads it)
     if kind not in _KINDS:
         raise ValueError(f"the default allocator is 'pool' or 'malloc', got {kind!r}")
     default_allocator = pooled_alloc if kind == "pool" else mem_alloc

@@ -26,8 +26,15 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from ._device import Context, Device, device_attribute
-from ._pool import (DeviceMemoryPool, PageLockedMemoryPool, PooledDeviceAllocation, PooledHostAllocation,
-                    default_pool, get_default_allocator, set_default_allocator)
+from ._pool import (
+    DeviceMemoryPool,
+    PageLockedMemoryPool,
+    PooledDeviceAllocation,
+    PooledHostAllocation,
+    default_pool,
+    get_default_allocator,
+    set_default_allocator,
+)
 from ._public import public
 
 __all__ = ["Argument", "DeviceData", "OccupancyRecord", "ScalarArg", "VectorArg", "bitlog2", "clear_context_caches",
