@@ -20,7 +20,7 @@ import sys
 import warnings
 import weakref
 from threading import get_ident
-from typing import TYPE_CHECKING, Any, Callable, Generic, SupportsIndex, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, SupportsIndex
 
 import numpy as np
 
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
     from ._pinned import ShapeLike
 
-Block = TypeVar("Block")
+#: A block of a pool: a device pointer object, or a pinned uint8 numpy array.
+Block = Any
 
 #: Bits of the size kept below its highest bit in a bin number (PyCUDA's ``leading_bits_in_bin_id``).
 _LEADING_BITS = 4
@@ -44,7 +45,7 @@ _MANTISSA_MASK = (1 << _LEADING_BITS) - 1
 _labelled_threads: set[int] = set()
 
 #: Every pool alive, for held_addresses() (PyGPU.sim.leaks leaves their blocks out).
-_POOLS: weakref.WeakSet[_MemoryPool[Any]] = weakref.WeakSet()
+_POOLS: weakref.WeakSet[_MemoryPool] = weakref.WeakSet()
 
 
 _finalizing = sys.is_finalizing
@@ -84,7 +85,7 @@ def _size(size: SupportsIndex) -> int:
     return n
 
 
-class _MemoryPool(Generic[Block]):
+class _MemoryPool:
     """The bins and counters of a pool; subclasses say how to get, free and check a block.
 
     Counters follow PyCUDA: an *active* block is in use by the program, a *held* one waits in a bin;
@@ -373,12 +374,12 @@ _new_pooled = PooledDeviceAllocation.__new__
 
 
 @public("PyGPU.tools")
-class DeviceMemoryPool(_MemoryPool[_g.pointer_wrapper_void]):
+class DeviceMemoryPool(_MemoryPool):
     """A pool of device memory, as PyCUDA's: ``allocate`` reuses blocks the program freed.
 
-    ``pool.allocate`` is an allocator: pass it as ``allocator=`` to :class:`PyGPU.GPUArray`,
-    :func:`PyGPU.empty`, :func:`PyGPU.zeros`, :func:`PyGPU.to_gpu` ... The pool allocates on the device
-    that was current when it was made. When the device is full, the pool frees what it holds (and what
+    ``pool.allocate`` is an allocator: pass it as ``allocator=`` to ``GPUArray``, ``empty``, ``zeros``,
+    ``to_gpu`` ... of :mod:`PyGPU.gpuarray`. The pool allocates on the device that was current when it was
+    made. When the device is full, the pool frees what it holds (and what
     the garbage collector finds) and tries again before raising.
 
     Examples
@@ -527,7 +528,7 @@ class PooledHostAllocation:
 
 
 @public("PyGPU.tools")
-class PageLockedMemoryPool(_MemoryPool["npt.NDArray[np.uint8]"]):
+class PageLockedMemoryPool(_MemoryPool):
     """A pool of page-locked (pinned) host memory, as PyCUDA's: ``allocate`` returns numpy arrays.
 
     PyCUDA takes a ``PageLockedAllocator(flags)``; PyGPU's pinned memory is always portable (see
