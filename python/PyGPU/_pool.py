@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import math
-import operator
 import os
 import sys
 import warnings
@@ -26,7 +25,7 @@ import numpy as np
 
 from . import _core as _g
 from ._errors import CudaError, error_for
-from ._memory import DeviceAllocation, mem_alloc
+from ._memory import DeviceAllocation, count, mem_alloc
 from ._public import public
 
 if TYPE_CHECKING:
@@ -76,13 +75,7 @@ _BIN_OF.update((n, bin_number(n)) for n in range(4, 1 << 16, 4))
 
 def _size(size: SupportsIndex) -> int:
     """An allocation size: an int >= 0 (TypeError, ValueError)."""
-    try:
-        n = operator.index(size)
-    except TypeError:
-        raise TypeError(f"size must be an int, got {type(size).__name__}") from None
-    if n < 0:
-        raise ValueError(f"size must be >= 0, got {n}")
-    return n
+    return count(size, "size")
 
 
 class _MemoryPool:
@@ -105,8 +98,8 @@ class _MemoryPool:
         _POOLS.add(self)
 
     # --- what a subclass provides ---------------------------------------------------------
-    def _new_block(self, nbytes: int) -> tuple[Block | None, int]:
-        """A fresh block of `nbytes` from the backend and 0, or None and the backend's error code."""
+    def _new_block(self, nbytes: int) -> tuple[Block | None, int, str]:
+        """A fresh block of `nbytes` from the backend, 0 and "", or None, the backend's error code and message."""
         raise NotImplementedError
 
     def _release(self, block: Block) -> None:
@@ -237,17 +230,18 @@ class _MemoryPool:
                 return block
             self._forget(bin_number(size))  # freed by a device reset
         nbytes = alloc_size(bin_number(size))
-        fresh, code = self._new_block(nbytes)
+        fresh, code, message = self._new_block(nbytes)
         if fresh is None and code == _g.cudaErrorMemoryAllocation:
             self.free_held()  # as CuPy: what the pool holds goes first, then what the garbage holds
-            fresh, code = self._new_block(nbytes)
+            fresh, code, message = self._new_block(nbytes)
             if fresh is None and code == _g.cudaErrorMemoryAllocation:
                 gc.collect()
                 self.free_held()
-                fresh, code = self._new_block(nbytes)
+                fresh, code, message = self._new_block(nbytes)
         if fresh is None:
-            raise error_for(code, f"{type(self).__name__} could not allocate a block of {nbytes} bytes "
-                                  f"for {size} bytes, even after freeing the {self._kind} it held",
+            retried = f", even after freeing the {self._kind} it held" if code == _g.cudaErrorMemoryAllocation else ""
+            raise error_for(code, f"{type(self).__name__} could not allocate a block of {nbytes} bytes for {size} "
+                                  f"bytes{retried}" + (f": {message}" if message else ""),
                             f"{type(self).__name__}.allocate")
         self._blocks += 1
         self._managed_bytes += nbytes
@@ -280,8 +274,8 @@ class _MemoryPool:
                 if self._alive(block)]
 
     def __del__(self) -> None:
-        if sys.is_finalizing():
-            return  # the process is ending: freeing would wait for queued work
+        if sys.is_finalizing() or getattr(self, "_bins", None) is None:
+            return  # the process is ending (freeing would wait for queued work), or __init__ failed
         try:
             self.free_held()
         except Exception as exc:  # destructors never raise
@@ -304,6 +298,26 @@ def label_pending(pending: bool) -> None:
 def held_addresses() -> set[int]:
     """The addresses of the blocks every live pool holds (device and pinned): memory that is no leak."""
     return {address for pool in list(_POOLS) for address in pool._held_addresses()}
+
+
+def _give_back(holder: PooledDeviceAllocation | PooledHostAllocation, block: Block, call: str | None) -> None:
+    """Give `holder`'s block back to its pool, once: `call` names a free(), which raises the second time;
+    None is a destructor, which never raises (a failure becomes a warning) and does nothing at exit."""
+    pool = holder._pool
+    if pool is None:
+        if call is None:
+            return
+        raise error_for(_g.cudaErrorInvalidValue, "this pooled allocation was already freed "
+                        "(a block is given back to its pool once)", call)
+    if call is None and _finalizing():
+        return  # the process is ending: freeing would wait for queued work
+    holder._pool = None
+    try:
+        pool._give(block, holder._size, holder._bin)
+    except Exception as exc:
+        if call is not None:
+            raise
+        warnings.warn(f"giving a block back to its pool failed: {exc}", RuntimeWarning, stacklevel=3)
 
 
 # ----------------------------------------------------------------------------------- device
@@ -346,24 +360,14 @@ class PooledDeviceAllocation(DeviceAllocation):
         >>> from PyGPU.tools import DeviceMemoryPool
         >>> DeviceMemoryPool().allocate(16).free()
         """
-        pool = self._pool
-        if pool is None:
-            raise error_for(_g.cudaErrorInvalidValue, "this pooled allocation was already freed "
-                            "(a block is given back to its pool once)", "PooledDeviceAllocation.free")
-        self._pool = None
-        pool._give(self._ptr, self._size, self._bin)
+        _give_back(self, self._ptr, "PooledDeviceAllocation.free")
 
     def __len__(self) -> int:
         return self._size
 
     def __del__(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is None or _finalizing():
-            return
-        try:
-            pool._give(self._ptr, self._size, self._bin)
-        except Exception as exc:  # destructors never raise
-            warnings.warn(f"giving a block back to its pool failed: {exc}", RuntimeWarning, stacklevel=2)
+        if getattr(self, "_pool", None) is not None:
+            _give_back(self, self._ptr, None)
 
     def __repr__(self) -> str:
         state = "" if getattr(self, "_pool", None) is not None else ", freed"
@@ -440,7 +444,7 @@ class DeviceMemoryPool(_MemoryPool):
         result._pool = self
         return result
 
-    def _new_block(self, nbytes: int) -> tuple[_g.pointer_wrapper_void | None, int]:
+    def _new_block(self, nbytes: int) -> tuple[_g.pointer_wrapper_void | None, int, str]:
         current, _ = _g.cudaGetDevice()
         if current != self._device:
             _g.cudaSetDevice(self._device)
@@ -449,7 +453,7 @@ class DeviceMemoryPool(_MemoryPool):
         finally:
             if current is not None and current != self._device:
                 _g.cudaSetDevice(current)
-        return (ptr, 0) if int(err) == _g.cudaSuccess else (None, int(err))
+        return (ptr, 0, "") if int(err) == _g.cudaSuccess else (None, int(err), err.message or err.description)
 
     def _release(self, block: _g.pointer_wrapper_void) -> None:
         err = _g.cudaFree(block)
@@ -506,25 +510,14 @@ class PooledHostAllocation:
         >>> a = PageLockedMemoryPool().allocate(4, "int32")
         >>> a.base.base.free()
         """
-        pool = self._pool
-        if pool is None:
-            raise error_for(_g.cudaErrorInvalidValue, "this pooled allocation was already freed "
-                            "(a block is given back to its pool once)", "PooledHostAllocation.free")
-        self._pool = None
-        pool._give(self._block, self._size, self._bin)
+        _give_back(self, self._block, "PooledHostAllocation.free")
 
     def __len__(self) -> int:
         return self._size
 
     def __del__(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is None or sys.is_finalizing():
-            return
-        self._pool = None
-        try:
-            pool._give(self._block, self._size, self._bin)
-        except Exception as exc:  # destructors never raise
-            warnings.warn(f"giving a block back to its pool failed: {exc}", RuntimeWarning, stacklevel=2)
+        if getattr(self, "_pool", None) is not None:
+            _give_back(self, self._block, None)
 
 
 @public("PyGPU.tools")
@@ -586,13 +579,13 @@ class PageLockedMemoryPool(_MemoryPool):
         result: npt.NDArray[Any] = np.asarray(holder).view(dtype).reshape(dims, order=order)  # type: ignore[call-overload]
         return result
 
-    def _new_block(self, nbytes: int) -> tuple[npt.NDArray[np.uint8] | None, int]:
+    def _new_block(self, nbytes: int) -> tuple[npt.NDArray[np.uint8] | None, int, str]:
         try:
-            return np.asarray(_g.PagelockedAllocator_uint8(nbytes)), 0
+            return np.asarray(_g.PagelockedAllocator_uint8(nbytes)), 0, ""
         except CudaError as exc:
-            return None, exc.code
-        except MemoryError:
-            return None, _g.cudaErrorMemoryAllocation
+            return None, exc.code, exc.message or exc.description
+        except MemoryError as exc:
+            return None, _g.cudaErrorMemoryAllocation, str(exc)
 
     def _release(self, block: npt.NDArray[np.uint8]) -> None:
         del block  # the pinned buffer is freed with its last reference
