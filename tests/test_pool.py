@@ -391,3 +391,14 @@ def test_a_pending_label_names_a_new_block(pygpu_sim):
     assert labels[int(w.gpudata)] == "weights" and pool.held_blocks == held
     v = g.zeros(64, np.float32)  # no label pending: the held block again
     assert labels.get(int(v.gpudata), "new") is None and pool.held_blocks == held - 1
+
+
+def test_reset_unpins_the_pinned_pools_blocks(pygpu_sim):
+    pool = PageLockedMemoryPool()
+    pool.allocate(64, np.uint8)  # dropped: held
+    assert pool.held_blocks == 1
+    pygpu_sim.reset()
+    assert (pool.held_blocks, pool.managed_bytes) == (0, 0)
+    a = pool.allocate(64, np.uint8)  # a new pinned block, not the unpinned one
+    kinds = {r["address"]: r["kind"] for r in pygpu_sim.allocations()}
+    assert kinds[a.ctypes.data] == "pinned"

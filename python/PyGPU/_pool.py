@@ -591,6 +591,11 @@ class PageLockedMemoryPool(_MemoryPool):
         del block  # the pinned buffer is freed with its last reference
 
     @staticmethod
+    def _alive(block: npt.NDArray[np.uint8]) -> bool:
+        owner: Any = block.base  # a memoryview of the PagelockedAllocator
+        return bool(owner.obj.ptr().alive)  # a reset unpins it: the pool must not hand it out as pinned
+
+    @staticmethod
     def _address(block: npt.NDArray[np.uint8]) -> int:
         return int(block.ctypes.data)
 
