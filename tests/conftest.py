@@ -17,6 +17,7 @@ import pytest
 
 import PyGPU as g
 from helpers import Gate, Hardware
+from PyGPU import tools
 from PyGPU.testing import pygpu_chaos, pygpu_sim  # noqa: F401  (PyGPU's fixtures, opt-in)
 
 
@@ -39,9 +40,12 @@ def gate():
 
     Garbage collection is paused while gates may be closed: freeing device
     memory waits for queued work (as cudaFree does), so a collection that
-    frees an earlier test's array would wait for the gate.
+    frees an earlier test's array would wait for the gate; so would freeing
+    the blocks GPUArray's default pool holds (tests free them to count free
+    memory), so they are given back first.
     """
     gc.collect()
+    tools.default_pool().free_held()
     gc.disable()
     gates = []
 

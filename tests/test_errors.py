@@ -108,7 +108,7 @@ def test_one_boundary_builds_every_cuda_error(monkeypatch):
         cuda.mem_alloc(1 << 62)
     with pytest.raises(g.CudaError, match="cudaStreamCreate"):
         g.cudaStream_t(99)  # a constructor: throw_cuda_error in C++
-    a = g.to_gpu(np.zeros(2, np.float32))
+    a = g.to_gpu(np.zeros(2, np.float32), allocator=cuda.mem_alloc)  # a pool would keep the freed block
     a.gpudata.free()
     with pytest.raises(g.CudaError, match="cudaMemcpy"):
         a.get()

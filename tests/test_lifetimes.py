@@ -16,7 +16,7 @@ from helpers import free_bytes, run_python
 
 def test_gpuarray_dropped_while_a_copy_from_it_is_queued(gate):
     x = np.arange(100_000, dtype=np.float32)
-    a = g.to_gpu(x)
+    a = g.to_gpu(x, allocator=drv.mem_alloc)  # cudaFree's wait (a pool keeps the block: test_pool.py)
     out = drv.pagelocked_zeros(x.size, np.float32)
     s = g.cudaStream_t()
     gt = gate(s)

@@ -35,7 +35,7 @@ def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
         The host data (``numpy.asarray`` is applied), of a dtype among ``PyGPU.dtypes``; it becomes the
         array's associated host array (see :meth:`GPUArray.to_device`).
     allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+        ``nbytes -> object with int()`` (default: GPUArray's, ``PyGPU.tools.set_default_allocator``).
 
     Returns
     -------
@@ -80,7 +80,7 @@ def to_gpu_async(ary: npt.ArrayLike, allocator: Allocator | None = None, stream:
     ary : array_like
         The host data.
     allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+        ``nbytes -> object with int()`` (default: GPUArray's, ``PyGPU.tools.set_default_allocator``).
     stream : PyGPU.driver.Stream, cudaStream_t or int, optional
         The stream to queue the copy on (None: the legacy default stream).
 
@@ -124,7 +124,7 @@ def zeros(shape: ShapeLike, dtype: npt.DTypeLike = np.float64, allocator: Alloca
     dtype : numpy dtype or name, optional
         One of ``PyGPU.dtypes`` (default float64).
     allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+        ``nbytes -> object with int()`` (default: GPUArray's, ``PyGPU.tools.set_default_allocator``).
     order : {"C", "F"}, optional
         The layout.
 

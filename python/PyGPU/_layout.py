@@ -14,6 +14,8 @@ Shape = tuple[int, ...]
 
 def c_strides(shape: Sequence[int], itemsize: int) -> Shape:
     """The byte strides of a C-contiguous array of `shape` (a length-0 axis counts as 1, as numpy)."""
+    if len(shape) == 1:  # the common case, on every array creation
+        return (itemsize,)
     strides: list[int] = []
     step = itemsize
     for n in reversed(shape):
@@ -24,6 +26,8 @@ def c_strides(shape: Sequence[int], itemsize: int) -> Shape:
 
 def f_strides(shape: Sequence[int], itemsize: int) -> Shape:
     """The byte strides of an F-contiguous array of `shape`."""
+    if len(shape) == 1:
+        return (itemsize,)
     strides: list[int] = []
     step = itemsize
     for n in shape:

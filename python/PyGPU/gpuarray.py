@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Uni
 
 import numpy as np
 
-from . import _arithmetic, _copy, _core, _indexing, _layout, _operators, _reductions, _seed_api
+from . import _arithmetic, _copy, _core, _indexing, _layout, _operators, _pool, _reductions, _seed_api
 from . import elementwise as _elementwise
 from ._dtypes import check_dtype
 from ._errors import DtypeMismatchError, check
-from ._memory import mem_alloc, pointer_of
+from ._memory import pointer_of
 from ._stream import stream_handle
 
 if TYPE_CHECKING:  # names for annotations only: nothing here is imported at run time
@@ -95,7 +95,8 @@ class GPUArray:
     dtype : numpy dtype or name
         Anything ``numpy.dtype`` accepts that is among ``PyGPU.dtypes``.
     allocator : callable, optional
-        ``nbytes -> object with int()`` (default: ``PyGPU.driver.mem_alloc``).
+        ``nbytes -> object with int()`` (default: the current device's pool, ``PyGPU.tools.default_pool``,
+        or ``PyGPU.driver.mem_alloc``: see ``PyGPU.tools.set_default_allocator``).
     base : object, optional
         Kept alive as long as this array (views keep their base).
     gpudata : object with int(), optional
@@ -198,7 +199,7 @@ class GPUArray:
         self.mem_size: int = size
         self.itemsize: int = itemsize
         self.nbytes: int = itemsize * size
-        self.allocator = allocator = allocator if allocator is not None else mem_alloc
+        self.allocator = allocator = allocator if allocator is not None else _pool.default_allocator
         self._offset = 0  # element 0 relative to int(gpudata)
         if gpudata is None:
             low, high = (0, self.nbytes) if order else _layout.span(shape, strides, itemsize)

@@ -47,7 +47,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _core
+from . import _core, _pool
 from ._errors import CompileError
 
 __all__ = [
@@ -792,12 +792,14 @@ class label:
             raise TypeError(f"label must be a str or None, got {type(text).__name__}")
         self.text = text or None
         _core._sim_set_next_label(self.text)
+        _pool.label_pending(self.text is not None)  # so that a pool hands out a new block, which it names
 
     def __enter__(self) -> label:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         _core._sim_set_next_label(None)
+        _pool.label_pending(False)
 
     def __repr__(self) -> str:
         return f"<PyGPU.sim.label {self.text!r}>"
@@ -878,7 +880,10 @@ def leaks() -> list[dict[str, Any]]:
 
     The same dicts as :func:`allocations`. Objects that still reference
     memory (a GPUArray in a variable) count: drop them first. Unreachable
-    objects are collected (``gc.collect()``) before looking.
+    objects are collected (``gc.collect()``) before looking. Blocks that a
+    memory pool holds for reuse (GPUArray's default pool,
+    ``PyGPU.tools.default_pool``) are no leak and are left out;
+    :func:`allocations` lists them.
 
     Returns
     -------
@@ -897,7 +902,8 @@ def leaks() -> list[dict[str, Any]]:
     """
     _require("leaks()")
     gc.collect()
-    return allocations()
+    held = _pool.held_addresses()  # blocks a memory pool keeps for reuse are no leak
+    return [a for a in allocations() if a["address"] not in held]
 
 
 def _size_text(n: int) -> str:

@@ -3,7 +3,8 @@
 C types and dtypes (:func:`dtype_to_ctype`, :func:`get_or_register_dtype`, :func:`parse_c_arg`,
 :class:`VectorArg`, :class:`ScalarArg`), device data for launch sizing (:class:`DeviceData`,
 :class:`OccupancyRecord`, :func:`bitlog2`), and memoization per context (:func:`context_dependent_memoize`,
-:func:`clear_context_caches`, :func:`mark_cuda_test`).
+:func:`clear_context_caches`, :func:`mark_cuda_test`), and memory pools (:class:`DeviceMemoryPool`,
+:class:`PageLockedMemoryPool`, GPUArray's :func:`default_pool` and :func:`set_default_allocator`).
 
 Examples
 --------
@@ -25,11 +26,23 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 from ._device import Context, Device, device_attribute
+from ._pool import (
+    DeviceMemoryPool,
+    PageLockedMemoryPool,
+    PooledDeviceAllocation,
+    PooledHostAllocation,
+    default_pool,
+    get_default_allocator,
+    set_default_allocator,
+)
 from ._public import public
 
 __all__ = ["Argument", "DeviceData", "OccupancyRecord", "ScalarArg", "VectorArg", "bitlog2", "clear_context_caches",
            "context_dependent_memoize", "dtype_to_ctype", "get_arg_type", "get_or_register_dtype",
            "mark_cuda_test", "parse_c_arg", "register_dtype"]
+# Memory pools (PyGPU._pool): PyCUDA's pool classes, and GPUArray's default pool and its switch.
+__all__ += ["DeviceMemoryPool", "PageLockedMemoryPool", "PooledDeviceAllocation", "PooledHostAllocation",
+            "default_pool", "get_default_allocator", "set_default_allocator"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,6 +7,7 @@ import gc
 import numpy as np
 
 import PyGPU as g
+from PyGPU import tools
 
 SIM_MEMORY = 1 << 30  # PYGPU_SIM_MEMORY set by conftest.py
 
@@ -26,8 +27,10 @@ def from_device(ptr, like: np.ndarray) -> np.ndarray:
 
 
 def free_bytes() -> int:
-    """Free device memory once every unreachable array has been collected."""
+    """Free device memory once every unreachable array has been collected and GPUArray's default pool has
+    given back what it holds (a dropped array's block waits there for reuse; live arrays' blocks stay)."""
     gc.collect()
+    tools.default_pool().free_held()
     (free, _), err = g.cudaMemGetInfo()
     assert err == g.cudaSuccess
     return free
