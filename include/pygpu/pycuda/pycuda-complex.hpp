@@ -24,6 +24,8 @@
 #define PYCUDA_COMPLEX_FN inline
 #endif
 
+// C++ linkage even when included inside extern "C" { } (SourceModule wraps a source so unless no_extern_c).
+extern "C++" {
 namespace pycuda {
 
 template <class T> struct complex;
@@ -262,6 +264,7 @@ template <class T> PYCUDA_COMPLEX_FN complex<T> tan(const complex<T>& z) {  // t
 }
 
 }  // namespace pycuda
+}  // extern "C++"
 
 #undef PYCUDA_COMPLEX_FN
 
