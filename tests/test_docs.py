@@ -212,6 +212,7 @@ def test_the_low_level_page_documents_every_runtime_function(built_site):
     ("api/curandom.html", ["PyGPU.curandom.rand", "PyGPU.curandom.XORWOWRandomNumberGenerator",
                            "PyGPU.curandom.XORWOWRandomNumberGenerator.gen_normal",
                            "PyGPU.curandom.MRG32k3aRandomNumberGenerator.fill_uniform"]),
+    ("api/cumath.html", ["PyGPU.cumath.exp", "PyGPU.cumath.fmod", "PyGPU.cumath.frexp", "PyGPU.cumath.modf"]),
 ])
 def test_the_api_reference_is_generated(built_site, page, names):
     _result, html = built_site
@@ -222,7 +223,7 @@ def test_the_api_reference_is_generated(built_site, page, names):
 
 @pytest.mark.build
 @pytest.mark.parametrize("page", ["getting-started", "low-level-api", "gpuarray", "simulated-device",
-                                  "gluing-kernels", "performance", "reliability", "random"])
+                                  "gluing-kernels", "performance", "reliability", "random", "cumath"])
 def test_every_page_is_in_the_site(built_site, page):
     _result, html = built_site
     assert (html / f"{page}.html").is_file()

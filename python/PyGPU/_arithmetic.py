@@ -38,9 +38,12 @@ _CONTIGUOUS = "only contiguous arrays may be used as arguments to this operation
 #: Python operator -> the numpy function that gives its result dtype.
 _NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "//": np.floor_divide,
           "%": np.remainder, "**": np.power, "&": np.bitwise_and, "|": np.bitwise_or, "^": np.bitwise_xor,
-          "==": np.add, "!=": np.add, "<": np.add, "<=": np.add, ">": np.add, ">=": np.add}
+          "==": np.add, "!=": np.add, "<": np.add, "<=": np.add, ">": np.add, ">=": np.add,
+          "&&": np.logical_and, "||": np.logical_or}
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 _ORDERED = frozenset(("<", "<=", ">", ">="))
+#: C's logical operators: computed in the operands' common dtype, the result is bool (numpy's).
+_LOGICAL = frozenset(("&&", "||"))
 
 
 _GPUARRAY: list[type[GPUArray]] = []
@@ -115,10 +118,11 @@ def check_contiguous(*arrays: GPUArray) -> None:
             raise RuntimeError(_CONTIGUOUS)
 
 
-def new_like(template: GPUArray, dtype: np.dtype[Any]) -> GPUArray:
-    """A new array with `template`'s shape, allocator and order (F when it is only F-contiguous)."""
+def new_like(template: GPUArray, dtype: np.dtype[Any], allocator: Any = None) -> GPUArray:
+    """A new array with `template`'s shape, allocator (unless `allocator` is given) and order (F when it is only
+    F-contiguous)."""
     order = "F" if template._order == "F" and not template.flags.c_contiguous else "C"
-    return _gpuarray()(template.shape, dtype, allocator=template.allocator, order=order)
+    return _gpuarray()(template.shape, dtype, allocator=allocator or template.allocator, order=order)
 
 
 def _same_order(x: GPUArray, y: GPUArray) -> GPUArray:
@@ -153,7 +157,8 @@ def launch(func: Function, n: int, stream: StreamLike, *args: Any) -> None:
 def binary(x: Any, y: Any, op: str, out: GPUArray | None = None, stream: StreamLike = None) -> GPUArray:
     """``x op y`` for GPUArrays and scalars (at least one GPUArray), into `out` (default: a new array)."""
     GPUArray = _gpuarray()
-    dtype_op = common_dtype(x, y) if op in _COMPARISONS else result_dtype(op, x, y)
+    dtype_op = common_dtype(x, y) if op in _COMPARISONS or op in _LOGICAL else result_dtype(op, x, y)
+    dtype_out = np.dtype(np.bool_) if op in _LOGICAL else dtype_op
     if op in _ORDERED:
         check_ordered(f"the comparison {op}", dtype_op)
     if isinstance(x, GPUArray) and isinstance(y, GPUArray):
@@ -165,7 +170,7 @@ def binary(x: Any, y: Any, op: str, out: GPUArray | None = None, stream: StreamL
                                           f"{out.shape}.")
             check_contiguous(out)
         y = _same_order(x, y)
-        result = out if out is not None else new_like(template, dtype_op)
+        result = out if out is not None else new_like(template, dtype_out)
         func = _elw.get_binary_op_kernel(x.dtype, y.dtype, result.dtype, op, x.shape == () != y.shape,
                                          y.shape == () != x.shape, dtype_op)
         launch(func, result.size, stream, x.ptr, y.ptr, result.ptr)
@@ -173,7 +178,7 @@ def binary(x: Any, y: Any, op: str, out: GPUArray | None = None, stream: StreamL
     array, scalar, reverse = (x, y, False) if isinstance(x, GPUArray) else (y, x, True)
     check_contiguous(array)
     if out is None:
-        out = new_like(array, array.dtype if op in _COMPARISONS else dtype_op)
+        out = new_like(array, array.dtype if op in _COMPARISONS else dtype_out)
     elif out.shape != array.shape:
         raise NotImplementedError(f"Broadcasting binary operator with shapes: {array.shape}, {out.shape}.")
     if op == "**" and dtype_op.kind in "iu" and not reverse and scalar < 0:
@@ -510,3 +515,137 @@ def _minmax_function(which: str, example: str, result: str) -> Callable[..., GPU
 
 maximum = _minmax_function("max", "2", "array([2, 5, 3], dtype=int32)")
 minimum = _minmax_function("min", "gpuarray.to_gpu(np.array([2, 4, 4], np.int32))", "array([1, 4, 3], dtype=int32)")
+
+
+# ------------------------------------------------------------------------------------ logical functions
+
+def _bool_scalar(value: Any, out: GPUArray | None, allocator: Any) -> GPUArray:
+    """A 0-d bool array (`out`, or a new one) holding `value`: the result for scalar operands, as PyCUDA's."""
+    if out is None:
+        out = _gpuarray()((), np.bool_, allocator=allocator)
+    out.fill(value)
+    return out
+
+
+def _check_logical_out(out: GPUArray, shape: tuple[int, ...], any_dtype: bool = False) -> GPUArray:
+    """PyCUDA's AssertionError for an `out` of another shape (or, for and/or, not bool)."""
+    if not isinstance(out, _gpuarray()):
+        raise TypeError(f"out must be a GPUArray, got {type(out).__name__}")
+    if out.shape != shape or not (any_dtype or out.dtype == np.bool_):
+        raise AssertionError(f"out is a {out.dtype} array of shape {out.shape}; the result is a bool array of "
+                             f"shape {shape}")
+    return out
+
+
+def logical(op: str, x1: Any, x2: Any, out: GPUArray | None, allocator: Any) -> GPUArray:
+    """``x1 op x2`` (`op` ``&&`` or ``||``) for GPUArrays and scalars, as bool: PyCUDA's ``_logical_op``."""
+    GPUArray = _gpuarray()
+    if is_scalar(x1) and is_scalar(x2):
+        return _bool_scalar(_NUMPY[op](x1, x2), out, allocator)
+    name = "logical_and" if op == "&&" else "logical_or"
+    if not all(isinstance(x, GPUArray) or is_scalar(x) for x in (x1, x2)):
+        raise ValueError(f"{name} can take either scalar or GPUArrays as inputs")
+    arrays = [x for x in (x1, x2) if isinstance(x, GPUArray)]
+    template = arrays[0] if len(arrays) == 1 else broadcast_template(*arrays)
+    check_contiguous(*arrays)
+    if out is None:
+        out = new_like(template, np.dtype(np.bool_), allocator)
+    return binary(x1, x2, op, out=_check_logical_out(out, template.shape))
+
+
+#: PyGPU.gpuarray's logical functions of two operands -> their C operator.
+LOGICAL = {"logical_and": "&&", "logical_or": "||"}
+
+
+def _logical_function(name: str, example: str, result: str) -> Callable[..., GPUArray]:
+    """PyGPU.gpuarray's ``logical_and`` or ``logical_or`` (:data:`LOGICAL`)."""
+    op = LOGICAL[name]
+
+    def function(x1: Any, x2: Any, /, out: GPUArray | None = None, *, allocator: Any = None) -> GPUArray:
+        return logical(op, x1, x2, out, allocator)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"""``x1 {op} x2`` elementwise, as a bool array (PyCUDA's ``{name}``, numpy's values).
+
+    Parameters
+    ----------
+    x1, x2 : GPUArray or scalar
+        Two arrays of one shape (or one 0-d), an array and a scalar, or two scalars; the operands are compared
+        with zero in their common dtype.
+    out : GPUArray, optional
+        A bool array of the result's shape. Default: a new one.
+    allocator : callable, optional
+        Allocates a new result (default: the operand's allocator).
+
+    Returns
+    -------
+    GPUArray
+        bool; 0-d for two scalars.
+
+    Raises
+    ------
+    ValueError
+        For an operand that is neither a GPUArray nor a scalar (PyCUDA's).
+    NotImplementedError
+        When two arrays differ in shape (PyCUDA's: no broadcasting).
+    AssertionError
+        For an `out` that is not a bool array of the result's shape (PyCUDA's).
+    RuntimeError
+        For a non-contiguous array.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> a = gpuarray.to_gpu(np.array([0, 1, 2, 0], np.int32))
+    >>> gpuarray.{name}(a, {example}).get()
+    {result}
+    """
+    return public("PyGPU.gpuarray")(function)
+
+
+logical_and = _logical_function("logical_and", "gpuarray.to_gpu(np.array([1.0, 0.0, 0.5, 0.0]))",
+                                "array([False, False,  True, False])")
+logical_or = _logical_function("logical_or", "0", "array([False,  True,  True, False])")
+
+
+@public("PyGPU.gpuarray")
+def logical_not(x: Any, /, out: GPUArray | None = None, *, allocator: Any = None) -> GPUArray:
+    """``!x`` elementwise, as a bool array (PyCUDA's ``logical_not``, numpy's values).
+
+    Parameters
+    ----------
+    x : GPUArray or scalar
+        A contiguous array; a scalar gives a 0-d array.
+    out : GPUArray, optional
+        An array of `x`'s shape (PyCUDA writes 1 and 0 in any dtype). Default: a new bool array.
+    allocator : callable, optional
+        Allocates a new result (default: `x`'s allocator).
+
+    Returns
+    -------
+    GPUArray
+
+    Raises
+    ------
+    AssertionError
+        For an `out` of another shape.
+    RuntimeError
+        For a non-contiguous array.
+
+    Examples
+    --------
+    >>> import numpy as np, PyGPU as gpuarray
+    >>> gpuarray.logical_not(gpuarray.to_gpu(np.array([0.0, -2.0, np.nan]))).get()
+    array([ True, False, False])
+    """
+    if is_scalar(x):
+        return _bool_scalar(np.logical_not(x), out, allocator)
+    if not isinstance(x, _gpuarray()):
+        raise ValueError(f"logical_not takes a GPUArray or a scalar, got {type(x).__name__}")
+    check_contiguous(x)
+    if out is None:
+        out = new_like(x, np.dtype(np.bool_), allocator)
+    _check_logical_out(out, x.shape, any_dtype=True)
+    check_contiguous(out)
+    launch(_elw.get_logical_not_kernel(x.dtype, out.dtype), x.size, None, x.ptr, out.ptr)
+    return out

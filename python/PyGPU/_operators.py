@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 #: GPUArray's methods that need a kernel.
 METHODS = ("bind_to_texref", "bind_to_texref_ext")
 #: PyGPU.gpuarray's functions that need a kernel (the reductions are in _reductions).
-FUNCTIONS = ("arange", "take", "multi_take", "multi_put", "multi_take_put", "cumsum")
+FUNCTIONS = ("take", "multi_take", "multi_put", "multi_take_put", "cumsum")
 
 
 def method(name: str) -> Callable[..., NoReturn]:

@@ -1009,6 +1009,12 @@ from ._reductions import all, any, dot, max, min, subset_dot, subset_max, subset
 
 __all__ += _reductions.__all__
 
+# arange and the logical functions (PyGPU._arange, PyGPU._arithmetic).
+from ._arange import arange  # noqa: E402
+from ._arithmetic import logical_and, logical_not, logical_or  # noqa: E402
+
+__all__ += ["arange", "logical_and", "logical_not", "logical_or"]
+
 for _name in _operators.FUNCTIONS:
     globals()[_name] = _operators.function(_name)
     __all__.append(_name)
