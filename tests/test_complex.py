@@ -234,6 +234,17 @@ def test_unary_minus_abs_and_equality(dtype):
 
 
 @pytest.mark.parametrize("dtype", COMPLEX)
+def test_logical_functions_take_nonzero_as_true(dtype):
+    x = np.array([0, 1, 1j, 0, -2 + 0.5j, 0], dtype)
+    y = np.array([0, 0, 3, 1j, 1, 0], dtype)
+    a, b = g.to_gpu(x), g.to_gpu(y)
+    np.testing.assert_array_equal(g.logical_and(a, b).get(), np.logical_and(x, y))
+    np.testing.assert_array_equal(g.logical_or(a, b).get(), np.logical_or(x, y))
+    np.testing.assert_array_equal(g.logical_not(a).get(), np.logical_not(x))
+    np.testing.assert_array_equal(g.logical_or(a, 0).get(), np.logical_or(x, 0))
+
+
+@pytest.mark.parametrize("dtype", COMPLEX)
 def test_what_complex_numbers_do_not_have_raises(dtype):
     a = g.to_gpu(cdata(dtype, seed=8))
     for compare in (a.__lt__, a.__le__, a.__gt__, a.__ge__):

@@ -91,6 +91,8 @@ template <class T> struct complex {
   PYCUDA_COMPLEX_FN T imag() const { return _M_im; }
   PYCUDA_COMPLEX_FN void real(T re) { _M_re = re; }
   PYCUDA_COMPLEX_FN void imag(T im) { _M_im = im; }
+  // Nonzero, for `if (z)`, `z && w`, `!z` (numpy's truth of a complex number); explicit, so never arithmetic.
+  PYCUDA_COMPLEX_FN explicit operator bool() const { return _M_re != T() || _M_im != T(); }
 
   template <class U, typename detail::enable_if<detail::is_real<U>::value>::type = 0>
   PYCUDA_COMPLEX_FN complex& operator=(const U& x) { _M_re = T(x); _M_im = T(); return *this; }
