@@ -261,6 +261,11 @@ def test_what_complex_numbers_do_not_have_raises(dtype):
                  lambda: g.if_positive(a, g.zeros(a.shape, np.float32), g.ones(a.shape, np.float32))):
         with pytest.raises(TypeError, match="not ordered"):
             call()
+    real = g.zeros(a.shape, np.float64)
+    for call in (lambda: real.__iadd__(a), lambda: real.__imul__(1j), lambda: real.mul_add(1, a, 1, out=real),
+                 lambda: a._axpbz(1, 2, real), lambda: real._axpbyz(1, a, 1, real)):
+        with pytest.raises(TypeError, match="Cannot cast"):  # numpy's error for real += complex
+            call()
     for reduce in (g.min, g.max):
         with pytest.raises(TypeError, match="unsupported dtype specified"):  # PyCUDA's
             reduce(a)

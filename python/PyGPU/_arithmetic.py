@@ -111,6 +111,14 @@ def check_ordered(what: str, *dtypes: np.dtype[Any]) -> None:
             raise TypeError(f"{what} is not supported for complex numbers ({dtype}): they are not ordered")
 
 
+def check_cast(dtype: np.dtype[Any], out: GPUArray | None, what: str) -> None:
+    """numpy's TypeError for a complex result stored in a real `out` (``real_array += complex_array``), which no
+    kernel can convert."""
+    if out is not None and dtype.kind == "c" and out.dtype.kind != "c":
+        raise TypeError(f"Cannot cast {what} output from {dtype} to {out.dtype}: a complex result needs a complex "
+                        "array")
+
+
 def check_contiguous(*arrays: GPUArray) -> None:
     """PyCUDA's RuntimeError for a non-contiguous operand."""
     for a in arrays:
@@ -161,6 +169,7 @@ def binary(x: Any, y: Any, op: str, out: GPUArray | None = None, stream: StreamL
     dtype_out = np.dtype(np.bool_) if op in _LOGICAL else dtype_op
     if op in _ORDERED:
         check_ordered(f"the comparison {op}", dtype_op)
+    check_cast(dtype_out, out, f"the operator {op}")
     if isinstance(x, GPUArray) and isinstance(y, GPUArray):
         check_contiguous(x, y)
         template = broadcast_template(x, y)
@@ -284,6 +293,7 @@ def axpbyz(self: GPUArray, selffac: Any, other: GPUArray, otherfac: Any, out: GP
            stream: StreamLike = None) -> GPUArray:
     """``out = selffac*self + otherfac*other`` (PyCUDA's ``_axpbyz``); the factors take the operands' dtypes."""
     check_contiguous(self, other, out)
+    check_cast(common_dtype(self, other), out, "_axpbyz")
     template = broadcast_template(self, other)
     if out.shape != template.shape:
         raise NotImplementedError(f"Broadcasting binary operator with shapes: {template.shape}, {out.shape}.")
@@ -303,6 +313,7 @@ def axpbyz(self: GPUArray, selffac: Any, other: GPUArray, otherfac: Any, out: GP
 def axpbz(self: GPUArray, selffac: Any, other: Any, out: GPUArray, stream: StreamLike = None) -> GPUArray:
     """``out = selffac*self + other`` for a scalar `other` (PyCUDA's ``_axpbz``); the scalars take out's dtype."""
     check_contiguous(self, out)
+    check_cast(self.dtype, out, "_axpbz")
     if out.shape != self.shape:
         raise NotImplementedError(f"Broadcasting binary operator with shapes: {self.shape}, {out.shape}.")
     launch(_elw.get_axpbz_kernel(self.dtype, out.dtype), self.size, stream, to_dtype(selffac, out.dtype, True),
