@@ -26,10 +26,10 @@ def _length(start: Any, stop: Any, step: Any) -> int:
         raise ZeroDivisionError("arange: step must not be zero")
     if isinstance(start, int) and isinstance(stop, int) and isinstance(step, int):
         return max(-int((start - stop) // step), 0)
-    span = (stop - start) / step
+    span = float((stop - start) / step)
     if not math.isfinite(span):
         raise ValueError(f"arange: the length (stop - start)/step is {span}; start, stop and step must be finite")
-    return max(int(math.ceil(span)), 0)
+    return max(math.ceil(span), 0)
 
 
 @public("PyGPU.gpuarray")

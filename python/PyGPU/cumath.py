@@ -122,7 +122,7 @@ def _compile(spec: Spec) -> Function:
 
 
 def _check_array(array: Any, function: str) -> GPUArray:
-    """`array` if it is a contiguous GPUArray of a dtype the kernels take; PyCUDA's RuntimeError otherwise."""
+    """`array` if it is a contiguous GPUArray (PyCUDA's RuntimeError for a non-contiguous one)."""
     if not isinstance(array, GPUArray):
         raise TypeError(f"cumath.{function} takes a GPUArray, got {type(array).__name__}")
     _arithmetic.check_contiguous(array)
@@ -273,24 +273,15 @@ def _modf_spec(dtype: np.dtype[Any]) -> Spec:
             "modf_kernel", "")
 
 
-@context_dependent_memoize
-def _fmod_kernel(dtype: np.dtype[Any], dtype_mod: np.dtype[Any]) -> Function:
-    return _compile(_fmod_spec(dtype, dtype_mod))
+#: fmod, frexp, ldexp and modf -> the function generating their kernel's source from dtypes.
+_SPECS: dict[str, Callable[..., Spec]] = {"fmod": _fmod_spec, "frexp": _frexp_spec, "ldexp": _ldexp_spec,
+                                          "modf": _modf_spec}
 
 
 @context_dependent_memoize
-def _frexp_kernel(dtype: np.dtype[Any]) -> Function:
-    return _compile(_frexp_spec(dtype))
-
-
-@context_dependent_memoize
-def _ldexp_kernel(dtype: np.dtype[Any], dtype_exponent: np.dtype[Any]) -> Function:
-    return _compile(_ldexp_spec(dtype, dtype_exponent))
-
-
-@context_dependent_memoize
-def _modf_kernel(dtype: np.dtype[Any]) -> Function:
-    return _compile(_modf_spec(dtype))
+def _kernel(function: str, *dtypes: np.dtype[Any]) -> Function:
+    """The kernel of `function` (a key of ``_SPECS``) for `dtypes`, compiled once per device."""
+    return _compile(_SPECS[function](*dtypes))
 
 
 @public("PyGPU.cumath")
@@ -330,7 +321,7 @@ def fmod(arg: GPUArray, mod: GPUArray, stream: StreamLike = None) -> GPUArray:
     _check_float(arg, "fmod")
     mod = _second_operand(arg, mod, "fmod", "mod")
     result = _arithmetic.new_like(arg, arg.dtype)
-    _arithmetic.launch(_fmod_kernel(arg.dtype, mod.dtype), arg.size, stream, arg.ptr, mod.ptr, result.ptr)
+    _arithmetic.launch(_kernel("fmod", arg.dtype, mod.dtype), arg.size, stream, arg.ptr, mod.ptr, result.ptr)
     return result
 
 
@@ -367,7 +358,7 @@ def frexp(arg: GPUArray, stream: StreamLike = None) -> tuple[GPUArray, GPUArray]
     """
     _check_float(arg, "frexp")
     sig, expt = _arithmetic.new_like(arg, arg.dtype), _arithmetic.new_like(arg, arg.dtype)
-    _arithmetic.launch(_frexp_kernel(arg.dtype), arg.size, stream, arg.ptr, sig.ptr, expt.ptr)
+    _arithmetic.launch(_kernel("frexp", arg.dtype), arg.size, stream, arg.ptr, sig.ptr, expt.ptr)
     return sig, expt
 
 
@@ -409,7 +400,7 @@ def ldexp(significand: GPUArray, exponent: GPUArray, stream: StreamLike = None) 
     _check_float(significand, "ldexp")
     exponent = _second_operand(significand, exponent, "ldexp", "exponent")
     result = _arithmetic.new_like(significand, significand.dtype)
-    _arithmetic.launch(_ldexp_kernel(significand.dtype, exponent.dtype), significand.size, stream,
+    _arithmetic.launch(_kernel("ldexp", significand.dtype, exponent.dtype), significand.size, stream,
                        significand.ptr, exponent.ptr, result.ptr)
     return result
 
@@ -446,5 +437,5 @@ def modf(arg: GPUArray, stream: StreamLike = None) -> tuple[GPUArray, GPUArray]:
     """
     _check_float(arg, "modf")
     intpart, fracpart = _arithmetic.new_like(arg, arg.dtype), _arithmetic.new_like(arg, arg.dtype)
-    _arithmetic.launch(_modf_kernel(arg.dtype), arg.size, stream, arg.ptr, intpart.ptr, fracpart.ptr)
+    _arithmetic.launch(_kernel("modf", arg.dtype), arg.size, stream, arg.ptr, intpart.ptr, fracpart.ptr)
     return fracpart, intpart

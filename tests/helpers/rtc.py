@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from PyGPU._compile import hiprtc, nvrtc, rtclib
@@ -24,3 +26,23 @@ def _compiles_with(module, reason: str):
 
 needs_nvrtc = _compiles_with(nvrtc, "NVRTC is not installed (pip install PyGPU[nvrtc])")
 needs_hiprtc = _compiles_with(hiprtc, "hiprtc (libamdhip64) is not installed")
+
+
+#: The GPU compilers as parameters ("cuda": NVRTC, "hip": hiprtc), each tier build and skipped where missing.
+GPU_COMPILERS = [
+    pytest.param(backend, id=backend, marks=[pytest.mark.build, pytest.mark.skipif(
+        not available(module), reason=f"{module.__name__.rsplit('.', 1)[-1]} is not installed")])
+    for backend, module in (("cuda", nvrtc), ("hip", hiprtc))]
+
+
+def kernels_compiled(backend: str, source: str) -> int:
+    """How many kernels NVRTC (`backend` "cuda": PTX entries) or hiprtc ("hip": named kernel descriptors of the
+    code object) makes of `source`, compiled without the disk cache."""
+    from PyGPU._compile import compile_for
+
+    if backend == "cuda":
+        ptx, _ = compile_for("cuda", source, arch="compute_80", cache=False)
+        return len(re.findall(rb"\.entry ", ptx))
+    image, _ = compile_for("hip", source, arch="gfx90a", cache=False)
+    assert image[:4] == b"\x7fELF"
+    return len(set(re.findall(rb"([A-Za-z_][A-Za-z0-9_]*)\.kd\0", image)))
