@@ -295,8 +295,9 @@ def generated_specs():
 
 
 def batched_source(specs) -> tuple[str, int]:
-    """One translation unit holding every spec's kernel, each in a namespace with a name of its own."""
-    parts = []
+    """One translation unit holding every spec's kernel, each in a namespace with a name of its own (the header
+    every kernel includes is included first, outside them: its include guard keeps it there)."""
+    parts = ["#include <pycuda-complex.hpp>\n"]
     for k, (arguments, operation, name, preamble) in enumerate(specs):
         args = elementwise._with_loop_arguments(arguments, use_range=False)
         source = elementwise._elwise_source(args, operation, f"{name}_{k}", preamble)

@@ -295,12 +295,6 @@ def test_float16_has_no_c_type_as_in_pycuda():
         _ = a + a
 
 
-def test_complex_arithmetic_is_not_offered_yet():
-    a = g.zeros(3, np.complex64)
-    with pytest.raises(NotImplementedError, match=r"pycuda-complex\.hpp"):
-        _ = a + a
-
-
 def test_operations_queue_on_the_given_stream():
     import PyGPU.driver as cuda
 

@@ -238,7 +238,8 @@ def test_sdist_builds_a_sim_only_wheel_where_cuda_and_hip_are_hidden(sdist, tmp_
         names = zf.namelist()
     assert not [n for n in names if "_backend_cuda" in n or "_backend_hip" in n], names
     for needed in ("PyGPU/_core.", "PyGPU/_backend_sim.", "PyGPU/lib/libpygpu_sim.so", "PyGPU/_build_info.py",
-                   "PyGPU/py.typed", "PyGPU/include/pygpu/", "PyGPU/cmake/PyGPUConfig.cmake",
+                   "PyGPU/py.typed", "PyGPU/include/pygpu/", "PyGPU/include/pygpu/pycuda/pycuda-complex.hpp",
+                   "PyGPU/cmake/PyGPUConfig.cmake",
                    "PyGPU/cmake/PyGPUSimLibrary.cmake",
                    ".dist-info/licenses/LICENSE"):
         assert any(needed in n for n in names), f"wheel lacks {needed}"

@@ -339,16 +339,6 @@ def test_min_and_max_of_other_dtypes_raise_pycudas_type_error(dtype):
         gpuarray.subset_max(gpuarray.zeros(1, np.int32), a)
 
 
-@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
-def test_complex_sum_and_dot_say_what_is_missing(dtype):
-    a = gpuarray.zeros(3, dtype)
-    for call in (lambda: gpuarray.sum(a), lambda: gpuarray.dot(a, a), lambda: gpuarray.vdot(a, a),
-                 a.any, lambda: gpuarray.subset_dot(gpuarray.zeros(1, np.int32), a, a),
-                 lambda: gpuarray.sum(gpuarray.zeros(3, np.float32), dtype=dtype)):
-        with pytest.raises(NotImplementedError, match=r"pycuda-complex\.hpp"):
-            call()
-
-
 def test_float16_has_no_c_type_as_in_pycuda():
     with pytest.raises(ValueError, match="unable to map dtype 'float16'"):
         gpuarray.sum(gpuarray.zeros(3, np.float16))

@@ -13,6 +13,7 @@ import PyGPU.sim
 from helpers.processes import preload_removed, run_python
 from helpers.rtc import available, needs_hiprtc, needs_nvrtc
 from PyGPU._compile import compile_for, nvrtc
+from PyGPU._compile.rtclib import include_options
 
 EM_CUDA, EM_AMDGPU = 190, 224
 EF_AMDGPU_MACH_GFX90A = 0x3F
@@ -116,7 +117,7 @@ def test_nvrtc_compile_error_carries_the_log_on_the_users_line():
     assert e is not None and isinstance(e, PyGPU.sim.CompileError)
     assert "mine.cu(3): error" in e.log and "not_declared_anywhere" in e.log
     assert e.log in str(e)
-    assert e.options == ("--gpu-architecture=sm_80", "-lineinfo")
+    assert e.options == ("--gpu-architecture=sm_80", "-lineinfo", *include_options())
     assert e.returncode == 6  # NVRTC_ERROR_COMPILATION
 
 
@@ -149,7 +150,7 @@ def test_hiprtc_compile_error_names_the_users_source_and_line():
         compile_for("hip", BROKEN, arch="gfx90a", name="mine.hip")
     assert "mine.hip:3:" in info.value.log and "not_declared_anywhere" in info.value.log
     assert "CompileSource" not in str(info.value)
-    assert info.value.options == ("--offload-arch=gfx90a",)
+    assert info.value.options == ("--offload-arch=gfx90a", *include_options())
     with pytest.raises(ValueError, match="arch 'sm_80'"):
         compile_for("hip", TEMPLATED, arch="sm_80")
 

@@ -11,6 +11,9 @@ disk by the module API). The rules, PyCUDA's where it has one:
   for two arrays, the array's dtype with a scalar), 1 for true and 0 for false. In-place operators compute in
   that dtype and store in the array's.
 - Integer division and remainder by zero give 0 (numpy's result, without its warning), never a trap.
+- Complex dtypes compute with ``pycuda-complex.hpp``: ``+ - * / **``, ``==``/``!=``, unary ``-`` and ``abs``
+  (of the real dtype); the ordered comparisons, ``maximum``/``minimum`` and ``if_positive`` of complex operands
+  are a TypeError (numpy's for ``//`` and ``%``), where PyCUDA's kernels would fail to compile.
 - The result of an F-ordered operand is F-ordered.
 """
 
@@ -38,6 +41,7 @@ _NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, 
           "==": np.add, "!=": np.add, "<": np.add, "<=": np.add, ">": np.add, ">=": np.add,
           "&&": np.logical_and, "||": np.logical_or}
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
+_ORDERED = frozenset(("<", "<=", ">", ">="))
 #: C's logical operators: computed in the operands' common dtype, the result is bool (numpy's).
 _LOGICAL = frozenset(("&&", "||"))
 
@@ -100,6 +104,21 @@ def to_dtype(value: Any, dtype: np.dtype[Any], wrap: bool = False) -> Any:
     return dtype.type(value)
 
 
+def check_ordered(what: str, *dtypes: np.dtype[Any]) -> None:
+    """TypeError when `what` (an ordering: ``<``, ``maximum``...) is asked of a complex dtype."""
+    for dtype in dtypes:
+        if dtype.kind == "c":
+            raise TypeError(f"{what} is not supported for complex numbers ({dtype}): they are not ordered")
+
+
+def check_cast(dtype: np.dtype[Any], out: GPUArray | None, what: str) -> None:
+    """numpy's TypeError for a complex result stored in a real `out` (``real_array += complex_array``), which no
+    kernel can convert."""
+    if out is not None and dtype.kind == "c" and out.dtype.kind != "c":
+        raise TypeError(f"Cannot cast {what} output from {dtype} to {out.dtype}: a complex result needs a complex "
+                        "array")
+
+
 def check_contiguous(*arrays: GPUArray) -> None:
     """PyCUDA's RuntimeError for a non-contiguous operand."""
     for a in arrays:
@@ -148,6 +167,9 @@ def binary(x: Any, y: Any, op: str, out: GPUArray | None = None, stream: StreamL
     GPUArray = _gpuarray()
     dtype_op = common_dtype(x, y) if op in _COMPARISONS or op in _LOGICAL else result_dtype(op, x, y)
     dtype_out = np.dtype(np.bool_) if op in _LOGICAL else dtype_op
+    if op in _ORDERED:
+        check_ordered(f"the comparison {op}", dtype_op)
+    check_cast(dtype_out, out, f"the operator {op}")
     if isinstance(x, GPUArray) and isinstance(y, GPUArray):
         check_contiguous(x, y)
         template = broadcast_template(x, y)
@@ -258,9 +280,10 @@ def invert(self: GPUArray) -> GPUArray:
 
 
 def absolute(self: GPUArray) -> GPUArray:
-    """``abs(self)``: ``fabsf``/``fabs`` for floats as PyCUDA, integers without the C library."""
+    """``abs(self)``: ``fabsf``/``fabs`` for floats as PyCUDA, integers without the C library; the modulus of a
+    complex array, of its real dtype."""
     name = {np.dtype(np.float32): "fabsf", np.dtype(np.float64): "fabs"}.get(self.dtype, "abs")
-    return unary(self, name)
+    return unary(self, name, np.finfo(self.dtype).dtype if self.dtype.kind == "c" else None)
 
 
 # ------------------------------------------------------------------------------------ PyCUDA's helpers
@@ -270,6 +293,7 @@ def axpbyz(self: GPUArray, selffac: Any, other: GPUArray, otherfac: Any, out: GP
            stream: StreamLike = None) -> GPUArray:
     """``out = selffac*self + otherfac*other`` (PyCUDA's ``_axpbyz``); the factors take the operands' dtypes."""
     check_contiguous(self, other, out)
+    check_cast(common_dtype(self, other), out, "_axpbyz")
     template = broadcast_template(self, other)
     if out.shape != template.shape:
         raise NotImplementedError(f"Broadcasting binary operator with shapes: {template.shape}, {out.shape}.")
@@ -289,6 +313,7 @@ def axpbyz(self: GPUArray, selffac: Any, other: GPUArray, otherfac: Any, out: GP
 def axpbz(self: GPUArray, selffac: Any, other: Any, out: GPUArray, stream: StreamLike = None) -> GPUArray:
     """``out = selffac*self + other`` for a scalar `other` (PyCUDA's ``_axpbz``); the scalars take out's dtype."""
     check_contiguous(self, out)
+    check_cast(self.dtype, out, "_axpbz")
     if out.shape != self.shape:
         raise NotImplementedError(f"Broadcasting binary operator with shapes: {self.shape}, {out.shape}.")
     launch(_elw.get_axpbz_kernel(self.dtype, out.dtype), self.size, stream, to_dtype(selffac, out.dtype, True),
@@ -346,6 +371,7 @@ def minmax(which: str, a: Any, b: Any, out: GPUArray | None, stream: StreamLike)
     if not isinstance(a, GPUArray) or not (isinstance(b, GPUArray) or is_scalar(b)):
         raise TypeError(f"{which}imum needs a GPUArray and a GPUArray or a scalar")
     dtype = common_dtype(a, b)
+    check_ordered(f"{which}imum", dtype)
     if isinstance(b, GPUArray):
         check_contiguous(a, b)
         if a.shape != b.shape:
@@ -373,9 +399,10 @@ def conjugate(self: GPUArray, out: GPUArray) -> None:
     launch(_elw._get_negate_odd_kernel(flat.dtype), flat.size, None, flat.ptr)
 
 
-#: The dtypes the elementwise kernels take (complex needs pycuda-complex.hpp, float16 has no C name in PyCUDA).
+#: The dtypes the elementwise kernels take (float16 has no C name in PyCUDA).
 KERNEL_DTYPES = frozenset(np.dtype(t) for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32,
-                                                 np.uint32, np.int64, np.uint64, np.float32, np.float64))
+                                                 np.uint32, np.int64, np.uint64, np.float32, np.float64,
+                                                 np.complex64, np.complex128))
 
 
 # ------------------------------------------------------------------------------------ PyGPU.gpuarray functions
@@ -418,6 +445,7 @@ def if_positive(criterion: GPUArray, then_: GPUArray, else_: GPUArray, out: GPUA
     array([1, 0, 0], dtype=int32)
     """
     _check_selection(criterion, then_, else_)
+    check_ordered("if_positive's criterion", criterion.dtype)
     return select(criterion, then_, else_, out, stream, _elw.get_if_positive_kernel)
 
 

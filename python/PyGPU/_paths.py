@@ -46,6 +46,13 @@ def get_include() -> str:
     raise FileNotFoundError(f"PyGPU's headers are not installed beside {here}; reinstall PyGPU (pip install PyGPU)")
 
 
+def pycuda_include_dir() -> str:
+    """The directory of ``pycuda-complex.hpp``, on every kernel compiler's include path (PyCUDA's ``cuda``)."""
+    import os
+
+    return os.path.join(get_include(), "pygpu", "pycuda")
+
+
 def get_cmake_dir() -> str:
     """The directory holding ``PyGPUConfig.cmake``, for ``find_package(PyGPU CONFIG)``.
 

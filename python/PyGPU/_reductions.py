@@ -8,11 +8,11 @@ GPUArray, as PyCUDA. The rules, PyCUDA's where it has one:
 - Arrays are contiguous (PyCUDA's RuntimeError otherwise); ``dot`` needs two arrays of one size (and one order),
   a ValueError otherwise, where PyCUDA would read past the shorter one.
 - ``min``/``max`` reduce integers, float32 and float64 (PyCUDA's TypeError for others, a complex ``max``
-  included); of an empty array they are numpy's ValueError. Complex ``sum``/``dot`` need pycuda-complex.hpp,
-  which PyGPU does not ship yet: NotImplementedError.
+  included); of an empty array they are numpy's ValueError. ``sum``, ``dot``, ``subset_*`` and ``vdot`` reduce
+  complex64 and complex128 too (``pycuda-complex.hpp``).
 
 ``vdot`` is not in PyCUDA's gpuarray: it is numpy's (and pyopencl's), ``sum(conj(a) * b)``, the same as ``dot``
-for the real dtypes PyGPU reduces. ``GPUArray.sum``, ``min``, ``max`` and ``dot`` are PyGPU's methods (PyCUDA
+for real dtypes. ``GPUArray.sum``, ``min``, ``max`` and ``dot`` are PyGPU's methods (PyCUDA
 has only ``any`` and ``all``), calling these functions.
 """
 
@@ -81,8 +81,6 @@ def sum(a: GPUArray, dtype: npt.DTypeLike | None = None, stream: StreamLike = No
     ------
     RuntimeError
         For a non-contiguous array.
-    NotImplementedError
-        For a complex dtype.
 
     Examples
     --------
@@ -150,8 +148,6 @@ def dot(a: GPUArray, b: GPUArray, dtype: npt.DTypeLike | None = None, stream: St
         When `a` and `b` differ in size (or, for 2-D and more, in order).
     RuntimeError
         For a non-contiguous array.
-    NotImplementedError
-        For a complex dtype.
 
     Examples
     --------
@@ -176,8 +172,15 @@ def vdot(a: GPUArray, b: GPUArray, dtype: npt.DTypeLike | None = None, stream: S
     >>> a = gpuarray.to_gpu(np.array([1.0, 2.0]))
     >>> gpuarray.vdot(a, a).get()
     array(5.)
+    >>> z = gpuarray.to_gpu(np.array([1 + 1j, 2j]))
+    >>> gpuarray.vdot(z, z).get()
+    array(6.+0.j)
     """
-    return dot(a, b, dtype=dtype, stream=stream, allocator=allocator)
+    a, b = _pair(a, b)
+    dt = _dtype(dtype) or np.result_type(a.dtype, b.dtype)
+    if dt.kind != "c":
+        return dot(a, b, dtype=dt, stream=stream, allocator=allocator)
+    return _reduction._get_vdot_kernel(dt, a.dtype, b.dtype)(a, b, stream=stream, allocator=allocator)
 
 
 @public("PyGPU.gpuarray")

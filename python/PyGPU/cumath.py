@@ -9,9 +9,9 @@ except ``fabs``, ``ceil`` and ``floor``, which are exact on integers. ``fmod``, 
 ``modf`` take float32 and float64 arrays. Each kernel is an elementwise kernel of :mod:`PyGPU.elementwise`,
 compiled once per device and dtype (a steady-state loop compiles nothing).
 
-Complex arrays: PyCUDA computes ``exp``, ``log``, ``log10``, ``sqrt``, ``sin``, ``cos``, ``tan``, ``sinh``,
-``cosh`` and ``tanh`` of them through ``pycuda-complex.hpp``, which PyGPU does not ship yet
-(NotImplementedError); the other functions have no complex form (TypeError, as numpy's).
+Complex arrays: ``exp``, ``log``, ``log10``, ``sqrt``, ``sin``, ``cos``, ``tan``, ``sinh``, ``cosh`` and
+``tanh`` of them are computed by the functions of ``pycuda-complex.hpp``, as PyCUDA's; the other functions have
+no complex form (TypeError, as numpy's).
 
 Examples
 --------
@@ -35,7 +35,6 @@ from . import _arithmetic
 from ._public import public
 from .elementwise import get_elwise_kernel
 from .gpuarray import GPUArray
-from .reduction import no_complex
 from .tools import context_dependent_memoize, dtype_to_ctype
 
 if TYPE_CHECKING:
@@ -114,9 +113,7 @@ def _unary_spec(name: str, dtype: np.dtype[Any]) -> Spec:
 
 @context_dependent_memoize
 def _unary_kernel(name: str, dtype: np.dtype[Any]) -> Function:
-    spec = _unary_spec(name, dtype)
-    no_complex(dtype)
-    return _compile(spec)
+    return _compile(_unary_spec(name, dtype))
 
 
 def _compile(spec: Spec) -> Function:
@@ -195,8 +192,6 @@ def _make_unary(name: str) -> Callable[..., GPUArray]:
         For an `out` of another dtype, shape or strides (PyCUDA's).
     TypeError
         For an unknown keyword argument, or a complex array where PyCUDA has no complex {name}.
-    NotImplementedError
-        For a complex array: pycuda-complex.hpp is not shipped yet.
 
     Examples
     --------

@@ -27,7 +27,6 @@ import numpy as np
 from ._dtypes import check_dtype
 from ._kernels import template
 from ._public import public
-from .reduction import no_complex
 from .tools import dtype_to_ctype
 
 if TYPE_CHECKING:
@@ -100,7 +99,6 @@ class _ScanKernelBase:
         if self.exclusive and neutral is None:
             raise ValueError("neutral element is required for exclusive scan")
         self.dtype: np.dtype[Any] = check_dtype(dtype)  # the arrays are GPUArrays of this dtype
-        no_complex(self.dtype)
         self.neutral = neutral
         self.scan_wg_size, self.update_wg_size = SCAN_WG_SIZE, UPDATE_WG_SIZE
         self.source = scan_source(dtype_to_ctype(self.dtype), scan_expr, None if neutral is None else str(neutral),
@@ -195,7 +193,8 @@ class InclusiveScanKernel(_ScanKernelBase):
     Parameters
     ----------
     dtype : numpy dtype
-        The elements' dtype, one of ``PyGPU.dtypes`` with a C type (not complex or float16 yet).
+        The elements' dtype, one of ``PyGPU.dtypes`` with a C type (not float16 yet); complex
+        dtypes are ``pycuda::complex<float>``/``<double>`` in `scan_expr`.
     scan_expr : str
         An associative C expression of ``a`` and ``b`` (``"a+b"``, ``"max(a, b)"``).
     neutral : str, optional
@@ -213,8 +212,6 @@ class InclusiveScanKernel(_ScanKernelBase):
     ------
     TypeError
         For a dtype GPUArray does not hold.
-    NotImplementedError
-        For a complex dtype (pycuda-complex.hpp is not shipped yet).
     PyGPU.CompileError
         When the source does not compile.
 
@@ -235,7 +232,8 @@ class ExclusiveScanKernel(_ScanKernelBase):
     Parameters
     ----------
     dtype : numpy dtype
-        The elements' dtype, one of ``PyGPU.dtypes`` with a C type (not complex or float16 yet).
+        The elements' dtype, one of ``PyGPU.dtypes`` with a C type (not float16 yet); complex
+        dtypes are ``pycuda::complex<float>``/``<double>`` in `scan_expr`.
     scan_expr : str
         An associative C expression of ``a`` and ``b``.
     neutral : str

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from PyGPU._errors import CompileError
 
-from .rtclib import RtcLibrary, RtcMissingError, find_library, load_first
+from .rtclib import RtcLibrary, RtcMissingError, find_library, include_options, load_first
 
 __all__ = ["compile", "library", "target_options"]
 
@@ -52,7 +52,7 @@ def compile(source: str, arch: str, options: Sequence[str] = (), name_expression
             name: str = "kernel.hip") -> tuple[bytes, dict[str, str], str]:
     """Compiles HIP `source` to a code object for `arch`; (image, lowered names, log). CompileError on
     failure."""
-    opts = [*target_options(arch), *options]
+    opts = [*target_options(arch), *options, *include_options()]
     try:
         return library().compile(source, name, opts, "Code", name_expressions)
     except RtcMissingError:

@@ -425,7 +425,8 @@ def _translate_all(b: Build, work: str, sim_include: str, prelude: str) -> tuple
 def _compile_flags(o: Options, include: str, origin_dirs: list[str]) -> list[str]:
     # -fno-semantic-interposition: a kernel (default visibility, -fPIC) can be inlined into its loop entry
     flags = [f"-std={o.std}", f"-O{o.optimize}", "-fPIC", "-fno-semantic-interposition", "-fno-builtin-printf",
-             "-isystem", os.path.join(include, "pygpu", "sim"), "-isystem", include]
+             "-isystem", os.path.join(include, "pygpu", "sim"), "-isystem", include,
+             "-isystem", os.path.join(include, "pygpu", "pycuda")]  # <pycuda-complex.hpp>
     flags += [f"-iquote{d}" for d in origin_dirs]
     flags += ["-D__PYGPU_SIM__=1", "-D__CUDACC__SIM__=1"]
     return flags + o.cxx_flags

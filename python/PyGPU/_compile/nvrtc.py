@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from .rtclib import RtcLibrary, find_library, load_first
+from .rtclib import RtcLibrary, find_library, include_options, load_first
 
 __all__ = ["OUTPUTS", "compile", "library", "target_options"]
 
@@ -83,5 +83,5 @@ def compile(source: str, arch: str, options: Sequence[str] = (), name_expression
             output: str = "ptx", name: str = "kernel.cu") -> tuple[bytes, dict[str, str], str]:
     """Compiles CUDA `source` to PTX or CUBIN for `arch`; (image, lowered names, log). CompileError on failure
     (the log's line numbers are the source's own)."""
-    opts = [*target_options(arch, output), *options]
+    opts = [*target_options(arch, output), *options, *include_options()]
     return library().compile(source, name, opts, OUTPUTS[output], name_expressions)

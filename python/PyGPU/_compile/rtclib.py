@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from PyGPU._errors import CompileError
 
-__all__ = ["RtcLibrary", "RtcMissingError", "find_library", "load_first"]
+__all__ = ["RtcLibrary", "RtcMissingError", "find_library", "include_options", "load_first"]
+
+
+def include_options() -> list[str]:
+    """``-I`` of the headers kernels include from PyGPU (``<pycuda-complex.hpp>``), last on the command line."""
+    from PyGPU._paths import pycuda_include_dir
+
+    return [f"-I{pycuda_include_dir()}"]
 
 
 class RtcMissingError(CompileError):

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from PyGPU._errors import CompileError
 
 from . import cache as _cache
+from . import rtclib
 
 __all__ = ["BACKENDS", "compile_for"]
 
@@ -217,5 +218,5 @@ def compile_for(backend: str, source: str, options: Sequence[str] = (), arch: st
             return entry
     image, lowered, log = run()
     if store is not None:
-        _write_entry(store, key, image, lowered, log, _header_deps(source, opts))
+        _write_entry(store, key, image, lowered, log, _header_deps(source, [*opts, *rtclib.include_options()]))
     return image, lowered

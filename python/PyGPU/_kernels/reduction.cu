@@ -17,6 +17,8 @@
 // out_type is a macro, and every macro is undefined at the end: sources of kernels of different names can
 // follow one another in one translation unit (the NVRTC and hiprtc checks compile them so).
 
+#include <pycuda-complex.hpp>
+
 #define BLOCK_SIZE ${block_size}
 #define REDUCE(a, b) (${reduce_expr})
 

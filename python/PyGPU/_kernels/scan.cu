@@ -15,6 +15,8 @@
 // scan_type is a macro, and every macro is undefined at the end: sources of kernels of different name
 // prefixes can follow one another in one translation unit (the NVRTC and hiprtc checks compile them so).
 
+#include <pycuda-complex.hpp>
+
 #define SCAN_WG_SIZE ${scan_wg_size}
 #define SCAN_SEQ ${scan_seq}
 #define UPDATE_WG_SIZE ${update_wg_size}
