@@ -180,6 +180,44 @@ def test_min_and_max_of_floats_skip_nan_and_see_infinities(dtype):
     assert gpuarray.max(gpuarray.to_gpu(np.array([-np.inf], dtype))).get() == -np.inf
 
 
+def fmax_reference(x: np.ndarray, what: str) -> np.generic:
+    """C's fmax/fmin folded over `x` from the neutral infinity (PyCUDA's reduction): NaN skipped."""
+    kept = x[~np.isnan(x)]
+    if kept.size == 0:
+        return x.dtype.type(np.inf if what == "min" else -np.inf)
+    return kept.min() if what == "min" else kept.max()
+
+
+@pytest.mark.parametrize("barrier_free", [True, False], ids=["barrier-free passes", "tree stages"])
+@pytest.mark.parametrize("what", ["min", "max"])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_min_and_max_edge_values_in_every_position(monkeypatch, barrier_free, what, dtype):
+    """NaN, infinities and signed zeros in the vectorised runs, their tails and the later passes: NaN is skipped
+    wherever it is (the vectorised select never keeps one), an infinity wins, zeros compare equal."""
+    monkeypatch.setattr(reduction, "_barrier_free", lambda: barrier_free)
+    reduce = getattr(gpuarray, what)
+    extreme = np.inf if what == "max" else -np.inf
+    for n in (1, 7, 8, 9, 4099, BIG):
+        base = sample(n, dtype) - 1
+        for where in sorted({0, n // 2, n - 1, max(n - 3, 0)}):
+            for value in (np.nan, extreme, -extreme):
+                x = base.copy()
+                x[where] = value
+                x[::97] = np.nan  # NaN among the first elements of many runs and of the vector loop's lanes
+                got = reduce(gpuarray.to_gpu(x)).get()
+                assert got == fmax_reference(x, what), (n, where, value, got)
+    for n in (1, 9, 4099):
+        assert np.isneginf(gpuarray.max(gpuarray.to_gpu(np.full(n, np.nan, dtype))).get())
+        assert np.isposinf(gpuarray.min(gpuarray.to_gpu(np.full(n, np.nan, dtype))).get())
+        for zero in (0.0, -0.0):  # one sign throughout: that sign; both: a zero (numpy's sign depends on order)
+            same = np.full(n, zero, dtype)
+            assert np.signbit(reduce(gpuarray.to_gpu(same)).get()) == np.signbit(zero)
+        mixed = np.resize(np.array([-0.0, 0.0], dtype), n + 1)
+        assert reduce(gpuarray.to_gpu(mixed)).get() == 0
+        ranged = np.resize(np.array([-1.0, -0.0, 0.0, 1.0], dtype), n)
+        assert reduce(gpuarray.to_gpu(ranged)).get() == getattr(ranged, what)()
+
+
 def subset_of(n: int) -> np.ndarray:
     """PyCUDA's test's indices: every fifth element left out, one index repeated."""
     keep = np.array([i for i in range(n) if i % 5 != 4], np.int32)

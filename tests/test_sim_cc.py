@@ -490,7 +490,7 @@ def test_the_abi_version_matches_the_header():
 # ------------------------------------------------------------------- cache
 
 def test_the_cache_cold_then_warm(cache_dir):
-    PyGPU.sim.compile("int unrelated;")  # builds the precompiled prelude for these options
+    PyGPU.sim.compile("int unrelated;")  # the compiler's identity is cached; the prelude not yet precompiled
     t0 = time.perf_counter()
     cold = PyGPU.sim.compile(VADD)
     t1 = time.perf_counter()
@@ -509,13 +509,32 @@ def test_a_second_process_reuses_the_cache(cache_dir):
     assert r.stdout.strip() == first and os.stat(first).st_mtime_ns == mtime
 
 
-def test_the_precompiled_prelude_is_not_a_dependency(cache_dir):
+def test_the_prelude_is_precompiled_by_the_compile_after_the_first_three(cache_dir):
+    """A first use with an empty cache is one plain compile; the precompiled prelude (per compiler and options)
+    comes with the compile after PCH_AFTER plain ones, is used from then on and is no dependency of a kernel."""
+    from PyGPU._compile import host
+
+    def precompiled() -> int:
+        return len(list((cache_dir / "v1" / "pch").glob("*/prelude.h.gch")))
+
+    for i in range(host.PCH_AFTER):
+        path = PyGPU.sim.compile(f"{VADD}int plain_{i};")
+        assert precompiled() == 0
     path = PyGPU.sim.compile(VADD)
-    assert (Path(path).parent / "deps.json").read_text() == "{}"
-    pch = list((cache_dir / "v1" / "pch").glob("*/prelude.h.gch"))
-    assert len(pch) == 1
-    PyGPU.sim.compile(VADD, options=["-DX=1"])  # other options: another precompiled prelude
-    assert len(list((cache_dir / "v1" / "pch").glob("*/prelude.h.gch"))) == 2
+    assert precompiled() == 1 and (Path(path).parent / "deps.json").read_text() == "{}"
+    uses = list((cache_dir / "v1" / "pch").glob("*.uses"))
+    assert len(uses) == 1 and uses[0].read_bytes() == b"." * (host.PCH_AFTER + 1)
+    PyGPU.sim.compile(f"{VADD}int with_the_pch;")  # includes the precompiled prelude: counted no more
+    assert uses[0].read_bytes() == b"." * (host.PCH_AFTER + 1)
+    lib = PyGPU.sim.load_library(path)
+    a = g.to_gpu(np.arange(5, dtype=np.float32))
+    c = g.zeros(5, dtype=np.float32)
+    assert lib.run(ptr(a), ptr(a), ptr(c), 5) == 0
+    np.testing.assert_array_equal(c.get(), 2 * np.arange(5, dtype=np.float32))
+    for i in range(host.PCH_AFTER + 1):  # other options: another precompiled prelude, after as many compiles
+        assert precompiled() == 1
+        PyGPU.sim.compile(f"{VADD}int other_{i};", options=["-DX=1"])
+    assert precompiled() == 2
 
 
 def test_the_key_follows_the_contents_of_pygpus_headers_and_library(tmp_path, monkeypatch):

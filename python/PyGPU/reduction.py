@@ -504,10 +504,11 @@ def _minmax(what: str, dtype: Any) -> tuple[str, str]:
     if what not in ("min", "max"):
         raise ValueError(f"what must be 'min' or 'max', got {what!r}")
     dtype = np.dtype(dtype)
-    if dtype == np.float64:
-        expr = f"f{what}(a,b)"
-    elif dtype == np.float32:
-        expr = f"f{what}f(a,b)"
+    if dtype in (np.float32, np.float64):
+        # fmin/fmax (PyCUDA's) as one select, which vectorises (minps/maxps): `a` is always an accumulator, the
+        # neutral infinity or an earlier result, and a NaN `b` is never selected, so `a` is never NaN and the
+        # select skips a NaN exactly as fmin/fmax do
+        expr = f"(b) {'<' if what == 'min' else '>'} (a) ? (b) : (a)"
     elif dtype.kind in "iu":
         expr = f"{what}(a,b)"
     else:

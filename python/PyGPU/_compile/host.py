@@ -346,9 +346,26 @@ def _resolve_include(name: str, from_dir: str, dirs: list[str]) -> str | None:
 PRELUDE = "#define PYGPU_SIM_DEVICE_SUPPORT 1\n#include <cuda_runtime.h>\n#include <pygpu/sim/kernel/launch.h>\n"
 
 
+# Compiles made with the plain prelude before it is precompiled: building the precompiled header costs about
+# three plain compiles' parsing of the prelude (a 25 MB file written once), and saves a third of each later
+# compile, so it pays from about the fourth; a first use with an empty cache stays one plain compile.
+PCH_AFTER = 3
+
+
+def _plain_uses(where: str) -> int:
+    """Counts one more compile with the plain prelude of the precompiled header `where` would hold; the count
+    before it (one byte appended per compile: concurrent processes add theirs without a lock)."""
+    os.makedirs(os.path.dirname(where), exist_ok=True)
+    with open(where + ".uses", "ab") as f:
+        before = f.tell()
+        f.write(b".")
+    return before
+
+
 def _prelude(cc: list[str], flags: list[str], store: _cache.Cache | None, b: Build) -> str:
-    """The prelude, as an include of a header precompiled for these flags in the cache (built once;
-    the compiler falls back to reading the header when the precompiled one does not fit)."""
+    """The prelude, as an include of a header precompiled for these flags in the cache (built by the compile
+    after the first PCH_AFTER with these flags; the compiler falls back to reading the header when the
+    precompiled one does not fit), else the plain prelude."""
     if store is None or os.environ.get("PYGPU_CACHE_PCH", "1") == "0":
         return PRELUDE
     stamp = _headers_stamp(_paths()[0])  # a precompiled header does not notice that its headers changed
@@ -356,6 +373,8 @@ def _prelude(cc: list[str], flags: list[str], store: _cache.Cache | None, b: Bui
     where = os.path.join(store.root, "pch", key)
     header = os.path.join(where, "prelude.h")
     if not os.path.isfile(header + ".gch"):
+        if _plain_uses(where) < PCH_AFTER:
+            return PRELUDE
         tmp = store.work_dir()
         try:
             with open(os.path.join(tmp, "prelude.h"), "w", encoding="utf-8") as f:

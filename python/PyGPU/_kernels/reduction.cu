@@ -71,8 +71,15 @@ __device__ static out_type ${name}_run(Value value, size_t first, size_t last)
   // Results narrower than int keep one accumulator: GCC 12's loop vectoriser miscounts interleaved 8- and
   // 16-bit accumulators (each held half or a quarter of its elements), and their reductions are not the slow ones.
   for (; sizeof(out_type) >= 4 && first + 8 <= last; first += 8)
+  {
+    // Kept a loop for GCC's loop vectoriser, which if-converts a select (a float max's `b > a ? b : a` becomes
+    // maxps); unrolled first, the eight selects stay scalar compares and branches.
+#if defined(__PYGPU_SIM__) && defined(__GNUC__)
+#pragma GCC unroll 1
+#endif
     for (int k = 0; k < 8; ++k)
       acc[k] = REDUCE(acc[k], value(first + k));
+  }
   for (; first < last; ++first)
     acc[0] = REDUCE(acc[0], value(first));
   for (int k = 1; k < 8; ++k)
