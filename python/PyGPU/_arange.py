@@ -11,7 +11,6 @@ import numpy as np
 from . import _arithmetic
 from ._public import public
 from .elementwise import get_arange_kernel
-from .reduction import no_complex
 
 if TYPE_CHECKING:
     from .gpuarray import GPUArray
@@ -98,7 +97,6 @@ def arange(*args: Any, **kwargs: Any) -> GPUArray:
     if not explicit_dtype and dtype != np.float32:
         warnings.warn("behavior change: arange guessed dtype other than float32. suggest specifying explicit "
                       "dtype.", stacklevel=2)
-    no_complex(dtype)
     if dtype.kind not in "iuf" or dtype not in _arithmetic.KERNEL_DTYPES:
         raise TypeError(f"arange needs an integer or float dtype (float16 excluded), got {dtype}")
     start, stop, step = (dtype.type(v) for v in (start, stop, step))

@@ -55,8 +55,6 @@ def cumsum(a: GPUArray, dtype: npt.DTypeLike | None = None, stream: StreamLike =
     ------
     TypeError
         When `a` is not a GPUArray, or for a float16 result (sum in float32 with ``dtype=numpy.float32``).
-    NotImplementedError
-        For a complex dtype (no complex scan kernel yet, as for the reductions).
 
     Examples
     --------
@@ -71,7 +69,7 @@ def cumsum(a: GPUArray, dtype: npt.DTypeLike | None = None, stream: StreamLike =
     result_dtype = np.cumsum(np.zeros(1, a.dtype), dtype=None if dtype is None else check_dtype(dtype)).dtype
     if result_dtype == np.float16:
         raise TypeError("cumsum has no float16 kernel; sum in float32 with dtype=numpy.float32")
-    kernel = _kernel(result_dtype)  # NotImplementedError for complex, before anything is copied
+    kernel = _kernel(result_dtype)
     flat = a.reshape(a.size)
     result = GPUArray(flat.shape, result_dtype, allocator if allocator is not None else a.allocator)
     result._copy_from(flat.astype(result_dtype, stream=stream) if flat.dtype != result_dtype else flat, stream)

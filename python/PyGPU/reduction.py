@@ -58,8 +58,6 @@ SIM_PER_THREAD = 2048
 SIM_THREADS = 64
 SIM_LAST = 16384
 
-_COMPLEX = "complex dtypes are not supported by this operation (nor by PyCUDA's)"
-
 
 def _arguments_text(arguments: str | Sequence[str | VectorArg | ScalarArg]) -> str:
     """`arguments` as one C parameter list (PyCUDA takes a str; a list of declarations or Args also works)."""
@@ -341,25 +339,6 @@ def _of_in(operation: str, dtype_out: Any, dtype_in: Any, neutral: str, reduce_e
     dtype_out = dtype_in if dtype_out is None else dtype_out
     return ReductionKernel(dtype_out, neutral, reduce_expr, arguments=f"const {dtype_to_ctype(dtype_in)} *in",
                            name=_name(operation, dtype_out, dtype_in))
-
-
-def no_complex(*dtypes: Any) -> None:
-    """NotImplementedError for a complex dtype among `dtypes` (None is skipped): for an operation PyCUDA offers
-    for real dtypes only.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from PyGPU.reduction import no_complex
-    >>> no_complex(np.float32, None)
-    >>> try:
-    ...     no_complex(np.complex64)
-    ... except NotImplementedError:
-    ...     print("real only")
-    real only
-    """
-    if any(d is not None and np.dtype(d).kind == "c" for d in dtypes):
-        raise NotImplementedError(_COMPLEX)
 
 
 @public("PyGPU.reduction")
