@@ -365,7 +365,7 @@ MESSAGES = {
     "memcpy_past_end_message": (r"dst 0x[0-9a-f]+: 68 bytes from offset 0 of the __device__ variable 'table' "
                                 r"\(64 bytes\) run 4 bytes past its end"),
     "free_global_message": (r"devPtr 0x[0-9a-f]+ is the __device__ variable 'table' \(64 bytes\), not memory from "
-                            r"cudaMalloc or cudaMallocManaged; it cannot be freed"),
+                            r"cudaMalloc, cudaMallocManaged or cudaMallocAsync; it cannot be freed"),
     "unknown_symbol_message": (r"cudaMemcpyToSymbol: 0x[0-9a-f]+ is not a registered __device__ or __constant__ "
                                r"variable .*"),
 }

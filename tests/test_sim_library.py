@@ -126,6 +126,6 @@ def test_a_c_program_links_to_the_library(tmp_path):
     result = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "abi 2 name sim same_api 1", "malloc 0", "h2d 0", "d2h 0", "equal 1",
+        "abi 3 name sim same_api 1", "malloc 0", "h2d 0", "d2h 0", "equal 1",
         "overrun 1 cudaErrorInvalidValue last 1", "free 0",
     ]
