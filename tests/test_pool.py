@@ -295,16 +295,18 @@ def test_a_dropped_arrays_memory_is_caught_by_copies_and_kernels(pygpu_sim):
 
 def test_the_free_waits_for_work_queued_on_blocking_streams(pygpu_sim, gate):
     s = g.cudaStream_t(g.cudaStreamDefault)  # a blocking stream: the legacy stream's free is ordered after its work
-    a = g.to_gpu(np.arange(1024, dtype=np.float32))
+    h = np.arange(1024, dtype=np.float32)
+    a, idx = g.to_gpu(h), g.to_gpu(np.arange(1023, -1, -1, dtype=np.int32))
     address = int(a.gpudata)
     gt = gate(s)
-    out = cuda.pagelocked_empty(1024, np.float32)
-    a.get_async(stream=s, ary=out)  # queued behind the gate
-    del a
-    b = g.zeros(1024, np.float32)  # may reuse the block: its memset is ordered after the free
+    out = g.zeros(1024, np.float32)
+    g.take(a, idx, out=out, stream=s)  # a kernel reading `a`, queued behind the gate
+    del a, idx  # freed on the legacy stream: after the kernel, not before
+    b = g.zeros(1024, np.float32)  # may take the block: its memset is ordered after the free
+    c = b + 1  # a kernel on the legacy stream, queued too
     gt.open()
     assert s.synchronize() == g.cudaSuccess
-    assert out.tolist() == list(range(1024)) and b.get().tolist() == [0.0] * 1024
+    assert out.get().tolist() == h[::-1].tolist() and c.get().tolist() == [1.0] * 1024
     assert int(b.gpudata) == address
 
 
