@@ -12,7 +12,6 @@ blocks behind the pool's back; the pool forgets dead blocks when it next looks a
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import math
 import os
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, SupportsIndex
 import numpy as np
 
 from . import _core as _g
-from ._errors import CudaError, check, error_for
+from ._errors import CudaError, error_for
 from ._memory import DeviceAllocation, count, mem_alloc
 from ._public import public
 
@@ -604,7 +603,6 @@ class PageLockedMemoryPool(_MemoryPool):
 # ----------------------------------------------------------------------------------- GPUArray's default
 
 _malloc_async = _g.cudaMallocAsync
-_free_async = _g.cudaFreeAsync
 
 
 class StreamOrderedAllocation(DeviceAllocation):
@@ -631,28 +629,8 @@ class StreamOrderedAllocation(DeviceAllocation):
     def __init__(self, ptr: _g.pointer_wrapper_void) -> None:  # async_alloc makes them
         raise TypeError("StreamOrderedAllocation objects come from GPUArray's default allocator")
 
-    def free(self) -> None:
-        """Free the memory in stream order now (CudaError ``cudaErrorInvalidValue`` if it was already freed).
-
-        Examples
-        --------
-        >>> import PyGPU as gpuarray
-        >>> gpuarray.zeros(8, "int32").gpudata.free()
-        """
-        check(_free_async(self._ptr, None))
-
-    def __del__(self) -> None:
-        ptr = getattr(self, "_ptr", None)
-        if ptr is None or not ptr.alive or _finalizing():
-            return  # freed, reset, or the process is ending
-        try:
-            err = _free_async(ptr, None)
-            if err:
-                warnings.warn(f"freeing a StreamOrderedAllocation failed: {err.name}: "
-                              f"{err.message or err.description}", RuntimeWarning, stacklevel=2)
-        except Exception as exc:  # destructors never raise
-            with contextlib.suppress(Exception):
-                warnings.warn(f"freeing a StreamOrderedAllocation failed: {exc}", RuntimeWarning, stacklevel=2)
+    # free() and dropping the last reference: cudaFreeAsync on the legacy default stream (its default).
+    _release = staticmethod(_g.cudaFreeAsync)
 
     def __repr__(self) -> str:
         state = "" if self._ptr.alive else ", freed"
