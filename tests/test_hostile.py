@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 import PyGPU as g
+from helpers.memory import free_bytes
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -222,6 +223,7 @@ class DeviceModel(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
+        free_bytes()  # earlier tests' dropped arrays: what their memory pools hold goes back to the device first
         (self.free0, self.total), _ = g.cudaMemGetInfo()
         self.model = {}  # id -> (pointer, numpy bytes)
         self.stream = g.cudaStream_t()

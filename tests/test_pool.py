@@ -1,5 +1,5 @@
 """Memory pools (PyGPU._pool): PyCUDA's DeviceMemoryPool and PageLockedMemoryPool, allocator= everywhere,
-GPUArray's default pool and its switch, leaks, resets, and bad input."""
+GPUArray's default (the stream-ordered pool) and its switch, leaks, resets, and bad input."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 import PyGPU as g
 import PyGPU.driver as cuda
 from PyGPU import tools
+from PyGPU._pool import StreamOrderedAllocation
 from PyGPU.tools import DeviceMemoryPool, PageLockedMemoryPool, PooledDeviceAllocation, PooledHostAllocation
 
 
@@ -212,10 +213,158 @@ def test_results_keep_the_pool(pool, make):
         np.testing.assert_array_equal(result.get().ravel(), np.broadcast_to(expected, (result.size,)))
 
 
-# ------------------------------------------------------------------ GPUArray's default pool
+# ------------------------------------------------------------------ GPUArray's default: the stream-ordered pool
 
-def test_gpuarrays_use_the_default_pool(pygpu_sim):
-    pool = tools.default_pool()
+@pytest.fixture
+def python_default(pygpu_sim):
+    """GPUArray's default allocator set to "pool" (PyCUDA's Python pool) for the test."""
+    tools.set_default_allocator("pool")
+    yield tools.default_pool()
+    tools.set_default_allocator("async")
+
+
+def mempool_attr(which, device=0) -> int:
+    pool, err = g.cudaDeviceGetMemPool(device)
+    assert err == g.cudaSuccess
+    value, err = g.cudaMemPoolGetAttribute(pool, which)
+    assert err == g.cudaSuccess
+    return int(value)
+
+
+def test_gpuarrays_use_the_stream_ordered_pool_by_default(pygpu_sim):
+    assert tools.get_default_allocator() == "async"
+    used = mempool_attr(g.cudaMemPoolAttrUsedMemCurrent)
+    a = g.to_gpu(np.arange(1000, dtype=np.uint8))
+    assert type(a.gpudata) is StreamOrderedAllocation and isinstance(a.gpudata, cuda.DeviceAllocation)
+    assert mempool_attr(g.cudaMemPoolAttrUsedMemCurrent) == used + 1024  # 256-byte granules
+    origins = {r["address"]: r["origin"] for r in pygpu_sim.allocations()}
+    assert origins[int(a.gpudata)] == "cudaMallocAsync"
+    address = int(a.gpudata)
+    del a  # cudaFreeAsync on the legacy stream: the next allocation there may take the block at once
+    assert mempool_attr(g.cudaMemPoolAttrUsedMemCurrent) == used
+    b = g.zeros(1000, np.uint8)
+    assert int(b.gpudata) == address and b.get().tolist() == [0] * 1000
+
+
+def test_every_creation_function_uses_it(pygpu_sim):
+    x = g.to_gpu(np.arange(6, dtype=np.float32))
+    made = [g.empty(3, np.int32), g.zeros(3, np.int32), g.ones_like(x), g.empty_like(x), x.copy(), x + x, -x,
+            x.astype(np.float64), g.arange(4, dtype=np.float32), g.sum(x)]
+    assert {type(m.gpudata) for m in made} == {StreamOrderedAllocation}
+    assert (x + x).get().tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0] and float(g.sum(x).get()) == 15.0
+
+
+def test_free_twice_raises_and_reset_kills_the_allocation(pygpu_sim):
+    a = g.empty(16, np.float32)
+    a.gpudata.free()
+    with pytest.raises(g.CudaError) as info:
+        a.gpudata.free()
+    assert info.value.code == g.cudaErrorInvalidValue
+    assert "freed" in repr(a.gpudata)
+    b = g.zeros(16, np.float32)
+    pygpu_sim.reset()
+    with pytest.raises(g.CudaError):
+        b.gpudata.free()
+    del b  # dead after the reset: dropping it frees nothing and warns nothing
+    assert pygpu_sim.allocations() == []
+    assert g.to_gpu(np.arange(3.0)).get().tolist() == [0.0, 1.0, 2.0]  # the pool works after the reset
+
+
+def test_the_allocation_object_cannot_be_made_directly():
+    with pytest.raises(TypeError, match="default allocator"):
+        StreamOrderedAllocation(g.cudaMalloc(16)[0])
+
+
+def test_a_dropped_arrays_memory_is_caught_by_copies_and_kernels(pygpu_sim):
+    from PyGPU.compiler import SourceModule
+
+    a = g.to_gpu(np.arange(64, dtype=np.float32))
+    address = int(a.gpudata)
+    del a
+    host = np.zeros(64, np.float32)
+    assert g.cudaMemcpy(host, address, 256, g.cudaMemcpyDeviceToHost) == g.cudaErrorInvalidValue
+    assert "freed" in pygpu_sim.last_message()
+    mod = SourceModule("__global__ void store(float* p) { p[threadIdx.x] = 1.0f; }")
+    store = mod.get_function("store")
+    store(np.uintp(address), block=(64, 1, 1), grid=(1, 1))
+    with pytest.raises(g.CudaError) as info:
+        cuda.Context.synchronize()
+    assert info.value.code == g.cudaErrorIllegalAddress
+    assert g.cudaDeviceReset() == g.cudaSuccess
+
+
+def test_the_free_waits_for_work_queued_on_blocking_streams(pygpu_sim, gate):
+    s = g.cudaStream_t(g.cudaStreamDefault)  # a blocking stream: the legacy stream's free is ordered after its work
+    h = np.arange(1024, dtype=np.float32)
+    a, idx = g.to_gpu(h), g.to_gpu(np.arange(1023, -1, -1, dtype=np.int32))
+    address = int(a.gpudata)
+    gt = gate(s)
+    out = g.zeros(1024, np.float32)
+    g.take(a, idx, out=out, stream=s)  # a kernel reading `a`, queued behind the gate
+    del a, idx  # freed on the legacy stream: after the kernel, not before
+    b = g.zeros(1024, np.float32)  # may take the block: its memset is ordered after the free
+    c = b + 1  # a kernel on the legacy stream, queued too
+    gt.open()
+    assert s.synchronize() == g.cudaSuccess
+    assert out.get().tolist() == h[::-1].tolist() and c.get().tolist() == [1.0] * 1024
+    assert int(b.gpudata) == address
+
+
+def test_default_pools_are_per_device(pygpu_sim):
+    g.cudaSetDevice(1)
+    try:
+        a = g.zeros(256, np.float32)
+        assert a.get().tolist() == [0.0] * 256  # on device 1: its legacy stream orders the fill before the copy
+    finally:
+        g.cudaSetDevice(0)
+    devices = {r["address"]: r["device"] for r in pygpu_sim.allocations()}
+    assert devices[int(a.gpudata)] == 1 and type(a.gpudata) is StreamOrderedAllocation
+    assert mempool_attr(g.cudaMemPoolAttrUsedMemCurrent, 1) == 1024
+
+
+def test_free_held_of_the_default_pool_trims_the_stream_ordered_pool(pygpu_sim):
+    a = g.empty(1 << 20, np.uint8)
+    del a
+    g.cudaDeviceSynchronize()
+    tools.default_pool().free_held()
+    assert mempool_attr(g.cudaMemPoolAttrReservedMemCurrent) == 0
+    free, total = g.cudaMemGetInfo()[0]
+    assert free == total
+
+
+def test_out_of_memory_frees_what_the_pools_hold_and_retries(pygpu_sim):
+    total = g.cudaMemGetInfo()[0][1]
+    mine = DeviceMemoryPool()
+    mine.allocate(total // 2).free()  # held by a Python pool
+    cycle: list = [g.empty(total // 4, np.uint8)]
+    cycle.append(cycle)  # garbage only the collector frees
+    gc.disable()
+    try:
+        del cycle
+        big = g.empty(total // 2 + (total // 8), np.uint8)  # fits once both are given back
+    finally:
+        gc.enable()
+    assert mine.held_blocks == 0 and big.nbytes == total // 2 + total // 8
+    del big
+    with pytest.raises(g.CudaError, match="even after freeing") as info:
+        g.empty(2 * total, np.uint8)
+    assert info.value.code == g.cudaErrorMemoryAllocation
+
+
+def test_leaks_report_live_arrays_and_their_labels(pygpu_sim):
+    a = g.to_gpu(np.arange(100, dtype=np.float64))
+    with pygpu_sim.label("weights"):
+        w = g.zeros(64, np.float32)
+    leaks = {r["address"]: r["label"] for r in pygpu_sim.leaks()}
+    assert int(a.gpudata) in leaks and leaks[int(w.gpudata)] == "weights"
+    del a, w
+    assert pygpu_sim.leaks() == []
+
+
+# ------------------------------------------------------------------ the Python pool ("pool") and the switch
+
+def test_gpuarrays_use_the_python_pool_when_chosen(python_default):
+    pool = python_default
     assert tools.get_default_allocator() == "pool" and tools.default_pool(0) is pool
     pool.free_held()
     a = g.to_gpu(np.arange(1000, dtype=np.uint8))
@@ -226,12 +375,12 @@ def test_gpuarrays_use_the_default_pool(pygpu_sim):
     assert int(g.zeros(1000, np.uint8).gpudata) == address
 
 
-def test_default_pool_is_per_device(pygpu_sim):
+def test_python_default_pool_is_per_device(python_default, pygpu_sim):
     g.cudaSetDevice(1)
     try:
         a = g.zeros(256, np.float32)
         assert from_pool(a, tools.default_pool(1)) and tools.default_pool() is tools.default_pool(1)
-        assert a.get().tolist() == [0.0] * 256  # on device 1: its legacy stream orders the fill before the copy
+        assert a.get().tolist() == [0.0] * 256
     finally:
         g.cudaSetDevice(0)
     assert tools.default_pool(0) is not tools.default_pool(1)
@@ -239,25 +388,28 @@ def test_default_pool_is_per_device(pygpu_sim):
     assert devices[int(a.gpudata)] == 1
 
 
-def test_switch_to_malloc(pygpu_sim):
+@pytest.mark.parametrize(("kind", "cls"), [("malloc", cuda.DeviceAllocation), ("pool", PooledDeviceAllocation),
+                                           ("async", StreamOrderedAllocation)])
+def test_switch(pygpu_sim, kind, cls):
     try:
-        tools.set_default_allocator("malloc")
-        assert tools.get_default_allocator() == "malloc"
+        tools.set_default_allocator(kind)
+        assert tools.get_default_allocator() == kind
         a = g.empty(16, np.float32)
-        assert type(a.gpudata) is cuda.DeviceAllocation
+        assert type(a.gpudata) is cls
         address = int(a.gpudata)
         del a
-        assert address not in live_addresses(pygpu_sim)  # freed with the array
+        if kind != "pool":
+            assert address not in live_addresses(pygpu_sim)  # freed with the array
     finally:
-        tools.set_default_allocator("pool")
-    assert from_pool(g.empty(16, np.float32), tools.default_pool())
+        tools.set_default_allocator("async")
+    assert type(g.empty(16, np.float32).gpudata) is StreamOrderedAllocation
 
 
-@pytest.mark.parametrize("kind", ["cudaMalloc", "", None, "POOL"])
+@pytest.mark.parametrize("kind", ["cudaMalloc", "", None, "POOL", "cudaMallocAsync"])
 def test_switch_refuses_other_kinds(kind):
-    with pytest.raises(ValueError, match="'pool' or 'malloc'"):
+    with pytest.raises(ValueError, match="'async', 'pool' or 'malloc'"):
         tools.set_default_allocator(kind)
-    assert tools.get_default_allocator() == "pool"
+    assert tools.get_default_allocator() == "async"
 
 
 def child(code: str, allocator: str | None) -> subprocess.CompletedProcess[str]:
@@ -269,7 +421,8 @@ def child(code: str, allocator: str | None) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
-@pytest.mark.parametrize(("value", "kind", "cls"), [(None, "pool", "PooledDeviceAllocation"),
+@pytest.mark.parametrize(("value", "kind", "cls"), [(None, "async", "StreamOrderedAllocation"),
+                                                    ("ASYNC", "async", "StreamOrderedAllocation"),
                                                     ("pool", "pool", "PooledDeviceAllocation"),
                                                     (" Malloc ", "malloc", "DeviceAllocation")])
 def test_environment_variable(value, kind, cls):
@@ -282,13 +435,13 @@ def test_environment_variable(value, kind, cls):
 def test_environment_variable_refuses_other_kinds():
     done = child("import PyGPU", "cudaMallocAsync")
     assert done.returncode != 0
-    assert "PYGPU_ALLOCATOR='cudaMallocAsync' is not an allocator; use 'pool' or 'malloc'" in done.stderr
+    assert "PYGPU_ALLOCATOR='cudaMallocAsync' is not an allocator; use 'async', 'pool' or 'malloc'" in done.stderr
 
 
 # ------------------------------------------------------------------ leaks
 
-def test_leaks_report_live_arrays_not_held_blocks(pygpu_sim):
-    pool = tools.default_pool()
+def test_leaks_report_live_arrays_not_held_blocks(python_default, pygpu_sim):
+    pool = python_default
     a = g.to_gpu(np.arange(100, dtype=np.float64))
     address = int(a.gpudata)
     assert address in {r["address"] for r in pygpu_sim.leaks()}  # a live array is a leak
@@ -381,8 +534,8 @@ def test_pinned_bad_input(args, error):
     assert pool.active_blocks == 0
 
 
-def test_a_pending_label_names_a_new_block(pygpu_sim):
-    pool = tools.default_pool()
+def test_a_pending_label_names_a_new_block(python_default, pygpu_sim):
+    pool = python_default
     g.zeros(64, np.float32)  # dropped: a held block of that bin
     held = pool.held_blocks
     with pygpu_sim.label("weights"):

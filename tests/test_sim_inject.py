@@ -185,8 +185,8 @@ def test_injected_stream_create_failure_raises_from_the_constructor(pygpu_sim):
 
 def test_injected_failure_through_gpuarray_is_a_cuda_error(pygpu_sim):
     host = np.arange(64, dtype=np.float32)
-    # count=3: GPUArray's default pool frees what it holds and retries twice before it reports the failure
-    with sim.inject("cudaMalloc", "cudaErrorMemoryAllocation", count=3), pytest.raises(g.CudaError) as info:
+    # count=3: GPUArray's default allocator frees what the pools hold and retries twice before it reports it
+    with sim.inject("cudaMallocAsync", "cudaErrorMemoryAllocation", count=3), pytest.raises(g.CudaError) as info:
         g.to_gpu(host)
     assert info.value.name == "cudaErrorMemoryAllocation"
     assert info.value.code == g.cudaErrorMemoryAllocation

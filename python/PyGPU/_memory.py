@@ -82,7 +82,10 @@ class DeviceAllocation:
         >>> import PyGPU.driver as cuda
         >>> cuda.mem_alloc(16).free()
         """
-        check(_g.cudaFree(self._ptr))
+        check(self._release(self._ptr))
+
+    #: The call that frees the memory (a subclass that allocates otherwise frees otherwise).
+    _release = staticmethod(_g.cudaFree)
 
     def __int__(self) -> int:
         return int(self._ptr)
@@ -96,13 +99,13 @@ class DeviceAllocation:
             # queued work (as cudaFree does), which may never finish.
             return
         try:
-            err = _g.cudaFree(ptr)
-            if int(err) != _g.cudaSuccess:
-                warnings.warn(f"freeing a DeviceAllocation failed: {err.name}: {err.message or err.description}",
-                              RuntimeWarning, stacklevel=2)
+            err = self._release(ptr)
+            if err:
+                warnings.warn(f"freeing a {type(self).__name__} failed: {err.name}: "
+                              f"{err.message or err.description}", RuntimeWarning, stacklevel=2)
         except Exception as exc:  # destructors never raise
             with contextlib.suppress(Exception):
-                warnings.warn(f"freeing a DeviceAllocation failed: {exc}", RuntimeWarning, stacklevel=2)
+                warnings.warn(f"freeing a {type(self).__name__} failed: {exc}", RuntimeWarning, stacklevel=2)
 
     def __repr__(self) -> str:
         state = "" if self._ptr.alive else ", freed"

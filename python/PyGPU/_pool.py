@@ -602,20 +602,113 @@ class PageLockedMemoryPool(_MemoryPool):
 
 # ----------------------------------------------------------------------------------- GPUArray's default
 
-#: The environment variable read once at import: "pool" (the default) or "malloc".
-ALLOCATOR_VAR = "PYGPU_ALLOCATOR"
-_KINDS = ("pool", "malloc")
+_malloc_async = _g.cudaMallocAsync
 
-#: The default device pool of each device, made on first use.
+
+class StreamOrderedAllocation(DeviceAllocation):
+    """Device memory from the device's stream-ordered pool: GPUArray's default allocation.
+
+    ``cudaMallocAsync`` on the legacy default stream made it; freeing it (``free()``, or dropping the last
+    reference) is a ``cudaFreeAsync`` on that stream, so the memory goes back to the pool only once the
+    work queued before the free, on the legacy stream and every blocking stream, has run. Work on a
+    non-blocking stream is not ordered by it (CUDA's rule): keep such an array alive, or synchronise that
+    stream, until the work is done. A second ``free()`` raises CudaError (``cudaErrorInvalidValue``), as
+    :class:`PyGPU.driver.DeviceAllocation`, which it is.
+
+    Examples
+    --------
+    >>> import PyGPU as gpuarray
+    >>> a = gpuarray.empty(4, "float32")
+    >>> type(a.gpudata).__name__
+    'StreamOrderedAllocation'
+    >>> a.gpudata.free()
+    """
+
+    __slots__ = ()
+
+    def __init__(self, ptr: _g.pointer_wrapper_void) -> None:  # async_alloc makes them
+        raise TypeError("StreamOrderedAllocation objects come from GPUArray's default allocator")
+
+    # free() and dropping the last reference: cudaFreeAsync on the legacy default stream (its default).
+    _release = staticmethod(_g.cudaFreeAsync)
+
+    def __repr__(self) -> str:
+        state = "" if self._ptr.alive else ", freed"
+        return f"<PyGPU.StreamOrderedAllocation {int(self._ptr):#x}{state}>"
+
+
+_new_ordered = StreamOrderedAllocation.__new__
+
+
+def trim_stream_ordered(device: int | None = None) -> None:
+    """Give the memory the stream-ordered pool of `device` (the current one when None) holds unused back."""
+    if device is None:
+        current, err = _g.cudaGetDevice()
+        device = current if current is not None and int(err) == _g.cudaSuccess else 0
+    mempool, err = _g.cudaDeviceGetMemPool(device)
+    if mempool is not None and int(err) == _g.cudaSuccess:
+        _g.cudaMemPoolTrimTo(mempool, 0)
+
+
+def async_alloc(nbytes: SupportsIndex) -> StreamOrderedAllocation:
+    """GPUArray's default allocator: `nbytes` from the current device's stream-ordered pool (legacy stream)."""
+    ptr, err = _malloc_async(nbytes, None)
+    if ptr is None:
+        ptr = _async_retry(nbytes, err)
+    result = _new_ordered(StreamOrderedAllocation)
+    result._ptr = ptr
+    return result
+
+
+def _async_retry(nbytes: SupportsIndex, err: Any) -> _g.pointer_wrapper_void:
+    """After a failed cudaMallocAsync: on out-of-memory, give back what the pools hold (the Python pools,
+    the garbage's arrays, the stream-ordered pool once the legacy stream reached the frees) and retry;
+    then raise the error."""
+    if int(err) == _g.cudaErrorMemoryAllocation:
+        for pool in list(_POOLS):
+            pool.free_held()
+        trim_stream_ordered()
+        ptr, err = _malloc_async(nbytes, None)
+        if ptr is not None:
+            return ptr
+        gc.collect()  # dropped arrays in reference cycles free their memory in stream order
+        for pool in list(_POOLS):
+            pool.free_held()
+        _g.cudaStreamSynchronize(None)  # the legacy stream reaches the frees: their memory is idle
+        trim_stream_ordered()
+        ptr, err = _malloc_async(nbytes, None)
+        if ptr is not None:
+            return ptr
+    retried = ", even after freeing what the memory pools held" if int(err) == _g.cudaErrorMemoryAllocation else ""
+    raise error_for(int(err), f"could not allocate {int(nbytes)} bytes from the stream-ordered pool{retried}"
+                    + (f": {err.message or err.description}" if (err.message or err.description) else ""),
+                    "cudaMallocAsync")
+
+
+#: The environment variable read once at import: "async" (the default), "pool" or "malloc".
+ALLOCATOR_VAR = "PYGPU_ALLOCATOR"
+_KINDS = ("async", "pool", "malloc")
+
+#: The Python pool of each device ("pool"), made on first use.
 _default_pools: dict[int, DeviceMemoryPool] = {}
+
+
+class _DevicePool(DeviceMemoryPool):
+    """A device's pool for GPUArray: ``free_held`` also trims the device's stream-ordered pool."""
+
+    def free_held(self) -> None:
+        super().free_held()
+        trim_stream_ordered(self._device)
 
 
 @public("PyGPU.tools")
 def default_pool(device: int | None = None) -> DeviceMemoryPool:
-    """The pool GPUArray allocates from on `device` (the current device when None), made on first use.
+    """The Python pool GPUArray allocates from on `device` (the current device when None) with
+    ``set_default_allocator("pool")``, made on first use.
 
     Its counters show what GPUArrays use (``active_bytes``) and what the pool keeps for reuse
-    (``held_blocks``, ``managed_bytes``); ``free_held()`` gives the kept memory back to the device.
+    (``held_blocks``, ``managed_bytes``); ``free_held()`` gives the kept memory back to the device, and
+    also what the device's stream-ordered pool (the default allocator's) holds unused.
 
     Parameters
     ----------
@@ -632,7 +725,7 @@ def default_pool(device: int | None = None) -> DeviceMemoryPool:
     >>> from PyGPU.tools import default_pool
     >>> pool = default_pool()
     >>> pool.free_held()
-    >>> a = gpuarray.to_gpu(np.zeros(1000, np.uint8))
+    >>> a = gpuarray.to_gpu(np.zeros(1000, np.uint8), allocator=pool.allocate)
     >>> pool.active_bytes >= 1000
     True
     >>> del a
@@ -649,7 +742,7 @@ def default_pool(device: int | None = None) -> DeviceMemoryPool:
         if previous != device:
             _g.cudaSetDevice(device)
         try:
-            pool = _default_pools.setdefault(device, DeviceMemoryPool())
+            pool = _default_pools.setdefault(device, _DevicePool())
         finally:
             if previous is not None and previous != device:
                 _g.cudaSetDevice(previous)
@@ -657,7 +750,7 @@ def default_pool(device: int | None = None) -> DeviceMemoryPool:
 
 
 def pooled_alloc(nbytes: SupportsIndex) -> PooledDeviceAllocation:
-    """GPUArray's default allocator with the pool on: `nbytes` from the current device's default pool."""
+    """GPUArray's default allocator with "pool": `nbytes` from the current device's default pool."""
     device = _g.cudaGetDevice()[0]
     pool = _default_pools.get(device)  # type: ignore[arg-type]
     if pool is None:
@@ -665,8 +758,10 @@ def pooled_alloc(nbytes: SupportsIndex) -> PooledDeviceAllocation:
     return pool.allocate(nbytes)
 
 
+_ALLOCATORS: dict[str, Callable[[Any], Any]] = {"async": async_alloc, "pool": pooled_alloc, "malloc": mem_alloc}
+
 #: What GPUArray allocates with when no allocator is given (set_default_allocator changes it).
-default_allocator: Callable[[int], Any] = pooled_alloc
+default_allocator: Callable[[Any], Any] = async_alloc
 
 
 @public("PyGPU.tools")
@@ -677,9 +772,11 @@ def set_default_allocator(kind: str) -> None:
 
     Parameters
     ----------
-    kind : {"pool", "malloc"}
-        "pool" (the default): the current device's :func:`default_pool`; "malloc": a plain ``cudaMalloc``
-        per array (:func:`PyGPU.driver.mem_alloc`), freed with the array.
+    kind : {"async", "pool", "malloc"}
+        "async" (the default): the current device's stream-ordered pool, ``cudaMallocAsync`` and
+        ``cudaFreeAsync`` on the legacy default stream; "pool": the current device's :func:`default_pool`
+        (PyCUDA's Python pool); "malloc": a plain ``cudaMalloc`` per array (:func:`PyGPU.driver.mem_alloc`),
+        freed with the array.
 
     Raises
     ------
@@ -693,27 +790,27 @@ def set_default_allocator(kind: str) -> None:
     >>> set_default_allocator("malloc")
     >>> type(gpuarray.empty(4, "float32").gpudata).__name__
     'DeviceAllocation'
-    >>> set_default_allocator("pool")
+    >>> set_default_allocator("async")
     >>> get_default_allocator()
-    'pool'
+    'async'
     """
     global default_allocator  # noqa: PLW0603  (one module attribute: GPUArray's hot path reads it)
-    if kind not in _KINDS:
-        raise ValueError(f"the default allocator is 'pool' or 'malloc', got {kind!r}")
-    default_allocator = pooled_alloc if kind == "pool" else mem_alloc
+    if not isinstance(kind, str) or kind not in _ALLOCATORS:
+        raise ValueError(f"the default allocator is 'async', 'pool' or 'malloc', got {kind!r}")
+    default_allocator = _ALLOCATORS[kind]
 
 
 @public("PyGPU.tools")
 def get_default_allocator() -> str:
-    """"pool" or "malloc": what GPUArray allocates with when no ``allocator`` is given.
+    """"async", "pool" or "malloc": what GPUArray allocates with when no ``allocator`` is given.
 
     Examples
     --------
     >>> from PyGPU.tools import get_default_allocator
-    >>> get_default_allocator() in ("pool", "malloc")
+    >>> get_default_allocator() in ("async", "pool", "malloc")
     True
     """
-    return "pool" if default_allocator is pooled_alloc else "malloc"
+    return next(kind for kind, alloc in _ALLOCATORS.items() if alloc is default_allocator)
 
 
 def _from_environment() -> None:
@@ -722,7 +819,7 @@ def _from_environment() -> None:
         return
     kind = text.strip().lower()
     if kind not in _KINDS:
-        raise ImportError(f"{ALLOCATOR_VAR}={text!r} is not an allocator; use 'pool' or 'malloc'")
+        raise ImportError(f"{ALLOCATOR_VAR}={text!r} is not an allocator; use 'async', 'pool' or 'malloc'")
     set_default_allocator(kind)
 
 

@@ -95,8 +95,9 @@ class GPUArray:
     dtype : numpy dtype or name
         Anything ``numpy.dtype`` accepts that is among ``PyGPU.dtypes``.
     allocator : callable, optional
-        ``nbytes -> object with int()`` (default: the current device's pool, ``PyGPU.tools.default_pool``,
-        or ``PyGPU.driver.mem_alloc``: see ``PyGPU.tools.set_default_allocator``).
+        ``nbytes -> object with int()`` (default: the current device's stream-ordered pool, its Python
+        pool ``PyGPU.tools.default_pool``, or ``PyGPU.driver.mem_alloc``: see
+        ``PyGPU.tools.set_default_allocator``).
     base : object, optional
         Kept alive as long as this array (views keep their base).
     gpudata : object with int(), optional

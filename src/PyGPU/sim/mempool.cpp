@@ -221,9 +221,25 @@ int pool_alloc(State& st, MemPool& pool, const std::shared_ptr<Stream>& s, size_
     return err::cudaSuccess;
 }
 
+// Whether work that the legacy default stream's implicit order puts before
+// an item on `s` is still pending on other streams (the legacy stream waits
+// for every blocking stream of its device, a blocking stream for the legacy one).
+bool implicit_order_pending(const State& st, const Stream& s) {
+    const Device& d = *st.devices[static_cast<size_t>(s.device)];
+    if (s.kind == StreamKind::legacy) {
+        for (const auto& t : d.streams) {
+            if (t->blocking() && t->tail && !t->tail->done()) return true;
+        }
+        return false;
+    }
+    return s.blocking() && d.legacy->tail && !d.legacy->tail->done();
+}
+
 // Takes pool allocation `base` out of the table into its pool's idle blocks,
 // freed in stream order on `s` (null: cudaFree, after waiting for everything).
-void pool_free(State& st, uintptr_t base, const Stream* s, const char* how) {
+// `done`, when set, is the free's own item on `s` (its completion: the work
+// the free is ordered after has run).
+void pool_free(State& st, uintptr_t base, const Stream* s, const char* how, CompletionPtr done = nullptr) {
     const Allocation a = st.memory.detach(base, how);
     st.memory.trim_history();
     st.stats.freed(a);
@@ -238,7 +254,11 @@ void pool_free(State& st, uintptr_t base, const Stream* s, const char* how) {
         b.stream_legacy = s->kind == StreamKind::legacy;
         b.stream_blocking = s->blocking();
         b.position = s->queued_items;
-        if (s->tail && !s->tail->done()) b.done = s->tail;
+        if (done) {
+            b.done = std::move(done);
+        } else if (s->tail && !s->tail->done()) {
+            b.done = s->tail;
+        }
     } else {
         b.known_complete = true;
     }
@@ -428,7 +448,11 @@ int free_async(void* ptr, pygpu_stream_t stream) {
                         ptr, static_cast<size_t>(a - al->base), describe(*al).c_str());
         }
         if (al->pool != nullptr) {
-            pool_free(st, a, s.get(), "cudaFreeAsync");
+            // CUDA orders the free after what the stream's next item would wait for; beyond the stream's
+            // own queue (the legacy stream's implicit order) that takes an item of its own on the stream.
+            CompletionPtr done;
+            if (implicit_order_pending(st, *s)) done = enqueue(st, s, work_info("cudaFreeAsync"), nullptr, {}, nullptr);
+            pool_free(st, a, s.get(), "cudaFreeAsync", std::move(done));
             return err::cudaSuccess;
         }
         // cudaMalloc memory: out of the table now, back to the host when the stream gets there.
