@@ -111,7 +111,9 @@ def test_stencil_twice_under_chaos(pygpu_chaos, lib):
 def test_smooth_out_of_memory_leaves_input_alone(pygpu_sim, lib):
     """The out-of-memory path: the scratch allocation fails, the input is untouched, nothing leaks."""
     a = PyGPU.to_gpu(GRID)
-    with pygpu_sim.inject("cudaMalloc", "cudaErrorMemoryAllocation"), \
+    # GPUArray allocates with cudaMallocAsync (the stream-ordered pool), and retries after freeing what the
+    # pools hold: count=0 makes every attempt in the block fail.
+    with pygpu_sim.inject("cudaMallocAsync", "cudaErrorMemoryAllocation", count=0), \
             pytest.raises(MemoryError, match=r"smooth needs \d+ bytes of scratch device memory"):
         lib.smooth(a, 3)
     np.testing.assert_array_equal(a.get(), GRID)
