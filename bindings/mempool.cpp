@@ -41,7 +41,8 @@ py::object pool_object(pygpu_mem_pool_t p) { return py::cast(MemPoolHandle{p}); 
 int attr_arg(py::handle attr) {
     if (PyBool_Check(attr.ptr()) || !PyIndex_Check(attr.ptr()))
         throw py::type_error("attr must be an int (a cudaMemPoolAttr), got " + type_name(attr));
-    const py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(attr.ptr()));
+    // Not const: pybind11 2.13 finds py::str(const py::int_&) ambiguous.
+    py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(attr.ptr()));
     if (!value) throw py::error_already_set();
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
