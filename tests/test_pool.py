@@ -246,6 +246,43 @@ def test_gpuarrays_use_the_stream_ordered_pool_by_default(pygpu_sim):
     assert int(b.gpudata) == address and b.get().tolist() == [0] * 1000
 
 
+def pool_attr(pool, which) -> int:
+    value, err = g.cudaMemPoolGetAttribute(pool, which)
+    assert err == g.cudaSuccess
+    return int(value)
+
+
+def test_large_arrays_come_from_a_pool_that_keeps_them_warm(pygpu_sim):
+    """Arrays of at least _pool.LARGE bytes come from GPUArray's own pool of the device, whose release
+    threshold keeps idle memory across synchronisations (the device's default pool, CUDA's threshold 0,
+    would give it back at each one); free_held() trims it; a reset makes a new one."""
+    from PyGPU import _pool
+
+    tools.default_pool().free_held()
+    default_used = mempool_attr(g.cudaMemPoolAttrUsedMemCurrent)
+    a = g.empty(_pool.LARGE, np.uint8)
+    pool = _pool._large_pools[0]
+    assert pool_attr(pool, g.cudaMemPoolAttrReleaseThreshold) == _pool.LARGE_KEEP
+    assert pool_attr(pool, g.cudaMemPoolAttrUsedMemCurrent) == _pool.LARGE
+    assert mempool_attr(g.cudaMemPoolAttrUsedMemCurrent) == default_used  # not from the device's pool
+    address = int(a.gpudata)
+    del a
+    g.cudaDeviceSynchronize()  # below the threshold: the block stays reserved, and is reused
+    assert pool_attr(pool, g.cudaMemPoolAttrUsedMemCurrent) == 0
+    assert pool_attr(pool, g.cudaMemPoolAttrReservedMemCurrent) == _pool.LARGE
+    b = g.zeros(_pool.LARGE, np.uint8)
+    assert int(b.gpudata) == address and not b.get().any()
+    del b
+    tools.default_pool().free_held()
+    assert pool_attr(pool, g.cudaMemPoolAttrReservedMemCurrent) == 0
+    small = g.empty(_pool.LARGE - 1, np.uint8)  # below LARGE: the device's pool
+    assert mempool_attr(g.cudaMemPoolAttrUsedMemCurrent) > default_used
+    del small
+    pygpu_sim.reset()  # destroys the pool: the next large array makes a new one
+    c = g.empty(_pool.LARGE, np.float32)
+    assert _pool._large_pools[0] != pool and type(c.gpudata) is StreamOrderedAllocation
+
+
 def test_every_creation_function_uses_it(pygpu_sim):
     x = g.to_gpu(np.arange(6, dtype=np.float32))
     made = [g.empty(3, np.int32), g.zeros(3, np.int32), g.ones_like(x), g.empty_like(x), x.copy(), x + x, -x,

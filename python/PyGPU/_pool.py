@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import math
+import operator
 import os
 import sys
 import warnings
@@ -641,20 +642,68 @@ _new_ordered = StreamOrderedAllocation.__new__
 
 
 def trim_stream_ordered(device: int | None = None) -> None:
-    """Give the memory the stream-ordered pool of `device` (the current one when None) holds unused back."""
+    """Give the memory the stream-ordered pools of `device` (the current one when None) hold unused back:
+    the device's current pool, and the pool of GPUArray's large arrays."""
     if device is None:
         current, err = _g.cudaGetDevice()
         device = current if current is not None and int(err) == _g.cudaSuccess else 0
     mempool, err = _g.cudaDeviceGetMemPool(device)
     if mempool is not None and int(err) == _g.cudaSuccess:
         _g.cudaMemPoolTrimTo(mempool, 0)
+    large = _large_pools.get(device)
+    if large is not None and int(_g.cudaMemPoolTrimTo(large, 0)) != _g.cudaSuccess:
+        del _large_pools[device]  # gone with a device reset
+
+
+#: Arrays of at least LARGE bytes come from a stream-ordered pool of GPUArray's own per device, which keeps up
+#: to LARGE_KEEP idle bytes across synchronisations (its release threshold), as CuPy advises for
+#: cudaMallocAsync: the device's default pool keeps none (CUDA's threshold of 0), so a loop that makes and
+#: drops a large array between synchronisations would map and fault in new memory every time, where
+#: cudaFree's blocks stay warm. Small arrays use the device's current pool (no device lookup on that path).
+LARGE = 2 << 20
+LARGE_KEEP = 256 << 20
+_large_pools: dict[int, Any] = {}
+
+
+def _large_pool(device: int) -> Any:
+    """GPUArray's pool for large arrays on `device`, made on first use (None when the runtime refuses)."""
+    pool = _large_pools.get(device)
+    if pool is None:
+        props = _g.cudaMemPoolProps()
+        props.allocType = _g.cudaMemAllocationTypePinned
+        props.location.type = _g.cudaMemLocationTypeDevice
+        props.location.id = device
+        pool, _err = _g.cudaMemPoolCreate(props)
+        if pool is None:
+            return None
+        _g.cudaMemPoolSetAttribute(pool, _g.cudaMemPoolAttrReleaseThreshold, LARGE_KEEP)
+        _large_pools[device] = pool
+    return pool
+
+
+def _large_alloc(nbytes: int) -> _g.pointer_wrapper_void | None:
+    """`nbytes` from the current device's large-array pool, or None (then the device's pool serves it)."""
+    device, _err = _g.cudaGetDevice()
+    if device is None:
+        return None
+    for _ in range(2):  # a device reset destroyed a pool made before it: make a new one once
+        pool = _large_pool(device)
+        if pool is None:
+            return None
+        ptr, err = _g.cudaMallocFromPoolAsync(nbytes, pool, None)
+        if ptr is not None or int(err) == _g.cudaErrorMemoryAllocation:
+            return ptr
+        _large_pools.pop(device, None)
+    return None
 
 
 def async_alloc(nbytes: SupportsIndex) -> StreamOrderedAllocation:
     """GPUArray's default allocator: `nbytes` from the current device's stream-ordered pool (legacy stream)."""
-    ptr, err = _malloc_async(nbytes, None)
+    ptr = _large_alloc(operator.index(nbytes)) if operator.index(nbytes) >= LARGE else None
     if ptr is None:
-        ptr = _async_retry(nbytes, err)
+        ptr, err = _malloc_async(nbytes, None)
+        if ptr is None:
+            ptr = _async_retry(nbytes, err)
     result = _new_ordered(StreamOrderedAllocation)
     result._ptr = ptr
     return result
