@@ -904,7 +904,10 @@ def test_trap(corpus, pygpu_sim, capfd):
     a = np.arange(500, dtype=np.int32)
     a[450] = -1
     da, dout = dev(a), g.zeros(500, np.int32)
-    k.launch("launch_trap_on_negative", [VP, VP, INT], da.ptr, dout.ptr, 500)
+    # The launcher's cudaGetLastError may already see the kernel's sticky error (an asynchronous error is
+    # reported by whichever call comes after it, as CUDA documents); the synchronize sees it in any case.
+    code = k.call("launch_trap_on_negative", [VP, VP, INT, VP], da.ptr, dout.ptr, 500, int(k.stream))
+    assert code in (0, 719), f"launch_trap_on_negative returned {code}: {pygpu_sim.last_message()}"
     err = k.stream.synchronize()
     message = pygpu_sim.last_message()
     assert int(err) == 719, f"{err.name}: {message}"
@@ -917,7 +920,8 @@ def test_divergent_barrier(corpus, pygpu_sim, capfd):
     after = corpus("vector_add")  # loaded (its kernels registered) before the device fails
     k = Kernel(corpus("faults"), capfd)
     dout = g.zeros(128, np.int32)
-    k.launch("launch_divergent_barrier", [VP], dout.ptr)
+    code = k.call("launch_divergent_barrier", [VP, VP], dout.ptr, int(k.stream))  # as in test_trap
+    assert code in (0, 719), f"launch_divergent_barrier returned {code}: {pygpu_sim.last_message()}"
     err = k.stream.synchronize()
     message = pygpu_sim.last_message()
     assert int(err) == 719, f"{err.name}: {message}"
