@@ -24,6 +24,7 @@ namespace bind_host_blocks { void bind(py::module_& m); }
 namespace bind_device { void bind(py::module_& m); }
 namespace bind_memory { void bind(py::module_& m); }
 namespace bind_mempool { void bind(py::module_& m); }
+namespace bind_device_allocation { void bind(py::module_& m); }
 namespace bind_stream { void bind(py::module_& m); }
 namespace bind_event { void bind(py::module_& m); }
 namespace bind_module { void bind(py::module_& m); }
@@ -123,6 +124,7 @@ PYBIND11_MODULE(_core, m) {
     bind_device::bind(m);
     bind_mempool::bind(m);
     bind_memory::bind(m);
+    bind_device_allocation::bind(m);  // after memory: reads cudaFree and cudaFreeAsync
     bind_stream::bind(m);
     bind_event::bind(m);
     bind_module::bind(m);

@@ -1021,6 +1021,19 @@ def _host_array(
     dtype: np.dtype[Any], shape: Sequence[int], strides: Sequence[int], nbytes: int
 ) -> npt.NDArray[Any]: ...
 
+# ------------------------------------ device allocations (device_allocation.cpp) ---
+class _DeviceAllocationBase:
+    # Frees its memory when dropped, with the call the class's `_release` names.
+    _ptr: pointer_wrapper_void
+
+_AllocationT = TypeVar("_AllocationT", bound=_DeviceAllocationBase)
+
+def _ordered_alloc(cls: type[_AllocationT], nbytes: SupportsIndex, /) -> _AllocationT | cudaError_t: ...
+def _upload(cls: type[_AllocationT], ary: npt.NDArray[Any], /) -> _AllocationT | cudaError_t: ...
+def _download(
+    gpudata: object, shape: tuple[int, ...], dtype: np.dtype[Any], fortran: bool, /
+) -> npt.NDArray[Any] | cudaError_t | Any: ...
+
 # ----------------------------------------------------- the simulated device ---
 # Private: PyGPU.sim is the public face of these.
 def _sim_available() -> bool: ...

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 import operator
-from typing import TYPE_CHECKING, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
-from . import _core, _layout
+from . import _core, _layout, _pool
 from ._dtypes import SUPPORTED, check_dtype
 from ._errors import check
 from ._public import public
@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from .gpuarray import Allocator, ShapeLike
 
 _H2D = _core.cudaMemcpyHostToDevice
+_upload = _core._upload
+_Ordered = _pool.StreamOrderedAllocation
+_async_alloc = _pool.async_alloc
+_LARGE = _pool.LARGE
+_ndarray = np.ndarray
+_new = object.__new__
+_c_strides = _layout.c_strides
 
 
 @public("PyGPU.gpuarray")
@@ -54,14 +61,22 @@ def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
     >>> gpuarray.to_gpu(np.arange(3, dtype=np.int64)).get()
     array([0, 1, 2])
     """
-    ary = np.asarray(ary)
+    if type(ary) is not _ndarray:
+        ary = np.asarray(ary)
     dtype = ary.dtype
-    order = "C" if ary.flags.c_contiguous else "F" if ary.flags.f_contiguous else ""
+    flags = ary.flags
+    order = "C" if flags.c_contiguous else "F" if flags.f_contiguous else ""
     if order and dtype in SUPPORTED:  # the hot path: one allocation, one copy
-        result = GPUArray.__new__(GPUArray)
-        strides = (_layout.c_strides if order == "C" else _layout.f_strides)(ary.shape, dtype.itemsize)
-        result._setup(ary.shape, dtype, strides, order, allocator, None, None)
-        if result.size:
+        shape = ary.shape
+        strides = (_c_strides if order == "C" else _layout.f_strides)(shape, dtype.itemsize)
+        gpudata = None
+        if allocator is None and _pool.default_allocator is _async_alloc and 0 < ary.nbytes < _LARGE:
+            gpudata = _upload(_Ordered, ary)  # the default allocator's memory and the copy, in one call
+            if type(gpudata) is not _Ordered:
+                gpudata = _upload_failed(ary, gpudata)
+        result = _new(GPUArray)
+        result._setup(shape, dtype, strides, order, allocator, gpudata, None)
+        if gpudata is None and result.size:
             check(_core.cudaMemcpy(result._address(), ary, result.nbytes, _H2D))
         result._host = ary
         return result
@@ -69,6 +84,16 @@ def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
                       strides=_layout.compact_strides(ary.shape, ary.strides, ary.itemsize))
     result.set(ary)
     return result
+
+
+def _upload_failed(ary: npt.NDArray[Any], err: _core.cudaError_t) -> _pool.StreamOrderedAllocation:
+    """After a failed ``_upload``: retry a failed allocation as the default allocator does (what the pools
+    hold is freed first), then copy; raise CudaError for a failed copy (its memory was freed)."""
+    if err.call != "cudaMallocAsync":
+        check(err)
+    gpudata = _pool.ordered(_pool.async_retry(ary.nbytes, err))
+    check(_core.cudaMemcpy(gpudata._ptr, ary, ary.nbytes, _H2D))
+    return gpudata
 
 
 @public("PyGPU.gpuarray")

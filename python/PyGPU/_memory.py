@@ -46,7 +46,7 @@ _POINTER_TYPES: tuple[type[_g.pointer_wrapper_void], ...] = tuple(
 
 
 @public("PyGPU.driver")
-class DeviceAllocation:
+class DeviceAllocation(_g._DeviceAllocationBase):
     """Device memory from :func:`mem_alloc`, freed when the last reference goes.
 
     ``int(alloc)`` is the device address. ``free()`` frees it at once; a second ``free()`` raises CudaError
@@ -67,7 +67,10 @@ class DeviceAllocation:
     <PyGPU.driver.DeviceAllocation 0x..., freed>
     """
 
-    __slots__ = ("__weakref__", "_ptr")
+    # `_ptr` (the pointer object) is the C base's; so is freeing on drop, by the call `_release` names
+    # (bindings/device_allocation.cpp): no Python destructor runs for an array dropped in a loop.
+    __slots__ = ("__weakref__",)
+    _ptr: _g.pointer_wrapper_void
 
     def __init__(self, ptr: _g.pointer_wrapper_void) -> None:
         if not isinstance(ptr, _g.pointer_wrapper_void):  # else __del__ would fail on it
@@ -84,28 +87,16 @@ class DeviceAllocation:
         """
         check(self._release(self._ptr))
 
-    #: The call that frees the memory (a subclass that allocates otherwise frees otherwise).
+    #: The call that frees the memory, on free() and when the last reference goes (a subclass that allocates
+    #: otherwise frees otherwise; None: the subclass gives the memory back itself). When dropped, nothing is
+    #: freed twice, nor while the interpreter finalizes (freeing would wait for queued work, which may never
+    #: finish), and a failure becomes a RuntimeWarning.
     _release = staticmethod(_g.cudaFree)
 
     def __int__(self) -> int:
         return int(self._ptr)
 
     __index__ = __int__
-
-    def __del__(self) -> None:
-        ptr = getattr(self, "_ptr", None)
-        if ptr is None or not ptr.alive or sys.is_finalizing():
-            # At interpreter exit the process is ending: freeing would wait for
-            # queued work (as cudaFree does), which may never finish.
-            return
-        try:
-            err = self._release(ptr)
-            if err:
-                warnings.warn(f"freeing a {type(self).__name__} failed: {err.name}: "
-                              f"{err.message or err.description}", RuntimeWarning, stacklevel=2)
-        except Exception as exc:  # destructors never raise
-            with contextlib.suppress(Exception):
-                warnings.warn(f"freeing a {type(self).__name__} failed: {exc}", RuntimeWarning, stacklevel=2)
 
     def __repr__(self) -> str:
         state = "" if self._ptr.alive else ", freed"

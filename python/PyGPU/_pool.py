@@ -346,6 +346,7 @@ class PooledDeviceAllocation(DeviceAllocation):
     """
 
     __slots__ = ("_bin", "_pool", "_size")
+    _release = None  # type: ignore[assignment]  # __del__ gives the block back to the pool, never frees it
     _pool: DeviceMemoryPool | None
     _size: int
     _bin: list[_g.pointer_wrapper_void]
@@ -604,6 +605,7 @@ class PageLockedMemoryPool(_MemoryPool):
 # ----------------------------------------------------------------------------------- GPUArray's default
 
 _malloc_async = _g.cudaMallocAsync
+_ordered_alloc = _g._ordered_alloc
 
 
 class StreamOrderedAllocation(DeviceAllocation):
@@ -699,17 +701,28 @@ def _large_alloc(nbytes: int) -> _g.pointer_wrapper_void | None:
 
 def async_alloc(nbytes: SupportsIndex) -> StreamOrderedAllocation:
     """GPUArray's default allocator: `nbytes` from the current device's stream-ordered pool (legacy stream)."""
-    ptr = _large_alloc(operator.index(nbytes)) if operator.index(nbytes) >= LARGE else None
+    n = operator.index(nbytes)
+    if n < LARGE:
+        result = _ordered_alloc(StreamOrderedAllocation, n)  # the hot path: one call, the object made in C
+        if type(result) is StreamOrderedAllocation:
+            return result
+        return ordered(async_retry(n, result))
+    ptr = _large_alloc(n)
     if ptr is None:
-        ptr, err = _malloc_async(nbytes, None)
+        ptr, err = _malloc_async(n, None)
         if ptr is None:
-            ptr = _async_retry(nbytes, err)
+            ptr = async_retry(n, err)
+    return ordered(ptr)
+
+
+def ordered(ptr: _g.pointer_wrapper_void) -> StreamOrderedAllocation:
+    """A StreamOrderedAllocation owning `ptr`, memory from the legacy stream's cudaMallocAsync."""
     result = _new_ordered(StreamOrderedAllocation)
     result._ptr = ptr
     return result
 
 
-def _async_retry(nbytes: SupportsIndex, err: Any) -> _g.pointer_wrapper_void:
+def async_retry(nbytes: SupportsIndex, err: Any) -> _g.pointer_wrapper_void:
     """After a failed cudaMallocAsync: on out-of-memory, give back what the pools hold (the Python pools,
     the garbage's arrays, the stream-ordered pool once the legacy stream reached the frees) and retry;
     then raise the error."""

@@ -62,6 +62,8 @@ _SUCCESS = _core.cudaError_t(0)  # immutable: every new array's last_status()
 # get() puts results of this size and more in recycled, already faulted-in host
 # blocks (PyGPU._core._host_array): a fresh array's page faults cost as much as the copy.
 _RECYCLED_HOST_BYTES = 1 << 20
+_download = _core._download
+_ndarray = np.ndarray
 
 
 def _stream_arg(stream: StreamLike) -> _core.cudaStream_t | int | None:
@@ -414,6 +416,14 @@ class GPUArray:
         array([0., 1., 2., 3.], dtype=float32)
         """
         if ary is None:
+            if stream is None and not (pagelocked or async_) and self._order and self._offset == 0 and (
+                    0 < self.nbytes < _RECYCLED_HOST_BYTES):
+                # The hot path: a new array and one copy from the start of the allocation, in one call.
+                result = _download(self.gpudata, self.shape, self.dtype, self._order == "F")
+                if type(result) is _ndarray:
+                    return result
+                if result is not NotImplemented:  # not memory of a DeviceAllocation: the general path
+                    check(result)
             if self._order and not pagelocked:
                 ary = (np.empty(self.shape, self.dtype, order=self._order)  # type: ignore[call-overload]
                        if self.nbytes < _RECYCLED_HOST_BYTES
