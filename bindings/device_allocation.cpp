@@ -378,13 +378,13 @@ PyObject* download(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 
 PyMethodDef g_methods[] = {
     {"_ordered_alloc", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(ordered_alloc)), METH_FASTCALL,
-     "_ordered_alloc(cls, nbytes): nbytes of device memory from cudaMallocAsync on the legacy stream as a cls "
+     "_ordered_alloc(cls, nbytes, /)\n--\n\n`nbytes` of device memory from cudaMallocAsync on the legacy stream as a cls "
      "(freed with cudaFreeAsync when dropped), or the cudaError_t of the failure."},
     {"_upload", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(upload)), METH_FASTCALL,
-     "_upload(cls, ary): a copy of the dense numpy array ary in new stream-ordered device memory (a cls), or the "
+     "_upload(cls, ary, /)\n--\n\nA copy of the dense numpy array ary in new stream-ordered device memory (a cls), or the "
      "cudaError_t of the failed allocation or copy."},
     {"_download", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(download)), METH_FASTCALL,
-     "_download(gpudata, shape, dtype, fortran): a new numpy array copied from the start of gpudata (cudaMemcpy), "
+     "_download(gpudata, shape, dtype, fortran, /)\n--\n\nA new numpy array copied from the start of gpudata (cudaMemcpy), "
      "the cudaError_t of the failure, or NotImplemented when gpudata holds no memory of its own."},
     {nullptr, nullptr, 0, nullptr},
 };

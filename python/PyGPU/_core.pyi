@@ -23,7 +23,7 @@ from typing import Any, Final, Literal, Protocol, SupportsIndex, TypeVar, overlo
 
 import numpy as np
 import numpy.typing as npt
-from typing_extensions import Buffer, CapsuleType, TypeAlias
+from typing_extensions import Buffer, CapsuleType, TypeAlias, disjoint_base
 
 _T = TypeVar("_T")
 
@@ -1022,6 +1022,7 @@ def _host_array(
 ) -> npt.NDArray[Any]: ...
 
 # ------------------------------------ device allocations (device_allocation.cpp) ---
+@disjoint_base  # a C layout of its own (bindings/device_allocation.cpp)
 class _DeviceAllocationBase:
     # Frees its memory when dropped, with the call the class's `_release` names.
     _ptr: pointer_wrapper_void
