@@ -72,7 +72,7 @@ def to_gpu(ary: npt.ArrayLike, allocator: Allocator | None = None) -> GPUArray:
         gpudata = None
         if allocator is None and _pool.default_allocator is _async_alloc and 0 < ary.nbytes < _LARGE:
             gpudata = _upload(_Ordered, ary)  # the default allocator's memory and the copy, in one call
-            if type(gpudata) is not _Ordered:
+            if not isinstance(gpudata, _Ordered):
                 gpudata = _upload_failed(ary, gpudata)
         result = _new(GPUArray)
         result._setup(shape, dtype, strides, order, allocator, gpudata, None)

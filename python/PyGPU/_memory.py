@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import operator
-import sys
-import warnings
 from typing import TYPE_CHECKING, Any, Protocol, SupportsIndex, Union, cast
 
 import numpy as np

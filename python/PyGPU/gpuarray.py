@@ -29,7 +29,7 @@ import numbers
 import operator
 import warnings
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Union
+from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex, SupportsInt, Union, cast
 
 import numpy as np
 
@@ -422,8 +422,8 @@ class GPUArray:
                 result = _download(self.gpudata, self.shape, self.dtype, self._order == "F")
                 if type(result) is _ndarray:
                     return result
-                if result is not NotImplemented:  # not memory of a DeviceAllocation: the general path
-                    check(result)
+                if result is not NotImplemented:  # NotImplemented: not memory of a DeviceAllocation
+                    check(cast("_core.cudaError_t", result))
             if self._order and not pagelocked:
                 ary = (np.empty(self.shape, self.dtype, order=self._order)  # type: ignore[call-overload]
                        if self.nbytes < _RECYCLED_HOST_BYTES
