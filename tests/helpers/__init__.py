@@ -9,11 +9,11 @@ from .gate import Gate
 from .hardware import Hardware
 from .memory import SIM_MEMORY, free_bytes, from_device, to_device
 from .processes import driver_wrappers, preload_removed, run_python, without_preload
-from .rtc import GPU_COMPILERS, kernels_compiled, needs_hiprtc, needs_nvrtc
+from .rtc import GPU_ARCH, GPU_COMPILERS, kernels_compiled, needs_hiprtc, needs_nvrtc
 from .samples import dtype_sample, sample
 from .sim_kernels import KERNELS, SIM_INCLUDE, build_against_sim, module_kernels, run_program
 
-__all__ = ["GPU_COMPILERS", "KERNELS", "SIM_INCLUDE", "SIM_MEMORY", "Gate", "Hardware", "build_against_sim",
+__all__ = ["GPU_ARCH", "GPU_COMPILERS", "KERNELS", "SIM_INCLUDE", "SIM_MEMORY", "Gate", "Hardware", "build_against_sim",
            "driver_wrappers", "dtype_sample", "free_bytes", "from_device", "kernels_compiled", "module_kernels",
            "needs_hiprtc", "needs_nvrtc", "preload_removed", "run_program", "run_python", "sample", "to_device",
            "without_preload"]

@@ -35,14 +35,18 @@ GPU_COMPILERS = [
     for backend, module in (("cuda", nvrtc), ("hip", hiprtc))]
 
 
+#: The architecture each GPU compiler targets in the tests.
+GPU_ARCH = {"cuda": "compute_80", "hip": "gfx90a"}
+
+
 def kernels_compiled(backend: str, source: str) -> int:
     """How many kernels NVRTC (`backend` "cuda": PTX entries) or hiprtc ("hip": named kernel descriptors of the
     code object) makes of `source`, compiled without the disk cache."""
     from PyGPU._compile import compile_for
 
     if backend == "cuda":
-        ptx, _ = compile_for("cuda", source, arch="compute_80", cache=False)
+        ptx, _ = compile_for("cuda", source, arch=GPU_ARCH["cuda"], cache=False)
         return len(re.findall(rb"\.entry ", ptx))
-    image, _ = compile_for("hip", source, arch="gfx90a", cache=False)
+    image, _ = compile_for("hip", source, arch=GPU_ARCH["hip"], cache=False)
     assert image[:4] == b"\x7fELF"
     return len(set(re.findall(rb"([A-Za-z_][A-Za-z0-9_]*)\.kd\0", image)))
