@@ -243,3 +243,21 @@ def test_other_default_allocators_keep_the_general_path(pygpu_sim, kind):
         assert a.get().tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     finally:
         tools.set_default_allocator(previous)
+
+
+def test_free_held_waits_for_the_frees_queued_on_the_legacy_stream(pygpu_sim):
+    """A dropped array's free is queued behind the legacy stream's work; free_held() gives its memory back
+    once the stream reaches it (cudaMemPoolTrimTo alone keeps memory whose free is still pending)."""
+    import time
+
+    tools.default_pool().free_held()
+    pool, _ = g.cudaDeviceGetMemPool(0)
+    a = g.zeros(1 << 16, np.uint8)
+    assert g.cudaLaunchHostFunc(None, lambda _: time.sleep(0.05), None) == g.cudaSuccess
+    del a  # cudaFreeAsync behind the host function
+    assert g.cudaMemPoolTrimTo(pool, 0) == g.cudaSuccess
+    reserved, _ = g.cudaMemPoolGetAttribute(pool, g.cudaMemPoolAttrReservedMemCurrent)
+    assert int(reserved) == 1 << 16  # the free is not reached yet: the pool keeps the block
+    tools.default_pool().free_held()
+    reserved, _ = g.cudaMemPoolGetAttribute(pool, g.cudaMemPoolAttrReservedMemCurrent)
+    assert int(reserved) == 0

@@ -99,19 +99,24 @@ def _int_items(values: Any, what: str, expected: str) -> list[int]:
 
 def normalize_shape(shape: Any, itemsize: int | None = None) -> Shape:
     """A shape as numpy.empty takes it -> a tuple of ints; with `itemsize`, it must also fit in MAX_BYTES."""
-    if isinstance(shape, np.ndarray) and shape.ndim == 0:
-        shape = shape.item()
-    if isinstance(shape, numbers.Integral):
-        shape = (shape,)
-    out = _int_items(shape, "shape", "an int or an iterable of ints")
-    if any(n < 0 for n in out):
-        raise ValueError(f"negative dimensions are not allowed: {tuple(out)}")
-    if itemsize is not None:
-        reach = itemsize
-        for n in out:
-            reach *= max(n, 1)
-        if reach > MAX_BYTES:
-            raise ValueError(f"shape {tuple(out)} of {itemsize}-byte elements is too large: more than 2**63 - 1 bytes")
+    out: Sequence[int] | None = (shape,) if type(shape) is int else shape if type(shape) is tuple else None
+    for n in out or ():  # plain ints (the common forms) need no conversion
+        if type(n) is not int:
+            out = None
+            break
+    if out is None:
+        if isinstance(shape, np.ndarray) and shape.ndim == 0:
+            shape = shape.item()
+        if isinstance(shape, numbers.Integral):
+            shape = (shape,)
+        out = _int_items(shape, "shape", "an int or an iterable of ints")
+    reach = 1 if itemsize is None else itemsize
+    for n in out:
+        if n < 0:
+            raise ValueError(f"negative dimensions are not allowed: {tuple(out)}")
+        reach *= n if n > 1 else 1
+    if itemsize is not None and reach > MAX_BYTES:
+        raise ValueError(f"shape {tuple(out)} of {itemsize}-byte elements is too large: more than 2**63 - 1 bytes")
     return tuple(out)
 
 

@@ -643,12 +643,24 @@ class StreamOrderedAllocation(DeviceAllocation):
 _new_ordered = StreamOrderedAllocation.__new__
 
 
-def trim_stream_ordered(device: int | None = None) -> None:
+def trim_stream_ordered(device: int | None = None, wait: bool = True) -> None:
     """Give the memory the stream-ordered pools of `device` (the current one when None) hold unused back:
-    the device's current pool, and the pool of GPUArray's large arrays."""
+    the device's current pool, and the pool of GPUArray's large arrays.
+
+    A pool gives back only memory whose free the device has reached (``cudaMemPoolTrimTo``): with `wait`,
+    the device's legacy stream, where GPUArray frees, is synchronised first (as CuPy's ``free_all_blocks``
+    does), so the memory of arrays dropped just before is given back too.
+    """
+    current, err = _g.cudaGetDevice()
+    current = current if current is not None and int(err) == _g.cudaSuccess else 0
     if device is None:
-        current, err = _g.cudaGetDevice()
-        device = current if current is not None and int(err) == _g.cudaSuccess else 0
+        device = current
+    if wait:
+        if device != current:
+            _g.cudaSetDevice(device)
+        _g.cudaStreamSynchronize(None)  # an error (a host function cannot wait) leaves what is not reached
+        if device != current:
+            _g.cudaSetDevice(current)
     mempool, err = _g.cudaDeviceGetMemPool(device)
     if mempool is not None and int(err) == _g.cudaSuccess:
         _g.cudaMemPoolTrimTo(mempool, 0)
@@ -729,7 +741,7 @@ def async_retry(nbytes: SupportsIndex, err: Any) -> _g.pointer_wrapper_void:
     if int(err) == _g.cudaErrorMemoryAllocation:
         for pool in list(_POOLS):
             pool.free_held()
-        trim_stream_ordered()
+        trim_stream_ordered(wait=False)
         ptr, err = _malloc_async(nbytes, None)
         if ptr is not None:
             return ptr

@@ -64,6 +64,7 @@ _SUCCESS = _core.cudaError_t(0)  # immutable: every new array's last_status()
 _RECYCLED_HOST_BYTES = 1 << 20
 _download = _core._download
 _ndarray = np.ndarray
+_new = object.__new__
 
 
 def _stream_arg(stream: StreamLike) -> _core.cudaStream_t | int | None:
@@ -267,9 +268,15 @@ class GPUArray:
 
     def _view(self, shape: tuple[int, ...], strides: tuple[int, ...], offset: int = 0,
               dtype: np.dtype[Any] | None = None) -> GPUArray:
-        """A view of this array's memory, `offset` bytes from element 0."""
-        return GPUArray(shape, self.dtype if dtype is None else dtype, allocator=self.allocator, base=self,
-                        gpudata=self.ptr + offset, strides=strides)
+        """A view of this array's memory, `offset` bytes from element 0 (`shape` and `strides` are tuples of ints,
+        `dtype` a supported numpy dtype: what GPUArray's constructor would check and normalise)."""
+        dtype = self.dtype if dtype is None else dtype
+        itemsize = dtype.itemsize
+        order = ("C" if _layout.is_c_contiguous(shape, strides, itemsize)
+                 else "F" if _layout.is_f_contiguous(shape, strides, itemsize) else "")
+        result = _new(GPUArray)
+        result._setup(shape, dtype, strides, order, self.allocator, self.ptr + offset, self)
+        return result
 
     def _address(self) -> Any:
         """Element 0 as the copy calls take it fastest, and checked: the allocation's pointer object (refused once
