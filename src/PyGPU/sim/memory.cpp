@@ -118,9 +118,15 @@ struct NextLabel {
 };
 thread_local NextLabel tl_label;
 std::atomic<uint64_t> g_label_epoch{0};
+// Set whenever tl_label.text is not empty: every allocation asks, and this
+// one (trivial, initial-exec) answers the usual "no label" without touching
+// tl_label, whose std::string makes every access a call into the TLS runtime.
+PYGPU_SIM_HOT_TLS thread_local bool tl_label_pending = false;
 
 // The label for an allocation that has just succeeded; clears it.
 std::string take_next_label() {
+    if (!tl_label_pending) return std::string();
+    tl_label_pending = false;
     std::string out;
     if (!tl_label.text.empty() && tl_label.epoch == g_label_epoch.load(std::memory_order_acquire)) {
         out.swap(tl_label.text);
@@ -627,6 +633,7 @@ void release(State& st, const std::vector<Released>& ranges) {
 void set_next_label(const char* label) {
     tl_label.text = label != nullptr ? label : "";
     tl_label.epoch = g_label_epoch.load(std::memory_order_acquire);
+    tl_label_pending = !tl_label.text.empty();
 }
 
 void forget_labels() {

@@ -134,6 +134,13 @@ bool can_run_inline(State& st, const Stream& s);
 void run_inline(State& st, Stream& s, WorkInfoPtr info, const std::function<void()>& run,
                 std::unique_lock<std::mutex>& lock);
 
+// Or, for a small one (copy.cpp), with `lock` still held: runs nothing,
+// only counts the item in the stream's order (Stream::queued_items). Whatever
+// the caller does before releasing State::mu is finished before any other
+// thread can look at the stream, so it needs no completion, tail or entry in
+// flight to be ordered before later work.
+inline void ran_under_lock(Stream& s) { ++s.queued_items; }
+
 // Marks a stream destroyed (mu held): queued work still completes.
 void close_stream(Stream& s);
 // Reset (reset.h), mu held: every stream of the reset device (of every
