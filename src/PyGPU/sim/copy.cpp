@@ -153,11 +153,11 @@ CompletionPtr serialized_copy(State& st, const std::set<int>& devices, int queue
     return done;
 }
 
-int stream_for(State& st, bool async, pygpu_stream_t handle, std::shared_ptr<Stream>* out) {
+int stream_for(State& st, bool async, pygpu_stream_t handle, Stream** out) {
     if (async) return resolve_stream(st, handle, out);
     // The synchronous calls work on the current device's legacy default
     // stream, so they are ordered after work pending on its blocking streams.
-    *out = st.devices[static_cast<size_t>(current_device())]->legacy;
+    *out = st.devices[static_cast<size_t>(current_device())]->legacy.get();
     return err::cudaSuccess;
 }
 
@@ -182,7 +182,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
     }
     State& st = state();
     std::unique_lock<std::mutex> lock(st.mu);
-    std::shared_ptr<Stream> s;
+    Stream* s = nullptr;
     if (int e = stream_for(st, async, stream, &s)) return e;
     if (r.width == 0 || r.height == 0) return err::cudaSuccess;  // nothing to move, nothing queued
     if (r.dst == nullptr || r.src == nullptr) {
@@ -279,7 +279,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
             // before the copy is initiated". Wait for the work already queued
             // (a marker on the stream), then check and stage afresh: the
             // memory may have changed hands while we waited.
-            CompletionPtr marker = enqueue(st, s, nullptr, nullptr);
+            CompletionPtr marker = enqueue(st, s->shared_from_this(), nullptr, nullptr);
             lock.unlock();
             marker->wait();
             return copy(r, kind, is_2d, async, stream, true);
@@ -311,7 +311,7 @@ int copy(Region2D r, int kind, bool is_2d, bool async, pygpu_stream_t stream, bo
         done = serialized_copy(st, {s->device, dst_dev, src_dev}, s->device, std::move(info),
                                [r, staged] { run_copy(r); });
     } else {
-        done = enqueue(st, s, std::move(info), [r, staged] { run_copy(r); });
+        done = enqueue(st, s->shared_from_this(), std::move(info), [r, staged] { run_copy(r); });
     }
     st.stats.moved(direction_of(dst_device, src_device), bytes);
     lock.unlock();
@@ -358,7 +358,7 @@ int peer(void* dst, int dst_device, const void* src, int src_device, size_t coun
 int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
     State& st = state();
     std::unique_lock<std::mutex> lock(st.mu);
-    std::shared_ptr<Stream> s;
+    Stream* s = nullptr;
     if (int e = stream_for(st, async, stream, &s)) return e;
     if (count == 0) return err::cudaSuccess;
     if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL but %zu bytes are to be set", count);
@@ -374,7 +374,8 @@ int set(void* ptr, int value, size_t count, bool async, pygpu_stream_t stream) {
     const unsigned char byte = static_cast<unsigned char>(value);
     WorkInfoPtr info = work_info(async ? "cudaMemsetAsync" : "cudaMemset", nullptr, count,
                                  {Range{reinterpret_cast<uintptr_t>(ptr), count}});
-    CompletionPtr done = enqueue(st, s, std::move(info), [p, byte, count] { std::memset(p, byte, count); });
+    CompletionPtr done =
+        enqueue(st, s->shared_from_this(), std::move(info), [p, byte, count] { std::memset(p, byte, count); });
     st.stats.moved(Direction::memset, count);
     lock.unlock();
     // CUDA: cudaMemset is asynchronous with respect to the host, except when

@@ -199,7 +199,7 @@ std::string describe_freed(const FreedRange& f) {
 void insert_allocation(State& st, Allocation a) {
     a.label = take_next_label();
     st.stats.allocated(a);
-    st.memory.insert(a);
+    st.memory.insert(std::move(a));
 }
 
 bool device_charge(size_t size, size_t* charged) { return round_up(size, kDeviceAlignment, charged); }
@@ -370,15 +370,15 @@ const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {
 
 Allocation MemoryTable::detach(uintptr_t base, const char* how) {
     auto it = live_.find(base);
-    Allocation a = it->second;
+    Allocation a = std::move(it->second);
     live_.erase(it);
-    FreedRange f;
+    history_.emplace_back();
+    FreedRange& f = history_.back();
     f.was = a;
     f.how = how;
     f.held = a.owned;
     f.settled = a.owned == nullptr;
-    history_.push_back(f);
-    if (f.held != nullptr) held_[reinterpret_cast<uintptr_t>(f.held)] = &history_.back();
+    if (f.held != nullptr) held_[reinterpret_cast<uintptr_t>(f.held)] = &f;
     return a;
 }
 
