@@ -188,8 +188,8 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr 
     item.run = std::move(run);
     item.after = std::move(after);
     item.info = std::move(info);
-    item.queued = Clock::now();
     if (item.info) item.trace = trace_session();
+    if (item.trace != 0) item.queued = Clock::now();  // read only by the trace record
     for (const CompletionPtr& c : waits) push_if_pending(&item.waits, c);
     if (s.kind == StreamKind::legacy) {
         for (const auto& t : d.streams) {
