@@ -99,6 +99,39 @@ def test_threads_sharing_one_stream():
         assert mine == list(range(50))
 
 
+def test_small_synchronous_copies_among_queued_work_on_the_legacy_stream():
+    """Small cudaMemcpy calls (run under the simulator's lock when the stream
+    is idle) interleave with other threads' queued memsets, stream-ordered
+    allocations and frees on the same legacy default stream, and every value
+    and every queued operation's order still holds."""
+    n = 4096
+
+    def copier(i):
+        x = np.full(n, i, np.uint8)
+        back = np.empty_like(x)
+        ptr, err = g.cudaMalloc(n)
+        err.check()
+        for k in range(200):
+            x[k % n] = k % 251
+            g.cudaMemcpy(ptr, x, n, H2D).check()
+            g.cudaMemcpy(back, ptr, n, D2H).check()
+            assert np.array_equal(back, x)
+        g.cudaFree(ptr).check()
+
+    def queuer(i):
+        back = np.empty(n, np.uint8)
+        for k in range(100):
+            ptr, err = g.cudaMallocAsync(n, None)
+            err.check()
+            g.cudaMemsetAsync(ptr, k % 256, n, None).check()
+            g.cudaMemcpy(back, ptr, n, D2H).check()  # ordered after the memset
+            assert (back == k % 256).all()
+            g.cudaFreeAsync(ptr, None).check()
+
+    _run_threads(lambda i: (copier if i % 2 else queuer)(i), n=4)
+    g.cudaDeviceSynchronize().check()
+
+
 def test_threads_sharing_gpuarrays():
     """Threads writing disjoint rows of one GPUArray, then one read back."""
     a = g.zeros((THREADS, 1000), np.int32)

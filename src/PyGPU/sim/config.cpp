@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
-#include <mutex>
 
 #include "PyGPU/sim/errors.h"
 
@@ -55,10 +54,7 @@ struct Loaded {
 
 // Held by a pointer that is never deleted: the configuration must outlive
 // every worker thread, including those still blocked at interpreter exit.
-Loaded* loaded = nullptr;
-std::once_flag loaded_once;
-
-void load() {
+Loaded* load() {
     Loaded* l = new Loaded();
     std::string why;
     if (const char* v = std::getenv(kDevicesVar)) {
@@ -79,7 +75,16 @@ void load() {
             if (!parse_worker_count(v, &l->config.workers, &why)) l->error = why;
         }
     }
-    loaded = l;
+    return l;
+}
+
+// Read once, on first use. A function-local static rather than
+// std::call_once: every call asks (api() does), and once it is made its
+// guard is one load, where call_once sets thread-locals and calls
+// pthread_once every time.
+const Loaded& loaded() {
+    static const Loaded* const l = load();
+    return *l;
 }
 
 }  // namespace
@@ -240,13 +245,12 @@ bool parse_worker_count(const char* text, unsigned* out, std::string* why) {
 }
 
 const char* config_error() {
-    std::call_once(loaded_once, load);
-    return loaded->error.empty() ? nullptr : loaded->error.c_str();
+    const Loaded& l = loaded();
+    return l.error.empty() ? nullptr : l.error.c_str();
 }
 
 const Config& config() {
-    std::call_once(loaded_once, load);
-    return loaded->config;
+    return loaded().config;
 }
 
 const char* init_check() { return config_error(); }

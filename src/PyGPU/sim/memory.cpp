@@ -118,9 +118,15 @@ struct NextLabel {
 };
 thread_local NextLabel tl_label;
 std::atomic<uint64_t> g_label_epoch{0};
+// Set whenever tl_label.text is not empty: every allocation asks, and this
+// one (trivial, initial-exec) answers the usual "no label" without touching
+// tl_label, whose std::string makes every access a call into the TLS runtime.
+PYGPU_SIM_HOT_TLS thread_local bool tl_label_pending = false;
 
 // The label for an allocation that has just succeeded; clears it.
 std::string take_next_label() {
+    if (!tl_label_pending) return std::string();
+    tl_label_pending = false;
     std::string out;
     if (!tl_label.text.empty() && tl_label.epoch == g_label_epoch.load(std::memory_order_acquire)) {
         out.swap(tl_label.text);
@@ -193,7 +199,7 @@ std::string describe_freed(const FreedRange& f) {
 void insert_allocation(State& st, Allocation a) {
     a.label = take_next_label();
     st.stats.allocated(a);
-    st.memory.insert(a);
+    st.memory.insert(std::move(a));
 }
 
 bool device_charge(size_t size, size_t* charged) { return round_up(size, kDeviceAlignment, charged); }
@@ -364,15 +370,15 @@ const FreedRange* MemoryTable::freed_containing(uintptr_t p) const {
 
 Allocation MemoryTable::detach(uintptr_t base, const char* how) {
     auto it = live_.find(base);
-    Allocation a = it->second;
+    Allocation a = std::move(it->second);
     live_.erase(it);
-    FreedRange f;
+    history_.emplace_back();
+    FreedRange& f = history_.back();
     f.was = a;
     f.how = how;
     f.held = a.owned;
     f.settled = a.owned == nullptr;
-    history_.push_back(f);
-    if (f.held != nullptr) held_[reinterpret_cast<uintptr_t>(f.held)] = &history_.back();
+    if (f.held != nullptr) held_[reinterpret_cast<uintptr_t>(f.held)] = &f;
     return a;
 }
 
@@ -627,6 +633,7 @@ void release(State& st, const std::vector<Released>& ranges) {
 void set_next_label(const char* label) {
     tl_label.text = label != nullptr ? label : "";
     tl_label.epoch = g_label_epoch.load(std::memory_order_acquire);
+    tl_label_pending = !tl_label.text.empty();
 }
 
 void forget_labels() {

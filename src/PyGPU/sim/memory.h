@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pygpu/backend.h"
@@ -100,7 +101,10 @@ public:
     // above (starting after p), either NULL; for fault reports.
     void nearest(uintptr_t p, const Allocation** below, const Allocation** above) const;
 
-    void insert(const Allocation& a) { live_[a.base] = a; }
+    void insert(Allocation&& a) {
+        const uintptr_t base = a.base;
+        live_.insert_or_assign(base, std::move(a));
+    }
     // Memory to back a new device allocation of `charged` bytes: a warm block
     // of the same extent when one is cached, else a new mapping (*extent set:
     // the block's bytes before its guard page); NULL when the host refuses.

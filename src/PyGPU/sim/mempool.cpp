@@ -149,7 +149,7 @@ bool reusable(const MemPool& pool, const IdleBlock& b, const Stream& s, bool* wa
 }
 
 // An allocation of `size` bytes from `pool` in stream order on `s` (mu held).
-int pool_alloc(State& st, MemPool& pool, const std::shared_ptr<Stream>& s, size_t size, const char* origin,
+int pool_alloc(State& st, MemPool& pool, Stream& s, size_t size, const char* origin,
                void** ptr) {
     size_t charged = 0;
     Device& d = *st.devices[static_cast<size_t>(pool.device)];
@@ -162,11 +162,11 @@ int pool_alloc(State& st, MemPool& pool, const std::shared_ptr<Stream>& s, size_
     const auto range = pool.idle.equal_range(charged);
     for (auto it = range.first; it != range.second; ++it) {
         bool wait = false;
-        if (!reusable(pool, it->second, *s, &wait)) continue;
-        block = it->second;
+        if (!reusable(pool, it->second, s, &wait)) continue;
+        block = std::move(it->second);
         pool.idle.erase(it);
         note_idle(-1);
-        if (wait) enqueue(st, s, nullptr, nullptr, {block.done});
+        if (wait) enqueue(st, s.shared_from_this(), nullptr, nullptr, {block.done});
         found = true;
         break;
     }
@@ -213,11 +213,11 @@ int pool_alloc(State& st, MemPool& pool, const std::shared_ptr<Stream>& s, size_
     a.pool = &pool;
     a.block = block.mem;
     a.extent = block.extent;
-    insert_allocation(st, a);
+    *ptr = addr(a.base);
+    insert_allocation(st, std::move(a));
     pool.used += charged;
     pool.used_high = std::max(pool.used_high, pool.used);
     ++pool.live;
-    *ptr = addr(a.base);
     return err::cudaSuccess;
 }
 
@@ -281,7 +281,7 @@ int alloc_checked(void** ptr, size_t size, pygpu_stream_t stream, bool from_pool
     if (size == 0) return fail(err::cudaErrorInvalidValue, "size is 0; %s needs at least one byte", call);
     State& st = state();
     std::lock_guard<std::mutex> lock(st.mu);
-    std::shared_ptr<Stream> s;
+    Stream* s = nullptr;
     if (int e = resolve_stream(st, stream, &s)) return e;
     MemPool* pool = nullptr;
     if (from_pool) {
@@ -289,7 +289,7 @@ int alloc_checked(void** ptr, size_t size, pygpu_stream_t stream, bool from_pool
     } else {
         pool = current_pool(st, s->device);
     }
-    return pool_alloc(st, *pool, s, size, call, ptr);
+    return pool_alloc(st, *pool, *s, size, call, ptr);
 }
 
 }  // namespace
@@ -426,7 +426,7 @@ int free_async(void* ptr, pygpu_stream_t stream) {
         if (ptr == nullptr) return fail(err::cudaErrorInvalidValue, "devPtr is NULL; pass memory from cudaMallocAsync");
         State& st = state();
         std::lock_guard<std::mutex> lock(st.mu);
-        std::shared_ptr<Stream> s;
+        Stream* s = nullptr;
         if (int e = resolve_stream(st, stream, &s)) return e;
         const uintptr_t a = reinterpret_cast<uintptr_t>(ptr);
         const Allocation* al = st.memory.containing(a);
@@ -451,8 +451,10 @@ int free_async(void* ptr, pygpu_stream_t stream) {
             // CUDA orders the free after what the stream's next item would wait for; beyond the stream's
             // own queue (the legacy stream's implicit order) that takes an item of its own on the stream.
             CompletionPtr done;
-            if (implicit_order_pending(st, *s)) done = enqueue(st, s, work_info("cudaFreeAsync"), nullptr, {}, nullptr);
-            pool_free(st, a, s.get(), "cudaFreeAsync", std::move(done));
+            if (implicit_order_pending(st, *s)) {
+                done = enqueue(st, s->shared_from_this(), work_info("cudaFreeAsync"), nullptr, {}, nullptr);
+            }
+            pool_free(st, a, s, "cudaFreeAsync", std::move(done));
             return err::cudaSuccess;
         }
         // cudaMalloc memory: out of the table now, back to the host when the stream gets there.
@@ -460,7 +462,8 @@ int free_async(void* ptr, pygpu_stream_t stream) {
         st.devices[static_cast<size_t>(taken.device)]->used -= taken.charged;
         st.stats.freed(taken);
         State* stp = &st;
-        enqueue(st, s, work_info("cudaFreeAsync"), nullptr, {}, [stp, a] { release(*stp, {Released{a}}); });
+        enqueue(st, s->shared_from_this(), work_info("cudaFreeAsync"), nullptr, {},
+                [stp, a] { release(*stp, {Released{a}}); });
         return err::cudaSuccess;
     });
 }

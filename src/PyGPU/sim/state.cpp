@@ -8,9 +8,6 @@ namespace {
 // by 16 so that the low bits carry the handle kind.
 constexpr uintptr_t kHandleBase = 0x5100000;
 constexpr uintptr_t kHandleStep = 16;
-
-State* global_state = nullptr;
-std::once_flag global_once;
 }  // namespace
 
 State::State(const Config& c) { build_devices(*this, c); }
@@ -31,8 +28,10 @@ void build_devices(State& st, const Config& c) {
 }
 
 State& state() {
-    // Never deleted, on purpose (see state.h).
-    std::call_once(global_once, [] { global_state = new State(config()); });
+    // Never deleted, on purpose (see state.h). A function-local static, not
+    // std::call_once: every API entry asks, and once made its guard is one
+    // load (call_once sets thread-locals and calls pthread_once every time).
+    static State* const global_state = new State(config());
     return *global_state;
 }
 

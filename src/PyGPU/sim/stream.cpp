@@ -146,19 +146,26 @@ std::shared_ptr<Stream> make_stream(State& st, int device, unsigned flags, int p
 }
 
 int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* out) {
+    Stream* s = nullptr;
+    if (int e = resolve_stream(st, handle, &s)) return e;
+    *out = s->shared_from_this();
+    return err::cudaSuccess;
+}
+
+int resolve_stream(State& st, pygpu_stream_t handle, Stream** out) {
     const uintptr_t v = reinterpret_cast<uintptr_t>(handle);
     const int dev = current_device();
     if (v == 0 || v == kStreamLegacyHandle) {
-        *out = st.devices[static_cast<size_t>(dev)]->legacy;
+        *out = st.devices[static_cast<size_t>(dev)]->legacy.get();
         return err::cudaSuccess;
     }
     if (v == kStreamPerThreadHandle) {
-        *out = per_thread_stream(st, dev);
+        *out = per_thread_stream(st, dev).get();  // the thread's table keeps it
         return err::cudaSuccess;
     }
     auto it = st.streams.find(v);
     if (it != st.streams.end()) {
-        *out = it->second;
+        *out = it->second.get();
         return err::cudaSuccess;
     }
     if (was_issued(st, v, HandleKind::stream)) {
@@ -181,8 +188,8 @@ CompletionPtr enqueue(State& st, const std::shared_ptr<Stream>& sp, WorkInfoPtr 
     item.run = std::move(run);
     item.after = std::move(after);
     item.info = std::move(info);
-    item.queued = Clock::now();
     if (item.info) item.trace = trace_session();
+    if (item.trace != 0) item.queued = Clock::now();  // read only by the trace record
     for (const CompletionPtr& c : waits) push_if_pending(&item.waits, c);
     if (s.kind == StreamKind::legacy) {
         for (const auto& t : d.streams) {

@@ -46,7 +46,9 @@ constexpr uintptr_t kStreamPerThreadHandle = 0x2;  // cudaStreamPerThread
 constexpr int kLeastStreamPriority = 0;
 constexpr int kGreatestStreamPriority = -5;
 
-struct Stream {
+// Made by make_shared (make_stream); shared_from_this() gives the owning
+// pointer that enqueue needs to a call that looked the stream up by a plain one.
+struct Stream : std::enable_shared_from_this<Stream> {
     Stream(uintptr_t handle_, int device_, unsigned flags_, int priority_, StreamKind kind_)
         : handle(handle_), device(device_), flags(flags_), priority(priority_), kind(kind_) {}
 
@@ -110,6 +112,10 @@ std::shared_ptr<Stream> make_stream(State& st, int device, unsigned flags, int p
 // stream (created on first use); any other value must be a live stream, else
 // cudaErrorInvalidResourceHandle. A handle is never dereferenced.
 int resolve_stream(State& st, pygpu_stream_t handle, std::shared_ptr<Stream>* out);
+// The same, as a plain pointer (valid while mu is held): the calls made most
+// often (copies, stream-ordered allocation) skip the reference count's two
+// atomic operations, and take shared_from_this() only when they queue work.
+int resolve_stream(State& st, pygpu_stream_t handle, Stream** out);
 
 // Queues `run` on the stream (mu held) after `waits` and after the implicit
 // dependencies of the legacy default stream (CUDA "Stream synchronization
@@ -133,6 +139,13 @@ bool can_run_inline(State& st, const Stream& s);
 // `lock` (on State::mu), runs `run` and completes the item.
 void run_inline(State& st, Stream& s, WorkInfoPtr info, const std::function<void()>& run,
                 std::unique_lock<std::mutex>& lock);
+
+// Or, for a small one (copy.cpp), with `lock` still held: runs nothing,
+// only counts the item in the stream's order (Stream::queued_items). Whatever
+// the caller does before releasing State::mu is finished before any other
+// thread can look at the stream, so it needs no completion, tail or entry in
+// flight to be ordered before later work.
+inline void ran_under_lock(Stream& s) { ++s.queued_items; }
 
 // Marks a stream destroyed (mu held): queued work still completes.
 void close_stream(Stream& s);

@@ -1,5 +1,6 @@
 #include "PyGPU/sim/symbols.h"
 
+#include <atomic>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -17,6 +18,20 @@ namespace {
 struct GlobalTable {
     std::mutex mu;
     std::map<uintptr_t, GlobalSymbol> by_base;
+    // [low, high): from the first global's start to the last one's end (low
+    // == high: none), set under mu after every change. Every copy's pointer
+    // check asks global_containing(); a pointer outside is answered without
+    // the lock (a mix of two successive settings still covers every global
+    // present in both, so a racing registration can only change the answer
+    // for the global being registered, which was racy anyway).
+    std::atomic<uintptr_t> low{0};
+    std::atomic<uintptr_t> high{0};
+
+    void update_bounds() {
+        const bool none = by_base.empty();
+        low.store(none ? 0 : by_base.begin()->first, std::memory_order_release);
+        high.store(none ? 0 : by_base.rbegin()->second.base + by_base.rbegin()->second.size, std::memory_order_release);
+    }
 };
 
 GlobalTable& global_table() {
@@ -76,6 +91,7 @@ int check_symbol_copy(const char* call, const void* symbol, size_t count, size_t
 
 bool global_containing(uintptr_t p, GlobalSymbol* out) {
     GlobalTable& t = global_table();
+    if (p < t.low.load(std::memory_order_acquire) || p >= t.high.load(std::memory_order_acquire)) return false;
     std::lock_guard<std::mutex> lock(t.mu);
     auto it = t.by_base.upper_bound(p);
     if (it == t.by_base.begin()) return false;
@@ -117,6 +133,7 @@ int register_global(const void* addr, size_t size, const char* name) {
                     name, addr, size, clash->name.c_str(), reinterpret_cast<void*>(clash->base), clash->size);
     }
     t.by_base[base] = GlobalSymbol{base, size, name};
+    t.update_bounds();
     module_registered_global(addr, size, name);
     return err::cudaSuccess;
 }
@@ -124,7 +141,10 @@ int register_global(const void* addr, size_t size, const char* name) {
 int unregister_global(const void* addr) {
     GlobalTable& t = global_table();
     std::lock_guard<std::mutex> lock(t.mu);
-    if (t.by_base.erase(reinterpret_cast<uintptr_t>(addr)) == 1) return err::cudaSuccess;
+    if (t.by_base.erase(reinterpret_cast<uintptr_t>(addr)) == 1) {
+        t.update_bounds();
+        return err::cudaSuccess;
+    }
     return fail(err::cudaErrorInvalidSymbol, "pygpu_sim_unregister_global: %p is not a registered global", addr);
 }
 

@@ -131,7 +131,7 @@ struct WorkItem {
     // Filled by enqueue:
     WorkInfoPtr info;             // null: internal (a chaos delay, a synchronisation marker)
     uint64_t trace = 0;           // the trace recording it belongs to (trace.h), 0: none
-    Clock::time_point queued{};   // when it was queued
+    Clock::time_point queued{};   // when it was queued (traced items only)
     uint32_t chaos_delay_us = 0;  // the chaos delay queued just before it
 };
 
