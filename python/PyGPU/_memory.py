@@ -70,7 +70,7 @@ class DeviceAllocation(_g._DeviceAllocationBase):
     _ptr: _g.pointer_wrapper_void
 
     def __init__(self, ptr: _g.pointer_wrapper_void) -> None:
-        if not isinstance(ptr, _g.pointer_wrapper_void):  # else __del__ would fail on it
+        if not isinstance(ptr, _g.pointer_wrapper_void):  # anything else would own nothing to free
             raise TypeError(f"DeviceAllocation wraps a pointer from cudaMalloc, got {type(ptr).__name__}")
         self._ptr = ptr
 
